@@ -1,0 +1,10 @@
+# Every dependency is a Debian 12 package installed by scripts/setup.sh.
+find_package(Threads REQUIRED)
+find_package(absl CONFIG REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(GTest CONFIG REQUIRED)
+find_package(rapidcheck CONFIG REQUIRED)
+if(KMS_BUILD_BENCH AND NOT KMS_SANITIZE)
+  find_package(benchmark CONFIG REQUIRED)
+endif()
+find_package(PkgConfig REQUIRED)

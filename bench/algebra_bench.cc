@@ -2,10 +2,10 @@
 // 13 parties (1 and 10,000 secrets, 0 and 4 wrong shares), Gao decoding alone.
 #include <benchmark/benchmark.h>
 
-#include "../tests/testing/seeded_rng.h"
 #include "algebra/error_correction.h"
 #include "algebra/robust_reconstruction.h"
 #include "algebra/shamir.h"
+#include "testing/seeded_rng.h"
 
 namespace kms::algebra {
 namespace {

@@ -1,0 +1,81 @@
+// File: net/network.h
+//
+// The network a protocol talks to (crypto-spec A.4, B §3). Messages carry a tag (session id,
+// sender role, round) and an opaque payload. Two implementations share the delivery rules of
+// Mailbox (mailbox.h): InProcessNetwork (tests and simulations, with fault injection) and
+// GrpcNetwork (peer gRPC transport with mutual TLS).
+//
+// Delivery rules (enforced by Mailbox, identical for every transport):
+//  - a message tagged with a round older than the session's current round is dropped;
+//  - messages for the current or a future round are buffered, at most kMaxBufferedPerSender per
+//    (session, sender); beyond that they are dropped (a flooding peer cannot exhaust memory);
+//  - a message whose tag names a sender other than the authenticated peer never reaches the
+//    mailbox (the transport checks it);
+//  - Send never blocks on the receiver; a lost message shows up as a receive timeout.
+//
+// Protocols do not use Network directly: they use RoundChannel (round_channel.h), which adds
+// the round counter and the synchronous / asynchronous deadlines.
+#ifndef KMS_NET_NETWORK_H_
+#define KMS_NET_NETWORK_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+namespace kms::net {
+
+using Role = int;  // 1-based party id
+using SessionId = unsigned __int128;
+using Clock = std::chrono::steady_clock;
+
+// Immutable payload bytes, shared between the receivers of a send-to-all without copying.
+using Payload = std::shared_ptr<const std::string>;
+
+inline Payload MakePayload(std::string bytes) {
+  return std::make_shared<const std::string>(std::move(bytes));
+}
+
+struct Tag {
+  SessionId session_id = 0;
+  Role sender = 0;
+  uint64_t round = 0;
+};
+
+// Future-round messages buffered per (session, sender) before further ones are dropped.
+inline constexpr int kMaxBufferedPerSender = 64;
+
+class Network {
+ public:
+  virtual ~Network() = default;
+
+  virtual Role my_role() const = 0;
+  virtual int num_parties() const = 0;
+
+  // Queues `payload` for party `to` with `tag` (tag.sender must be my_role()). Never blocks on
+  // the receiver; transports retry in the background. Thread-safe.
+  virtual void Send(Role to, const Tag& tag, Payload payload) = 0;
+
+  // Waits until a message from `from` tagged (sid, round) is available or `deadline` passes;
+  // marks `round` as the session's current round (older rounds are dropped from then on).
+  // Returns nullopt on timeout. Thread-safe.
+  virtual std::optional<Payload> Receive(SessionId sid, Role from, uint64_t round,
+                                         Clock::time_point deadline) = 0;
+
+  // Waits until a message tagged (sid, round) from any role in `from` is available, and
+  // returns it with its sender; nullopt on timeout or if `from` is empty.
+  virtual std::optional<std::pair<Role, Payload>> ReceiveAny(SessionId sid, uint64_t round,
+                                                             const std::set<Role>& from,
+                                                             Clock::time_point deadline) = 0;
+
+  // Forgets everything buffered for `sid`; later messages for it are dropped. Call when a
+  // session ends. Thread-safe.
+  virtual void CloseSession(SessionId sid) = 0;
+};
+
+}  // namespace kms::net
+
+#endif  // KMS_NET_NETWORK_H_

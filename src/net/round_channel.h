@@ -1,0 +1,76 @@
+// File: net/round_channel.h
+//
+// What a protocol sees of the network: one session's messages, a round counter and deadlines
+// (crypto-spec B §2.0, §3).
+//  - Synchronous mode (PRSS init, preprocessing, DKG): round r ends at
+//    start + (r + 1) * round_timeout, the cumulative deadline of B §3; a party advances as soon
+//    as it has every message it waits for, so fast rounds donate their slack to later ones.
+//  - Asynchronous mode (decryption): every receive waits until the protocol's rule is met or the
+//    session timeout passes.
+// Every send and receive uses the current round; NextRound() moves to the next one. A party that
+// sends nothing in a round still calls NextRound(), so all parties stay in step.
+//
+// Thread safety: one RoundChannel per session per party, used by one thread.
+#ifndef KMS_NET_ROUND_CHANNEL_H_
+#define KMS_NET_ROUND_CHANNEL_H_
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "net/network.h"
+
+namespace kms::net {
+
+enum class NetworkMode { kSync, kAsync };
+
+class RoundChannel {
+ public:
+  // REQUIRES: roles sorted, containing net.my_role(). Starts at round 0.
+  RoundChannel(Network& net, SessionId sid, std::vector<Role> roles, NetworkMode mode,
+               Clock::duration round_timeout, Clock::duration session_timeout);
+  ~RoundChannel();
+  RoundChannel(const RoundChannel&) = delete;
+  RoundChannel& operator=(const RoundChannel&) = delete;
+
+  SessionId session_id() const { return sid_; }
+  Role my_role() const { return net_.my_role(); }
+  const std::vector<Role>& roles() const { return roles_; }
+  NetworkMode mode() const { return mode_; }
+  uint64_t round() const { return round_; }
+  Clock::time_point deadline() const;
+
+  void NextRound();
+
+  void SendTo(Role to, Payload payload);
+  // Every role but mine.
+  void SendToAll(Payload payload);
+
+  // The message of `from` for this round, or nullopt at the deadline.
+  std::optional<Payload> ReceiveFrom(Role from);
+  // Messages of this round from every role in `from` (never mine), waiting until all have
+  // arrived or the deadline passes; missing senders are absent from the result.
+  std::map<Role, Payload> ReceiveFromAll(const std::set<Role>& from);
+  // As ReceiveFromAll, but returns as soon as `enough(received so far)` holds.
+  std::map<Role, Payload> ReceiveUntil(
+      const std::set<Role>& from, const std::function<bool(const std::map<Role, Payload>&)>& enough);
+
+  // All roles except mine and those in `exclude`.
+  std::set<Role> Others(const std::set<Role>& exclude = {}) const;
+
+ private:
+  Network& net_;
+  const SessionId sid_;
+  const std::vector<Role> roles_;
+  const NetworkMode mode_;
+  const Clock::duration round_timeout_;
+  const Clock::time_point start_;
+  const Clock::time_point session_deadline_;
+  uint64_t round_ = 0;
+};
+
+}  // namespace kms::net
+
+#endif  // KMS_NET_ROUND_CHANNEL_H_

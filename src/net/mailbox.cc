@@ -1,0 +1,264 @@
+#include "net/mailbox.h"
+
+#include <cassert>
+
+namespace kms::net {
+
+const char* DeliverResultName(DeliverResult result) {
+  switch (result) {
+    case DeliverResult::kAccepted:
+      return "accepted";
+    case DeliverResult::kStaleRound:
+      return "stale_round";
+    case DeliverResult::kDuplicate:
+      return "duplicate";
+    case DeliverResult::kSenderBufferFull:
+      return "sender_buffer_full";
+    case DeliverResult::kClosedSession:
+      return "closed_session";
+    case DeliverResult::kTooManySessions:
+      return "too_many_sessions";
+    case DeliverResult::kInvalidSender:
+      return "invalid_sender";
+    case DeliverResult::kShutdown:
+      return "shutdown";
+  }
+  return "unknown";
+}
+
+Mailbox::Mailbox(int num_parties, MailboxOptions options)
+    : num_parties_(num_parties), options_(options), last_sweep_(Clock::now()) {
+  assert(num_parties >= 1);
+}
+
+Mailbox::~Mailbox() { Shutdown(); }
+
+DeliverResult Mailbox::Count(DeliverResult result) {
+  counters_[static_cast<int>(result)].fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
+DeliverResult Mailbox::Deliver(const Tag& tag, Payload payload, Clock::time_point available_at) {
+  if (!payload) payload = MakePayload(std::string());
+  const Clock::time_point now = Clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutdown_) return Count(DeliverResult::kShutdown);
+  MaybeSweepLocked(now);
+  if (tag.sender < 1 || tag.sender > num_parties_) return Count(DeliverResult::kInvalidSender);
+  if (closed_.count(tag.session_id) != 0) return Count(DeliverResult::kClosedSession);
+
+  auto it = sessions_.find(tag.session_id);
+  if (it == sessions_.end()) {
+    if (unopened_ >= options_.max_unopened_sessions) {
+      return Count(DeliverResult::kTooManySessions);
+    }
+    it = sessions_.emplace(tag.session_id, std::make_shared<Session>()).first;
+    ++unopened_;
+  }
+  Session& session = *it->second;
+  if (tag.round < session.current_round) return Count(DeliverResult::kStaleRound);
+  auto key = std::make_pair(tag.sender, tag.round);
+  if (session.messages.count(key) != 0 ||
+      (tag.round == session.current_round && session.taken_in_current_round.count(tag.sender))) {
+    return Count(DeliverResult::kDuplicate);
+  }
+  int& buffered = session.buffered_per_sender[tag.sender];
+  if (buffered >= options_.max_buffered_per_sender) {
+    return Count(DeliverResult::kSenderBufferFull);
+  }
+  ++buffered;
+  session.messages.emplace(key, Entry{std::move(payload), available_at, next_seq_++});
+  session.last_activity = now;
+  if (session.waiters > 0) session.cv.notify_all();
+  return Count(DeliverResult::kAccepted);
+}
+
+std::shared_ptr<Mailbox::Session> Mailbox::OpenLocked(SessionId sid, Clock::time_point now) {
+  if (closed_.count(sid) != 0) return nullptr;
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) {
+    // Local receivers are trusted callers: opening a session is never refused.
+    it = sessions_.emplace(sid, std::make_shared<Session>()).first;
+    it->second->opened = true;
+  } else if (!it->second->opened) {
+    it->second->opened = true;
+    --unopened_;
+  }
+  it->second->last_activity = now;
+  return it->second;
+}
+
+void Mailbox::AdvanceRoundLocked(Session& session, uint64_t round) {
+  if (round <= session.current_round) return;
+  session.current_round = round;
+  session.taken_in_current_round.clear();
+  for (auto it = session.messages.begin(); it != session.messages.end();) {
+    if (it->first.second < round) {
+      --session.buffered_per_sender[it->first.first];
+      it = session.messages.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Payload Mailbox::TakeLocked(Session& session,
+                            std::map<std::pair<Role, uint64_t>, Entry>::iterator it) {
+  Payload payload = std::move(it->second.payload);
+  const Role sender = it->first.first;
+  if (it->first.second == session.current_round) session.taken_in_current_round.insert(sender);
+  --session.buffered_per_sender[sender];
+  session.messages.erase(it);
+  return payload;
+}
+
+std::optional<Payload> Mailbox::Receive(SessionId sid, Role from, uint64_t round,
+                                        Clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  Clock::time_point now = Clock::now();
+  if (shutdown_) return std::nullopt;
+  MaybeSweepLocked(now);
+  std::shared_ptr<Session> session = OpenLocked(sid, now);
+  if (!session || round < session->current_round) return std::nullopt;
+  AdvanceRoundLocked(*session, round);
+  ++session->waiters;
+  std::optional<Payload> result;
+  while (true) {
+    if (shutdown_ || session->closed || round < session->current_round) break;
+    Clock::time_point wake = deadline;
+    auto it = session->messages.find(std::make_pair(from, round));
+    if (it != session->messages.end()) {
+      if (it->second.available_at <= now) {
+        result = TakeLocked(*session, it);
+        break;
+      }
+      wake = std::min(wake, it->second.available_at);
+    }
+    if (now >= deadline) break;
+    session->cv.wait_until(lock, wake);
+    now = Clock::now();
+  }
+  --session->waiters;
+  session->last_activity = now;
+  return result;
+}
+
+std::optional<std::pair<Role, Payload>> Mailbox::ReceiveAny(SessionId sid, uint64_t round,
+                                                            const std::set<Role>& from,
+                                                            Clock::time_point deadline) {
+  if (from.empty()) return std::nullopt;
+  std::unique_lock<std::mutex> lock(mu_);
+  Clock::time_point now = Clock::now();
+  if (shutdown_) return std::nullopt;
+  MaybeSweepLocked(now);
+  std::shared_ptr<Session> session = OpenLocked(sid, now);
+  if (!session || round < session->current_round) return std::nullopt;
+  AdvanceRoundLocked(*session, round);
+  ++session->waiters;
+  std::optional<std::pair<Role, Payload>> result;
+  while (true) {
+    if (shutdown_ || session->closed || round < session->current_round) break;
+    Clock::time_point wake = deadline;
+    auto best = session->messages.end();
+    for (Role role : from) {
+      auto it = session->messages.find(std::make_pair(role, round));
+      if (it == session->messages.end()) continue;
+      if (it->second.available_at > now) {
+        wake = std::min(wake, it->second.available_at);
+        continue;
+      }
+      if (best == session->messages.end() ||
+          std::make_pair(it->second.available_at, it->second.seq) <
+              std::make_pair(best->second.available_at, best->second.seq)) {
+        best = it;
+      }
+    }
+    if (best != session->messages.end()) {
+      Role role = best->first.first;
+      result.emplace(role, TakeLocked(*session, best));
+      break;
+    }
+    if (now >= deadline) break;
+    session->cv.wait_until(lock, wake);
+    now = Clock::now();
+  }
+  --session->waiters;
+  session->last_activity = now;
+  return result;
+}
+
+void Mailbox::EraseSessionLocked(std::map<SessionId, std::shared_ptr<Session>>::iterator it) {
+  Session& session = *it->second;
+  if (!session.opened) --unopened_;
+  session.closed = true;
+  session.messages.clear();
+  session.buffered_per_sender.clear();
+  session.cv.notify_all();
+  sessions_.erase(it);  // waiters keep the Session alive through their shared_ptr
+}
+
+void Mailbox::CloseSession(SessionId sid) {
+  const Clock::time_point now = Clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  MaybeSweepLocked(now);
+  auto it = sessions_.find(sid);
+  if (it != sessions_.end()) EraseSessionLocked(it);
+  closed_[sid] = now;
+  closed_order_.emplace_back(now, sid);
+  // Bound the memory of closed ids even if sessions close faster than they expire.
+  while (closed_.size() > options_.max_closed_sessions && !closed_order_.empty()) {
+    auto [time, old] = closed_order_.front();
+    closed_order_.pop_front();
+    auto c = closed_.find(old);
+    if (c != closed_.end() && c->second == time) closed_.erase(c);
+  }
+}
+
+void Mailbox::Shutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutdown_) return;
+  shutdown_ = true;
+  for (auto& [sid, session] : sessions_) session->cv.notify_all();
+}
+
+void Mailbox::ExpireInactive() {
+  std::lock_guard<std::mutex> lock(mu_);
+  SweepLocked(Clock::now());
+}
+
+void Mailbox::MaybeSweepLocked(Clock::time_point now) {
+  if (now - last_sweep_ >= options_.sweep_interval) SweepLocked(now);
+}
+
+void Mailbox::SweepLocked(Clock::time_point now) {
+  last_sweep_ = now;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    const Session& session = *it->second;
+    if (session.waiters == 0 && now - session.last_activity > options_.inactive_session_timeout) {
+      auto next = std::next(it);
+      EraseSessionLocked(it);
+      it = next;
+    } else {
+      ++it;
+    }
+  }
+  while (!closed_order_.empty() &&
+         now - closed_order_.front().first > options_.closed_session_memory) {
+    auto [time, sid] = closed_order_.front();
+    closed_order_.pop_front();
+    auto c = closed_.find(sid);
+    if (c != closed_.end() && c->second == time) closed_.erase(c);
+  }
+}
+
+size_t Mailbox::active_sessions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.size();
+}
+
+size_t Mailbox::unopened_sessions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unopened_;
+}
+
+}  // namespace kms::net

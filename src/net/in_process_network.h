@@ -1,0 +1,188 @@
+// File: net/in_process_network.h
+//
+// n parties in one process (architecture.md: "the same code runs over the in-process network in
+// tests (13 parties in one process, with chosen parties malicious) and over gRPC"). An
+// InProcessHub owns one Mailbox per party and hands out per-party Network endpoints; the test
+// harness runs each party's protocol on its own thread. A send is a Mailbox::Deliver into the
+// receiver's mailbox, so delivery rules are exactly those of the gRPC transport.
+//
+// Fault injection, per sending party, settable at any time (FaultSpec): silence, crash after a
+// round, delay, random drops, random corruption, equivocation. Faults act on what a party sends,
+// so a faulty party's protocol code runs unchanged, as an honest party's would, and the harness
+// decides who misbehaves. Randomness comes from a PRNG per sending party seeded from the hub's
+// seed, so a failing run can be replayed (given the same interleaving of that party's sends).
+//
+// Like the gRPC transport, a message whose tag names a sender other than the sending endpoint's
+// role is rejected (counted, never delivered).
+//
+//   InProcessHub hub(4);
+//   hub.SetFault(4, FaultSpec::Silent());
+//   std::vector<std::unique_ptr<InProcessNetwork>> nets;
+//   for (Role r = 1; r <= 4; ++r) nets.push_back(hub.Endpoint(r));
+//   // one thread per party: RunProtocol(*nets[r - 1], ...)
+//
+// Thread safety: the hub and its endpoints are thread-safe. The hub must outlive its endpoints.
+#ifndef KMS_NET_IN_PROCESS_NETWORK_H_
+#define KMS_NET_IN_PROCESS_NETWORK_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "net/mailbox.h"
+#include "net/network.h"
+
+namespace kms::net {
+
+// Misbehaviour of one sending party. The default is an honest party. Checks apply in the order
+// below; a message dropped by one is not seen by the next.
+struct FaultSpec {
+  // Sends nothing at all (receivers time out).
+  bool silent = false;
+  // Messages tagged with a round later than this are not sent (a crash after that round).
+  std::optional<uint64_t> crash_after_round;
+  // Each message is delivered this much later (kept as the mailbox entry's available-at time;
+  // Send itself never sleeps).
+  std::chrono::milliseconds delay{0};
+  // Each message is dropped with this probability.
+  double drop_fraction = 0.0;
+  // Each message is corrupted with this probability: bytes flipped, or the payload truncated
+  // (an empty payload gains bytes). A corrupted payload always differs from the original.
+  double corrupt_fraction = 0.0;
+  // Every message is altered differently for each receiver (the last byte XOR a value that
+  // depends on the receiver), so different receivers see different values (up to 255 parties).
+  bool equivocate = false;
+
+  // One fault each (g++ 12 warns on designated initialisers that skip members, so these are
+  // the convenient spelling): hub.SetFault(4, FaultSpec::Silent()).
+  static FaultSpec Silent() {
+    FaultSpec f;
+    f.silent = true;
+    return f;
+  }
+  static FaultSpec CrashAfterRound(uint64_t round) {
+    FaultSpec f;
+    f.crash_after_round = round;
+    return f;
+  }
+  static FaultSpec Delay(std::chrono::milliseconds delay) {
+    FaultSpec f;
+    f.delay = delay;
+    return f;
+  }
+  static FaultSpec Drop(double fraction) {
+    FaultSpec f;
+    f.drop_fraction = fraction;
+    return f;
+  }
+  static FaultSpec Corrupt(double fraction) {
+    FaultSpec f;
+    f.corrupt_fraction = fraction;
+    return f;
+  }
+  static FaultSpec Equivocate() {
+    FaultSpec f;
+    f.equivocate = true;
+    return f;
+  }
+};
+
+// Traffic of one party since the hub was created (delivery attempts, before mailbox rules).
+struct TrafficCounters {
+  uint64_t messages_sent = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t messages_received = 0;
+  uint64_t bytes_received = 0;
+};
+
+// What the faults of one sending party did.
+struct FaultCounters {
+  uint64_t silenced = 0;
+  uint64_t crashed = 0;
+  uint64_t dropped = 0;
+  uint64_t corrupted = 0;
+  uint64_t equivocated = 0;
+  uint64_t delayed = 0;
+  uint64_t rejected = 0;  // bad receiver or a tag naming another sender
+};
+
+class InProcessNetwork;
+
+class InProcessHub {
+ public:
+  // REQUIRES: num_parties >= 1. `seed` seeds the per-party fault PRNGs.
+  explicit InProcessHub(int num_parties, uint64_t seed = 0x6b6d732d6e6574,
+                        MailboxOptions mailbox_options = {});
+  ~InProcessHub();
+  InProcessHub(const InProcessHub&) = delete;
+  InProcessHub& operator=(const InProcessHub&) = delete;
+
+  int num_parties() const { return static_cast<int>(parties_.size()); }
+
+  // The Network of party `role`. Several endpoints of one role share its mailbox.
+  // REQUIRES: 1 <= role <= num_parties(); the hub outlives the endpoint.
+  std::unique_ptr<InProcessNetwork> Endpoint(Role role);
+
+  // Replaces the faults of sending party `role` (FaultSpec{} makes it honest again); applies to
+  // messages sent from now on. REQUIRES: 1 <= role <= num_parties().
+  void SetFault(Role role, FaultSpec spec);
+  FaultSpec fault(Role role) const;
+
+  TrafficCounters traffic(Role role) const;
+  FaultCounters fault_counters(Role role) const;
+  // Party `role`'s mailbox (for its drop counters and session count).
+  Mailbox& mailbox(Role role);
+
+  // Delivers `payload` from `from` to `to` after applying `from`'s faults. Used by endpoints.
+  void Send(Role from, Role to, const Tag& tag, Payload payload);
+
+ private:
+  struct Party {
+    explicit Party(int num_parties, uint64_t seed, const MailboxOptions& options)
+        : mailbox(num_parties, options), rng(seed) {}
+    Mailbox mailbox;
+    mutable std::mutex mu;
+    FaultSpec fault ABSL_GUARDED_BY(mu);
+    std::mt19937_64 rng ABSL_GUARDED_BY(mu);
+    FaultCounters fault_counters ABSL_GUARDED_BY(mu);
+    std::atomic<uint64_t> messages_sent{0}, bytes_sent{0}, messages_received{0}, bytes_received{0};
+  };
+  Party& party(Role role);
+  const Party& party(Role role) const;
+
+  std::vector<std::unique_ptr<Party>> parties_;
+};
+
+// One party's endpoint of an InProcessHub.
+class InProcessNetwork final : public Network {
+ public:
+  InProcessNetwork(InProcessHub& hub, Role role) : hub_(hub), role_(role) {}
+
+  Role my_role() const override { return role_; }
+  int num_parties() const override { return hub_.num_parties(); }
+  void Send(Role to, const Tag& tag, Payload payload) override;
+  std::optional<Payload> Receive(SessionId sid, Role from, uint64_t round,
+                                 Clock::time_point deadline) override;
+  std::optional<std::pair<Role, Payload>> ReceiveAny(SessionId sid, uint64_t round,
+                                                     const std::set<Role>& from,
+                                                     Clock::time_point deadline) override;
+  void CloseSession(SessionId sid) override;
+
+  Mailbox& mailbox() { return hub_.mailbox(role_); }
+
+ private:
+  InProcessHub& hub_;
+  const Role role_;
+};
+
+}  // namespace kms::net
+
+#endif  // KMS_NET_IN_PROCESS_NETWORK_H_

@@ -1,0 +1,79 @@
+#include "crypto/tfhe_xof.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "crypto/hash.h"
+#include "crypto/secure_zero.h"
+
+namespace kms::crypto {
+namespace {
+
+AesBlock Xor(const AesBlock& a, const AesBlock& b) {
+  AesBlock r;
+  for (size_t i = 0; i < r.size(); ++i) r[i] = a[i] ^ b[i];
+  return r;
+}
+
+}  // namespace
+
+TfheXof::InitialState TfheXof::Initialize(algebra::Z128 seed) {
+  static_assert(kDsepTfheGen.size() == 8);
+  // data = "TFHE_GEN" || u128le(seed); the three CBC-MAC blocks of B §2.10.
+  AesBlock m1{}, m2{}, m3{};
+  std::memcpy(m1.data(), kDsepTfheGen.data(), 8);
+  uint8_t seed_le[16];
+  algebra::StoreLe<algebra::Z128>(seed, seed_le);
+  std::memcpy(m1.data() + 8, seed_le, 8);
+  std::memcpy(m2.data(), seed_le + 8, 8);  // m2[8..16] stays zero: the padding 0^8
+  algebra::StoreLe<algebra::Z128>(algebra::Z128{192}, m3.data());
+
+  const Aes128 zero_key_aes(AesKey{});
+  const AesBlock c1 = zero_key_aes.Encrypt(m1);  // c_0 = 0, so c_0 XOR m_1 = m_1
+  const AesBlock c2 = zero_key_aes.Encrypt(Xor(c1, m2));
+  const AesBlock c3 = zero_key_aes.Encrypt(Xor(c2, m3));
+  InitialState state;
+  state.key = c3;
+  state.counter = algebra::LoadLe<algebra::Z128>(c2.data());
+  return state;
+}
+
+TfheXof::TfheXof(algebra::Z128 seed) {
+  InitialState state = Initialize(seed);
+  aes_.SetKey(state.key);
+  counter_ = state.counter;
+  SecureZero(state.key.data(), state.key.size());
+}
+
+TfheXof::TfheXof(const AesKey& key, algebra::Z128 counter) : aes_(key), counter_(counter) {}
+
+TfheXof::~TfheXof() { SecureZero(buffer_.data(), buffer_.size()); }
+
+void TfheXof::Refill() {
+  alignas(16) uint8_t counters[sizeof(buffer_)];
+  for (size_t i = 0; i < kBufferBlocks; ++i) {
+    algebra::StoreLe<algebra::Z128>(counter_, counters + 16 * i);
+    ++counter_;  // unsigned: wraps mod 2^128
+  }
+  aes_.EncryptBlocks(counters, buffer_.data(), kBufferBlocks);
+  used_ = 0;
+}
+
+void TfheXof::Fill(std::span<uint8_t> out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    if (used_ == buffer_.size()) Refill();
+    const size_t take = std::min(out.size() - done, buffer_.size() - used_);
+    std::memcpy(out.data() + done, buffer_.data() + used_, take);
+    used_ += take;
+    done += take;
+  }
+}
+
+algebra::Z128 TfheXof::NextU128() {
+  uint8_t bytes[16];
+  Fill(bytes);
+  return algebra::LoadLe<algebra::Z128>(bytes);
+}
+
+}  // namespace kms::crypto

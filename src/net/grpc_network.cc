@@ -1,0 +1,725 @@
+#include "net/grpc_network.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/bytes.h"
+#include "common/status_macros.h"
+#include "crypto/tls_certificate.h"
+#include "proto/peer_service.grpc.pb.h"
+
+namespace kms::net {
+namespace {
+
+namespace pb = ::kms::peer::v1;
+
+// Room for the protobuf fields around the payload (session id, sender, round, tags, lengths):
+// gRPC's message limits are set to max_message_bytes plus this.
+constexpr size_t kEnvelopeBytes = 4096;
+constexpr size_t kSessionIdBytes = 16;
+// Verified client certificates remembered per process (a peer presents one certificate).
+constexpr size_t kMaxVerifiedCertificates = 1024;
+
+// Debian's Abseil has its own string_view, which StrCat does not take from std.
+absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+std::string EncodeSessionId(SessionId sid) {
+  std::string out(kSessionIdBytes, '\0');
+  for (size_t i = 0; i < kSessionIdBytes; ++i) out[i] = static_cast<char>(sid >> (8 * i));
+  return out;
+}
+
+SessionId DecodeSessionId(const std::string& bytes) {
+  return LoadU128Le(reinterpret_cast<const uint8_t*>(bytes.data()));
+}
+
+// "host:port", with brackets around an IPv6 literal.
+std::string HostPort(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos && host.front() != '[') {
+    return absl::StrCat("[", host, "]:", port);
+  }
+  return absl::StrCat(host, ":", port);
+}
+
+// gRPC deadlines are wall-clock; ours are steady. Far deadlines are capped at a year.
+std::chrono::system_clock::time_point ToSystemDeadline(Clock::time_point deadline) {
+  Clock::duration remaining = deadline - Clock::now();
+  const Clock::duration kMax = std::chrono::hours(24 * 365);
+  remaining = std::clamp(remaining, Clock::duration::zero(), kMax);
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(remaining);
+}
+
+absl::Status FromGrpc(const grpc::Status& status, std::string_view context) {
+  // grpc::StatusCode and absl::StatusCode share google.rpc.Code's numbering.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(Av(context), ": ", status.error_message()));
+}
+
+std::string ToString(grpc::string_ref s) { return std::string(s.data(), s.size()); }
+
+void WipeString(std::string& s) {
+  crypto::SecureZero(s.data(), s.size());
+  s.clear();
+}
+
+std::string KeyPemString(const crypto::SecretBytes& key) {
+  return std::string(reinterpret_cast<const char*>(key.data()), key.size());
+}
+
+// gRPC reports only that the server did not start; find out whether the port is taken, so the
+// operator reads "Address already in use: port N" (service-spec §8).
+absl::Status DiagnoseListenFailure(const std::string& address, int port) {
+  std::string host = address;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* results = nullptr;
+  const std::string port_text = std::to_string(port);
+  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port_text.c_str(), &hints, &results);
+  if (rc != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", HostPort(address, port),
+                                               ": address does not resolve (", gai_strerror(rc),
+                                               ")"));
+  }
+  bool in_use = false;
+  int other_errno = 0;
+  for (addrinfo* ai = results; ai != nullptr; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      if (errno == EADDRINUSE) {
+        in_use = true;
+      } else {
+        other_errno = errno;
+      }
+    }
+    close(fd);
+  }
+  freeaddrinfo(results);
+  if (in_use) {
+    return absl::UnavailableError(
+        absl::StrCat("Address already in use: port ", port, " (listen address ", address, ")"));
+  }
+  if (other_errno != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", HostPort(address, port), ": ",
+                                               std::strerror(other_errno)));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the peer gRPC server did not start on ", HostPort(address, port)));
+}
+
+absl::Status FieldError(std::string_view field, std::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(Av(field), ": ", Av(problem)));
+}
+
+absl::Status WithField(std::string_view field, const absl::Status& status) {
+  return absl::Status(status.code(), absl::StrCat(Av(field), ": ", status.message()));
+}
+
+}  // namespace
+
+absl::Status ValidateGrpcNetworkConfig(const GrpcNetworkConfig& config) {
+  const size_t n = config.peers.size();
+  if (n == 0) return FieldError("peers", "no parties configured");
+  if (n > 1000) return FieldError("peers", absl::StrCat(n, " parties, at most 1000"));
+  std::set<Role> roles;
+  std::set<std::string> identities;
+  std::set<Bytes> ders;
+  const PeerInfo* mine = nullptr;
+  for (size_t i = 0; i < n; ++i) {
+    const PeerInfo& p = config.peers[i];
+    const std::string field = absl::StrCat("peers[", i, "]");
+    if (p.role < 1 || p.role > static_cast<Role>(n)) {
+      return FieldError(field + ".role", absl::StrCat("must be in 1..", n, ", got ", p.role));
+    }
+    if (!roles.insert(p.role).second) {
+      return FieldError(field + ".role", absl::StrCat("party ", p.role, " is listed twice"));
+    }
+    if (p.host.empty()) return FieldError(field + ".host", "is empty");
+    if (p.port < 1 || p.port > 65535) {
+      return FieldError(field + ".port", absl::StrCat("must be in 1..65535, got ", p.port));
+    }
+    absl::Status id_ok = crypto::ValidateIdentity(p.identity);
+    if (!id_ok.ok()) return WithField(field + ".identity", id_ok);
+    if (!identities.insert(p.identity).second) {
+      return FieldError(field + ".identity", absl::StrCat("\"", p.identity, "\" is listed twice"));
+    }
+    absl::Status cert_ok = crypto::CheckCertificateIdentity(p.certificate_pem, p.identity);
+    if (!cert_ok.ok()) return WithField(field + ".certificate_pem", cert_ok);
+    KMS_ASSIGN_OR_RETURN(Bytes der, crypto::CertificateDer(p.certificate_pem));
+    if (!ders.insert(der).second) {
+      return FieldError(field + ".certificate_pem", "the same certificate is listed twice");
+    }
+    if (p.role == config.my_role) mine = &p;
+  }
+  if (mine == nullptr) {
+    return FieldError("my_role", absl::StrCat(config.my_role, " is not one of the peers"));
+  }
+  absl::Status cert_ok =
+      crypto::CheckCertificateIdentity(config.my_certificate_pem, mine->identity);
+  if (!cert_ok.ok()) return WithField("my_certificate_pem", cert_ok);
+  KMS_ASSIGN_OR_RETURN(Bytes my_der, crypto::CertificateDer(config.my_certificate_pem));
+  KMS_ASSIGN_OR_RETURN(Bytes listed_der, crypto::CertificateDer(mine->certificate_pem));
+  if (my_der != listed_der) {
+    return FieldError("my_certificate_pem",
+                      absl::StrCat("differs from the certificate listed for party ", mine->role));
+  }
+  absl::Status key_ok = crypto::CheckPrivateKeyMatchesCertificate(config.my_certificate_pem,
+                                                                  config.my_private_key_pem);
+  if (!key_ok.ok()) return WithField("my_private_key_pem", key_ok);
+  if (config.listen_address.empty()) return FieldError("listen_address", "is empty");
+  if (config.listen_port < 0 || config.listen_port > 65535) {
+    return FieldError("listen_port", absl::StrCat("must be in 0..65535, got ", config.listen_port));
+  }
+  if (config.max_message_bytes < 1 ||
+      config.max_message_bytes > static_cast<size_t>(INT_MAX) - kEnvelopeBytes) {
+    return FieldError("max_message_bytes", absl::StrCat("must be in 1..", INT_MAX - kEnvelopeBytes,
+                                                        ", got ", config.max_message_bytes));
+  }
+  const RetryPolicy& r = config.retry;
+  if (r.initial_backoff <= Clock::duration::zero()) {
+    return FieldError("retry.initial_backoff", "must be positive");
+  }
+  if (!(r.multiplier >= 1.0 && r.multiplier <= 100.0)) {
+    return FieldError("retry.multiplier", "must be in [1, 100]");
+  }
+  if (r.max_backoff < r.initial_backoff) {
+    return FieldError("retry.max_backoff", "must be at least retry.initial_backoff");
+  }
+  if (r.max_elapsed < Clock::duration::zero()) {
+    return FieldError("retry.max_elapsed", "must not be negative");
+  }
+  if (r.attempt_timeout <= Clock::duration::zero()) {
+    return FieldError("retry.attempt_timeout", "must be positive");
+  }
+  if (config.max_queued_messages_per_peer < 1) {
+    return FieldError("max_queued_messages_per_peer", "must be at least 1");
+  }
+  if (config.senders_per_peer < 1 || config.senders_per_peer > 64) {
+    return FieldError("senders_per_peer",
+                      absl::StrCat("must be in 1..64, got ", config.senders_per_peer));
+  }
+  if (config.mailbox.max_buffered_per_sender < 1) {
+    return FieldError("mailbox.max_buffered_per_sender", "must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Impl: the PeerService server, the per-peer senders and the mailbox.
+
+class GrpcNetwork::Impl final : public pb::PeerService::Service {
+ public:
+  explicit Impl(GrpcNetworkConfig config)
+      : config_(std::move(config)),
+        n_(static_cast<int>(config_.peers.size())),
+        mailbox_(n_, config_.mailbox) {}
+
+  ~Impl() override {
+    Shutdown();
+    server_.reset();  // before the service (this object) goes away
+  }
+
+  absl::Status Start();
+  void Shutdown();
+
+  Role my_role() const { return config_.my_role; }
+  int num_parties() const { return n_; }
+  Mailbox& mailbox() { return mailbox_; }
+  int listening_port() const { return listening_port_; }
+  void Enqueue(Role to, const Tag& tag, Payload payload);
+  absl::StatusOr<Clock::duration> Ping(Role peer, Clock::time_point deadline, size_t payload_bytes);
+  GrpcNetworkStats stats() const;
+  size_t pending_messages(Role peer) const;
+
+  // PeerService handlers (run on gRPC's server threads).
+  grpc::Status Send(grpc::ServerContext* context, const pb::PeerMessage* request,
+                    pb::SendAck* response) override;
+  grpc::Status HealthCheck(grpc::ServerContext* context, const pb::Ping* request,
+                           pb::Pong* response) override;
+
+ private:
+  struct Outgoing {
+    Tag tag;
+    Payload payload;
+    Clock::time_point queued_at;
+  };
+  // One peer's channel, send queue and sender threads (for my own role: the channel only, used
+  // by HealthCheck).
+  struct PeerLink {
+    Role role = 0;
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<pb::PeerService::Stub> stub;
+    mutable std::mutex mu;
+    std::condition_variable queue_cv;  // a message was queued, or stopping
+    std::condition_variable stop_cv;   // stopping (wakes threads sleeping in a backoff)
+    std::deque<Outgoing> queue ABSL_GUARDED_BY(mu);
+    size_t queued_bytes ABSL_GUARDED_BY(mu) = 0;
+    size_t in_flight ABSL_GUARDED_BY(mu) = 0;
+    bool stopping ABSL_GUARDED_BY(mu) = false;
+    std::set<grpc::ClientContext*> active ABSL_GUARDED_BY(mu);  // cancelled on shutdown
+    std::vector<std::thread> workers;
+  };
+  struct Counters {
+    std::atomic<uint64_t> rx_bytes{0}, tx_bytes{0}, rx_messages{0}, tx_messages{0};
+    std::atomic<uint64_t> rejected_unknown_peer{0}, rejected_sender_mismatch{0},
+        rejected_oversized{0}, rejected_malformed{0};
+    std::atomic<uint64_t> send_retries{0}, send_gave_up{0}, send_failed{0},
+        send_dropped_queue_full{0}, send_dropped_invalid{0};
+  };
+
+  absl::Status StartServer();
+  absl::Status CreateLinks();
+  void RunSender(PeerLink& link);
+  void SendWithRetries(PeerLink& link, const Outgoing& message);
+  // The role whose configured certificate the caller presented; PermissionDenied otherwise.
+  absl::StatusOr<Role> AuthenticatedRole(const grpc::ServerContext& context);
+
+  GrpcNetworkConfig config_;
+  const int n_;
+  Mailbox mailbox_;
+  std::map<std::string, Role> role_by_identity_;
+  std::vector<Bytes> der_by_role_;                // index: role
+  std::vector<std::unique_ptr<PeerLink>> links_;  // index: role - 1
+  std::unique_ptr<grpc::Server> server_;
+  int listening_port_ = 0;
+  std::atomic<bool> shut_down_{false};
+  Counters counters_;
+  std::mutex verified_mu_;
+  std::map<std::string, Role> verified_pems_ ABSL_GUARDED_BY(verified_mu_);
+};
+
+absl::Status GrpcNetwork::Impl::Start() {
+  der_by_role_.resize(n_ + 1);
+  for (const PeerInfo& p : config_.peers) {
+    role_by_identity_[p.identity] = p.role;
+    KMS_ASSIGN_OR_RETURN(der_by_role_[p.role], crypto::CertificateDer(p.certificate_pem));
+  }
+  KMS_RETURN_IF_ERROR(StartServer());
+  KMS_RETURN_IF_ERROR(CreateLinks());
+  // The key is in gRPC's credentials now; drop (and zero) our copy.
+  config_.my_private_key_pem = crypto::SecretBytes();
+  for (auto& link : links_) {
+    if (link->role == my_role()) continue;
+    for (int i = 0; i < config_.senders_per_peer; ++i) {
+      PeerLink* l = link.get();
+      link->workers.emplace_back([this, l] { RunSender(*l); });
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GrpcNetwork::Impl::StartServer() {
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  // Trust anchors: exactly the configured parties' self-signed certificates.
+  for (const PeerInfo& p : config_.peers) {
+    ssl.pem_root_certs += p.certificate_pem;
+    if (!p.certificate_pem.empty() && p.certificate_pem.back() != '\n') ssl.pem_root_certs += '\n';
+  }
+  ssl.pem_key_cert_pairs.push_back(
+      {KeyPemString(config_.my_private_key_pem), config_.my_certificate_pem});
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(ssl);
+  WipeString(ssl.pem_key_cert_pairs[0].private_key);
+
+  grpc::ServerBuilder builder;
+  int selected_port = 0;
+  builder.AddListeningPort(HostPort(config_.listen_address, config_.listen_port), credentials,
+                           &selected_port);
+  builder.RegisterService(this);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config_.max_message_bytes + kEnvelopeBytes));
+  // Without this gRPC binds with SO_REUSEPORT, and a second server on a taken port would
+  // silently share it instead of failing.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  server_ = builder.BuildAndStart();
+  if (!server_ || selected_port == 0) {
+    server_.reset();
+    return DiagnoseListenFailure(config_.listen_address, config_.listen_port);
+  }
+  listening_port_ = selected_port;
+  return absl::OkStatus();
+}
+
+absl::Status GrpcNetwork::Impl::CreateLinks() {
+  const std::string key = KeyPemString(config_.my_private_key_pem);
+  links_.resize(n_);
+  for (const PeerInfo& p : config_.peers) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = p.certificate_pem;  // this peer, and nobody else, may answer
+    ssl.pem_private_key = key;
+    ssl.pem_cert_chain = config_.my_certificate_pem;
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::SslCredentials(ssl);
+    WipeString(ssl.pem_private_key);
+
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride(p.identity);
+    args.SetMaxSendMessageSize(static_cast<int>(config_.max_message_bytes + kEnvelopeBytes));
+    // Each channel gets its own connection (channels with other credentials to the same
+    // address, e.g. in a test process, must not share one).
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    // Reconnect on the same schedule as our retries, so a peer that comes back is used within
+    // one backoff step instead of gRPC's default of up to two minutes.
+    const auto ms = [](Clock::duration d) {
+      return static_cast<int>(std::min<int64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(d).count(), INT_MAX));
+    };
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, ms(config_.retry.initial_backoff));
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, ms(config_.retry.initial_backoff));
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, ms(config_.retry.max_backoff));
+
+    auto link = std::make_unique<PeerLink>();
+    link->role = p.role;
+    link->channel = grpc::CreateCustomChannel(HostPort(p.host, p.port), credentials, args);
+    link->stub = pb::PeerService::NewStub(link->channel);
+    links_[p.role - 1] = std::move(link);
+  }
+  std::string wipe = key;
+  WipeString(wipe);
+  return absl::OkStatus();
+}
+
+void GrpcNetwork::Impl::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  mailbox_.Shutdown();
+  for (auto& link : links_) {
+    if (!link) continue;
+    {
+      std::lock_guard<std::mutex> lock(link->mu);
+      link->stopping = true;
+      link->queue.clear();
+      link->queued_bytes = 0;
+      for (grpc::ClientContext* context : link->active) context->TryCancel();
+    }
+    link->queue_cv.notify_all();
+    link->stop_cv.notify_all();
+  }
+  for (auto& link : links_) {
+    if (!link) continue;
+    for (std::thread& t : link->workers) t.join();
+    link->workers.clear();
+  }
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
+
+void GrpcNetwork::Impl::Enqueue(Role to, const Tag& tag, Payload payload) {
+  if (!payload) payload = MakePayload(std::string());
+  if (to < 1 || to > n_ || tag.sender != my_role() || payload->size() > config_.max_message_bytes ||
+      shut_down_.load()) {
+    counters_.send_dropped_invalid.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (to == my_role()) {
+    mailbox_.Deliver(tag, std::move(payload));
+    return;
+  }
+  PeerLink& link = *links_[to - 1];
+  const size_t size = payload->size();
+  {
+    std::lock_guard<std::mutex> lock(link.mu);
+    if (link.stopping) return;
+    if (!link.queue.empty() && (link.queue.size() >= config_.max_queued_messages_per_peer ||
+                                link.queued_bytes + size > config_.max_queued_bytes_per_peer)) {
+      counters_.send_dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    link.queue.push_back(Outgoing{tag, std::move(payload), Clock::now()});
+    link.queued_bytes += size;
+  }
+  link.queue_cv.notify_one();
+}
+
+void GrpcNetwork::Impl::RunSender(PeerLink& link) {
+  while (true) {
+    Outgoing message;
+    {
+      std::unique_lock<std::mutex> lock(link.mu);
+      link.queue_cv.wait(lock, [&] { return link.stopping || !link.queue.empty(); });
+      if (link.stopping) return;
+      message = std::move(link.queue.front());
+      link.queue.pop_front();
+      link.queued_bytes -= message.payload->size();
+      ++link.in_flight;
+    }
+    SendWithRetries(link, message);
+    std::lock_guard<std::mutex> lock(link.mu);
+    --link.in_flight;
+  }
+}
+
+void GrpcNetwork::Impl::SendWithRetries(PeerLink& link, const Outgoing& message) {
+  pb::PeerMessage request;
+  request.set_session_id(EncodeSessionId(message.tag.session_id));
+  request.set_sender(static_cast<uint32_t>(message.tag.sender));
+  request.set_round(message.tag.round);
+  request.set_payload(*message.payload);
+  const RetryPolicy& retry = config_.retry;
+  const Clock::time_point give_up_at = message.queued_at + retry.max_elapsed;
+  Clock::duration backoff = retry.initial_backoff;
+  while (true) {
+    const Clock::time_point now = Clock::now();
+    if (now >= give_up_at) {
+      counters_.send_gave_up.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    grpc::ClientContext context;
+    context.set_deadline(ToSystemDeadline(std::min(now + retry.attempt_timeout, give_up_at)));
+    {
+      std::lock_guard<std::mutex> lock(link.mu);
+      if (link.stopping) return;
+      link.active.insert(&context);
+    }
+    pb::SendAck ack;
+    grpc::Status status = link.stub->Send(&context, request, &ack);
+    {
+      std::lock_guard<std::mutex> lock(link.mu);
+      link.active.erase(&context);
+    }
+    if (status.ok()) {
+      counters_.tx_bytes.fetch_add(request.ByteSizeLong(), std::memory_order_relaxed);
+      counters_.tx_messages.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
+        status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+      // Refused (PERMISSION_DENIED, INVALID_ARGUMENT, RESOURCE_EXHAUSTED, ...): a retry would
+      // be refused again.
+      counters_.send_failed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    counters_.send_retries.fetch_add(1, std::memory_order_relaxed);
+    std::unique_lock<std::mutex> lock(link.mu);
+    link.stop_cv.wait_until(lock, std::min(Clock::now() + backoff, give_up_at),
+                            [&] { return link.stopping; });
+    if (link.stopping) return;
+    backoff = std::min(std::chrono::duration_cast<Clock::duration>(backoff * retry.multiplier),
+                       retry.max_backoff);
+  }
+}
+
+absl::StatusOr<Role> GrpcNetwork::Impl::AuthenticatedRole(const grpc::ServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (!auth || !auth->IsPeerAuthenticated()) {
+    return absl::PermissionDeniedError("the peer presented no verified certificate");
+  }
+  // Identity -> role through the configuration: the CN first, then the SAN entries.
+  Role role = 0;
+  std::string identity;
+  for (const char* property : {GRPC_X509_CN_PROPERTY_NAME, GRPC_X509_SAN_PROPERTY_NAME}) {
+    for (const grpc::string_ref& value : auth->FindPropertyValues(property)) {
+      auto it = role_by_identity_.find(ToString(value));
+      if (it != role_by_identity_.end()) {
+        role = it->second;
+        identity = it->first;
+        break;
+      }
+    }
+    if (role != 0) break;
+  }
+  if (role == 0) {
+    return absl::PermissionDeniedError("the peer certificate names no configured party");
+  }
+  // The certificate must be exactly that party's configured one.
+  std::vector<grpc::string_ref> pems = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  if (pems.size() != 1) {
+    return absl::PermissionDeniedError("the peer certificate is not available for checking");
+  }
+  std::string pem = ToString(pems[0]);
+  {
+    std::lock_guard<std::mutex> lock(verified_mu_);
+    auto it = verified_pems_.find(pem);
+    if (it != verified_pems_.end() && it->second == role) return role;
+  }
+  absl::StatusOr<Bytes> der = crypto::CertificateDer(pem);
+  if (!der.ok() || *der != der_by_role_[role]) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("the peer certificate with identity \"", identity,
+                     "\" is not the configured certificate of party ", role));
+  }
+  std::lock_guard<std::mutex> lock(verified_mu_);
+  if (verified_pems_.size() < kMaxVerifiedCertificates) verified_pems_.emplace(pem, role);
+  return role;
+}
+
+grpc::Status GrpcNetwork::Impl::Send(grpc::ServerContext* context, const pb::PeerMessage* request,
+                                     pb::SendAck* /*response*/) {
+  absl::StatusOr<Role> peer = AuthenticatedRole(*context);
+  if (!peer.ok()) {
+    counters_.rejected_unknown_peer.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(peer.status().message()));
+  }
+  if (request->sender() != static_cast<uint32_t>(*peer)) {
+    counters_.rejected_sender_mismatch.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        absl::StrCat("tag names sender ", request->sender(),
+                                     " but the peer's certificate is party ", *peer));
+  }
+  if (request->session_id().size() != kSessionIdBytes) {
+    counters_.rejected_malformed.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("session_id must be ", kSessionIdBytes, " bytes, got ",
+                                     request->session_id().size()));
+  }
+  if (request->payload().size() > config_.max_message_bytes) {
+    counters_.rejected_oversized.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("payload is ", request->payload().size(),
+                     " bytes, more than max_message_bytes ", config_.max_message_bytes));
+  }
+  counters_.rx_bytes.fetch_add(request->ByteSizeLong(), std::memory_order_relaxed);
+  counters_.rx_messages.fetch_add(1, std::memory_order_relaxed);
+  Tag tag{DecodeSessionId(request->session_id()), *peer, request->round()};
+  mailbox_.Deliver(tag, MakePayload(request->payload()));
+  return grpc::Status::OK;
+}
+
+grpc::Status GrpcNetwork::Impl::HealthCheck(grpc::ServerContext* context, const pb::Ping* request,
+                                            pb::Pong* response) {
+  absl::StatusOr<Role> peer = AuthenticatedRole(*context);
+  if (!peer.ok()) {
+    counters_.rejected_unknown_peer.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(peer.status().message()));
+  }
+  counters_.rx_bytes.fetch_add(request->ByteSizeLong(), std::memory_order_relaxed);
+  response->set_responder(static_cast<uint32_t>(my_role()));
+  response->set_received_bytes(request->payload().size());
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<Clock::duration> GrpcNetwork::Impl::Ping(Role peer, Clock::time_point deadline,
+                                                        size_t payload_bytes) {
+  if (peer < 1 || peer > n_) {
+    return absl::InvalidArgumentError(absl::StrCat("peer must be in 1..", n_, ", got ", peer));
+  }
+  if (payload_bytes > config_.max_message_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "payload_bytes ", payload_bytes, " exceeds max_message_bytes ", config_.max_message_bytes));
+  }
+  if (shut_down_.load()) return absl::UnavailableError("the peer network is shut down");
+  pb::Ping request;
+  request.mutable_payload()->assign(payload_bytes, '\0');
+  pb::Pong pong;
+  grpc::ClientContext context;
+  context.set_deadline(ToSystemDeadline(deadline));
+  const Clock::time_point start = Clock::now();
+  grpc::Status status = links_[peer - 1]->stub->HealthCheck(&context, request, &pong);
+  const Clock::duration elapsed = Clock::now() - start;
+  if (!status.ok()) return FromGrpc(status, absl::StrCat("HealthCheck of party ", peer));
+  counters_.tx_bytes.fetch_add(request.ByteSizeLong(), std::memory_order_relaxed);
+  if (pong.responder() != static_cast<uint32_t>(peer)) {
+    return absl::InternalError(
+        absl::StrCat("HealthCheck of party ", peer, " answered by party ", pong.responder()));
+  }
+  if (pong.received_bytes() != payload_bytes) {
+    return absl::InternalError(absl::StrCat("HealthCheck of party ", peer, " received ",
+                                            pong.received_bytes(), " of ", payload_bytes,
+                                            " bytes"));
+  }
+  return elapsed;
+}
+
+GrpcNetworkStats GrpcNetwork::Impl::stats() const {
+  const auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  GrpcNetworkStats s;
+  s.rx_bytes = get(counters_.rx_bytes);
+  s.tx_bytes = get(counters_.tx_bytes);
+  s.rx_messages = get(counters_.rx_messages);
+  s.tx_messages = get(counters_.tx_messages);
+  s.rejected_unknown_peer = get(counters_.rejected_unknown_peer);
+  s.rejected_sender_mismatch = get(counters_.rejected_sender_mismatch);
+  s.rejected_oversized = get(counters_.rejected_oversized);
+  s.rejected_malformed = get(counters_.rejected_malformed);
+  s.send_retries = get(counters_.send_retries);
+  s.send_gave_up = get(counters_.send_gave_up);
+  s.send_failed = get(counters_.send_failed);
+  s.send_dropped_queue_full = get(counters_.send_dropped_queue_full);
+  s.send_dropped_invalid = get(counters_.send_dropped_invalid);
+  return s;
+}
+
+size_t GrpcNetwork::Impl::pending_messages(Role peer) const {
+  if (peer < 1 || peer > n_ || peer == my_role()) return 0;
+  const PeerLink& link = *links_[peer - 1];
+  std::lock_guard<std::mutex> lock(link.mu);
+  return link.queue.size() + link.in_flight;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GrpcNetwork: the Network face of Impl.
+
+absl::StatusOr<std::unique_ptr<GrpcNetwork>> GrpcNetwork::Start(GrpcNetworkConfig config) {
+  KMS_RETURN_IF_ERROR(ValidateGrpcNetworkConfig(config));
+  auto impl = std::make_unique<Impl>(std::move(config));
+  KMS_RETURN_IF_ERROR(impl->Start());
+  return std::unique_ptr<GrpcNetwork>(new GrpcNetwork(std::move(impl)));
+}
+
+GrpcNetwork::GrpcNetwork(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+GrpcNetwork::~GrpcNetwork() = default;
+
+void GrpcNetwork::Shutdown() { impl_->Shutdown(); }
+
+Role GrpcNetwork::my_role() const { return impl_->my_role(); }
+
+int GrpcNetwork::num_parties() const { return impl_->num_parties(); }
+
+void GrpcNetwork::Send(Role to, const Tag& tag, Payload payload) {
+  impl_->Enqueue(to, tag, std::move(payload));
+}
+
+std::optional<Payload> GrpcNetwork::Receive(SessionId sid, Role from, uint64_t round,
+                                            Clock::time_point deadline) {
+  return impl_->mailbox().Receive(sid, from, round, deadline);
+}
+
+std::optional<std::pair<Role, Payload>> GrpcNetwork::ReceiveAny(SessionId sid, uint64_t round,
+                                                                const std::set<Role>& from,
+                                                                Clock::time_point deadline) {
+  return impl_->mailbox().ReceiveAny(sid, round, from, deadline);
+}
+
+void GrpcNetwork::CloseSession(SessionId sid) { impl_->mailbox().CloseSession(sid); }
+
+absl::StatusOr<Clock::duration> GrpcNetwork::HealthCheck(Role peer, Clock::time_point deadline,
+                                                         size_t payload_bytes) {
+  return impl_->Ping(peer, deadline, payload_bytes);
+}
+
+int GrpcNetwork::listening_port() const { return impl_->listening_port(); }
+
+uint64_t GrpcNetwork::rx_bytes() const { return impl_->stats().rx_bytes; }
+
+uint64_t GrpcNetwork::tx_bytes() const { return impl_->stats().tx_bytes; }
+
+size_t GrpcNetwork::active_sessions() const { return impl_->mailbox().active_sessions(); }
+
+GrpcNetworkStats GrpcNetwork::stats() const { return impl_->stats(); }
+
+size_t GrpcNetwork::pending_messages(Role peer) const { return impl_->pending_messages(peer); }
+
+Mailbox& GrpcNetwork::mailbox() { return impl_->mailbox(); }
+
+}  // namespace kms::net

@@ -1,0 +1,377 @@
+#include "storage/postgres_storage.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "crypto/secure_zero.h"
+
+namespace kms::storage {
+
+// One libpq connection, closed on destruction.
+class PostgresStorage::Conn {
+ public:
+  explicit Conn(PGconn* conn) : conn_(conn) {}
+  ~Conn() { PQfinish(conn_); }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+  PGconn* get() const { return conn_; }
+  bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+
+ private:
+  PGconn* conn_;
+};
+
+// One parameterised statement. Every parameter and every result column is sent in binary
+// format: text columns as their raw bytes, bytea as the object bytes, no escaping anywhere.
+struct PostgresStorage::Statement {
+  const char* sql;
+  std::vector<ByteSpan> params;
+};
+
+struct PostgresStorage::Result {
+  struct Deleter {
+    void operator()(PGresult* r) const { PQclear(r); }
+  };
+  std::unique_ptr<PGresult, Deleter> res;
+  PGresult* get() const { return res.get(); }
+};
+
+namespace {
+
+constexpr const char* kCreateTableSql =
+    "CREATE TABLE IF NOT EXISTS kms_objects ("
+    " vault_prefix text NOT NULL,"
+    " data_type text NOT NULL,"
+    " id text NOT NULL,"
+    " data bytea NOT NULL,"
+    " updated_at timestamptz NOT NULL DEFAULT now(),"
+    " PRIMARY KEY (vault_prefix, data_type, id))";
+// pg_advisory_xact_lock key serialising table creation between servers ("kms_objs").
+constexpr const char* kCreateLockSql = "SELECT pg_advisory_xact_lock(7740871262513523571)";
+
+constexpr const char* kPutSql =
+    "INSERT INTO kms_objects (vault_prefix, data_type, id, data, updated_at)"
+    " VALUES ($1, $2, $3, $4, now())"
+    " ON CONFLICT (vault_prefix, data_type, id)"
+    " DO UPDATE SET data = EXCLUDED.data, updated_at = now()";
+constexpr const char* kGetSql =
+    "SELECT data FROM kms_objects WHERE vault_prefix = $1 AND data_type = $2 AND id = $3";
+constexpr const char* kExistsSql =
+    "SELECT 1 FROM kms_objects WHERE vault_prefix = $1 AND data_type = $2 AND id = $3";
+constexpr const char* kListSql =
+    "SELECT id FROM kms_objects WHERE vault_prefix = $1 AND data_type = $2"
+    " ORDER BY id COLLATE \"C\"";
+constexpr const char* kDeleteSql =
+    "DELETE FROM kms_objects WHERE vault_prefix = $1 AND data_type = $2 AND id = $3";
+
+void IgnoreNotice(void*, const char*) {}
+
+std::string TrimNewlines(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  return s;
+}
+
+absl::Status MapSqlState(std::string_view sqlstate, std::string msg) {
+  if (sqlstate.starts_with("08") || sqlstate.starts_with("57P")) {
+    return absl::UnavailableError(std::move(msg));
+  }
+  if (sqlstate.starts_with("28") || sqlstate == "42501") {
+    return absl::PermissionDeniedError(std::move(msg));
+  }
+  if (sqlstate.starts_with("53")) return absl::ResourceExhaustedError(std::move(msg));
+  if (sqlstate == "42P01") return absl::FailedPreconditionError(std::move(msg));
+  if (sqlstate.starts_with("42")) return absl::InternalError(std::move(msg));
+  return absl::UnavailableError(std::move(msg));
+}
+
+}  // namespace
+
+PostgresStorage::PostgresStorage(std::vector<std::string> keywords, std::vector<std::string> values,
+                                 std::string password, std::string description, std::string prefix)
+    : keywords_(std::move(keywords)),
+      values_(std::move(values)),
+      password_(std::move(password)),
+      description_(std::move(description)),
+      prefix_(std::move(prefix)) {}
+
+PostgresStorage::~PostgresStorage() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.clear();
+  }
+  crypto::SecureZero(password_.data(), password_.size());
+}
+
+absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::Connect(const std::string& dsn,
+                                                                          std::string prefix) {
+  KMS_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  if (dsn.empty()) return absl::InvalidArgumentError("postgres dsn is empty");
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &err);
+  if (options == nullptr) {
+    // libpq's message can quote a fragment of the string (possibly the password), so only the
+    // unknown-option case, which names an option, is passed on.
+    std::string detail;
+    if (err != nullptr && std::strncmp(err, "invalid connection option", 25) == 0) {
+      detail = absl::StrCat(": ", TrimNewlines(err));
+    }
+    PQfreemem(err);
+    return absl::InvalidArgumentError(
+        absl::StrCat("postgres dsn is not a valid libpq connection string or URI", detail));
+  }
+  std::vector<std::string> keywords, values;
+  std::string password, host, hostaddr, port, dbname, user;
+  bool has_timeout = false, has_app = false;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    const std::string_view k = o->keyword;
+    if (k == "password") {
+      password = o->val;
+      continue;
+    }
+    if (k == "host") host = o->val;
+    if (k == "hostaddr") hostaddr = o->val;
+    if (k == "port") port = o->val;
+    if (k == "dbname") dbname = o->val;
+    if (k == "user") user = o->val;
+    if (k == "connect_timeout") has_timeout = true;
+    if (k == "application_name") has_app = true;
+    keywords.emplace_back(o->keyword);
+    values.emplace_back(o->val);
+  }
+  // PQconninfoFree does not wipe the parsed password; do it before freeing.
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr && std::strcmp(o->keyword, "password") == 0) {
+      crypto::SecureZero(o->val, std::strlen(o->val));
+    }
+  }
+  PQconninfoFree(options);
+  // A database that does not answer must not hang start-up.
+  if (!has_timeout) {
+    keywords.emplace_back("connect_timeout");
+    values.emplace_back("10");
+  }
+  if (!has_app) {
+    keywords.emplace_back("application_name");
+    values.emplace_back("kms-server");
+  }
+  std::string description = absl::StrCat(
+      "postgres:host=", host.empty() ? (hostaddr.empty() ? "(default)" : hostaddr) : host,
+      " port=", port.empty() ? "(default)" : port,
+      " dbname=", dbname.empty() ? "(default)" : dbname,
+      " user=", user.empty() ? "(default)" : user, " table=kms_objects prefix=", prefix);
+  std::unique_ptr<PostgresStorage> storage(
+      new PostgresStorage(std::move(keywords), std::move(values), std::move(password),
+                          std::move(description), std::move(prefix)));
+  KMS_RETURN_IF_ERROR(storage->EnsureTable());
+  return storage;
+}
+
+std::string PostgresStorage::Scrub(std::string message) const {
+  message = TrimNewlines(std::move(message));
+  if (password_.empty()) return message;
+  size_t pos = 0;
+  while ((pos = message.find(password_, pos)) != std::string::npos) {
+    message.replace(pos, password_.size(), "[REDACTED]");
+    pos += 10;
+  }
+  return message;
+}
+
+absl::StatusOr<std::unique_ptr<PostgresStorage::Conn>> PostgresStorage::OpenConnection() const {
+  std::vector<const char*> kw, val;
+  for (size_t i = 0; i < keywords_.size(); ++i) {
+    kw.push_back(keywords_[i].c_str());
+    val.push_back(values_[i].c_str());
+  }
+  if (!password_.empty()) {
+    kw.push_back("password");
+    val.push_back(password_.c_str());
+  }
+  kw.push_back(nullptr);
+  val.push_back(nullptr);
+  PGconn* raw = PQconnectdbParams(kw.data(), val.data(), 0);
+  if (raw == nullptr) return absl::ResourceExhaustedError("postgres: out of memory");
+  auto conn = std::make_unique<Conn>(raw);
+  if (conn->broken()) {
+    return absl::UnavailableError(absl::StrCat("postgres: cannot connect to ", description_, ": ",
+                                               Scrub(PQerrorMessage(raw))));
+  }
+  PQsetNoticeProcessor(raw, &IgnoreNotice, nullptr);
+  return conn;
+}
+
+absl::StatusOr<std::unique_ptr<PostgresStorage::Conn>> PostgresStorage::Borrow() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    available_.wait(lock, [&] { return !idle_.empty() || open_ < kMaxConnections; });
+    if (!idle_.empty()) {
+      std::unique_ptr<Conn> conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+    ++open_;
+  }
+  auto conn = OpenConnection();
+  if (!conn.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    --open_;
+    available_.notify_one();
+  }
+  return conn;
+}
+
+void PostgresStorage::Return(std::unique_ptr<Conn> conn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (conn == nullptr || conn->broken()) {
+    --open_;
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+  available_.notify_one();
+}
+
+absl::StatusOr<PostgresStorage::Result> PostgresStorage::Run(const Statement& statement) {
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (ByteSpan p : statement.params) {
+    // libpq wants a non-null pointer for a non-null (possibly empty) binary value.
+    values.push_back(p.empty() ? "" : reinterpret_cast<const char*>(p.data()));
+    lengths.push_back(static_cast<int>(p.size()));
+    formats.push_back(1);
+  }
+  for (int attempt = 0;; ++attempt) {
+    KMS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Borrow());
+    Result result;
+    result.res.reset(PQexecParams(conn->get(), statement.sql, static_cast<int>(values.size()),
+                                  nullptr, values.data(), lengths.data(), formats.data(),
+                                  /*resultFormat=*/1));
+    const ExecStatusType status =
+        result.get() == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result.get());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      Return(std::move(conn));
+      return result;
+    }
+    if (conn->broken()) {
+      const std::string why = Scrub(PQerrorMessage(conn->get()));
+      Return(std::move(conn));     // dropped: broken connections are not pooled
+      if (attempt == 0) continue;  // the server may have restarted; one fresh try
+      return absl::UnavailableError(
+          absl::StrCat("postgres: connection to ", description_, " lost: ", why));
+    }
+    const char* state = result.get() ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+    const std::string sqlstate = state != nullptr ? state : "";
+    std::string msg = absl::StrCat(
+        "postgres (", description_, "): ",
+        Scrub(result.get() ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn->get())),
+        sqlstate.empty() ? "" : absl::StrCat(" [SQLSTATE ", sqlstate, "]"));
+    Return(std::move(conn));
+    return MapSqlState(sqlstate, std::move(msg));
+  }
+}
+
+absl::Status PostgresStorage::EnsureTable() {
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Borrow());
+  auto exec = [&](const char* sql) -> absl::Status {
+    Result r;
+    r.res.reset(PQexec(conn->get(), sql));
+    const ExecStatusType st = r.get() == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r.get());
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return absl::OkStatus();
+    const char* state = r.get() ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    return MapSqlState(state ? state : "08000",
+                       absl::StrCat("postgres (", description_, "): creating table kms_objects: ",
+                                    Scrub(PQerrorMessage(conn->get()))));
+  };
+  // An existing table needs no CREATE privilege; only a missing one is created.
+  Result probe;
+  probe.res.reset(PQexec(conn->get(), "SELECT to_regclass('kms_objects') IS NOT NULL"));
+  if (probe.get() != nullptr && PQresultStatus(probe.get()) == PGRES_TUPLES_OK &&
+      PQntuples(probe.get()) == 1 && std::strcmp(PQgetvalue(probe.get(), 0, 0), "t") == 0) {
+    Return(std::move(conn));
+    return absl::OkStatus();
+  }
+  absl::Status s = exec("BEGIN");
+  if (s.ok()) s = exec(kCreateLockSql);
+  if (s.ok()) s = exec(kCreateTableSql);
+  if (s.ok()) s = exec("COMMIT");
+  if (!s.ok() && !conn->broken()) (void)exec("ROLLBACK");
+  Return(std::move(conn));
+  return s;
+}
+
+absl::Status PostgresStorage::Put(std::string_view data_type, std::string_view id, ByteSpan data) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  if (data.size() > kMaxObjectSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("object is ", data.size(), " bytes; at most ", kMaxObjectSize, " allowed"));
+  }
+  KMS_ASSIGN_OR_RETURN(Result r,
+                       Run({kPutSql, {AsBytes(prefix_), AsBytes(data_type), AsBytes(id), data}}));
+  (void)r;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Bytes> PostgresStorage::Get(std::string_view data_type, std::string_view id) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  KMS_ASSIGN_OR_RETURN(Result r,
+                       Run({kGetSql, {AsBytes(prefix_), AsBytes(data_type), AsBytes(id)}}));
+  if (PQntuples(r.get()) == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("postgres: no object ", ObjectKey(prefix_, data_type, id)));
+  }
+  if (PQntuples(r.get()) != 1 || PQnfields(r.get()) != 1 || PQgetisnull(r.get(), 0, 0)) {
+    return absl::DataLossError(
+        absl::StrCat("postgres: malformed row for ", ObjectKey(prefix_, data_type, id)));
+  }
+  const int len = PQgetlength(r.get(), 0, 0);
+  if (len < 0 || static_cast<size_t>(len) > kMaxObjectSize) {
+    return absl::DataLossError(absl::StrCat("postgres: object ", ObjectKey(prefix_, data_type, id),
+                                            " has an invalid size"));
+  }
+  const auto* p = reinterpret_cast<const uint8_t*>(PQgetvalue(r.get(), 0, 0));
+  return Bytes(p, p + len);
+}
+
+absl::StatusOr<bool> PostgresStorage::Exists(std::string_view data_type, std::string_view id) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  KMS_ASSIGN_OR_RETURN(Result r,
+                       Run({kExistsSql, {AsBytes(prefix_), AsBytes(data_type), AsBytes(id)}}));
+  return PQntuples(r.get()) > 0;
+}
+
+absl::StatusOr<std::vector<std::string>> PostgresStorage::List(std::string_view data_type) {
+  KMS_RETURN_IF_ERROR(ValidateDataType(data_type));
+  KMS_ASSIGN_OR_RETURN(Result r, Run({kListSql, {AsBytes(prefix_), AsBytes(data_type)}}));
+  std::vector<std::string> ids;
+  const int rows = PQntuples(r.get());
+  ids.reserve(static_cast<size_t>(rows));
+  for (int i = 0; i < rows; ++i) {
+    std::string id(PQgetvalue(r.get(), i, 0), static_cast<size_t>(PQgetlength(r.get(), i, 0)));
+    // Rows written by something else with names this class would refuse are not objects.
+    if (ValidateId(id).ok()) ids.push_back(std::move(id));
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+absl::Status PostgresStorage::Delete(std::string_view data_type, std::string_view id) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  KMS_ASSIGN_OR_RETURN(Result r,
+                       Run({kDeleteSql, {AsBytes(prefix_), AsBytes(data_type), AsBytes(id)}}));
+  if (std::string_view(PQcmdTuples(r.get())) == "0") {
+    return absl::NotFoundError(
+        absl::StrCat("postgres: no object ", ObjectKey(prefix_, data_type, id)));
+  }
+  return absl::OkStatus();
+}
+
+std::string PostgresStorage::Describe() const { return description_; }
+
+}  // namespace kms::storage

@@ -55,7 +55,8 @@ class RoundChannel {
   std::map<Role, Payload> ReceiveFromAll(const std::set<Role>& from);
   // As ReceiveFromAll, but returns as soon as `enough(received so far)` holds.
   std::map<Role, Payload> ReceiveUntil(
-      const std::set<Role>& from, const std::function<bool(const std::map<Role, Payload>&)>& enough);
+      const std::set<Role>& from,
+      const std::function<bool(const std::map<Role, Payload>&)>& enough);
 
   // All roles except mine and those in `exclude`.
   std::set<Role> Others(const std::set<Role>& exclude = {}) const;

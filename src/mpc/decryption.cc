@@ -1,0 +1,106 @@
+#include "mpc/decryption.h"
+
+#include "common/status_macros.h"
+#include "lwe/fhe_type.h"
+#include "mpc/robust_open.h"
+
+namespace kms::mpc {
+
+using algebra::Z128;
+
+std::vector<Share> MaskedPartialDecryptions(const KeyShare& key, PrssState<Share>& prss,
+                                            std::span<const lwe::LweCiphertext> blocks) {
+  std::vector<Share> out = prss.NextMask(blocks.size(), key.params->flooding_bound);
+  const Share* s = key.secret_key.data();
+  for (size_t k = 0; k < blocks.size(); ++k) {
+    const lwe::LweCiphertext& ct = blocks[k];
+    Share acc = Share::Zero();
+    for (size_t j = 0; j < ct.a.size(); ++j) acc += s[j] * ct.a[j];
+    out[k] += Share::FromScalar(ct.b) - acc;
+  }
+  return out;
+}
+
+absl::Status ValidateForKey(const lwe::TypedCiphertext& ct, const KeyShare& key) {
+  KMS_RETURN_IF_ERROR(lwe::ValidateTypedCiphertext(ct));
+  if (ct.list.params != key.params)
+    return absl::InvalidArgumentError(std::string("ciphertext uses parameter set '") +
+                                      (ct.list.params ? ct.list.params->name : std::string("?")) +
+                                      "', the key uses '" + key.params->name + "'");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<lwe::TypedPlaintext> DecodeOpenedBlocks(lwe::FheType type,
+                                                       std::span<const Share> opened,
+                                                       const lwe::LweParameters& params) {
+  std::vector<uint64_t> blocks;
+  blocks.reserve(opened.size());
+  for (const Share& v : opened) {
+    if (!v.IsScalar())
+      return absl::AbortedError(
+          "decryption: an opened block is not a scalar; more than t parties misbehaved");
+    blocks.push_back(lwe::DecodeBlock(v[0], params));
+  }
+  auto pt = lwe::TypedPlaintext::FromBlocks(type, blocks, params);
+  if (!pt.ok())
+    return absl::AbortedError("decryption: decoded value is invalid (" +
+                              std::string(pt.status().message()) +
+                              "); more than t parties misbehaved");
+  return pt;
+}
+
+absl::StatusOr<std::vector<lwe::TypedPlaintext>> PublicDecrypt(
+    Session& session, const KeyShare& key, const PrssSetup& prss_setup,
+    std::span<const lwe::TypedCiphertext> ciphertexts) {
+  std::vector<lwe::LweCiphertext> blocks;
+  for (size_t i = 0; i < ciphertexts.size(); ++i) {
+    absl::Status valid = ValidateForKey(ciphertexts[i], key);
+    if (!valid.ok())
+      return absl::InvalidArgumentError("ciphertext " + std::to_string(i) + ": " +
+                                        std::string(valid.message()));
+    for (auto& b : lwe::ExpandAll(ciphertexts[i].list)) blocks.push_back(std::move(b));
+  }
+  PrssState<Share> prss(prss_setup, session.id());
+  std::vector<Share> mine = MaskedPartialDecryptions(key, prss, blocks);
+
+  // ==== one asynchronous robust open of every block ====
+  KMS_ASSIGN_OR_RETURN(auto opened, RobustOpen<Share>(session, mine, session.t()));
+
+  std::vector<lwe::TypedPlaintext> out;
+  size_t next = 0;
+  for (const auto& ct : ciphertexts) {
+    const size_t count = ct.list.bodies.size();
+    KMS_ASSIGN_OR_RETURN(
+        auto pt, DecodeOpenedBlocks(ct.type, std::span<const Share>(opened).subspan(next, count),
+                                    *key.params));
+    out.push_back(pt);
+    next += count;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::vector<Share>>> UserDecryptionShares(
+    const KeyShare& key, const PrssSetup& prss_setup, std::span<const SessionId> session_ids,
+    std::span<const lwe::TypedCiphertext> ciphertexts) {
+  if (session_ids.size() != ciphertexts.size())
+    return absl::InvalidArgumentError("user decryption: one session id per ciphertext needed");
+  std::vector<std::vector<Share>> out;
+  for (size_t i = 0; i < ciphertexts.size(); ++i) {
+    absl::Status valid = ValidateForKey(ciphertexts[i], key);
+    if (!valid.ok())
+      return absl::InvalidArgumentError("ciphertext " + std::to_string(i) + ": " +
+                                        std::string(valid.message()));
+    PrssState<Share> prss(prss_setup, session_ids[i]);
+    auto blocks = lwe::ExpandAll(ciphertexts[i].list);
+    std::vector<Share> masked = MaskedPartialDecryptions(key, prss, blocks);
+    std::vector<Share> packed((masked.size() + kUserDecryptionPacking - 1) / kUserDecryptionPacking,
+                              Share::Zero());
+    for (size_t k = 0; k < masked.size(); ++k)
+      packed[k / kUserDecryptionPacking] +=
+          masked[k].MulByMonomial(static_cast<int>(k % kUserDecryptionPacking));
+    out.push_back(std::move(packed));
+  }
+  return out;
+}
+
+}  // namespace kms::mpc

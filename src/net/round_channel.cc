@@ -1,0 +1,67 @@
+#include "net/round_channel.h"
+
+#include <algorithm>
+
+namespace kms::net {
+
+RoundChannel::RoundChannel(Network& net, SessionId sid, std::vector<Role> roles, NetworkMode mode,
+                           Clock::duration round_timeout, Clock::duration session_timeout)
+    : net_(net),
+      sid_(sid),
+      roles_(std::move(roles)),
+      mode_(mode),
+      round_timeout_(round_timeout),
+      start_(Clock::now()),
+      session_deadline_(start_ + session_timeout) {}
+
+RoundChannel::~RoundChannel() { net_.CloseSession(sid_); }
+
+Clock::time_point RoundChannel::deadline() const {
+  if (mode_ == NetworkMode::kAsync) return session_deadline_;
+  // Cumulative: round r may use whatever rounds 0..r-1 left unused.
+  return std::min(session_deadline_, start_ + round_timeout_ * static_cast<Clock::rep>(round_ + 1));
+}
+
+void RoundChannel::NextRound() { ++round_; }
+
+void RoundChannel::SendTo(Role to, Payload payload) {
+  net_.Send(to, Tag{sid_, my_role(), round_}, std::move(payload));
+}
+
+void RoundChannel::SendToAll(Payload payload) {
+  for (Role r : roles_)
+    if (r != my_role()) SendTo(r, payload);
+}
+
+std::optional<Payload> RoundChannel::ReceiveFrom(Role from) {
+  return net_.Receive(sid_, from, round_, deadline());
+}
+
+std::map<Role, Payload> RoundChannel::ReceiveFromAll(const std::set<Role>& from) {
+  return ReceiveUntil(from, [](const std::map<Role, Payload>&) { return false; });
+}
+
+std::map<Role, Payload> RoundChannel::ReceiveUntil(
+    const std::set<Role>& from, const std::function<bool(const std::map<Role, Payload>&)>& enough) {
+  std::map<Role, Payload> got;
+  std::set<Role> pending = from;
+  pending.erase(my_role());
+  const Clock::time_point until = deadline();
+  while (!pending.empty()) {
+    auto next = net_.ReceiveAny(sid_, round_, pending, until);
+    if (!next) break;  // deadline
+    pending.erase(next->first);
+    got.emplace(next->first, std::move(next->second));
+    if (enough(got)) break;
+  }
+  return got;
+}
+
+std::set<Role> RoundChannel::Others(const std::set<Role>& exclude) const {
+  std::set<Role> out;
+  for (Role r : roles_)
+    if (r != my_role() && !exclude.contains(r)) out.insert(r);
+  return out;
+}
+
+}  // namespace kms::net

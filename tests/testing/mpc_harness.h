@@ -1,0 +1,71 @@
+// Runs one protocol on n parties over an InProcessHub, each party on its own thread with its
+// own RoundChannel and Session, and collects every party's result.
+#ifndef KMS_TESTS_TESTING_MPC_HARNESS_H_
+#define KMS_TESTS_TESTING_MPC_HARNESS_H_
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "mpc/session.h"
+#include "net/in_process_network.h"
+#include "net/round_channel.h"
+
+namespace kms::testing {
+
+struct RunOptions {
+  int n = 4;
+  int t = 1;
+  net::SessionId sid = 1;
+  net::NetworkMode mode = net::NetworkMode::kSync;
+  std::chrono::milliseconds round_timeout{2000};
+  std::chrono::milliseconds session_timeout{60000};
+  std::map<net::Role, mpc::Adversary> adversaries;  // protocol-level deviations
+};
+
+template <typename T>
+struct PartyResult {
+  absl::StatusOr<T> value = absl::UnknownError("not run");
+  std::set<net::Role> corrupt;
+};
+
+// Runs body(session) for every role 1..n on the hub. Faults are set on the hub by the caller.
+template <typename T>
+std::vector<PartyResult<T>> RunParties(
+    net::InProcessHub& hub, const RunOptions& opt,
+    const std::function<absl::StatusOr<T>(mpc::Session&)>& body) {
+  std::vector<PartyResult<T>> results(opt.n);
+  std::vector<net::Role> roles;
+  for (int r = 1; r <= opt.n; ++r) roles.push_back(r);
+  std::vector<std::thread> threads;
+  for (int r = 1; r <= opt.n; ++r) {
+    threads.emplace_back([&, r] {
+      auto endpoint = hub.Endpoint(r);
+      net::RoundChannel channel(*endpoint, opt.sid, roles, opt.mode, opt.round_timeout,
+                                opt.session_timeout);
+      mpc::Session session(channel, opt.t);
+      auto adv = opt.adversaries.find(r);
+      if (adv != opt.adversaries.end()) session.set_adversary(adv->second);
+      results[r - 1].value = body(session);
+      results[r - 1].corrupt = session.corrupt();
+    });
+  }
+  for (auto& th : threads) th.join();
+  return results;
+}
+
+// Roles 1..n minus `bad`.
+inline std::vector<net::Role> HonestRoles(int n, const std::set<net::Role>& bad) {
+  std::vector<net::Role> out;
+  for (int r = 1; r <= n; ++r)
+    if (!bad.contains(r)) out.push_back(r);
+  return out;
+}
+
+}  // namespace kms::testing
+
+#endif  // KMS_TESTS_TESTING_MPC_HARNESS_H_

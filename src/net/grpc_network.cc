@@ -363,7 +363,7 @@ absl::Status GrpcNetwork::Impl::StartServer() {
 }
 
 absl::Status GrpcNetwork::Impl::CreateLinks() {
-  const std::string key = KeyPemString(config_.my_private_key_pem);
+  std::string key = KeyPemString(config_.my_private_key_pem);
   links_.resize(n_);
   for (const PeerInfo& p : config_.peers) {
     grpc::SslCredentialsOptions ssl;
@@ -395,8 +395,7 @@ absl::Status GrpcNetwork::Impl::CreateLinks() {
     link->stub = pb::PeerService::NewStub(link->channel);
     links_[p.role - 1] = std::move(link);
   }
-  std::string wipe = key;
-  WipeString(wipe);
+  WipeString(key);
   return absl::OkStatus();
 }
 

@@ -45,7 +45,8 @@ struct Tag {
   uint64_t round = 0;
 };
 
-// Future-round messages buffered per (session, sender) before further ones are dropped.
+// Future-round messages buffered per (session, sender) before further ones are dropped
+// (the reference buffers 32 per sender and 70 per party and session; crypto-spec B §3).
 inline constexpr int kMaxBufferedPerSender = 64;
 
 class Network {
@@ -62,6 +63,9 @@ class Network {
   // Waits until a message from `from` tagged (sid, round) is available or `deadline` passes;
   // marks `round` as the session's current round (older rounds are dropped from then on).
   // Returns nullopt on timeout. Thread-safe.
+  // Also nullopt, at once, if `round` is older than the session's current round (its messages
+  // are gone), if `sid` was closed (also while waiting), or after the transport shut down.
+  // A message is taken out when returned; a second copy of the same tag is ignored.
   virtual std::optional<Payload> Receive(SessionId sid, Role from, uint64_t round,
                                          Clock::time_point deadline) = 0;
 
@@ -72,7 +76,8 @@ class Network {
                                                              Clock::time_point deadline) = 0;
 
   // Forgets everything buffered for `sid`; later messages for it are dropped. Call when a
-  // session ends. Thread-safe.
+  // session ends. Thread-safe. Receivers waiting on `sid` return nullopt. Closed ids are
+  // remembered for 24 h by default (MailboxOptions), so a session id must not be reused.
   virtual void CloseSession(SessionId sid) = 0;
 };
 

@@ -60,6 +60,8 @@ absl::Status ValidateCompactCiphertextList(const CompactCiphertextList& list) {
 LweCiphertext ExpandBlock(const CompactCiphertextList& list, size_t j) {
   const size_t n = list.mask.size();
   assert(j < list.bodies.size() && j < n);
+  // Outside the precondition, an empty ciphertext rather than an out-of-bounds write.
+  if (j >= list.bodies.size() || j >= n) return LweCiphertext{};
   LweCiphertext ct;
   ct.a.resize(n);
   const size_t split = n - 1 - j;  // a[x] = -M[x + j + 1] for x < split
@@ -95,6 +97,7 @@ Z128 DecryptBlockPhase(const SecretKey& key, const CompactCiphertextList& list, 
   const std::span<const Z128> s = key.bits();
   const size_t n = list.mask.size();
   assert(s.size() == n && j < list.bodies.size() && j < n);
+  if (s.size() != n || j >= list.bodies.size() || j >= n) return 0;  // outside the precondition
   // <a_j, s> = Σ_{x >= split} M[x - split]·s_x - Σ_{x < split} M[x + j + 1]·s_x.
   const size_t split = n - 1 - j;
   const Z128* m = list.mask.data();

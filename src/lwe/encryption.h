@@ -65,7 +65,8 @@ absl::StatusOr<CompactCiphertextList> EncryptCompactList(const CompactPublicKey&
 
 // The LWE ciphertext of block j: a[x] = -M[x + j + 1] for x < n̂ - 1 - j, M[x + j + 1 - n̂]
 // otherwise; b = body_j. O(n̂). REQUIRES: ValidateCompactCiphertextList(list).ok() (parsed and
-// freshly encrypted lists satisfy it) and j < list.bodies.size().
+// freshly encrypted lists satisfy it) and j < list.bodies.size(); outside it, debug builds
+// assert and release builds return an empty ciphertext.
 LweCiphertext ExpandBlock(const CompactCiphertextList& list, size_t j);
 // Every block, in order. O(n̂ · count) time and memory (256 MB for 4096 blocks of n̂ = 4096).
 std::vector<LweCiphertext> ExpandAll(const CompactCiphertextList& list);
@@ -73,7 +74,7 @@ std::vector<LweCiphertext> ExpandAll(const CompactCiphertextList& list);
 // b - <a, s> (mod 2^128), constant time in s. REQUIRES: ct.a.size() == key.dimension().
 Z128 DecryptPhase(const SecretKey& key, const LweCiphertext& ct);
 // The phase of block j without materialising its ciphertext. Same REQUIRES as ExpandBlock, and
-// the list's dimension equals the key's.
+// the list's dimension equals the key's (outside it: assert, or 0 in release builds).
 Z128 DecryptBlockPhase(const SecretKey& key, const CompactCiphertextList& list, size_t j);
 
 // m = ((phase + Δ/2) >> log2 Δ) mod 2^bits_per_block. REQUIRES: ValidateParameters(params).ok().

@@ -152,10 +152,10 @@ absl::StatusOr<crypto::SecretBytes> SerializeSecretKey(const SecretKey& key) {
   // Pack in place in the message's own string so no other copy of the bits exists.
   std::string* packed = msg.mutable_bits();
   packed->assign((key.bits().size() + 7) / 8, '\0');
+  uint8_t* bytes = reinterpret_cast<uint8_t*>(packed->data());
   const std::span<const Z128> bits = key.bits();
   for (size_t i = 0; i < bits.size(); ++i)
-    (*packed)[i / 8] =
-        static_cast<char>((*packed)[i / 8] | static_cast<char>((bits[i] & 1) << (i % 8)));
+    bytes[i / 8] |= static_cast<uint8_t>((bits[i] & 1) << (i % 8));
   crypto::SecretBytes out(msg.ByteSizeLong());
   const bool ok = msg.SerializeToArray(out.data(), static_cast<int>(out.size()));
   crypto::SecureZero(packed->data(), packed->size());

@@ -198,5 +198,19 @@ TEST(ValidateCompactCiphertextListTest, NamesTheField) {
   EXPECT_TRUE(ValidateCompactCiphertextList(list).ok());
 }
 
+TEST(ExpandBlockTest, OutOfRangeIndexGivesEmptyCiphertextInReleaseBuilds) {
+#ifdef NDEBUG
+  testing::SeededRng rng(6);
+  Keys keys = MakeKeys(TestParameters(), rng);
+  auto list = EncryptCompactList(keys.pk, std::vector<uint64_t>{1, 2}, rng);
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(ExpandBlock(*list, 2).a.empty());
+  EXPECT_TRUE(ExpandBlock(*list, 100000).a.empty());
+  EXPECT_EQ(DecryptBlockPhase(keys.sk, *list, 2), 0u);
+#else
+  GTEST_SKIP() << "debug builds assert on this precondition";
+#endif
+}
+
 }  // namespace
 }  // namespace kms::lwe

@@ -72,6 +72,16 @@ constexpr const char* kDeleteSql =
 
 void IgnoreNotice(void*, const char*) {}
 
+// PQconninfoFree does not wipe a parsed password; do it before freeing.
+void FreeOptions(PQconninfoOption* options) {
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr && std::strcmp(o->keyword, "password") == 0) {
+      crypto::SecureZero(o->val, std::strlen(o->val));
+    }
+  }
+  PQconninfoFree(options);
+}
+
 std::string TrimNewlines(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   std::replace(s.begin(), s.end(), '\n', ' ');
@@ -93,6 +103,25 @@ absl::Status MapSqlState(std::string_view sqlstate, std::string msg) {
 
 }  // namespace
 
+absl::Status ValidatePostgresDsn(const std::string& dsn) {
+  if (dsn.empty()) return absl::InvalidArgumentError("postgres dsn is empty");
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &err);
+  if (options != nullptr) {
+    FreeOptions(options);
+    return absl::OkStatus();
+  }
+  // libpq's message can quote a fragment of the string (possibly the password), so only the
+  // unknown-option case, which names an option, is passed on.
+  std::string detail;
+  if (err != nullptr && std::strncmp(err, "invalid connection option", 25) == 0) {
+    detail = absl::StrCat(": ", TrimNewlines(err));
+  }
+  PQfreemem(err);
+  return absl::InvalidArgumentError(
+      absl::StrCat("postgres dsn is not a valid libpq connection string or URI", detail));
+}
+
 PostgresStorage::PostgresStorage(std::vector<std::string> keywords, std::vector<std::string> values,
                                  std::string password, std::string description, std::string prefix)
     : keywords_(std::move(keywords)),
@@ -112,20 +141,9 @@ PostgresStorage::~PostgresStorage() {
 absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::Connect(const std::string& dsn,
                                                                           std::string prefix) {
   KMS_RETURN_IF_ERROR(ValidatePrefix(prefix));
-  if (dsn.empty()) return absl::InvalidArgumentError("postgres dsn is empty");
-  char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &err);
-  if (options == nullptr) {
-    // libpq's message can quote a fragment of the string (possibly the password), so only the
-    // unknown-option case, which names an option, is passed on.
-    std::string detail;
-    if (err != nullptr && std::strncmp(err, "invalid connection option", 25) == 0) {
-      detail = absl::StrCat(": ", TrimNewlines(err));
-    }
-    PQfreemem(err);
-    return absl::InvalidArgumentError(
-        absl::StrCat("postgres dsn is not a valid libpq connection string or URI", detail));
-  }
+  KMS_RETURN_IF_ERROR(ValidatePostgresDsn(dsn));
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), nullptr);
+  if (options == nullptr) return absl::ResourceExhaustedError("postgres: out of memory");
   std::vector<std::string> keywords, values;
   std::string password, host, hostaddr, port, dbname, user;
   bool has_timeout = false, has_app = false;
@@ -146,13 +164,7 @@ absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::Connect(const 
     keywords.emplace_back(o->keyword);
     values.emplace_back(o->val);
   }
-  // PQconninfoFree does not wipe the parsed password; do it before freeing.
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val != nullptr && std::strcmp(o->keyword, "password") == 0) {
-      crypto::SecureZero(o->val, std::strlen(o->val));
-    }
-  }
-  PQconninfoFree(options);
+  FreeOptions(options);
   // A database that does not answer must not hang start-up.
   if (!has_timeout) {
     keywords.emplace_back("connect_timeout");

@@ -35,6 +35,10 @@
 
 namespace kms::storage {
 
+// Checks that `dsn` is a libpq connection string or URI, without connecting; InvalidArgument
+// otherwise. The message never quotes the DSN (it may hold a password).
+[[nodiscard]] absl::Status ValidatePostgresDsn(const std::string& dsn);
+
 class PostgresStorage final : public Storage {
  public:
   static constexpr size_t kMaxConnections = 4;

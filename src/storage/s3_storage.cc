@@ -43,53 +43,9 @@ absl::Status GlobalInit() {
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 absl::Status ValidateOptions(S3Options& o) {
-  // Endpoint: scheme and authority only; the bucket goes into the path (path-style).
-  std::string_view rest;
-  if (o.endpoint.starts_with("http://")) {
-    rest = std::string_view(o.endpoint).substr(7);
-  } else if (o.endpoint.starts_with("https://")) {
-    rest = std::string_view(o.endpoint).substr(8);
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat("s3 endpoint \"", o.endpoint.substr(0, 100),
-                                                   "\" must start with http:// or https://"));
-  }
-  if (rest.ends_with("/")) {
-    rest.remove_suffix(1);
-    o.endpoint.pop_back();
-  }
-  if (rest.empty()) return absl::InvalidArgumentError("s3 endpoint has no host");
-  for (char c : rest) {
-    if (c == '/' || c == '?' || c == '#' || c == '@' || c <= ' ' || c >= 0x7f) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("s3 endpoint \"", o.endpoint.substr(0, 100),
-                       "\" must be scheme://host[:port] without path, query or user info"));
-    }
-  }
-  // Bucket: the S3 naming rules.
-  const std::string& b = o.bucket;
-  if (b.size() < 3 || b.size() > 63) {
-    return absl::InvalidArgumentError("s3 bucket name must be 3 to 63 characters long");
-  }
-  for (char c : b) {
-    if (!IsLowerAlnum(c) && c != '-' && c != '.') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "s3 bucket \"", b, "\" may only contain lower-case letters, digits, '-' and '.'"));
-    }
-  }
-  if (!IsLowerAlnum(b.front()) || !IsLowerAlnum(b.back())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("s3 bucket \"", b, "\" must start and end with a letter or digit"));
-  }
+  KMS_RETURN_IF_ERROR(ValidateS3Location(o.endpoint, o.bucket, o.region));
+  if (o.endpoint.ends_with("/")) o.endpoint.pop_back();
   KMS_RETURN_IF_ERROR(ValidatePrefix(o.prefix));
-  if (o.region.empty() || o.region.size() > 32) {
-    return absl::InvalidArgumentError("s3 region must be 1 to 32 characters long");
-  }
-  for (char c : o.region) {
-    if (!IsLowerAlnum(c) && c != '-') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "s3 region \"", o.region, "\" may only contain lower-case letters, digits and '-'"));
-    }
-  }
   if (o.max_keys_per_page < 0 || o.max_keys_per_page > 1000) {
     return absl::InvalidArgumentError("s3 max_keys_per_page must be between 0 and 1000");
   }
@@ -161,6 +117,54 @@ struct SlistDeleter {
 };
 
 }  // namespace
+
+absl::Status ValidateS3Location(std::string_view endpoint, std::string_view bucket,
+                                std::string_view region) {
+  // Endpoint: scheme and authority only; the bucket goes into the path (path-style).
+  std::string_view rest;
+  if (endpoint.starts_with("http://")) {
+    rest = endpoint.substr(7);
+  } else if (endpoint.starts_with("https://")) {
+    rest = endpoint.substr(8);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("s3 endpoint \"", Av(endpoint.substr(0, 100)),
+                                                   "\" must start with http:// or https://"));
+  }
+  if (rest.ends_with("/")) rest.remove_suffix(1);
+  if (rest.empty()) return absl::InvalidArgumentError("s3 endpoint has no host");
+  for (char c : rest) {
+    if (c == '/' || c == '?' || c == '#' || c == '@' || c <= ' ' || c >= 0x7f) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("s3 endpoint \"", Av(endpoint.substr(0, 100)),
+                       "\" must be scheme://host[:port] without path, query or user info"));
+    }
+  }
+  // Bucket: the S3 naming rules.
+  if (bucket.size() < 3 || bucket.size() > 63) {
+    return absl::InvalidArgumentError("s3 bucket name must be 3 to 63 characters long");
+  }
+  for (char c : bucket) {
+    if (!IsLowerAlnum(c) && c != '-' && c != '.') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("s3 bucket \"", Av(bucket),
+                       "\" may only contain lower-case letters, digits, '-' and '.'"));
+    }
+  }
+  if (!IsLowerAlnum(bucket.front()) || !IsLowerAlnum(bucket.back())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("s3 bucket \"", Av(bucket), "\" must start and end with a letter or digit"));
+  }
+  if (region.empty() || region.size() > 32) {
+    return absl::InvalidArgumentError("s3 region must be 1 to 32 characters long");
+  }
+  for (char c : region) {
+    if (!IsLowerAlnum(c) && c != '-') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "s3 region \"", Av(region), "\" may only contain lower-case letters, digits and '-'"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 struct S3Storage::Request {
   const char* method = "GET";  // GET, PUT, HEAD or DELETE

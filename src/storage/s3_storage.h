@@ -46,6 +46,12 @@ struct S3Options {
   int max_keys_per_page = 0;
 };
 
+// Checks an endpoint ("http(s)://host[:port]", a trailing '/' allowed), a bucket name (S3 rules)
+// and a region without contacting anything; InvalidArgument naming the field. Used by
+// S3Storage::Create and by the configuration validator.
+[[nodiscard]] absl::Status ValidateS3Location(std::string_view endpoint, std::string_view bucket,
+                                              std::string_view region);
+
 class S3Storage final : public Storage {
  public:
   // Checks the options (InvalidArgument naming the field); does not contact the server.

@@ -2,29 +2,38 @@
 
 #include <libpq-fe.h>
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
-#include "storage/absl_compat_internal.h"
+#include "crypto/secure_zero.h"
 
 namespace kms::storage {
 
-using ::kms::storage::internal::Av;
 namespace {
 
 // host/port/dbname/user of a DSN; never the password (nor a fragment of an unparsable DSN).
 std::string DescribeDsn(const std::string& dsn) {
+  static constexpr std::string_view kPassword = "password";
   char* err = nullptr;
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &err);
   if (options == nullptr) {
     PQfreemem(err);
     return "(unparsable dsn)";
   }
+  // Shown in a fixed order, whatever order the DSN used.
+  static constexpr const char* kShown[] = {"host", "hostaddr", "port", "dbname", "user"};
   std::string out;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr) continue;
-    const std::string_view k = o->keyword;
-    if (k == "host" || k == "hostaddr" || k == "port" || k == "dbname" || k == "user") {
+  for (const char* key : kShown) {
+    for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+      if (o->val == nullptr || std::strcmp(o->keyword, key) != 0) continue;
       if (!out.empty()) out.push_back(' ');
-      absl::StrAppend(&out, Av(k), "=", o->val);
+      absl::StrAppend(&out, key, "=", o->val);
+    }
+  }
+  // Wipe the parsed password before libpq frees it.
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr && kPassword == o->keyword) {
+      crypto::SecureZero(o->val, std::strlen(o->val));
     }
   }
   PQconninfoFree(options);

@@ -16,26 +16,35 @@ if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || ! command -v radosgw >/d
   exit 77
 fi
 
-STATE=$(mktemp -d -t kms-storage-servers.XXXXXX)
-touch "$STATE/.kms-test-servers"
-cleanup() { "$ROOT/scripts/stop-test-servers.sh" "$STATE"; }
+STATE=""
+cleanup() { [ -z "$STATE" ] || "$ROOT/scripts/stop-test-servers.sh" "$STATE"; }
 trap cleanup EXIT
 
-"$ROOT/scripts/start-postgres.sh" "$STATE" >"$STATE/pg.env" 2>"$STATE/pg.err" &
-pg_pid=$!
-"$ROOT/scripts/start-rgw.sh" "$STATE" >"$STATE/rgw.env" 2>"$STATE/rgw.err" &
-rgw_pid=$!
-pg_rc=0; rgw_rc=0
-wait "$pg_pid" || pg_rc=$?
-wait "$rgw_pid" || rgw_rc=$?
-if [ "$pg_rc" != 0 ] || [ "$rgw_rc" != 0 ]; then
+# Starts both servers in a fresh state folder; on failure prints why and stops what started.
+start_servers() {
+  STATE=$(mktemp -d -t kms-storage-servers.XXXXXX)
+  touch "$STATE/.kms-test-servers"
+  "$ROOT/scripts/start-postgres.sh" "$STATE" >"$STATE/pg.env" 2>"$STATE/pg.err" &
+  local pg_pid=$!
+  "$ROOT/scripts/start-rgw.sh" "$STATE" >"$STATE/rgw.env" 2>"$STATE/rgw.err" &
+  local rgw_pid=$!
+  local pg_rc=0 rgw_rc=0
+  wait "$pg_pid" || pg_rc=$?
+  wait "$rgw_pid" || rgw_rc=$?
+  if [ "$pg_rc" = 0 ] && [ "$rgw_rc" = 0 ]; then return 0; fi
   echo "run_server_backends: servers did not start (postgres rc=$pg_rc, rgw rc=$rgw_rc)" >&2
   cat "$STATE/pg.err" "$STATE/rgw.err" >&2
-  for f in "$STATE"/ceph/log/*.log "$STATE"/postgres/server.log; do
-    [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }
+  local f
+  for f in "$STATE"/ceph/log/*.log "$STATE"/postgres/*.log; do
+    if [ -f "$f" ]; then echo "--- $f" >&2; tail -15 "$f" >&2; fi
   done
-  exit 1
-fi
+  cleanup
+  STATE=""
+  return 1
+}
+
+# A second attempt covers the rare case of a port taken between choosing and binding it.
+start_servers || start_servers || exit 1
 # shellcheck disable=SC1091
 source "$STATE/pg.env"
 # shellcheck disable=SC1091

@@ -1,0 +1,224 @@
+// File: service/config.h
+//
+// The server's TOML configuration (service-spec §4): one loader and validator, used by
+// kms-server at start-up and by `kms-health-check config`, which prints every problem with its
+// key path. Unknown keys are errors anywhere in the file; every problem is collected, so an
+// operator fixes a file in one round instead of one error per restart.
+//
+//   [service]            listen_address "0.0.0.0", listen_port 50100, timeout_secs 360,
+//                        grpc_max_message_size 104857600, result_wait_secs 60 (how long
+//                        Get*Result waits before UNAVAILABLE), fhe_parameter (see below)
+//   [public_vault.storage.<backend>]   exactly one backend per vault:
+//   [private_vault.storage.<backend>]    file {path, prefix?}
+//   [backup_vault.storage.<backend>]     s3 {bucket, prefix?, endpoint?, region?,
+//                                            access_key_id?, secret_access_key?}
+//   (backup_vault optional)              postgres {dsn, prefix?}
+//                                        ram {}
+//   [threshold]          absent = centralized mode. listen_address "0.0.0.0", listen_port 50001,
+//                        my_id, threshold (t), fhe_parameter, insecure false,
+//                        round_timeout_secs 20, decryption_timeout_secs 60,
+//                        preprocessing_sessions 2, [threshold.tls] {cert, key},
+//                        [[threshold.peers]] {party_id, address, port, mpc_identity?, tls_cert}
+//   [telemetry]          metrics_bind_address "0.0.0.0:9646", log_format "text"|"json",
+//                        log_level "error"|"warn"|"info"|"debug" (default "info")
+//   [rate_limiter]       bucket_size 50000, pub_decrypt 1, user_decrypt 1, keygen 1000,
+//                        preproc 25000, new_epoch 1
+//
+// The FHE parameter set ("default" or "test") is threshold.fhe_parameter in threshold mode and
+// service.fhe_parameter in centralized mode (both default to "default"; setting both to different
+// values is an error).
+//
+// Paths: relative paths (TLS files, peer certificates, file storage roots) are relative to the
+// folder holding the configuration file; the struct keeps them as written and ResolvePath() /
+// OpenVaults() resolve them. Storage prefixes left out default to PUB-p<my_id>, PRIV-p<my_id>,
+// BACKUP-p<my_id> (PUB, PRIV, BACKUP in centralized mode).
+//
+// Environment overrides: KMS_CORE__<SECTION>__<KEY>=value, upper case, one "__" per level
+// (KMS_CORE__THRESHOLD__MY_ID=3, KMS_CORE__PUBLIC_VAULT__STORAGE__FILE__PATH=/data/keys,
+// KMS_CORE__THRESHOLD__PEERS__0__ADDRESS=p1.internal with a 0-based index into an existing
+// [[threshold.peers]] entry). The value is parsed as the type the key expects; an override of an
+// unknown key is an error. S3 credentials left out of the file come from AWS_ACCESS_KEY_ID /
+// AWS_SECRET_ACCESS_KEY.
+//
+// Secrets (S3 secret key, a password inside a PostgreSQL DSN) never appear in problems or in
+// DescribeConfig().
+#ifndef KMS_SERVICE_CONFIG_H_
+#define KMS_SERVICE_CONFIG_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage/storage_config.h"
+#include "storage/vault.h"
+
+namespace kms::service {
+
+// Where configuration overrides come from. Tests use MapEnvironment so they never touch the
+// process environment.
+class Environment {
+ public:
+  virtual ~Environment() = default;
+  virtual std::optional<std::string> Get(std::string_view name) const = 0;
+  // Every (name, value) pair, sorted by name.
+  virtual std::vector<std::pair<std::string, std::string>> All() const = 0;
+};
+
+class MapEnvironment final : public Environment {
+ public:
+  MapEnvironment() = default;
+  explicit MapEnvironment(const std::map<std::string, std::string>& vars)
+      : vars_(vars.begin(), vars.end()) {}
+  void Set(std::string name, std::string value) { vars_[std::move(name)] = std::move(value); }
+  std::optional<std::string> Get(std::string_view name) const override;
+  std::vector<std::pair<std::string, std::string>> All() const override;
+
+ private:
+  std::map<std::string, std::string, std::less<>> vars_;
+};
+
+// The real process environment (read at each call).
+class ProcessEnvironment final : public Environment {
+ public:
+  std::optional<std::string> Get(std::string_view name) const override;
+  std::vector<std::pair<std::string, std::string>> All() const override;
+};
+
+enum class FheParameter { kDefault, kTest };
+enum class LogFormat { kText, kJson };
+enum class LogLevel { kError, kWarn, kInfo, kDebug };
+
+const char* FheParameterName(FheParameter p);  // "default" / "test"
+const char* LogFormatName(LogFormat f);        // "text" / "json"
+const char* LogLevelName(LogLevel l);          // "error" / "warn" / "info" / "debug"
+
+struct ServiceConfig {
+  std::string listen_address = "0.0.0.0";
+  uint16_t listen_port = 50100;
+  uint32_t timeout_secs = 360;
+  uint64_t grpc_max_message_size = 104857600;
+  uint32_t result_wait_secs = 60;
+  // Centralized mode's parameter set; nullopt = not set in the file (see fhe_parameter()).
+  std::optional<FheParameter> fhe_parameter;
+};
+
+struct VaultConfig {
+  storage::StorageConfig storage;
+};
+
+struct TlsConfig {
+  std::string cert;  // PEM certificate, path as written
+  std::string key;   // PEM private key, path as written
+};
+
+struct PeerConfig {
+  uint32_t party_id = 0;
+  std::string address;
+  uint16_t port = 0;
+  std::string mpc_identity;  // the CN/SAN its certificate must carry; defaults to address
+  std::string tls_cert;      // path as written
+};
+
+struct ThresholdConfig {
+  std::string listen_address = "0.0.0.0";
+  uint16_t listen_port = 50001;
+  uint32_t my_id = 0;
+  uint32_t threshold = 0;  // t
+  FheParameter fhe_parameter = FheParameter::kDefault;
+  bool insecure = false;  // allows InsecureKeyGen (a dealer); never in production
+  uint32_t round_timeout_secs = 20;
+  uint32_t decryption_timeout_secs = 60;
+  uint32_t preprocessing_sessions = 2;
+  TlsConfig tls;
+  std::vector<PeerConfig> peers;
+
+  size_t num_parties() const { return peers.size(); }
+  // This party's entry; nullptr when my_id names no peer (a validation problem).
+  const PeerConfig* me() const;
+};
+
+struct TelemetryConfig {
+  std::string metrics_bind_address = "0.0.0.0:9646";
+  LogFormat log_format = LogFormat::kText;
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+// Token-bucket rate limiting: each request costs its operation's tokens out of bucket_size.
+struct RateLimiterConfig {
+  uint64_t bucket_size = 50000;
+  uint64_t pub_decrypt = 1;
+  uint64_t user_decrypt = 1;
+  uint64_t keygen = 1000;
+  uint64_t preproc = 25000;
+  uint64_t new_epoch = 1;
+};
+
+struct ServerConfig {
+  ServiceConfig service;
+  VaultConfig public_vault;
+  VaultConfig private_vault;
+  std::optional<VaultConfig> backup_vault;
+  std::optional<ThresholdConfig> threshold;  // nullopt: centralized mode
+  TelemetryConfig telemetry;
+  RateLimiterConfig rate_limiter;
+  // Folder of the configuration file (absolute when loaded from a file); relative paths in the
+  // file are relative to it.
+  std::string config_dir;
+
+  bool centralized() const { return !threshold.has_value(); }
+  // threshold.fhe_parameter in threshold mode, service.fhe_parameter (default "default")
+  // otherwise.
+  FheParameter fhe_parameter() const;
+  // `path` if absolute, else config_dir/path.
+  std::string ResolvePath(std::string_view path) const;
+  // `vault`'s storage with a file root resolved against config_dir.
+  storage::StorageConfig ResolvedStorage(const VaultConfig& vault) const;
+};
+
+// One problem: the dotted key path ("threshold.peers[2].port"; arrays 0-based; "" for the whole
+// file) and what is wrong.
+struct ConfigProblem {
+  std::string key_path;
+  std::string message;
+  // "<key_path>: <message>", or the message alone when key_path is empty.
+  std::string ToString() const;
+};
+
+struct ConfigLoadResult {
+  ServerConfig config;  // meaningful only where no problem was reported
+  std::vector<ConfigProblem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+// Reads, parses, applies overrides from `env` and validates; every problem is reported.
+ConfigLoadResult LoadConfigWithProblems(const std::string& path, const Environment& env);
+// The same for TOML text; `config_dir` plays the role of the file's folder.
+ConfigLoadResult ParseConfig(std::string_view toml_text, const std::string& config_dir,
+                             const Environment& env);
+
+// LoadConfigWithProblems, folded into a status: InvalidArgument listing every problem, one per
+// line ("invalid configuration <path>:\n  threshold.my_id: ...").
+absl::StatusOr<ServerConfig> LoadConfig(const std::string& path, const Environment& env);
+
+// The checks that need the whole configuration: n >= 3t + 1, at most 15 parties, party ids
+// 1..n without duplicates, my_id among the peers, distinct identities, port clashes, files that
+// must exist (TLS certificate and key, peer certificates), vaults that must not coincide,
+// conflicting parameter sets. LoadConfig* run it; exposed for configurations built in code.
+std::vector<ConfigProblem> ValidateConfig(const ServerConfig& config);
+
+// A human summary for `kms-health-check config`: mode, n, t, t + 1, floor(2n/3) + 1, the peers,
+// the vaults (with their effective prefixes), telemetry and rate limits. No secrets.
+std::string DescribeConfig(const ServerConfig& config);
+
+// The vaults this configuration names, with default prefixes for this party and file roots
+// resolved against config_dir (storage::OpenVaultSet).
+absl::StatusOr<storage::VaultSet> OpenVaults(const ServerConfig& config);
+
+}  // namespace kms::service
+
+#endif  // KMS_SERVICE_CONFIG_H_

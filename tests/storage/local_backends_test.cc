@@ -10,16 +10,20 @@
 namespace kms::storage::testing {
 namespace {
 
-// One temporary root for the whole run; each test's prefix gives it a fresh folder below.
+// One temporary root for the whole run; each test's prefix gives it a fresh folder below. It is
+// never destroyed (the exit handler that removes the folder still needs it).
 const std::string& TempRoot() {
-  static const std::string root = [] {
+  static const std::string* const root = [] {
     std::string templ = (std::filesystem::temp_directory_path() / "kms-storage-XXXXXX").string();
-    const char* made = ::mkdtemp(templ.data());
-    if (made == nullptr) std::abort();
-    std::atexit([] { std::filesystem::remove_all(TempRoot()); });
-    return std::string(made);
+    if (::mkdtemp(templ.data()) == nullptr) std::abort();
+    auto* path = new std::string(templ);
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(TempRoot(), ec);
+    });
+    return path;
   }();
-  return root;
+  return *root;
 }
 
 StorageBackend Ram() {

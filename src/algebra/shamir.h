@@ -142,10 +142,23 @@ std::vector<Polynomial<R>> LagrangeBasis(std::span<const int> parties) {
   return out;
 }
 
+// LagrangeBasis for this party set, computed once per set for the life of the process.
+// Thread-safe. REQUIRES: distinct valid party ids.
+template <typename R>
+const std::vector<Polynomial<R>>& CachedLagrangeBasis(std::span<const int> parties) {
+  static std::mutex mu;
+  static std::map<std::vector<int>, std::vector<Polynomial<R>>> cache;
+  std::vector<int> key(parties.begin(), parties.end());
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, LagrangeBasis<R>(parties)).first;
+  return it->second;
+}
+
 // The polynomial of degree < points through (alpha_{parties[i]}, values[i]).
 template <typename R>
 Polynomial<R> Interpolate(std::span<const int> parties, std::span<const R> values) {
-  auto basis = LagrangeBasis<R>(parties);
+  const auto& basis = CachedLagrangeBasis<R>(parties);
   Polynomial<R> out(std::vector<R>(parties.size(), R::Zero()));
   for (size_t i = 0; i < parties.size(); ++i) out += basis[i] * values[i];
   return out;

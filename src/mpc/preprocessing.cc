@@ -132,30 +132,22 @@ absl::StatusOr<Triples> TripleBatch(Session& s, PrssState<Share>& prss, size_t m
     d[sender] = std::move(dv).value();
   }
 
-  // ==== decode; check and exclude cheaters where decoding fails ====
+  // ==== decode; on the first failure check that triple and exclude the cheaters found ====
+  // Indices are decoded in order, so every honest party checks the same triples. Each check
+  // catches at least one cheater (decoding failed, so some d_i is wrong), hence at most t checks.
   std::vector<std::optional<Share>> decoded(m);
   std::vector<bool> burned(m, false);
-  std::vector<size_t> pending(m);
-  for (size_t k = 0; k < m; ++k) pending[k] = k;
-  while (!pending.empty()) {
-    std::vector<size_t> failed;
-    for (size_t k : pending) {
-      decoded[k] = DecodeD(s, d, k);
-      if (!decoded[k]) failed.push_back(k);
-    }
-    if (failed.empty()) break;
-    const size_t checked = failed.front();
+  for (size_t k = 0; k < m; ++k) {
+    decoded[k] = DecodeD(s, d, k);
+    if (decoded[k]) continue;
     const size_t corrupt_before = s.corrupt().size();
-    KMS_RETURN_IF_ERROR(CheckTriple(
-        s, prss, {cx + checked, cx + m + checked, cx + 2 * m + checked, cz + checked}, d, checked));
-    burned[checked] = true;  // its PRF values are public now
-    failed.erase(failed.begin());
+    KMS_RETURN_IF_ERROR(CheckTriple(s, prss, {cx + k, cx + m + k, cx + 2 * m + k, cz + k}, d, k));
+    burned[k] = true;  // its PRF values are public now
     if (s.corrupt().size() == corrupt_before) {
-      // Nobody caught: give up on these triples rather than loop; the caller regenerates them.
-      for (size_t k : failed) burned[k] = true;
+      // Nobody caught: give up on this batch rather than loop; the caller makes new triples.
+      for (size_t j = k + 1; j < m; ++j) burned[j] = true;
       break;
     }
-    pending = std::move(failed);
   }
   Triples out;
   for (size_t k = 0; k < m; ++k) {

@@ -16,13 +16,23 @@ RoundChannel::RoundChannel(Network& net, SessionId sid, std::vector<Role> roles,
 
 RoundChannel::~RoundChannel() { net_.CloseSession(sid_); }
 
-Clock::time_point RoundChannel::deadline() const {
+Clock::time_point RoundChannel::deadline() {
   if (mode_ == NetworkMode::kAsync) return session_deadline_;
-  // Cumulative: round r may use whatever rounds 0..r-1 left unused.
-  return std::min(session_deadline_, start_ + round_timeout_ * static_cast<Clock::rep>(round_ + 1));
+  if (!round_deadline_) {
+    // Cumulative: round r may use whatever rounds 0..r-1 left unused; but never less than one
+    // round timeout of waiting from the first wait of the round.
+    const Clock::time_point cumulative =
+        start_ + round_timeout_ * static_cast<Clock::rep>(round_ + 1);
+    round_deadline_ =
+        std::min(session_deadline_, std::max(cumulative, Clock::now() + round_timeout_));
+  }
+  return *round_deadline_;
 }
 
-void RoundChannel::NextRound() { ++round_; }
+void RoundChannel::NextRound() {
+  ++round_;
+  round_deadline_.reset();
+}
 
 void RoundChannel::SendTo(Role to, Payload payload) {
   net_.Send(to, Tag{sid_, my_role(), round_}, std::move(payload));

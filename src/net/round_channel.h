@@ -2,9 +2,13 @@
 //
 // What a protocol sees of the network: one session's messages, a round counter and deadlines
 // (crypto-spec B §2.0, §3).
-//  - Synchronous mode (PRSS init, preprocessing, DKG): round r ends at
-//    start + (r + 1) * round_timeout, the cumulative deadline of B §3; a party advances as soon
-//    as it has every message it waits for, so fast rounds donate their slack to later ones.
+//  - Synchronous mode (PRSS init, preprocessing, DKG): round r ends at the later of
+//    start + (r + 1) * round_timeout (the cumulative deadline of B §3: a party advances as soon
+//    as it has every message it waits for, so fast rounds donate their slack to later ones) and
+//    round_timeout after this party first waits in round r. The second term departs from the
+//    reference: without it, long local computation between rounds (a preprocessing batch on a
+//    loaded machine) eats the waiting time, and an honest party that is merely slower to compute
+//    is cut off and counted as corrupt.
 //  - Asynchronous mode (decryption): every receive waits until the protocol's rule is met or the
 //    session timeout passes.
 // Every send and receive uses the current round; NextRound() moves to the next one. A party that
@@ -40,7 +44,8 @@ class RoundChannel {
   const std::vector<Role>& roles() const { return roles_; }
   NetworkMode mode() const { return mode_; }
   uint64_t round() const { return round_; }
-  Clock::time_point deadline() const;
+  // The current round's deadline (fixed the first time it is asked for in a round).
+  Clock::time_point deadline();
 
   void NextRound();
 
@@ -70,6 +75,7 @@ class RoundChannel {
   const Clock::time_point start_;
   const Clock::time_point session_deadline_;
   uint64_t round_ = 0;
+  std::optional<Clock::time_point> round_deadline_;  // set on the first wait of a round
 };
 
 }  // namespace kms::net

@@ -29,10 +29,11 @@ namespace kms::mpc {
 // Blocks packed into one ring element for user decryption (the ring's extension degree).
 inline constexpr int kUserDecryptionPacking = Share::kDegree;
 
-// b - <a, s_i> + Mask.Next(Bd) for every block, in order. REQUIRES: blocks match the key's
-// dimension (checked by the callers' ciphertext validation).
+// b_j - <a_j, s_i> + Mask.Next(Bd) for every block of every ciphertext, in order. Works on the
+// compact lists directly (block j's mask is a window of the list's negacyclic extension), so no
+// per-block mask is ever materialised. REQUIRES: ValidateForKey(ct, key) for each ciphertext.
 std::vector<Share> MaskedPartialDecryptions(const KeyShare& key, PrssState<Share>& prss,
-                                            std::span<const lwe::LweCiphertext> blocks);
+                                            std::span<const lwe::TypedCiphertext> ciphertexts);
 
 // Decrypts a batch of typed ciphertexts on one asynchronous session whose id all parties
 // derived from the request. Validates every ciphertext against the key first (INVALID_ARGUMENT).

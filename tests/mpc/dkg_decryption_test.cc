@@ -32,7 +32,10 @@ std::vector<KeyShare> RunDkg(int n, const lwe::LweParameters& params,
   auto results = RunParties<KeyShare>(hub, opt, [&](Session& s) -> absl::StatusOr<KeyShare> {
     PrssState<Share> prss(setups[s.my_role() - 1], s.id());
     auto material =
-        Preprocess(s, prss, DkgBitsNeeded(params), DkgRandomsNeeded(params), kTripleBatch, nullptr);
+        // Small batches keep each round's computation short: 13 parties share this machine's
+        // cores, and a round waits only so long for the slowest of them.
+        Preprocess(s, prss, DkgBitsNeeded(params), DkgRandomsNeeded(params),
+                   /*batch=*/n > 4 ? 1000 : kTripleBatch, nullptr);
     if (!material.ok()) return material.status();
     return DistributedKeyGen(s, params, *material);
   });

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "net/grpc_test_cluster.h"
+#include "testing/grpc_test_cluster.h"
 
 namespace kms::net {
 namespace {

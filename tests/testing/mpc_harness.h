@@ -1,11 +1,12 @@
-// Runs one protocol on n parties over an InProcessHub, each party on its own thread with its
-// own RoundChannel and Session, and collects every party's result.
+// Runs one protocol on n parties, each party on its own thread with its own RoundChannel and
+// Session, over an InProcessHub or any per-party Network, and collects every party's result.
 #ifndef KMS_TESTS_TESTING_MPC_HARNESS_H_
 #define KMS_TESTS_TESTING_MPC_HARNESS_H_
 
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <thread>
 #include <vector>
@@ -33,10 +34,11 @@ struct PartyResult {
   std::set<net::Role> corrupt;
 };
 
-// Runs body(session) for every role 1..n on the hub. Faults are set on the hub by the caller.
+// Runs body(session) for every role 1..n, party r talking through network(r) (which must stay
+// valid until the run ends).
 template <typename T>
-std::vector<PartyResult<T>> RunParties(
-    net::InProcessHub& hub, const RunOptions& opt,
+std::vector<PartyResult<T>> RunPartiesOn(
+    const std::function<net::Network&(net::Role)>& network, const RunOptions& opt,
     const std::function<absl::StatusOr<T>(mpc::Session&)>& body) {
   std::vector<PartyResult<T>> results(opt.n);
   std::vector<net::Role> roles;
@@ -44,8 +46,7 @@ std::vector<PartyResult<T>> RunParties(
   std::vector<std::thread> threads;
   for (int r = 1; r <= opt.n; ++r) {
     threads.emplace_back([&, r] {
-      auto endpoint = hub.Endpoint(r);
-      net::RoundChannel channel(*endpoint, opt.sid, roles, opt.mode, opt.round_timeout,
+      net::RoundChannel channel(network(r), opt.sid, roles, opt.mode, opt.round_timeout,
                                 opt.session_timeout);
       mpc::Session session(channel, opt.t);
       auto adv = opt.adversaries.find(r);
@@ -56,6 +57,17 @@ std::vector<PartyResult<T>> RunParties(
   }
   for (auto& th : threads) th.join();
   return results;
+}
+
+// Runs body(session) for every role 1..n on the hub. Faults are set on the hub by the caller.
+template <typename T>
+std::vector<PartyResult<T>> RunParties(
+    net::InProcessHub& hub, const RunOptions& opt,
+    const std::function<absl::StatusOr<T>(mpc::Session&)>& body) {
+  std::vector<std::unique_ptr<net::InProcessNetwork>> endpoints;
+  for (int r = 1; r <= opt.n; ++r) endpoints.push_back(hub.Endpoint(r));
+  return RunPartiesOn<T>([&](net::Role r) -> net::Network& { return *endpoints[r - 1]; }, opt,
+                         body);
 }
 
 // Roles 1..n minus `bad`.

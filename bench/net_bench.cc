@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "net/grpc_test_cluster.h"
+#include "testing/grpc_test_cluster.h"
 #include "net/in_process_network.h"
 
 namespace kms::net {

@@ -778,7 +778,7 @@ std::string Location(const ServerConfig& config, const storage::StorageConfig& s
   return "";
 }
 
-void ValidateInto(const ServerConfig& config, Problems& p) {
+void ValidateInto(const ServerConfig& config, Problems& p, bool require_tls_files = true) {
   const std::optional<uint32_t> party =
       config.threshold ? std::optional<uint32_t>(config.threshold->my_id) : std::nullopt;
 
@@ -833,7 +833,7 @@ void ValidateInto(const ServerConfig& config, Problems& p) {
                                    Index("threshold.peers", it->second)));
         }
       }
-      CheckFile(config, p, Join(base, "tls_cert"), peer.tls_cert);
+      if (require_tls_files) CheckFile(config, p, Join(base, "tls_cert"), peer.tls_cert);
     }
     if (peers_ok && party_ids_ok && !p.Broken("threshold.my_id") && th.my_id != 0 &&
         by_id.count(th.my_id) == 0) {
@@ -841,8 +841,10 @@ void ValidateInto(const ServerConfig& config, Problems& p) {
                                             " is not the party_id of any "
                                             "[[threshold.peers]] entry"));
     }
-    CheckFile(config, p, "threshold.tls.cert", th.tls.cert);
-    CheckFile(config, p, "threshold.tls.key", th.tls.key);
+    if (require_tls_files) {
+      CheckFile(config, p, "threshold.tls.cert", th.tls.cert);
+      CheckFile(config, p, "threshold.tls.key", th.tls.key);
+    }
     if (th.listen_port == config.service.listen_port) {
       p.Add("threshold.listen_port", absl::StrCat(th.listen_port,
                                                   " is also service.listen_port; "
@@ -991,7 +993,7 @@ std::string ConfigProblem::ToString() const {
 // ---- loading ----
 
 ConfigLoadResult ParseConfig(std::string_view toml_text, const std::string& config_dir,
-                             const Environment& env) {
+                             const Environment& env, const ConfigLoadOptions& options) {
   ConfigLoadResult result;
   result.config.config_dir = config_dir;
   Problems p;
@@ -1018,12 +1020,13 @@ ConfigLoadResult ParseConfig(std::string_view toml_text, const std::string& conf
   ReadThreshold(r, &root, c.threshold);
   ReadTelemetry(r, &root, c.telemetry);
   ReadRateLimiter(r, &root, c.rate_limiter);
-  ValidateInto(c, p);
+  ValidateInto(c, p, options.require_tls_files);
   result.problems = p.Take();
   return result;
 }
 
-ConfigLoadResult LoadConfigWithProblems(const std::string& path, const Environment& env) {
+ConfigLoadResult LoadConfigWithProblems(const std::string& path, const Environment& env,
+                                        const ConfigLoadOptions& options) {
   std::error_code ec;
   std::filesystem::path file(path);
   const std::filesystem::path absolute = std::filesystem::absolute(file, ec);
@@ -1049,11 +1052,12 @@ ConfigLoadResult LoadConfigWithProblems(const std::string& path, const Environme
     failed.problems.push_back({"", absl::StrCat("cannot read configuration file ", path)});
     return failed;
   }
-  return ParseConfig(text.str(), dir, env);
+  return ParseConfig(text.str(), dir, env, options);
 }
 
-absl::StatusOr<ServerConfig> LoadConfig(const std::string& path, const Environment& env) {
-  ConfigLoadResult result = LoadConfigWithProblems(path, env);
+absl::StatusOr<ServerConfig> LoadConfig(const std::string& path, const Environment& env,
+                                        const ConfigLoadOptions& options) {
+  ConfigLoadResult result = LoadConfigWithProblems(path, env, options);
   if (result.ok()) return std::move(result.config);
   std::string message = absl::StrCat("invalid configuration ", path, " (", result.problems.size(),
                                      result.problems.size() == 1 ? " problem):" : " problems):");

@@ -195,15 +195,25 @@ struct ConfigLoadResult {
   bool ok() const { return problems.empty(); }
 };
 
+// What the loader checks beyond the file itself.
+struct ConfigLoadOptions {
+  // Whether threshold.tls.{cert,key} and every peer's tls_cert must exist. kms-gen-keys turns
+  // this off: it is the tool that creates this party's files, and the peers' certificates come
+  // from the other parties later.
+  bool require_tls_files = true;
+};
+
 // Reads, parses, applies overrides from `env` and validates; every problem is reported.
-ConfigLoadResult LoadConfigWithProblems(const std::string& path, const Environment& env);
+ConfigLoadResult LoadConfigWithProblems(const std::string& path, const Environment& env,
+                                        const ConfigLoadOptions& options = {});
 // The same for TOML text; `config_dir` plays the role of the file's folder.
 ConfigLoadResult ParseConfig(std::string_view toml_text, const std::string& config_dir,
-                             const Environment& env);
+                             const Environment& env, const ConfigLoadOptions& options = {});
 
 // LoadConfigWithProblems, folded into a status: InvalidArgument listing every problem, one per
 // line ("invalid configuration <path>:\n  threshold.my_id: ...").
-absl::StatusOr<ServerConfig> LoadConfig(const std::string& path, const Environment& env);
+absl::StatusOr<ServerConfig> LoadConfig(const std::string& path, const Environment& env,
+                                        const ConfigLoadOptions& options = {});
 
 // The checks that need the whole configuration: n >= 3t + 1, at most 15 parties, party ids
 // 1..n without duplicates, my_id among the peers, distinct identities, port clashes, files that

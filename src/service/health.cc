@@ -1,0 +1,89 @@
+#include "service/health.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace kms::service {
+
+kms::v1::HealthStatus HealthFromReachable(uint32_t n, uint32_t t, uint32_t reachable) {
+  if (n > 0 && reachable >= n) return kms::v1::HEALTH_STATUS_OPTIMAL;
+  if (reachable >= 2 * n / 3 + 1) return kms::v1::HEALTH_STATUS_HEALTHY;
+  if (reachable > t + 1) return kms::v1::HEALTH_STATUS_DEGRADED;
+  return kms::v1::HEALTH_STATUS_UNHEALTHY;
+}
+
+const char* HealthStatusName(kms::v1::HealthStatus status) {
+  switch (status) {
+    case kms::v1::HEALTH_STATUS_OPTIMAL:
+      return "OPTIMAL";
+    case kms::v1::HEALTH_STATUS_HEALTHY:
+      return "HEALTHY";
+    case kms::v1::HEALTH_STATUS_DEGRADED:
+      return "DEGRADED";
+    case kms::v1::HEALTH_STATUS_UNHEALTHY:
+      return "UNHEALTHY";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+int HealthHttpStatus(kms::v1::HealthStatus status) {
+  switch (status) {
+    case kms::v1::HEALTH_STATUS_OPTIMAL:
+    case kms::v1::HEALTH_STATUS_HEALTHY:
+      return 200;
+    case kms::v1::HEALTH_STATUS_DEGRADED:
+      return 429;
+    default:
+      return 503;
+  }
+}
+
+std::string DescribeStorage(const storage::VaultSet& vaults) {
+  std::string out = absl::StrCat("public: ", vaults.public_vault->Describe(),
+                                 "; private: ", vaults.private_vault->Describe());
+  if (vaults.backup_vault) absl::StrAppend(&out, "; backup: ", vaults.backup_vault->Describe());
+  return out;
+}
+
+kms::v1::HealthStatusResponse BuildHealthStatus(Engine& engine, storage::VaultSet& vaults,
+                                                Metrics* metrics, std::string_view version) {
+  kms::v1::HealthStatusResponse out;
+  for (const auto& id : engine.KeyIds()) out.add_my_fhe_key_ids(id);
+  for (const auto& id : engine.PreprocessingIds()) out.add_my_preprocessing_key_ids(id);
+  for (const auto& id : engine.EpochIds()) out.add_my_epoch_ids(id);
+  out.set_my_storage_info(DescribeStorage(vaults));
+  out.set_version(std::string(version));
+  if (!engine.threshold()) {
+    out.set_node_type(kms::v1::NODE_TYPE_CENTRALIZED);
+    out.set_status(kms::v1::HEALTH_STATUS_OPTIMAL);
+    return out;
+  }
+  out.set_node_type(kms::v1::NODE_TYPE_THRESHOLD);
+  const uint32_t n = engine.num_parties();
+  const uint32_t t = engine.degree();
+  kms::v1::ContextHealth* ctx = out.add_peers_from_all_contexts();
+  ctx->set_context_id(IdToHex(DefaultEpochId()));
+  ctx->set_my_party_id(engine.party_id());
+  ctx->set_threshold_required(t + 1);
+  ctx->set_num_parties(n);
+  ctx->set_threshold(t);
+  uint32_t reachable = 1;  // this node
+  for (const PeerProbe& probe : engine.ProbePeers(kPeerProbeTimeout)) {
+    kms::v1::PeerHealth* peer = ctx->add_peers();
+    peer->set_peer_id(probe.party_id);
+    peer->set_endpoint(probe.endpoint);
+    peer->set_reachable(probe.reachable);
+    peer->set_latency_ms(probe.latency_ms);
+    peer->set_error(probe.error);
+    if (probe.reachable) ++reachable;
+    if (metrics != nullptr)
+      metrics->SetPeerReachable(static_cast<int>(probe.party_id), probe.reachable);
+  }
+  ctx->set_nodes_reachable(reachable);
+  const kms::v1::HealthStatus status = HealthFromReachable(n, t, reachable);
+  ctx->set_status(status);
+  out.set_status(status);
+  return out;
+}
+
+}  // namespace kms::service

@@ -1,0 +1,48 @@
+// File: service/health.h
+//
+// GetHealthStatus and /health (service-spec §2, §6). The status of a threshold party follows from
+// how many of the n parties answer a ping over the peer network (mutual TLS, ~2 s deadline, all
+// peers in parallel), this node included:
+//   OPTIMAL    all n reachable
+//   HEALTHY    at least floor(2n/3) + 1
+//   DEGRADED   more than t + 1
+//   UNHEALTHY  otherwise
+// (n = 4, t = 1: 4 optimal, 3 healthy, 2 and 1 unhealthy; n = 13, t = 4: healthy at >= 9,
+// degraded at 6-8, unhealthy at <= 5.) A centralized server has no peers and is OPTIMAL.
+// /health answers HTTP 200 for OPTIMAL and HEALTHY, 429 for DEGRADED and 503 for UNHEALTHY.
+#ifndef KMS_SERVICE_HEALTH_H_
+#define KMS_SERVICE_HEALTH_H_
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "proto/kms_service.pb.h"
+#include "service/engine.h"
+#include "service/metrics.h"
+#include "storage/vault.h"
+
+namespace kms::service {
+
+// Deadline of one peer ping.
+inline constexpr std::chrono::milliseconds kPeerProbeTimeout{2000};
+
+kms::v1::HealthStatus HealthFromReachable(uint32_t n, uint32_t t, uint32_t reachable);
+
+// "OPTIMAL", "HEALTHY", "DEGRADED", "UNHEALTHY" ("UNSPECIFIED" otherwise).
+const char* HealthStatusName(kms::v1::HealthStatus status);
+
+// 200, 429 or 503 for /health.
+int HealthHttpStatus(kms::v1::HealthStatus status);
+
+// Probes the peers (threshold mode) and assembles the whole answer: contexts, key material,
+// storage, node type, overall status, version. Updates kms_peer_reachable when `metrics` is set.
+kms::v1::HealthStatusResponse BuildHealthStatus(Engine& engine, storage::VaultSet& vaults,
+                                                Metrics* metrics, std::string_view version);
+
+// "public: <describe>; private: <describe>[; backup: <describe>]".
+std::string DescribeStorage(const storage::VaultSet& vaults);
+
+}  // namespace kms::service
+
+#endif  // KMS_SERVICE_HEALTH_H_

@@ -1,0 +1,590 @@
+#include "service/threshold_engine.h"
+
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "crypto/secure_zero.h"
+#include "crypto/session_id.h"
+#include "lwe/formats.h"
+#include "mpc/decryption.h"
+#include "net/round_channel.h"
+#include "service/key_material.h"
+#include "service/logging.h"
+
+namespace kms::service {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kComponent[] = "threshold";
+// A PEM file of a certificate or key is a few kilobytes.
+constexpr std::streamsize kMaxPemFile = 64 * 1024;
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, const std::string& key_path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::FailedPreconditionError(absl::StrCat(key_path, ": cannot read ", path));
+  std::string data(static_cast<size_t>(kMaxPemFile) + 1, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  const std::streamsize got = in.gcount();
+  if (got > kMaxPemFile) {
+    crypto::SecureZero(data.data(), data.size());
+    return absl::FailedPreconditionError(
+        absl::StrCat(key_path, ": ", path, " is larger than ", kMaxPemFile, " bytes"));
+  }
+  data.resize(static_cast<size_t>(got));
+  return data;
+}
+
+std::string Endpoint(const std::string& host, int port) {
+  return host.find(':') != std::string::npos ? absl::StrCat("[", host, "]:", port)
+                                             : absl::StrCat(host, ":", port);
+}
+
+}  // namespace
+
+ThresholdEngine::ThresholdEngine(const ServerConfig& config, storage::VaultSet& vaults)
+    : vaults_(vaults),
+      my_id_(config.threshold->my_id),
+      n_(static_cast<uint32_t>(config.threshold->num_parties())),
+      t_(config.threshold->threshold),
+      default_params_(config.fhe_parameter() == FheParameter::kTest ? lwe::TestParameters()
+                                                                    : lwe::DefaultParameters()),
+      insecure_allowed_(config.threshold->insecure),
+      round_timeout_(config.threshold->round_timeout_secs),
+      decryption_timeout_(config.threshold->decryption_timeout_secs),
+      preprocessing_sessions_(std::max<uint32_t>(1, config.threshold->preprocessing_sessions)) {
+  for (const PeerConfig& p : config.threshold->peers) {
+    endpoints_[p.party_id] = Endpoint(p.address, p.port);
+  }
+  listen_endpoint_ = Endpoint(config.threshold->listen_address, config.threshold->listen_port);
+}
+
+ThresholdEngine::~ThresholdEngine() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<ThresholdEngine>> ThresholdEngine::Start(const ServerConfig& config,
+                                                                        storage::VaultSet& vaults) {
+  if (!config.threshold.has_value()) {
+    return absl::InvalidArgumentError("threshold engine without a [threshold] section");
+  }
+  const ThresholdConfig& th = *config.threshold;
+  std::unique_ptr<ThresholdEngine> engine(new ThresholdEngine(config, vaults));
+  KMS_RETURN_IF_ERROR(engine->LoadStoredState());
+
+  net::GrpcNetworkConfig net_config;
+  net_config.my_role = static_cast<net::Role>(th.my_id);
+  net_config.listen_address = th.listen_address;
+  net_config.listen_port = th.listen_port;
+  for (const PeerConfig& p : th.peers) {
+    net::PeerInfo info;
+    info.role = static_cast<net::Role>(p.party_id);
+    info.host = p.address;
+    info.port = p.port;
+    info.identity = p.mpc_identity.empty() ? p.address : p.mpc_identity;
+    KMS_ASSIGN_OR_RETURN(info.certificate_pem, ReadPemFile(config.ResolvePath(p.tls_cert),
+                                                           absl::StrCat("threshold.peers (party ",
+                                                                        p.party_id, ").tls_cert")));
+    net_config.peers.push_back(std::move(info));
+  }
+  KMS_ASSIGN_OR_RETURN(net_config.my_certificate_pem,
+                       ReadPemFile(config.ResolvePath(th.tls.cert), "threshold.tls.cert"));
+  {
+    KMS_ASSIGN_OR_RETURN(std::string key_pem,
+                         ReadPemFile(config.ResolvePath(th.tls.key), "threshold.tls.key"));
+    net_config.my_private_key_pem = crypto::SecretBytes(AsBytes(key_pem));
+    crypto::SecureZero(key_pem.data(), key_pem.size());
+  }
+  absl::StatusOr<std::unique_ptr<net::GrpcNetwork>> net =
+      net::GrpcNetwork::Start(std::move(net_config));
+  if (!net.ok()) {
+    if (absl::StrContains(net.status().message(), "already in use")) {
+      return absl::UnavailableError(
+          absl::StrCat("Address already in use: ", engine->listen_endpoint_,
+                       " (threshold.listen_port, the peer network)"));
+    }
+    return absl::Status(
+        net.status().code(),
+        absl::StrCat("peer network on ", engine->listen_endpoint_, ": ", net.status().message()));
+  }
+  engine->net_ = std::move(*net);
+  LogInfo(kComponent,
+          absl::StrCat("peer network listening on ", engine->listen_endpoint_, " (party ",
+                       engine->my_id_, " of ", engine->n_, ", t = ", engine->t_, ")"));
+  return engine;
+}
+
+absl::Status ThresholdEngine::LoadStoredState() {
+  // ---- key shares ----
+  KMS_ASSIGN_OR_RETURN(std::vector<std::string> key_ids,
+                       vaults_.private_vault->List(storage::kFheKeyInfo));
+  for (const std::string& id : key_ids) {
+    absl::StatusOr<Bytes> raw = vaults_.private_vault->Get(storage::kFheKeyInfo, id);
+    if (!raw.ok()) {
+      return absl::Status(raw.status().code(),
+                          absl::StrCat("FheKeyInfo/", id, ": ", raw.status().message()));
+    }
+    absl::StatusOr<mpc::KeyShare> share = mpc::ParseKeyShare(*raw);
+    crypto::SecureZero(*raw);
+    if (!share.ok()) {
+      return absl::DataLossError(absl::StrCat("FheKeyInfo/", id, " in ",
+                                              vaults_.private_vault->Describe(), ": ",
+                                              share.status().message()));
+    }
+    KMS_ASSIGN_OR_RETURN(
+        Bytes pk_bytes, ReadVerifiedPublicKey(*vaults_.public_vault, id, share->public_key_digest));
+    absl::StatusOr<Id32> key_id = ParseId("FheKeyInfo id", id);
+    if (!key_id.ok()) return absl::DataLossError(key_id.status().message());
+    const lwe::LweParameters* params = share->params;
+    const bool insecure = share->insecure_dealer;
+    const crypto::Digest digest = share->public_key_digest;
+    auto key = std::make_shared<StoredKey>(StoredKey{
+        std::move(*share), PublicKeyInfo{*key_id, std::move(pk_bytes), digest, params, insecure}});
+    std::lock_guard<std::mutex> lock(mu_);
+    keys_.emplace(id, std::move(key));
+  }
+  // ---- PRSS setups ----
+  KMS_ASSIGN_OR_RETURN(std::vector<std::string> epoch_ids,
+                       vaults_.private_vault->List(storage::kPrssSetup));
+  for (const std::string& id : epoch_ids) {
+    absl::StatusOr<Bytes> raw = vaults_.private_vault->Get(storage::kPrssSetup, id);
+    if (!raw.ok()) {
+      return absl::Status(raw.status().code(),
+                          absl::StrCat("PrssSetup/", id, ": ", raw.status().message()));
+    }
+    std::string bytes(raw->begin(), raw->end());
+    crypto::SecureZero(*raw);
+    absl::StatusOr<mpc::PrssSetup> setup = mpc::PrssSetup::Parse(bytes);
+    crypto::SecureZero(bytes.data(), bytes.size());
+    if (!setup.ok()) {
+      return absl::DataLossError(absl::StrCat("PrssSetup/", id, " in ",
+                                              vaults_.private_vault->Describe(), ": ",
+                                              setup.status().message()));
+    }
+    if (setup->n() != static_cast<int>(n_) || setup->t() != static_cast<int>(t_) ||
+        setup->my_role() != static_cast<int>(my_id_)) {
+      return absl::DataLossError(
+          absl::StrCat("PrssSetup/", id, " is for party ", setup->my_role(), " of ", setup->n(),
+                       " (t = ", setup->t(), "); this party is ", my_id_, " of ", n_, " (t = ", t_,
+                       "): the vault belongs to another party or configuration"));
+    }
+    if (!ParseId("PrssSetup id", id).ok()) {
+      return absl::DataLossError(absl::StrCat("PrssSetup/", id, ": id is not a 64-hex epoch id"));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    prss_.emplace(id, std::make_shared<const mpc::PrssSetup>(std::move(*setup)));
+  }
+  LogInfo(kComponent, absl::StrCat("loaded ", key_ids.size(), " key share(s) and ",
+                                   epoch_ids.size(), " PRSS setup(s)"));
+  return absl::OkStatus();
+}
+
+template <typename T, typename Body>
+absl::StatusOr<T> ThresholdEngine::RunSession(net::SessionId sid, net::NetworkMode mode,
+                                              std::chrono::seconds session_timeout, Body&& body) {
+  if (net_ == nullptr) return absl::UnavailableError("peer network is not running");
+  std::vector<net::Role> roles;
+  for (uint32_t r = 1; r <= n_; ++r) roles.push_back(static_cast<net::Role>(r));
+  net::RoundChannel channel(*net_, sid, roles, mode, round_timeout_, session_timeout);
+  mpc::Session session(channel, static_cast<int>(t_));
+  return body(session);
+}
+
+absl::Status ThresholdEngine::Ready() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (prss_.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("no PRSS setup exists for epoch ",
+                                                      IdToHex(DefaultEpochId()), "; run kms-init"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const mpc::PrssSetup>> ThresholdEngine::FindPrss(
+    const Id32& epoch_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = prss_.find(IdToHex(epoch_id));
+  if (it == prss_.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no PRSS setup exists for epoch ", IdToHex(epoch_id), "; run kms-init"));
+  }
+  return it->second;
+}
+
+absl::StatusOr<std::shared_ptr<const ThresholdEngine::StoredKey>> ThresholdEngine::FindKey(
+    const Id32& key_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = keys_.find(IdToHex(key_id));
+  if (it == keys_.end()) {
+    return absl::NotFoundError(absl::StrCat("key ", IdToHex(key_id), " not found"));
+  }
+  return it->second;
+}
+
+absl::Status ThresholdEngine::CheckEpoch(const Id32& epoch_id) const {
+  return FindPrss(epoch_id).status();
+}
+
+absl::StatusOr<const lwe::LweParameters*> ThresholdEngine::KeyParameters(const Id32& key_id) const {
+  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  return key->info.params;
+}
+
+absl::Status ThresholdEngine::CheckKeyGen(const KeyGenSpec& spec) const {
+  if (spec.insecure && !insecure_allowed_) {
+    return absl::FailedPreconditionError(
+        "InsecureKeyGen is disabled: it needs threshold.insecure = true in the configuration "
+        "(a dealer sees the whole key; never in production)");
+  }
+  KMS_RETURN_IF_ERROR(CheckEpoch(spec.epoch_id));
+  const std::string id = IdToHex(spec.request_id);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (keys_.count(id) > 0 || keys_in_progress_.count(id) > 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("key ", id, " already exists; choose a new request id"));
+  }
+  if (spec.insecure) return absl::OkStatus();
+  const std::string pre = IdToHex(spec.preprocessing_id);
+  auto it = preprocessing_.find(pre);
+  if (it == preprocessing_.end()) {
+    return absl::NotFoundError(absl::StrCat(
+        "preprocessing ", pre,
+        " not found (run KeyGenPreproc first; preprocessed material is kept in memory only and "
+        "does not survive a restart)"));
+  }
+  if (it->second.material == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("preprocessing ", pre, " is still running"));
+  }
+  if (it->second.params != spec.params) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("preprocessing_id: ", pre, " was made for parameter set ",
+                     it->second.params->name, ", the request asks for ", spec.params->name));
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Epochs
+
+absl::StatusOr<EpochInfo> ThresholdEngine::NewEpoch(const Id32& epoch_id, bool force,
+                                                    const Id32& run_id) {
+  const std::string epoch = IdToHex(epoch_id);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (prss_.count(epoch) > 0 && !force) {
+      return EpochInfo{false, n_, t_, {}};
+    }
+    if (!epochs_in_progress_.insert(epoch).second) {
+      return absl::AbortedError(
+          absl::StrCat("an initialization of epoch ", epoch, " is already running"));
+    }
+  }
+  struct Done {
+    ThresholdEngine* self;
+    std::string epoch;
+    ~Done() {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->epochs_in_progress_.erase(epoch);
+    }
+  } done{this, epoch};
+
+  const net::SessionId sid = crypto::DeriveSessionId(run_id, 0);
+  LogInfo(kComponent,
+          absl::StrCat("PRSS initialization of epoch ", epoch, " (session ",
+                       crypto::SessionIdToString(sid), ")"),
+          IdToHex(run_id));
+  std::vector<uint32_t> corrupt;
+  KMS_ASSIGN_OR_RETURN(
+      mpc::PrssSetup setup,
+      (RunSession<mpc::PrssSetup>(sid, net::NetworkMode::kSync, round_timeout_ * 1000,
+                                  [&](mpc::Session& session) -> absl::StatusOr<mpc::PrssSetup> {
+                                    absl::StatusOr<mpc::PrssSetup> s = mpc::PrssInit(session);
+                                    for (net::Role r : session.corrupt())
+                                      corrupt.push_back(static_cast<uint32_t>(r));
+                                    return s;
+                                  })));
+  std::string bytes = setup.Serialize();
+  absl::Status stored = vaults_.private_vault->Put(storage::kPrssSetup, epoch, AsBytes(bytes));
+  crypto::SecureZero(bytes.data(), bytes.size());
+  KMS_RETURN_IF_ERROR(stored);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    prss_[epoch] = std::make_shared<const mpc::PrssSetup>(std::move(setup));
+  }
+  if (!corrupt.empty()) {
+    LogWarn(kComponent,
+            absl::StrCat("PRSS initialization of epoch ", epoch, " caught ", corrupt.size(),
+                         " party(ies) missing or cheating"),
+            IdToHex(run_id));
+  }
+  return EpochInfo{true, n_, t_, corrupt};
+}
+
+absl::Status ThresholdEngine::DestroyEpoch(const Id32& epoch_id) {
+  const std::string epoch = IdToHex(epoch_id);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (prss_.count(epoch) == 0) {
+      return absl::NotFoundError(absl::StrCat("no PRSS setup for epoch ", epoch));
+    }
+  }
+  KMS_RETURN_IF_ERROR(vaults_.private_vault->Delete(storage::kPrssSetup, epoch));
+  std::lock_guard<std::mutex> lock(mu_);
+  prss_.erase(epoch);
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key generation
+
+absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& request_id,
+                                                              const lwe::LweParameters& params,
+                                                              const Id32& epoch_id) {
+  KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
+  const std::string id = IdToHex(request_id);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (preprocessing_.count(id) > 0) {
+      return absl::AlreadyExistsError(absl::StrCat("preprocessing ", id, " already exists"));
+    }
+    preprocessing_[id] = PreprocEntry{&params, nullptr};
+  }
+  const size_t total_bits = mpc::DkgBitsNeeded(params);
+  const size_t total_randoms = mpc::DkgRandomsNeeded(params);
+  const size_t k = preprocessing_sessions_;
+  std::vector<absl::StatusOr<mpc::Preprocessed>> results(k, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < k; ++i) {
+    const size_t bits = total_bits / k + (i < total_bits % k ? 1 : 0);
+    const size_t randoms = i == 0 ? total_randoms : 0;
+    threads.emplace_back([&, i, bits, randoms] {
+      const net::SessionId sid = crypto::DeriveSessionId(request_id, i);
+      results[i] = RunSession<mpc::Preprocessed>(
+          sid, net::NetworkMode::kSync, round_timeout_ * 1000,
+          [&](mpc::Session& session) -> absl::StatusOr<mpc::Preprocessed> {
+            mpc::PrssState<mpc::Share> state(*prss, session.id());
+            return mpc::Preprocess(session, state, bits, randoms, mpc::kTripleBatch,
+                                   [&](size_t done) {
+                                     LogInfo("keygen",
+                                             absl::StrCat("preprocessing session ", i + 1, "/", k,
+                                                          ": ", done, " of ", bits, " bits"),
+                                             id);
+                                   });
+          });
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto material = std::make_shared<mpc::Preprocessed>();
+  for (size_t i = 0; i < k; ++i) {
+    if (!results[i].ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      preprocessing_.erase(id);
+      return absl::Status(results[i].status().code(),
+                          absl::StrCat("preprocessing session ", i + 1, " of ", k, ": ",
+                                       results[i].status().message()));
+    }
+    for (auto& b : results[i]->bits) material->bits.push_back(b);
+    for (auto& r : results[i]->randoms) material->randoms.push_back(r);
+    crypto::SecureZero(results[i]->bits);
+    crypto::SecureZero(results[i]->randoms);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    preprocessing_[id].material = material;
+  }
+  return PreprocessingInfo{material->bits.size(), material->randoms.size()};
+}
+
+absl::Status ThresholdEngine::DropPreprocessing(const Id32& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = preprocessing_.find(IdToHex(id));
+  if (it == preprocessing_.end() || it->second.material == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no finished preprocessing with id ", IdToHex(id)));
+  }
+  crypto::SecureZero(it->second.material->bits);
+  crypto::SecureZero(it->second.material->randoms);
+  preprocessing_.erase(it);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spec) {
+  const std::string id = IdToHex(spec.request_id);
+  std::shared_ptr<mpc::Preprocessed> material;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (keys_.count(id) > 0 || !keys_in_progress_.insert(id).second) {
+      return absl::AlreadyExistsError(absl::StrCat("key ", id, " already exists"));
+    }
+    if (!spec.insecure) {
+      // Preprocessed material is used once: a failed DKG may have opened values derived from
+      // it, so it is consumed whatever the outcome.
+      auto it = preprocessing_.find(IdToHex(spec.preprocessing_id));
+      if (it == preprocessing_.end() || it->second.material == nullptr ||
+          it->second.params != spec.params) {
+        keys_in_progress_.erase(id);
+        return absl::FailedPreconditionError(
+            absl::StrCat("preprocessing ", IdToHex(spec.preprocessing_id),
+                         " is no longer available for this key generation"));
+      }
+      material = it->second.material;
+      preprocessing_.erase(it);
+    }
+  }
+  struct Done {
+    ThresholdEngine* self;
+    std::string id;
+    std::shared_ptr<mpc::Preprocessed> material;
+    ~Done() {
+      if (material) {
+        crypto::SecureZero(material->bits);
+        crypto::SecureZero(material->randoms);
+      }
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->keys_in_progress_.erase(id);
+    }
+  } done{this, id, material};
+
+  const lwe::LweParameters& params = *spec.params;
+  absl::StatusOr<mpc::KeyShare> share;
+  if (spec.insecure) {
+    LogWarn("keygen", "insecure dealer key generation: party 1 sees the whole key", id);
+    share = RunSession<mpc::KeyShare>(
+        crypto::DeriveSessionId(spec.request_id, 3), net::NetworkMode::kSync, round_timeout_ * 1000,
+        [&](mpc::Session& session) { return mpc::InsecureDealerKeyGen(session, params); });
+  } else {
+    LogInfo("keygen", absl::StrCat("distributed key generation (parameters ", params.name, ")"),
+            id);
+    share = RunSession<mpc::KeyShare>(
+        crypto::DeriveSessionId(spec.request_id, 2), net::NetworkMode::kAsync,
+        round_timeout_ * kKeyGenSessionRounds,
+        [&](mpc::Session& session) { return mpc::DistributedKeyGen(session, params, *material); });
+  }
+  KMS_RETURN_IF_ERROR(share.status());
+  KMS_ASSIGN_OR_RETURN(Bytes pk_bytes, lwe::SerializeCompactPublicKey(share->public_key));
+  const crypto::Digest digest = PublicKeyBytesDigest(pk_bytes);
+  if (digest != share->public_key_digest) {
+    return absl::InternalError("key generation: public key digest does not match its encoding");
+  }
+  KMS_ASSIGN_OR_RETURN(crypto::SecretBytes record, mpc::SerializeKeyShare(*share));
+  // Public first; FheKeyInfo is the commit point the boot check starts from.
+  KMS_RETURN_IF_ERROR(vaults_.public_vault->Put(storage::kPublicKey, id, pk_bytes));
+  KMS_RETURN_IF_ERROR(vaults_.private_vault->Put(storage::kFheKeyInfo, id, record.span()));
+  PublicKeyInfo info{spec.request_id, std::move(pk_bytes), digest, &params, share->insecure_dealer};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    keys_[id] = std::make_shared<const StoredKey>(StoredKey{std::move(*share), info});
+  }
+  return info;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decryption
+
+absl::StatusOr<std::vector<lwe::TypedPlaintext>> ThresholdEngine::PublicDecrypt(
+    const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+    std::span<const lwe::TypedCiphertext> ciphertexts) {
+  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
+  return RunSession<std::vector<lwe::TypedPlaintext>>(
+      crypto::DeriveSessionId(request_id, 0), net::NetworkMode::kAsync, decryption_timeout_,
+      [&](mpc::Session& session) {
+        return mpc::PublicDecrypt(session, key->share, *prss, ciphertexts);
+      });
+}
+
+absl::StatusOr<UserDecryptionOutput> ThresholdEngine::UserDecrypt(
+    const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+    std::span<const lwe::TypedCiphertext> ciphertexts) {
+  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
+  for (size_t i = 0; i < ciphertexts.size(); ++i) {
+    absl::Status valid = mpc::ValidateForKey(ciphertexts[i], key->share);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("ciphertexts[", i, "]: ", valid.message()));
+    }
+  }
+  std::vector<net::SessionId> sids;
+  for (size_t i = 0; i < ciphertexts.size(); ++i) {
+    sids.push_back(crypto::DeriveSessionId(request_id, i));
+  }
+  KMS_ASSIGN_OR_RETURN(std::vector<std::vector<mpc::Share>> shares,
+                       mpc::UserDecryptionShares(key->share, *prss, sids, ciphertexts));
+  return UserDecryptionOutput{std::move(shares)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listings and health
+
+absl::StatusOr<PublicKeyInfo> ThresholdEngine::GetPublicKey(const Id32& key_id) const {
+  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  return key->info;
+}
+
+std::vector<std::string> ThresholdEngine::KeyIds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, unused] : keys_) out.push_back(id);
+  return out;
+}
+
+std::vector<std::string> ThresholdEngine::PreprocessingIds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, entry] : preprocessing_) {
+    if (entry.material != nullptr) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<std::string> ThresholdEngine::EpochIds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, unused] : prss_) out.push_back(id);
+  return out;
+}
+
+std::vector<PeerProbe> ThresholdEngine::ProbePeers(std::chrono::milliseconds timeout) {
+  std::vector<PeerProbe> out;
+  if (net_ == nullptr) return out;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  std::vector<std::future<PeerProbe>> pending;
+  for (const auto& [party, endpoint] : endpoints_) {
+    if (party == my_id_) continue;
+    pending.push_back(
+        std::async(std::launch::async, [this, party = party, endpoint = endpoint, deadline] {
+          PeerProbe probe;
+          probe.party_id = party;
+          probe.endpoint = endpoint;
+          absl::StatusOr<Clock::duration> rtt =
+              net_->HealthCheck(static_cast<net::Role>(party), deadline);
+          if (rtt.ok()) {
+            probe.reachable = true;
+            probe.latency_ms = static_cast<uint64_t>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(*rtt).count());
+          } else {
+            probe.error = std::string(rtt.status().message());
+          }
+          return probe;
+        }));
+  }
+  for (auto& f : pending) out.push_back(f.get());
+  return out;
+}
+
+void ThresholdEngine::NetworkTotals(uint64_t* rx, uint64_t* tx, uint64_t* sessions) const {
+  if (net_ == nullptr) {
+    *rx = *tx = *sessions = 0;
+    return;
+  }
+  *rx = net_->rx_bytes();
+  *tx = net_->tx_bytes();
+  *sessions = net_->active_sessions();
+}
+
+void ThresholdEngine::Shutdown() {
+  if (net_ != nullptr) net_->Shutdown();
+}
+
+}  // namespace kms::service

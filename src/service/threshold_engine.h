@@ -1,0 +1,140 @@
+// File: service/threshold_engine.h
+//
+// The threshold engine: this process is party my_id of n (service-spec §1, §2; crypto-spec A.3,
+// B §2.5, §2.11, §3). It owns the one peer network of the process (net::GrpcNetwork, mutual TLS
+// on threshold.listen_port) and runs every operation as an MPC session with the other parties:
+//
+//   operation         session id                         mode   timeout
+//   NewMpcEpoch       DeriveSessionId(run id, 0)         sync   round_timeout_secs per round
+//   KeyGenPreproc     DeriveSessionId(request id, i),    sync   round_timeout_secs per round
+//                     i = 0..preprocessing_sessions-1, run in parallel, results concatenated
+//                     in session order (session 0 also makes the random sharings)
+//   KeyGen (DKG)      DeriveSessionId(request id, 2)     async  kKeyGenSessionRounds x round
+//   timeout InsecureKeyGen    DeriveSessionId(request id, 3)     sync   round_timeout_secs per
+//   round PublicDecrypt     DeriveSessionId(request id, 0)     async  decryption_timeout_secs
+//   UserDecrypt       DeriveSessionId(request id, i) per ciphertext i; no messages at all
+// (the run id of NewMpcEpoch is its request_id, or the epoch id when none was given).
+//
+// What is stored and what is memory-only:
+//   PRIV-p<i>/PrssSetup/<epoch_id>   the PRSS keys of an epoch (mpc::PrssSetup::Serialize)
+//   PRIV-p<i>/FheKeyInfo/<key_id>    this party's key shares with the public key and its digest
+//   PUB-p<i>/PublicKey/<key_id>      the compact public key
+//   memory only                      preprocessed material (KeyGenPreproc), consumed by one
+//                                    KeyGen and lost on restart; request results
+// Start() is the boot check of threshold mode: every FheKeyInfo must parse and its PublicKey
+// must match the recorded digest; every PrssSetup must parse and belong to this party (n, t,
+// role). A party without any PRSS starts and reports not ready until NewMpcEpoch ran.
+#ifndef KMS_SERVICE_THRESHOLD_ENGINE_H_
+#define KMS_SERVICE_THRESHOLD_ENGINE_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "mpc/dkg.h"
+#include "mpc/preprocessing.h"
+#include "mpc/prss.h"
+#include "net/grpc_network.h"
+#include "service/config.h"
+#include "service/engine.h"
+#include "storage/vault.h"
+
+namespace kms::service {
+
+// The DKG's asynchronous session waits up to this many round timeouts for the other parties
+// (they may start it later than this party and compute the body shares in between).
+inline constexpr int kKeyGenSessionRounds = 10;
+
+class ThresholdEngine final : public Engine {
+ public:
+  // Loads and verifies the stored key shares and PRSS setups, then starts the peer network.
+  // `vaults` must outlive the engine. The network's bind failure is UNAVAILABLE "Address already
+  // in use: <address>:<port>".
+  static absl::StatusOr<std::unique_ptr<ThresholdEngine>> Start(const ServerConfig& config,
+                                                                storage::VaultSet& vaults);
+  ~ThresholdEngine() override;
+
+  bool threshold() const override { return true; }
+  uint32_t party_id() const override { return my_id_; }
+  uint32_t num_parties() const override { return n_; }
+  uint32_t degree() const override { return t_; }
+  const lwe::LweParameters& default_parameters() const override { return default_params_; }
+  absl::Status Ready() const override;
+
+  absl::Status CheckEpoch(const Id32& epoch_id) const override;
+  absl::StatusOr<const lwe::LweParameters*> KeyParameters(const Id32& key_id) const override;
+  absl::Status CheckKeyGen(const KeyGenSpec& spec) const override;
+  absl::Status CheckPreprocessing(const Id32& epoch_id) const override {
+    return CheckEpoch(epoch_id);
+  }
+
+  absl::StatusOr<EpochInfo> NewEpoch(const Id32& epoch_id, bool force, const Id32& run_id) override;
+  absl::Status DestroyEpoch(const Id32& epoch_id) override;
+  absl::StatusOr<PreprocessingInfo> Preprocess(const Id32& request_id,
+                                               const lwe::LweParameters& params,
+                                               const Id32& epoch_id) override;
+  absl::StatusOr<PublicKeyInfo> GenerateKey(const KeyGenSpec& spec) override;
+  absl::StatusOr<std::vector<lwe::TypedPlaintext>> PublicDecrypt(
+      const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+      std::span<const lwe::TypedCiphertext> ciphertexts) override;
+  absl::StatusOr<UserDecryptionOutput> UserDecrypt(
+      const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+      std::span<const lwe::TypedCiphertext> ciphertexts) override;
+  absl::Status DropPreprocessing(const Id32& id) override;
+
+  absl::StatusOr<PublicKeyInfo> GetPublicKey(const Id32& key_id) const override;
+  std::vector<std::string> KeyIds() const override;
+  std::vector<std::string> PreprocessingIds() const override;
+  std::vector<std::string> EpochIds() const override;
+  std::vector<PeerProbe> ProbePeers(std::chrono::milliseconds timeout) override;
+  void NetworkTotals(uint64_t* rx, uint64_t* tx, uint64_t* sessions) const override;
+  void Shutdown() override;
+
+ private:
+  struct StoredKey {
+    mpc::KeyShare share;
+    PublicKeyInfo info;
+  };
+  struct PreprocEntry {
+    const lwe::LweParameters* params = nullptr;
+    std::shared_ptr<mpc::Preprocessed> material;  // null while being produced
+  };
+
+  ThresholdEngine(const ServerConfig& config, storage::VaultSet& vaults);
+  absl::Status LoadStoredState();
+  absl::StatusOr<std::shared_ptr<const StoredKey>> FindKey(const Id32& key_id) const;
+  absl::StatusOr<std::shared_ptr<const mpc::PrssSetup>> FindPrss(const Id32& epoch_id) const;
+
+  // Runs `body` on a fresh session `sid` with every party.
+  template <typename T, typename Body>
+  absl::StatusOr<T> RunSession(net::SessionId sid, net::NetworkMode mode,
+                               std::chrono::seconds session_timeout, Body&& body);
+
+  storage::VaultSet& vaults_;
+  const uint32_t my_id_;
+  const uint32_t n_;
+  const uint32_t t_;
+  const lwe::LweParameters& default_params_;
+  const bool insecure_allowed_;
+  const std::chrono::seconds round_timeout_;
+  const std::chrono::seconds decryption_timeout_;
+  const uint32_t preprocessing_sessions_;
+  std::map<uint32_t, std::string> endpoints_;  // party id -> host:port (peer network)
+  std::string listen_endpoint_;
+  std::unique_ptr<net::GrpcNetwork> net_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const StoredKey>> keys_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> keys_in_progress_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<const mpc::PrssSetup>> prss_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> epochs_in_progress_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, PreprocEntry> preprocessing_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace kms::service
+
+#endif  // KMS_SERVICE_THRESHOLD_ENGINE_H_

@@ -205,7 +205,7 @@ void KmsServer::HealthLoop() {
   bool last = engine_->Ready().ok();
   std::unique_lock<std::mutex> lock(health_mu_);
   while (!health_stop_) {
-    health_cv_.wait_for(lock, std::chrono::milliseconds(500));
+    health_cv_.wait_for(lock, std::chrono::milliseconds(250));
     if (health_stop_) break;
     const bool ready = engine_->Ready().ok();
     if (ready != last) {

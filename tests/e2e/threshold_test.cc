@@ -1,0 +1,532 @@
+// End to end: four kms-server processes in threshold mode (n = 4, t = 1, test parameters) on
+// loopback with mutual-TLS peer networks, set up the way an operator does it: kms-gen-keys per
+// party, then every configuration points at the others' certificates.
+//
+// In order: not ready and FAILED_PRECONDITION before any PRSS; NewMpcEpoch on all four; key
+// generation with preprocessing + DKG, and the insecure dealer; public and user decryption of
+// every type on every party; health, metrics and probes; a restart of one party (SIGTERM, start
+// again) and decryption again; one party killed (SIGKILL) and decryption still working with
+// 3 of 4 (HEALTHY); two down (UNHEALTHY). Latencies and memory are printed as "[ measure ]".
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <thread>
+
+#include "crypto/eip712.h"
+#include "e2e/kms_test_client.h"
+#include "e2e/server_harness.h"
+
+namespace kms::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kParties = 4;
+constexpr int kThreshold = 1;
+
+std::string DefaultEpoch() { return std::string(63, '0') + "1"; }
+
+double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+long RssKb(pid_t pid) {
+  std::istringstream in(ReadFile("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+class ThresholdTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    ports_.resize(kParties);
+    for (auto& p : ports_) p = ServerPorts{FreePort(), FreePort(), FreePort()};
+    for (int i = 1; i <= kParties; ++i) {
+      WriteFile(ConfigPath(i), ThresholdConfig(dir_->path(), ports_, i, kThreshold, "test"));
+      std::string out;
+      ASSERT_EQ(RunProgram({GenKeysBinary(), "--config-file", ConfigPath(i)}, &out), 0) << out;
+      ASSERT_THAT(out, HasSubstr("CN and SAN party" + std::to_string(i) + ".kms.local"));
+    }
+    for (int i = 1; i <= kParties; ++i) {
+      servers_.push_back(new ServerProcess(ConfigPath(i), *dir_ / absl::StrCat("p", i, ".log")));
+      ASSERT_TRUE(servers_.back()->Start());
+    }
+    std::vector<double> startup;
+    for (int i = 1; i <= kParties; ++i) {
+      auto up = WaitServing(ports_[i - 1].client, servers_[i - 1], std::chrono::seconds(60));
+      ASSERT_TRUE(up.has_value()) << servers_[i - 1]->Log();
+      startup.push_back(Millis(*up));
+    }
+    std::printf("[ measure ] threshold start-up to SERVING (4 parties at once): median %.0f ms\n",
+                Median(startup));
+    ASSERT_EQ(Signers().size(), static_cast<size_t>(kParties));  // cached while all are up
+  }
+  static void TearDownTestSuite() {
+    for (auto* s : servers_) delete s;
+    servers_.clear();
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void TearDown() override {
+    if (HasFailure()) {
+      for (int i = 1; i <= kParties; ++i) {
+        std::string log = servers_[i - 1]->Log();
+        if (log.size() > 6000) log = log.substr(log.size() - 6000);
+        std::printf("---- party %d log (tail) ----\n%s\n", i, log.c_str());
+      }
+    }
+  }
+
+  static std::string ConfigPath(int party) {
+    return *dir_ / absl::StrCat("config_p", party, ".toml");
+  }
+  static int Port(int party) { return ports_[party - 1].client; }
+
+  // Runs `call(party)` for every party in `parties` at once (the parties of one protocol must
+  // all receive the request) and returns the statuses in party order.
+  static std::vector<grpc::Status> OnAll(const std::vector<int>& parties,
+                                         const std::function<grpc::Status(int)>& call) {
+    std::vector<grpc::Status> out(parties.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < parties.size(); ++i) {
+      threads.emplace_back([&, i] { out[i] = call(parties[i]); });
+    }
+    for (auto& t : threads) t.join();
+    return out;
+  }
+  static std::vector<int> All() { return {1, 2, 3, 4}; }
+
+  static void ExpectAllOk(const std::vector<grpc::Status>& statuses) {
+    for (size_t i = 0; i < statuses.size(); ++i) {
+      EXPECT_TRUE(statuses[i].ok()) << "party index " << i << ": " << statuses[i].error_message();
+    }
+  }
+
+  // The signer addresses of the parties, from GetOperatorPublicKey.
+  static std::map<uint32_t, crypto::EthAddress> Signers() {
+    static std::map<uint32_t, crypto::EthAddress> out;
+    if (!out.empty()) return out;
+    for (int i = 1; i <= kParties; ++i) {
+      auto stub = Stub(Port(i));
+      kms::v1::OperatorPublicKeyResponse op;
+      auto ctx = Context();
+      EXPECT_TRUE(stub->GetOperatorPublicKey(ctx.get(), {}, &op).ok());
+      EXPECT_EQ(op.party_id(), static_cast<uint32_t>(i));
+      auto a = crypto::ParseEthAddress(op.address());
+      EXPECT_TRUE(a.ok());
+      if (a.ok()) out[static_cast<uint32_t>(i)] = *a;
+    }
+    return out;
+  }
+
+  // Public decryption on `parties`; every answer must hold `values`. Returns the wall time.
+  static Clock::duration PublicDecryptOn(const std::vector<int>& parties, const std::string& key_id,
+                                         const std::vector<kms::v1::TypedCiphertext>& cts,
+                                         const std::vector<lwe::TypedPlaintext>& values) {
+    const auto req = PublicDecryptionRequest(key_id, cts);
+    std::vector<kms::v1::PublicDecryptionResponse> responses(kParties + 1);
+    const auto start = Clock::now();
+    auto statuses = OnAll(parties, [&](int p) {
+      auto stub = Stub(Port(p));
+      auto ctx = Context(std::chrono::seconds(60));
+      return stub->PublicDecryptSync(ctx.get(), req, &responses[p]);
+    });
+    const auto took = Clock::now() - start;
+    ExpectAllOk(statuses);
+    for (int p : parties) {
+      EXPECT_EQ(Plaintexts(responses[p]), values) << "party " << p;
+      EXPECT_EQ(responses[p].party_id(), static_cast<uint32_t>(p));
+    }
+    return took;
+  }
+
+  // User decryption on `parties`, reconstructed by the client.
+  static void UserDecryptOn(const std::vector<int>& parties, const std::string& key_id,
+                            const std::vector<kms::v1::TypedCiphertext>& cts,
+                            const std::vector<lwe::TypedPlaintext>& values,
+                            Clock::duration* took = nullptr) {
+    TestUser user;
+    const auto req = user.Request(key_id, cts);
+    std::vector<kms::v1::UserDecryptionResponse> by_party(kParties + 1);
+    const auto start = Clock::now();
+    auto statuses = OnAll(parties, [&](int p) {
+      auto stub = Stub(Port(p));
+      auto ctx = Context(std::chrono::seconds(60));
+      return stub->UserDecryptSync(ctx.get(), req, &by_party[p]);
+    });
+    ExpectAllOk(statuses);
+    std::vector<kms::v1::UserDecryptionResponse> responses;
+    for (int p : parties) responses.push_back(by_party[p]);
+    std::vector<client::RejectedResponse> rejected;
+    auto pts = client::ReconstructUserDecryption(responses, user.keys.private_key, Signers(),
+                                                 user.Info(req), &rejected);
+    if (took != nullptr) *took = Clock::now() - start;
+    ASSERT_TRUE(pts.ok()) << pts.status() << (rejected.empty() ? "" : " " + rejected[0].reason);
+    EXPECT_TRUE(rejected.empty());
+    EXPECT_EQ(*pts, values);
+  }
+
+  static TempDir* dir_;
+  static std::vector<ServerPorts> ports_;
+  static std::vector<ServerProcess*> servers_;
+  static std::string key_id_;  // made by the DKG
+  static std::string public_key_;
+  static std::string insecure_key_id_;  // made by the dealer
+};
+
+TempDir* ThresholdTest::dir_ = nullptr;
+std::vector<ServerPorts> ThresholdTest::ports_;
+std::vector<ServerProcess*> ThresholdTest::servers_;
+std::string ThresholdTest::key_id_;
+std::string ThresholdTest::public_key_;
+std::string ThresholdTest::insecure_key_id_;
+
+TEST_F(ThresholdTest, NotReadyBeforeThePrssExists) {
+  const HttpResult ready = HttpGet(ports_[0].metrics, "/ready");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_THAT(ready.body,
+              HasSubstr("no PRSS setup exists for epoch " + DefaultEpoch() + "; run kms-init"));
+  EXPECT_EQ(GrpcHealthCheck(Port(1), ""), 1);  // reachable for kms-init
+  EXPECT_EQ(GrpcHealthCheck(Port(1), "kms.v1.CoreService"), 2);
+  EXPECT_EQ(HttpGet(ports_[0].metrics, "/live").status, 200);
+  EXPECT_THAT(servers_[0]->Log(), HasSubstr("WARN  [server] not ready: no PRSS setup exists"));
+
+  const auto before = SnapshotFiles(*dir_ / "keys");
+  auto stub = Stub(Port(2));
+  kms::v1::Empty empty;
+  auto req = PublicDecryptionRequest(RandomId(), {});
+  kms::v1::TypedCiphertext dummy;
+  *req.add_ciphertexts() = Encrypt(
+      [] {
+        crypto::AesCtrRng rng;
+        lwe::SecretKey sk = lwe::SecretKey::Generate(lwe::TestParameters(), rng);
+        auto pk = lwe::GenerateCompactPublicKey(sk, 1, rng);
+        auto b = lwe::SerializeCompactPublicKey(pk);
+        return std::string(b->begin(), b->end());
+      }(),
+      {*lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint8, 7)})[0];
+  auto ctx = Context();
+  grpc::Status s = stub->PublicDecrypt(ctx.get(), req, &empty);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_EQ(s.error_message(),
+            "no PRSS setup exists for epoch " + DefaultEpoch() + "; run kms-init");
+  kms::v1::KeyGenPreprocRequest pre;
+  pre.set_request_id(RandomId());
+  auto ctx2 = Context();
+  s = stub->KeyGenPreproc(ctx2.get(), pre, &empty);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("run kms-init"));
+  EXPECT_EQ(SnapshotFiles(*dir_ / "keys"), before);
+}
+
+TEST_F(ThresholdTest, NewMpcEpochOnAllParties) {
+  const std::string run = RandomId();
+  kms::v1::Empty empty;
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::NewMpcEpochRequest req;
+    req.set_request_id(run);
+    auto ctx = Context();
+    return Stub(Port(p))->NewMpcEpoch(ctx.get(), req, &empty);
+  }));
+  std::vector<kms::v1::EpochResult> results(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::RequestId id;
+    id.set_request_id(run);
+    auto ctx = Context();
+    return Stub(Port(p))->GetEpochResult(ctx.get(), id, &results[p]);
+  }));
+  for (int p : All()) {
+    EXPECT_TRUE(results[p].created());
+    EXPECT_EQ(results[p].epoch_id(), DefaultEpoch());
+    EXPECT_EQ(results[p].num_parties(), 4u);
+    EXPECT_EQ(results[p].threshold(), 1u);
+    EXPECT_EQ(results[p].corrupt_parties_size(), 0);
+    const std::string file = *dir_ / absl::StrCat("keys/PRIV-p", p, "/PrssSetup/", DefaultEpoch());
+    struct stat st;
+    ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+  }
+  // Ready now (the health loop notices within half a second).
+  for (int attempt = 0; attempt < 40 && (HttpGet(ports_[3].metrics, "/ready").status != 200 ||
+                                         GrpcHealthCheck(Port(4), "kms.v1.CoreService") != 1);
+       ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(HttpGet(ports_[3].metrics, "/ready").status, 200);
+  EXPECT_EQ(GrpcHealthCheck(Port(4), "kms.v1.CoreService"), 1);
+  // Again without force: nothing changes.
+  const auto before = SnapshotFiles(*dir_ / "keys");
+  const std::string again = RandomId();
+  kms::v1::NewMpcEpochRequest req;
+  req.set_request_id(again);
+  auto ctx = Context();
+  ASSERT_TRUE(Stub(Port(1))->NewMpcEpoch(ctx.get(), req, &empty).ok());
+  kms::v1::RequestId id;
+  id.set_request_id(again);
+  kms::v1::EpochResult result;
+  auto ctx2 = Context();
+  ASSERT_TRUE(Stub(Port(1))->GetEpochResult(ctx2.get(), id, &result).ok());
+  EXPECT_FALSE(result.created());
+  EXPECT_EQ(SnapshotFiles(*dir_ / "keys"), before);
+}
+
+TEST_F(ThresholdTest, DistributedKeyGeneration) {
+  const std::string pre_id = RandomId();
+  kms::v1::Empty empty;
+  const auto start = Clock::now();
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::KeyGenPreprocRequest req;
+    req.set_request_id(pre_id);
+    auto ctx = Context();
+    return Stub(Port(p))->KeyGenPreproc(ctx.get(), req, &empty);
+  }));
+  std::vector<kms::v1::KeyGenPreprocResult> pre(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::RequestId id;
+    id.set_request_id(pre_id);
+    auto ctx = Context();
+    return Stub(Port(p))->GetKeyGenPreprocResult(ctx.get(), id, &pre[p]);
+  }));
+  const auto preprocessed = Clock::now();
+  const std::string key_id = RandomId();
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::KeyGenRequest req;
+    req.set_request_id(key_id);
+    req.set_preprocessing_id(pre_id);
+    auto ctx = Context();
+    return Stub(Port(p))->KeyGen(ctx.get(), req, &empty);
+  }));
+  std::vector<kms::v1::KeyGenResult> keys(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::RequestId id;
+    id.set_request_id(key_id);
+    auto ctx = Context();
+    return Stub(Port(p))->GetKeyGenResult(ctx.get(), id, &keys[p]);
+  }));
+  std::printf("[ measure ] test parameters: preprocessing %.0f ms (%llu bits), DKG %.0f ms\n",
+              Millis(preprocessed - start), static_cast<unsigned long long>(pre[1].bits()),
+              Millis(Clock::now() - preprocessed));
+  const auto signers = Signers();
+  for (int p : All()) {
+    EXPECT_GT(pre[p].bits(), 0u);
+    EXPECT_EQ(keys[p].public_key(), keys[1].public_key()) << "party " << p;
+    EXPECT_EQ(keys[p].public_key_digest(), keys[1].public_key_digest());
+    EXPECT_FALSE(keys[p].insecure());
+    const crypto::Digest digest = crypto::Eip712Digest(
+        crypto::Eip712Domain{"KMS", "1", {}, {}, {}},
+        crypto::KeygenVerification(IdBytes(key_id), IdBytes(key_id),
+                                   IdBytes(ToHex(AsBytes(keys[p].public_key_digest())))));
+    crypto::Signature65 sig{};
+    ASSERT_EQ(keys[p].signature().size(), 65u);
+    std::copy(keys[p].signature().begin(), keys[p].signature().end(), sig.begin());
+    auto who = crypto::VerificationKey::RecoverFromSignature(digest, sig);
+    ASSERT_TRUE(who.ok());
+    EXPECT_EQ(who->EthereumAddress(), signers.at(static_cast<uint32_t>(p)));
+    EXPECT_TRUE(
+        std::filesystem::exists(*dir_ / absl::StrCat("keys/PRIV-p", p, "/FheKeyInfo/", key_id)));
+    EXPECT_EQ(ReadFile(*dir_ / absl::StrCat("keys/PUB-p", p, "/PublicKey/", key_id)),
+              keys[p].public_key());
+  }
+  key_id_ = key_id;
+  public_key_ = keys[1].public_key();
+  // The preprocessed material was consumed: a second KeyGen with it is refused.
+  kms::v1::KeyGenRequest again;
+  again.set_request_id(RandomId());
+  again.set_preprocessing_id(pre_id);
+  auto ctx = Context();
+  grpc::Status s = Stub(Port(1))->KeyGen(ctx.get(), again, &empty);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+}
+
+TEST_F(ThresholdTest, InsecureDealerKeyGeneration) {
+  const std::string key_id = RandomId();
+  kms::v1::Empty empty;
+  std::vector<kms::v1::KeyGenResult> keys(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::KeyGenRequest req;
+    req.set_request_id(key_id);
+    auto ctx = Context();
+    grpc::Status s = Stub(Port(p))->InsecureKeyGen(ctx.get(), req, &empty);
+    if (!s.ok()) return s;
+    kms::v1::RequestId id;
+    id.set_request_id(key_id);
+    auto ctx2 = Context();
+    return Stub(Port(p))->GetKeyGenResult(ctx2.get(), id, &keys[p]);
+  }));
+  for (int p : All()) {
+    EXPECT_TRUE(keys[p].insecure());
+    EXPECT_EQ(keys[p].public_key(), keys[1].public_key());
+  }
+  EXPECT_THAT(servers_[0]->Log(), HasSubstr("WARN  [keygen] insecure dealer key generation"));
+  insecure_key_id_ = key_id;
+  const auto values = ValuesOfEveryType();
+  PublicDecryptOn(All(), key_id, Encrypt(keys[1].public_key(), {values[3], values[8]}),
+                  {values[3], values[8]});
+}
+
+TEST_F(ThresholdTest, PublicAndUserDecryptionOfEveryType) {
+  ASSERT_FALSE(key_id_.empty());
+  const auto values = ValuesOfEveryType();
+  const auto cts = Encrypt(public_key_, values);
+  PublicDecryptOn(All(), key_id_, cts, values);
+  UserDecryptOn(All(), key_id_, cts, values);
+
+  // Latency of one euint64, end to end (all four parties asked at once), median of 9.
+  std::vector<double> pub, user;
+  const auto one = Encrypt(public_key_, {values[5]});
+  for (int i = 0; i < 9; ++i)
+    pub.push_back(Millis(PublicDecryptOn(All(), key_id_, one, {values[5]})));
+  for (int i = 0; i < 9; ++i) {
+    Clock::duration took{};
+    UserDecryptOn(All(), key_id_, one, {values[5]}, &took);
+    user.push_back(Millis(took));
+  }
+  std::printf(
+      "[ measure ] test parameters, 4 parties: public decryption euint64 median %.1f ms, "
+      "user decryption euint64 (incl. client reconstruction) median %.1f ms\n",
+      Median(pub), Median(user));
+  for (int p : All()) {
+    std::printf("[ measure ] party %d RSS at rest: %ld kB\n", p, RssKb(servers_[p - 1]->pid()));
+  }
+}
+
+// The user's reconstruction survives a missing party and a party whose share was tampered with
+// in transit (its signature no longer verifies, so it counts as missing).
+TEST_F(ThresholdTest, UserDecryptionToleratesOneMissingOrTamperedParty) {
+  ASSERT_FALSE(key_id_.empty());
+  const auto values = ValuesOfEveryType();
+  const auto cts = Encrypt(public_key_, {values[4], values[7]});
+  TestUser user;
+  const auto req = user.Request(key_id_, cts);
+  std::vector<kms::v1::UserDecryptionResponse> by_party(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    auto ctx = Context();
+    return Stub(Port(p))->UserDecryptSync(ctx.get(), req, &by_party[p]);
+  }));
+  const auto signers = Signers();
+  std::vector<client::RejectedResponse> rejected;
+  {  // party 2 missing
+    std::vector<kms::v1::UserDecryptionResponse> r = {by_party[1], by_party[3], by_party[4]};
+    auto pts = client::ReconstructUserDecryption(r, user.keys.private_key, signers, user.Info(req),
+                                                 &rejected);
+    ASSERT_TRUE(pts.ok()) << pts.status();
+    EXPECT_EQ(*pts, (std::vector<lwe::TypedPlaintext>{values[4], values[7]}));
+  }
+  {  // party 3 tampered
+    std::vector<kms::v1::UserDecryptionResponse> r = {by_party[1], by_party[2], by_party[3],
+                                                      by_party[4]};
+    std::string* share = r[2].mutable_shares(0)->mutable_signcrypted_share();
+    (*share)[share->size() / 2] ^= 1;
+    auto pts = client::ReconstructUserDecryption(r, user.keys.private_key, signers, user.Info(req),
+                                                 &rejected);
+    ASSERT_TRUE(pts.ok()) << pts.status();
+    EXPECT_EQ(*pts, (std::vector<lwe::TypedPlaintext>{values[4], values[7]}));
+    ASSERT_EQ(rejected.size(), 1u);
+    EXPECT_EQ(rejected[0].party_id, 3u);
+  }
+  {  // two missing: more than t, refused
+    std::vector<kms::v1::UserDecryptionResponse> r = {by_party[1], by_party[4]};
+    auto pts = client::ReconstructUserDecryption(r, user.keys.private_key, signers, user.Info(req),
+                                                 &rejected);
+    EXPECT_EQ(pts.status().code(), absl::StatusCode::kFailedPrecondition);
+  }
+}
+
+TEST_F(ThresholdTest, HealthAndMetricsWithAllPartiesUp) {
+  auto stub = Stub(Port(2));
+  kms::v1::HealthStatusResponse hs;
+  auto ctx = Context();
+  ASSERT_TRUE(stub->GetHealthStatus(ctx.get(), {}, &hs).ok());
+  EXPECT_EQ(hs.node_type(), kms::v1::NODE_TYPE_THRESHOLD);
+  EXPECT_EQ(hs.status(), kms::v1::HEALTH_STATUS_OPTIMAL);
+  ASSERT_EQ(hs.peers_from_all_contexts_size(), 1);
+  const auto& c = hs.peers_from_all_contexts(0);
+  EXPECT_EQ(c.my_party_id(), 2u);
+  EXPECT_EQ(c.nodes_reachable(), 4u);
+  EXPECT_EQ(c.threshold_required(), 2u);
+  EXPECT_EQ(c.num_parties(), 4u);
+  ASSERT_EQ(c.peers_size(), 3);
+  for (const auto& peer : c.peers()) {
+    EXPECT_TRUE(peer.reachable()) << peer.peer_id() << ": " << peer.error();
+    EXPECT_NE(peer.peer_id(), 2u);
+  }
+  EXPECT_THAT(std::vector<std::string>(hs.my_fhe_key_ids().begin(), hs.my_fhe_key_ids().end()),
+              ::testing::Contains(key_id_));
+  EXPECT_THAT(std::vector<std::string>(hs.my_epoch_ids().begin(), hs.my_epoch_ids().end()),
+              ::testing::Contains(DefaultEpoch()));
+  const HttpResult health = HttpGet(ports_[1].metrics, "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_THAT(health.body, HasSubstr("HEALTH_STATUS_OPTIMAL"));
+  const HttpResult metrics = HttpGet(ports_[1].metrics, "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body, HasSubstr("kms_peer_reachable{peer=\"1\"} 1"));
+  EXPECT_THAT(metrics.body, HasSubstr("kms_key_material{type=\"prss_setup\"} 1"));
+  EXPECT_THAT(metrics.body, HasSubstr("kms_operations_total{operation=\"public_decrypt\"}"));
+  EXPECT_THAT(metrics.body, ::testing::Not(HasSubstr("kms_network_rx_bytes_total 0\n")));
+  EXPECT_THAT(metrics.body, ::testing::Not(HasSubstr("kms_network_tx_bytes_total 0\n")));
+}
+
+TEST_F(ThresholdTest, RestartedPartyDecryptsAgain) {
+  ASSERT_FALSE(key_id_.empty());
+  ServerProcess& p3 = *servers_[2];
+  p3.Signal(SIGTERM);
+  auto status = p3.Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(*status, 0);
+  ASSERT_TRUE(p3.Start());
+  auto up = WaitServing(Port(3), &p3, std::chrono::seconds(60));
+  ASSERT_TRUE(up.has_value()) << p3.Log();
+  std::printf("[ measure ] threshold party restart to SERVING (2 keys, 1 PRSS loaded): %.0f ms\n",
+              Millis(*up));
+  EXPECT_EQ(HttpGet(ports_[2].metrics, "/ready").status, 200);
+  const auto values = ValuesOfEveryType();
+  const auto cts = Encrypt(public_key_, values);
+  PublicDecryptOn(All(), key_id_, cts, values);
+  UserDecryptOn(All(), key_id_, cts, values);
+}
+
+TEST_F(ThresholdTest, DecryptionWorksWithOnePartyKilled) {
+  ASSERT_FALSE(key_id_.empty());
+  servers_[3]->Signal(SIGKILL);
+  ASSERT_TRUE(servers_[3]->Wait(std::chrono::seconds(10)).has_value());
+  const auto values = ValuesOfEveryType();
+  const auto cts = Encrypt(public_key_, {values[0], values[5], values[8]});
+  const std::vector<int> alive = {1, 2, 3};
+  PublicDecryptOn(alive, key_id_, cts, {values[0], values[5], values[8]});
+  UserDecryptOn(alive, key_id_, cts, {values[0], values[5], values[8]});
+  // n = 4, t = 1: 3 reachable >= floor(8/3) + 1 = 3: HEALTHY, /health 200.
+  kms::v1::HealthStatusResponse hs;
+  auto ctx = Context();
+  ASSERT_TRUE(Stub(Port(1))->GetHealthStatus(ctx.get(), {}, &hs).ok());
+  EXPECT_EQ(hs.status(), kms::v1::HEALTH_STATUS_HEALTHY);
+  EXPECT_EQ(hs.peers_from_all_contexts(0).nodes_reachable(), 3u);
+  for (const auto& peer : hs.peers_from_all_contexts(0).peers()) {
+    EXPECT_EQ(peer.reachable(), peer.peer_id() != 4u) << peer.peer_id();
+    if (peer.peer_id() == 4u) {
+      EXPECT_FALSE(peer.error().empty());
+    }
+  }
+  EXPECT_EQ(HttpGet(ports_[0].metrics, "/health").status, 200);
+  EXPECT_THAT(HttpGet(ports_[0].metrics, "/metrics").body,
+              HasSubstr("kms_peer_reachable{peer=\"4\"} 0"));
+  // A second party down: 2 reachable, not more than t + 1 = 2: UNHEALTHY, /health 503.
+  servers_[2]->Signal(SIGKILL);
+  ASSERT_TRUE(servers_[2]->Wait(std::chrono::seconds(10)).has_value());
+  kms::v1::HealthStatusResponse hs2;
+  auto ctx2 = Context();
+  ASSERT_TRUE(Stub(Port(1))->GetHealthStatus(ctx2.get(), {}, &hs2).ok());
+  EXPECT_EQ(hs2.status(), kms::v1::HEALTH_STATUS_UNHEALTHY);
+  EXPECT_EQ(HttpGet(ports_[0].metrics, "/health").status, 503);
+}
+
+}  // namespace
+}  // namespace kms::e2e

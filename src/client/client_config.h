@@ -1,0 +1,61 @@
+// File: client/client_config.h
+//
+// The small configuration file of kms-client (`kms-client --config client.toml ...`), listing
+// the parties of one KMS so that an application does not repeat every address on each command.
+// kms-local writes one for the cluster it starts (<dir>/client.toml).
+//
+//   threshold = 1                    # t; optional (asked from the parties when absent)
+//   fhe_parameter = "default"        # optional: the set keygen asks for
+//   connection_timeout_secs = 5      # optional
+//   request_timeout_secs = 60        # optional: one RPC (decryption, poll)
+//   operation_timeout_secs = 1800    # optional: PRSS setup, preprocessing + keygen
+//
+//   [[parties]]
+//   party_id = 1
+//   address = "http://127.0.0.1:50100"
+//   ...
+//
+// Unknown keys are errors (as in the server's configuration), reported with their key path.
+#ifndef KMS_CLIENT_CLIENT_CONFIG_H_
+#define KMS_CLIENT_CLIENT_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace kms::client {
+
+struct ClientPartyConfig {
+  uint32_t party_id = 0;
+  std::string address;  // as written; see endpoint.h
+};
+
+struct ClientConfig {
+  std::optional<uint32_t> threshold;
+  std::string fhe_parameter;  // empty: the servers' set
+  uint32_t connection_timeout_secs = 5;
+  uint32_t request_timeout_secs = 60;
+  uint32_t operation_timeout_secs = 1800;
+  std::vector<ClientPartyConfig> parties;  // sorted by party_id
+
+  // The party addresses in party-id order.
+  std::vector<std::string> Addresses() const;
+};
+
+// Parses client TOML text. InvalidArgument listing every problem with its key path
+// ("parties[1].address: ..."), e.g. unknown keys, missing or duplicate party ids, malformed
+// addresses, no parties, timeouts of 0, a threshold with n < 3t + 1.
+absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view toml_text);
+// Reads and parses a file; NotFound / InvalidArgument naming the path.
+absl::StatusOr<ClientConfig> LoadClientConfig(const std::string& path);
+
+// The TOML text of `config` (what kms-local writes); ParseClientConfig reads it back.
+std::string ClientConfigToToml(const ClientConfig& config);
+
+}  // namespace kms::client
+
+#endif  // KMS_CLIENT_CLIENT_CONFIG_H_

@@ -1,0 +1,366 @@
+#include "client/cluster_client.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "client/absl_compat_internal.h"
+#include "client/request_id.h"
+#include "client/response_verification.h"
+#include "common/status_macros.h"
+
+namespace kms::client {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+milliseconds Remaining(Clock::time_point deadline) {
+  return std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+}
+
+// How long one GetXResult call may block: the server itself waits up to its result_wait_secs
+// (60 s by default) before answering UNAVAILABLE, so a poll is allowed a little longer than that
+// but never past the overall deadline.
+constexpr milliseconds kMaxPollCall{65000};
+// NOT_FOUND right after a successful start is a result not registered yet; later it is final.
+constexpr milliseconds kNotFoundGrace{5000};
+
+std::string Join(const std::vector<std::string>& lines) { return absl::StrJoin(lines, "; "); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ClusterClient>> ClusterClient::Create(
+    const std::vector<std::string>& addresses, const ClientOptions& options) {
+  if (addresses.empty()) return absl::InvalidArgumentError("no party addresses given");
+  std::vector<std::unique_ptr<CoreClient>> parties;
+  std::set<std::string> seen;
+  for (const std::string& address : addresses) {
+    KMS_ASSIGN_OR_RETURN(std::unique_ptr<CoreClient> c, CoreClient::Create(address, options));
+    if (!seen.insert(c->address()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("address ", c->address(), " given twice"));
+    }
+    parties.push_back(std::move(c));
+  }
+  return std::unique_ptr<ClusterClient>(new ClusterClient(std::move(parties)));
+}
+
+std::string ClusterClient::PartyName(size_t i) {
+  if (operator_keys_.has_value() && i < operator_keys_->size()) {
+    const auto& key = (*operator_keys_)[i].value;
+    if (key.ok() && key->party_id() != 0) {
+      return absl::StrCat("party ", key->party_id(), " (", parties_[i]->address(), ")");
+    }
+  }
+  return parties_[i]->address();
+}
+
+std::vector<std::string> ClusterClient::PartyNames() {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < parties_.size(); ++i) names.push_back(PartyName(i));
+  return names;
+}
+
+absl::Status ClusterClient::StartAndPoll(CoreClient& c, const std::string& start_rpc,
+                                         const google::protobuf::Message& request,
+                                         const std::string& result_rpc,
+                                         const std::string& request_id, milliseconds timeout,
+                                         google::protobuf::Message* result) {
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point deadline = start + timeout;
+  // Start: RESOURCE_EXHAUSTED (rate limit) is retried; ALREADY_EXISTS means an earlier attempt
+  // of this same request got through, so its result is polled.
+  while (true) {
+    v1::Empty empty;
+    absl::Status s = c.Call(
+        start_rpc, request, &empty,
+        std::min(c.options().request_timeout, std::max(Remaining(deadline), milliseconds(1))));
+    if (s.ok() || s.code() == absl::StatusCode::kAlreadyExists) break;
+    if (s.code() == absl::StatusCode::kResourceExhausted && Remaining(deadline).count() > 500) {
+      std::this_thread::sleep_for(milliseconds(500));
+      continue;
+    }
+    return s;
+  }
+  v1::RequestId id;
+  id.set_request_id(request_id);
+  while (true) {
+    const milliseconds remaining = Remaining(deadline);
+    if (remaining.count() <= 0) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          c.address(), ": ", result_rpc, ": not finished after ", FormatSeconds(timeout)));
+    }
+    const Clock::time_point call_start = Clock::now();
+    absl::Status s = c.Call(result_rpc, id, result, std::min(remaining, kMaxPollCall));
+    if (s.ok()) return s;
+    if (IsUnreachable(s)) return s;
+    const bool still_running =
+        s.code() == absl::StatusCode::kUnavailable ||
+        s.code() == absl::StatusCode::kDeadlineExceeded ||
+        s.code() == absl::StatusCode::kResourceExhausted ||
+        (s.code() == absl::StatusCode::kNotFound && Clock::now() - start < kNotFoundGrace);
+    if (!still_running) return s;
+    // A server that answers UNAVAILABLE at once (no result wait) is not hammered.
+    if (Clock::now() - call_start < milliseconds(200))
+      std::this_thread::sleep_for(milliseconds(200));
+  }
+}
+
+const std::vector<PartyResult<v1::OperatorPublicKeyResponse>>& ClusterClient::OperatorKeys() {
+  if (!operator_keys_.has_value()) {
+    operator_keys_ = ForEach<v1::OperatorPublicKeyResponse>(
+        [](CoreClient& c, size_t) { return c.GetOperatorPublicKey(); });
+  }
+  return *operator_keys_;
+}
+
+absl::StatusOr<uint32_t> ClusterClient::Threshold() {
+  if (threshold_.has_value()) return *threshold_;
+  std::vector<std::string> errors;
+  for (const auto& party : parties_) {
+    absl::StatusOr<v1::HealthStatusResponse> health = party->GetHealthStatus();
+    if (!health.ok()) {
+      errors.push_back(std::string(health.status().message()));
+      continue;
+    }
+    if (health->peers_from_all_contexts_size() > 0) {
+      threshold_ = health->peers_from_all_contexts(0).threshold();
+      return *threshold_;
+    }
+    if (health->node_type() == v1::NODE_TYPE_CENTRALIZED) {
+      threshold_ = 0;
+      return 0u;
+    }
+  }
+  return absl::UnavailableError(
+      absl::StrCat("cannot learn the threshold from any party: ", Join(errors)));
+}
+
+std::vector<PartyResult<v1::EpochResult>> ClusterClient::NewEpoch(const std::string& epoch_id,
+                                                                  bool force,
+                                                                  milliseconds timeout) {
+  v1::NewMpcEpochRequest request;
+  request.set_epoch_id(epoch_id);
+  request.set_force(force);
+  request.set_request_id(RandomRequestId());
+  return RunOnAll<v1::EpochResult>("PRSS setup", "NewMpcEpoch", request, "GetEpochResult",
+                                   request.request_id(), timeout);
+}
+
+absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options) {
+  KeyGenOutcome outcome;
+  outcome.parties_total = parties_.size();
+  outcome.insecure = options.insecure;
+  const auto& keys = OperatorKeys();
+  const Clock::time_point deadline = Clock::now() + options.timeout;
+  auto fail = [&](std::string_view step, const std::vector<std::string>& problems) {
+    return absl::FailedPreconditionError(absl::StrCat(Av(step), " failed on ", problems.size(),
+                                                      " of ", parties_.size(),
+                                                      " parties: ", Join(problems)));
+  };
+
+  if (!options.insecure) {
+    v1::KeyGenPreprocRequest preproc;
+    preproc.set_request_id(RandomRequestId());
+    preproc.set_fhe_parameter(options.fhe_parameter);
+    preproc.set_epoch_id(options.epoch_id);
+    const Clock::time_point t0 = Clock::now();
+    auto results = RunOnAll<v1::KeyGenPreprocResult>("preprocessing", "KeyGenPreproc", preproc,
+                                                     "GetKeyGenPreprocResult", preproc.request_id(),
+                                                     Remaining(deadline));
+    outcome.preprocessing_time = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
+    std::vector<std::string> problems;
+    for (const auto& r : results) {
+      if (!r.value.ok())
+        problems.push_back(absl::StrCat(PartyName(r.index), ": ", r.value.status().message()));
+    }
+    if (!problems.empty()) return fail("preprocessing", problems);
+    outcome.preprocessing_id = preproc.request_id();
+  }
+
+  v1::KeyGenRequest request;
+  request.set_request_id(RandomRequestId());
+  request.set_preprocessing_id(outcome.preprocessing_id);
+  request.set_fhe_parameter(options.fhe_parameter);
+  request.set_epoch_id(options.epoch_id);
+  *request.mutable_domain() = DefaultClientDomain();
+  const Clock::time_point t1 = Clock::now();
+  auto results =
+      options.insecure
+          ? RunOnAll<v1::KeyGenResult>("insecure keygen", "InsecureKeyGen", request,
+                                       "GetKeyGenResult", request.request_id(), Remaining(deadline))
+          : RunOnAll<v1::KeyGenResult>("keygen", "KeyGen", request, "GetKeyGenResult",
+                                       request.request_id(), Remaining(deadline));
+  outcome.keygen_time = std::chrono::duration_cast<milliseconds>(Clock::now() - t1);
+
+  // Every party must return a signed result for the same public key.
+  std::map<std::string, size_t> digest_votes;
+  std::vector<std::string> problems;
+  const v1::KeyGenResult* chosen = nullptr;
+  for (const auto& r : results) {
+    if (!r.value.ok()) {
+      problems.push_back(absl::StrCat(PartyName(r.index), ": ", r.value.status().message()));
+      continue;
+    }
+    const auto& key = keys[r.index].value;
+    if (!key.ok()) {
+      problems.push_back(
+          absl::StrCat(PartyName(r.index),
+                       ": no operator key to check its signature: ", key.status().message()));
+      continue;
+    }
+    absl::Status verified =
+        VerifyKeyGenResult(request.request_id(), *r.value, request.domain(), key->address());
+    if (!verified.ok()) {
+      problems.push_back(absl::StrCat(PartyName(r.index), ": ", verified.message()));
+      continue;
+    }
+    ++digest_votes[r.value->public_key_digest()];
+    if (chosen == nullptr) chosen = &*r.value;
+  }
+  if (chosen == nullptr) return fail("key generation", problems);
+  if (digest_votes.size() > 1) {
+    problems.push_back(
+        absl::StrCat("the parties returned ", digest_votes.size(), " different public keys"));
+  }
+  const auto best =
+      std::max_element(digest_votes.begin(), digest_votes.end(),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
+  for (const auto& r : results) {
+    if (r.value.ok() && r.value->public_key_digest() == best->first) chosen = &*r.value;
+  }
+  outcome.key_id = chosen->key_id();
+  outcome.public_key = chosen->public_key();
+  outcome.public_key_digest_hex = ToHex(AsBytes(chosen->public_key_digest()));
+  outcome.fhe_parameter = chosen->fhe_parameter();
+  outcome.insecure = chosen->insecure();
+  outcome.parties_agreeing = best->second;
+  outcome.problems = std::move(problems);
+  if (outcome.parties_agreeing != parties_.size()) {
+    return fail("key generation", outcome.problems);
+  }
+  return outcome;
+}
+
+absl::StatusOr<v1::PublicKeyResponse> ClusterClient::FetchPublicKey(const std::string& key_id) {
+  std::vector<std::string> errors;
+  for (const auto& party : parties_) {
+    absl::StatusOr<v1::PublicKeyResponse> key = party->GetPublicKey(key_id);
+    if (!key.ok()) {
+      errors.push_back(std::string(key.status().message()));
+      continue;
+    }
+    const crypto::Digest digest = PublicKeyDigest(AsBytes(key->public_key()));
+    if (key->public_key_digest() != std::string(digest.begin(), digest.end())) {
+      errors.push_back(absl::StrCat(party->address(), ": public key does not match its digest"));
+      continue;
+    }
+    return *std::move(key);
+  }
+  return absl::NotFoundError(
+      absl::StrCat("public key ", key_id, " not available from any party: ", Join(errors)));
+}
+
+absl::StatusOr<PublicDecryptionOutcome> ClusterClient::PublicDecrypt(
+    const std::string& key_id, const std::vector<v1::TypedCiphertext>& ciphertexts,
+    milliseconds timeout) {
+  KMS_ASSIGN_OR_RETURN(uint32_t t, Threshold());
+  const auto& keys = OperatorKeys();
+  v1::PublicDecryptionRequest request;
+  request.set_request_id(RandomRequestId());
+  request.set_key_id(key_id);
+  for (const auto& ct : ciphertexts) *request.add_ciphertexts() = ct;
+  *request.mutable_domain() = DefaultClientDomain();
+
+  Progress progress("public decryption", PartyNames(), progress_out_);
+  auto results = ForEach<v1::PublicDecryptionResponse>(
+      [&](CoreClient& c, size_t i) -> absl::StatusOr<v1::PublicDecryptionResponse> {
+        v1::PublicDecryptionResponse response;
+        absl::Status s = c.Call("PublicDecryptSync", request, &response, timeout);
+        progress.MarkDone(i);
+        if (!s.ok()) return s;
+        return response;
+      });
+
+  PublicDecryptionOutcome outcome;
+  outcome.required = t + 1;
+  outcome.asked = parties_.size();
+  // Answers grouped by their plaintexts (type and value of each, in order).
+  std::map<std::string, std::vector<size_t>> groups;
+  for (const auto& r : results) {
+    if (!r.value.ok()) {
+      outcome.problems.push_back(
+          absl::StrCat(PartyName(r.index), ": ", r.value.status().message()));
+      continue;
+    }
+    const auto& key = keys[r.index].value;
+    if (!key.ok()) {
+      outcome.problems.push_back(
+          absl::StrCat(PartyName(r.index), ": no operator key: ", key.status().message()));
+      continue;
+    }
+    absl::Status verified = VerifyPublicDecryption(request, *r.value, key->address());
+    if (!verified.ok()) {
+      outcome.problems.push_back(absl::StrCat(PartyName(r.index), ": ", verified.message()));
+      continue;
+    }
+    std::string group_key;
+    for (const auto& p : r.value->plaintexts()) {
+      absl::StrAppend(&group_key, p.fhe_type(), ":", ToHex(AsBytes(p.value_le())), ";");
+    }
+    groups[group_key].push_back(r.index);
+  }
+  if (groups.size() > 1) {
+    outcome.problems.push_back(
+        absl::StrCat("the parties' answers disagree (", groups.size(), " different results)"));
+  }
+  const std::vector<size_t>* best = nullptr;
+  for (const auto& [unused, members] : groups) {
+    if (best == nullptr || members.size() > best->size()) best = &members;
+  }
+  outcome.agreeing = best == nullptr ? 0 : best->size();
+  if (outcome.agreeing < outcome.required) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("public decryption: ", outcome.agreeing, " of ", parties_.size(),
+                     " parties gave a valid signed answer, ", outcome.required,
+                     " (t + 1) needed: ", Join(outcome.problems)));
+  }
+  outcome.response = *results[best->front()].value;
+  for (size_t i : *best) outcome.agreeing_parties.push_back(results[i].value->party_id());
+  std::sort(outcome.agreeing_parties.begin(), outcome.agreeing_parties.end());
+  return outcome;
+}
+
+std::vector<PartyResult<v1::UserDecryptionResponse>> ClusterClient::UserDecrypt(
+    v1::UserDecryptionRequest request, milliseconds timeout) {
+  if (!request.has_domain() || request.domain().name().empty()) {
+    *request.mutable_domain() = DefaultClientDomain();
+  }
+  const auto& keys = OperatorKeys();
+  Progress progress("user decryption", PartyNames(), progress_out_);
+  return ForEach<v1::UserDecryptionResponse>(
+      [&](CoreClient& c, size_t i) -> absl::StatusOr<v1::UserDecryptionResponse> {
+        v1::UserDecryptionResponse response;
+        absl::Status s = c.Call("UserDecryptSync", request, &response, timeout);
+        progress.MarkDone(i);
+        if (!s.ok()) return s;
+        const auto& key = keys[i].value;
+        if (!key.ok()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(c.address(), ": no operator key: ", key.status().message()));
+        }
+        if (response.party_id() != key->party_id() ||
+            !absl::EqualsIgnoreCase(response.signer_address(), key->address())) {
+          return absl::PermissionDeniedError(absl::StrCat(
+              c.address(), ": answer claims party ", response.party_id(), " signed by ",
+              response.signer_address(), ", but this endpoint is party ", key->party_id(), " (",
+              key->address(), ")"));
+        }
+        return response;
+      });
+}
+
+}  // namespace kms::client

@@ -1,0 +1,72 @@
+// File: client/response_verification.h
+//
+// Checks of the signed answers of the parties (crypto-spec B §5, service-spec §2): a client trusts
+// a result only when it carries a valid secp256k1 signature over the EIP-712 typed data of that
+// result, by the key of the party it asked (the address the party reports through
+// GetOperatorPublicKey). Public decryption then needs t + 1 parties agreeing on the plaintexts
+// (ClusterClient), so up to t lying parties cannot make the client accept a wrong value.
+//
+// What is signed:
+//   public decryption  PublicDecryptVerification{ctHandles = the response's ct_handles,
+//                      decryptedResult = abi.encode(uint256 per plaintext), extraData =
+//                      request_id ‖ key_id ‖ request extra_data} under the request's domain
+//   key generation     KeygenVerification{requestId, keyId, publicKeyDigest} with
+//                      publicKeyDigest = SHAKE256("PDAT_KEY" ‖ public_key)
+//
+// Every check returns InvalidArgument (malformed answer) or PermissionDenied (a signature by
+// another key than the party's), naming the field, never the plaintext value.
+#ifndef KMS_CLIENT_RESPONSE_VERIFICATION_H_
+#define KMS_CLIENT_RESPONSE_VERIFICATION_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/bytes.h"
+#include "crypto/eip712.h"
+#include "crypto/hash.h"
+#include "lwe/typed_plaintext.h"
+#include "proto/kms_service.pb.h"
+
+namespace kms::client {
+
+// The EIP-712 domain this client puts in its requests: name "KMS", version "1", chain id 1.
+v1::Eip712Domain DefaultClientDomain();
+
+// The proto domain as crypto::Eip712Domain. InvalidArgument naming the field for a chain id or
+// salt that is not 32 bytes, or a verifying contract that is not an address.
+absl::StatusOr<crypto::Eip712Domain> DomainFromProto(const v1::Eip712Domain& domain);
+
+// A plaintext of an answer as lwe::TypedPlaintext. InvalidArgument for an unknown type, a
+// value_le longer than 32 bytes, or a value wider than its type.
+absl::StatusOr<lwe::TypedPlaintext> PlaintextFromProto(const v1::TypedPlaintext& plaintext);
+
+// abi.encode of the plaintexts: one 32-byte big-endian word each.
+Bytes AbiEncodePlaintexts(const std::vector<lwe::TypedPlaintext>& plaintexts);
+
+// The ciphertext handle the client sends with a ciphertext:
+// SHAKE256("_HANDLE_" ‖ ciphertext bytes).
+crypto::Digest CiphertextHandle(ByteSpan ciphertext);
+
+// Checks `response` against `request`: the request and key ids, one plaintext per ciphertext with
+// the requested types, the handles (when the request carried them), and the signature, which must
+// recover to `expected_signer` (EIP-55 or lower-case hex address).
+[[nodiscard]] absl::Status VerifyPublicDecryption(const v1::PublicDecryptionRequest& request,
+                                                  const v1::PublicDecryptionResponse& response,
+                                                  std::string_view expected_signer);
+
+// Checks a key-generation answer: key id and request id, the digest of the public key, and the
+// signature under `domain` by `expected_signer`.
+[[nodiscard]] absl::Status VerifyKeyGenResult(std::string_view request_id,
+                                              const v1::KeyGenResult& result,
+                                              const v1::Eip712Domain& domain,
+                                              std::string_view expected_signer);
+
+// SHAKE256("PDAT_KEY" ‖ public_key): the digest keygen results and GetPublicKey report.
+crypto::Digest PublicKeyDigest(ByteSpan public_key);
+
+}  // namespace kms::client
+
+#endif  // KMS_CLIENT_RESPONSE_VERIFICATION_H_

@@ -11,8 +11,8 @@
 #include <string>
 #include <thread>
 
-#include "testing/grpc_test_cluster.h"
 #include "net/in_process_network.h"
+#include "testing/grpc_test_cluster.h"
 
 namespace kms::net {
 namespace {

@@ -1,4 +1,4 @@
-// File: tests/net/grpc_test_cluster.h
+// File: tests/testing/grpc_test_cluster.h
 //
 // n GrpcNetwork parties on loopback for tests and benchmarks: free ports, fresh certificates
 // (CN = "p<role>.kms.test", connected to at 127.0.0.1 with that name as the TLS target), and a

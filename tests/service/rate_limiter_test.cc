@@ -1,0 +1,77 @@
+#include "service/rate_limiter.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace kms::service {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(RateLimiterTest, TokensAreTakenAndGivenBack) {
+  RateLimiter limiter(10);
+  auto a = limiter.Acquire("keygen", 6);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(limiter.in_use(), 6u);
+  EXPECT_DOUBLE_EQ(limiter.usage(), 0.6);
+  auto b = limiter.Acquire("pub_decrypt", 5);
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(b.status().message(),
+              HasSubstr("rate limit: pub_decrypt needs 5 tokens, 4 of 10 free; retry later"));
+  EXPECT_EQ(limiter.in_use(), 6u);  // a refusal takes nothing
+  auto c = limiter.Acquire("pub_decrypt", 4);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(limiter.in_use(), 10u);
+  *a = RateLimiter::Lease();  // releases the 6
+  EXPECT_EQ(limiter.in_use(), 4u);
+  c->Release();
+  c->Release();  // idempotent
+  EXPECT_EQ(limiter.in_use(), 0u);
+}
+
+TEST(RateLimiterTest, MovedLeasesReturnOnce) {
+  RateLimiter limiter(3);
+  {
+    auto a = limiter.Acquire("x", 3);
+    ASSERT_TRUE(a.ok());
+    RateLimiter::Lease moved = std::move(*a);
+    EXPECT_EQ(moved.tokens(), 3u);
+    EXPECT_EQ(limiter.in_use(), 3u);
+    RateLimiter::Lease again(std::move(moved));
+    EXPECT_EQ(limiter.in_use(), 3u);
+  }
+  EXPECT_EQ(limiter.in_use(), 0u);
+  EXPECT_TRUE(limiter.Acquire("free", 0).ok());
+}
+
+TEST(RateLimiterTest, ConcurrentAcquiresNeverExceedTheBucket) {
+  RateLimiter limiter(100);
+  std::atomic<int> granted{0}, refused{0};
+  std::vector<std::thread> threads;
+  std::vector<RateLimiter::Lease> kept[8];
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto l = limiter.Acquire("op", 1);
+        if (l.ok()) {
+          ++granted;
+          kept[t].push_back(std::move(*l));
+        } else {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(granted.load(), 100);
+  EXPECT_EQ(refused.load(), 300);
+  EXPECT_EQ(limiter.in_use(), 100u);
+  for (auto& v : kept) v.clear();
+  EXPECT_EQ(limiter.in_use(), 0u);
+}
+
+}  // namespace
+}  // namespace kms::service

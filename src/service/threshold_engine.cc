@@ -190,7 +190,17 @@ absl::StatusOr<T> ThresholdEngine::RunSession(net::SessionId sid, net::NetworkMo
   for (uint32_t r = 1; r <= n_; ++r) roles.push_back(static_cast<net::Role>(r));
   net::RoundChannel channel(*net_, sid, roles, mode, round_timeout_, session_timeout);
   mpc::Session session(channel, static_cast<int>(t_));
-  return body(session);
+  absl::StatusOr<T> result = body(session);
+  // A protocol that ran out of time or shares has failed for good: reported as ABORTED, so that
+  // GetXResult never confuses it with UNAVAILABLE "still running".
+  if (!result.ok() &&
+      (absl::IsUnavailable(result.status()) || absl::IsDeadlineExceeded(result.status()))) {
+    return absl::AbortedError(
+        absl::StrCat("protocol failed: ", result.status().message(),
+                     " (not enough parties took part in time: more than t are down, unreachable or "
+                     "misbehaving)"));
+  }
+  return result;
 }
 
 absl::Status ThresholdEngine::Ready() const {

@@ -358,7 +358,7 @@ inline std::string CentralizedConfig(const std::string& dir, const ServerPorts& 
 // <dir>/keys (prefixes PUB-p<i>, PRIV-p<i>) and keep TLS files under <dir>/certs.
 inline std::string ThresholdConfig(const std::string& dir, const std::vector<ServerPorts>& ports,
                                    int me, int t, const std::string& fhe_parameter,
-                                   const std::string& extra_threshold = "") {
+                                   const std::string& extra_threshold = "", bool insecure = true) {
   std::string out = absl::StrCat(
       "[service]\nlisten_address = \"127.0.0.1\"\nlisten_port = ", ports[me - 1].client,
       "\nresult_wait_secs = 60\ngrpc_max_message_size = 16777216\n\n"
@@ -366,7 +366,8 @@ inline std::string ThresholdConfig(const std::string& dir, const std::vector<Ser
       dir, "/keys\"\n[private_vault.storage.file]\npath = \"", dir, "/keys\"\n\n",
       "[threshold]\nlisten_address = \"127.0.0.1\"\nlisten_port = ", ports[me - 1].peer,
       "\nmy_id = ", me, "\nthreshold = ", t, "\nfhe_parameter = \"", fhe_parameter,
-      "\"\ninsecure = true\nround_timeout_secs = 15\ndecryption_timeout_secs = 20\n"
+      "\"\ninsecure = ", insecure ? "true" : "false",
+      "\nround_timeout_secs = 15\ndecryption_timeout_secs = 8\n"
       "preprocessing_sessions = 2\n",
       extra_threshold, "\n[threshold.tls]\ncert = \"", dir, "/certs/cert_p", me, ".pem\"\nkey = \"",
       dir, "/certs/key_p", me, ".pem\"\n\n");

@@ -363,6 +363,25 @@ TEST_F(ThresholdTest, DecryptionWorksWithOnePartyKilled) {
   ASSERT_TRUE(Stub(Port(1))->GetHealthStatus(ctx2.get(), {}, &hs2).ok());
   EXPECT_EQ(hs2.status(), kms::v1::HEALTH_STATUS_UNHEALTHY);
   EXPECT_EQ(HttpGet(ports_[0].metrics, "/health").status, 503);
+  // With two of four parties down a public decryption cannot complete: after
+  // decryption_timeout_secs it fails with ABORTED (never a wrong value, never "still running").
+  const auto req = PublicDecryptionRequest(key_id_, Encrypt(public_key_, {values[2]}));
+  std::vector<kms::v1::PublicDecryptionResponse> r(3);
+  const auto start = Clock::now();
+  auto statuses = OnAll({1, 2}, [&](int p) {
+    auto ctx = Context(std::chrono::seconds(60));
+    return Stub(Port(p))->PublicDecryptSync(ctx.get(), req, &r[p]);
+  });
+  for (const auto& s : statuses) {
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr("robust open"));
+  }
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(30));
+  kms::v1::RequestId rid;
+  rid.set_request_id(req.request_id());
+  auto ctx3 = Context();
+  EXPECT_EQ(Stub(Port(1))->GetPublicDecryptionResult(ctx3.get(), rid, &r[1]).error_code(),
+            grpc::StatusCode::ABORTED);
 }
 
 }  // namespace

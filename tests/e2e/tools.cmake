@@ -1,0 +1,20 @@
+# End-to-end tests of the operator tools (labels tools and e2e): bash scripts that drive a
+# kms-local cluster with the commands of docs/operations/troubleshooting.md and check their
+# output and exit codes. Included from tests/tools/CMakeLists.txt (and from
+# tests/e2e/CMakeLists.txt where it exists); include_guard keeps the tests registered once.
+include_guard(GLOBAL)
+
+if(TARGET kms-local AND TARGET kms-server)
+  set(_kms_tools_e2e_dir ${CMAKE_CURRENT_LIST_DIR})
+  # name -> CTest timeout (s). Each script uses its own port offset; the resource lock keeps them
+  # from competing for the two cores (13 servers are heavy).
+  foreach(spec "guide_four_party 300" "guide_thirteen_party 420")
+    separate_arguments(spec)
+    list(GET spec 0 name)
+    list(GET spec 1 timeout)
+    add_test(NAME tools_e2e_${name}
+             COMMAND bash ${_kms_tools_e2e_dir}/${name}.sh $<TARGET_FILE_DIR:kms-local>)
+    set_tests_properties(tools_e2e_${name} PROPERTIES LABELS "tools;e2e" TIMEOUT ${timeout}
+                                                       RESOURCE_LOCK kms_local_cluster)
+  endforeach()
+endif()

@@ -29,7 +29,11 @@ constexpr milliseconds kMaxPollCall{65000};
 // NOT_FOUND right after a successful start is a result not registered yet; later it is final.
 constexpr milliseconds kNotFoundGrace{5000};
 
-std::string Join(const std::vector<std::string>& lines) { return absl::StrJoin(lines, "; "); }
+// One line per party under a summary line.
+std::string Join(const std::vector<std::string>& lines) {
+  if (lines.empty()) return "";
+  return absl::StrCat("\n  - ", absl::StrJoin(lines, "\n  - "));
+}
 
 }  // namespace
 
@@ -136,7 +140,7 @@ absl::StatusOr<uint32_t> ClusterClient::Threshold() {
     }
   }
   return absl::UnavailableError(
-      absl::StrCat("cannot learn the threshold from any party: ", Join(errors)));
+      absl::StrCat("cannot learn the threshold from any party:", Join(errors)));
 }
 
 std::vector<PartyResult<v1::EpochResult>> ClusterClient::NewEpoch(const std::string& epoch_id,
@@ -159,7 +163,7 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
   auto fail = [&](std::string_view step, const std::vector<std::string>& problems) {
     return absl::FailedPreconditionError(absl::StrCat(Av(step), " failed on ", problems.size(),
                                                       " of ", parties_.size(),
-                                                      " parties: ", Join(problems)));
+                                                      " parties:", Join(problems)));
   };
 
   if (!options.insecure) {
@@ -261,7 +265,7 @@ absl::StatusOr<v1::PublicKeyResponse> ClusterClient::FetchPublicKey(const std::s
     return *std::move(key);
   }
   return absl::NotFoundError(
-      absl::StrCat("public key ", key_id, " not available from any party: ", Join(errors)));
+      absl::StrCat("public key ", key_id, " not available from any party:", Join(errors)));
 }
 
 absl::StatusOr<PublicDecryptionOutcome> ClusterClient::PublicDecrypt(
@@ -326,7 +330,7 @@ absl::StatusOr<PublicDecryptionOutcome> ClusterClient::PublicDecrypt(
     return absl::FailedPreconditionError(
         absl::StrCat("public decryption: ", outcome.agreeing, " of ", parties_.size(),
                      " parties gave a valid signed answer, ", outcome.required,
-                     " (t + 1) needed: ", Join(outcome.problems)));
+                     " (t + 1) needed:", Join(outcome.problems)));
   }
   outcome.response = *results[best->front()].value;
   for (size_t i : *best) outcome.agreeing_parties.push_back(results[i].value->party_id());

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -337,13 +338,35 @@ absl::StatusOr<LocalCluster> LocalCluster::Open(const std::string& dir) {
 
 absl::Status LocalCluster::Save() const {
   const fs::path file = StateFile(state_.dir);
-  const fs::path tmp = file.string() + ".tmp";
+  const fs::path tmp = absl::StrCat(file.string(), ".tmp.", getpid());
   KMS_RETURN_IF_ERROR(WriteText(tmp, StateToJson(state_)));
   std::error_code ec;
   fs::rename(tmp, file, ec);
   if (ec)
     return absl::UnavailableError(absl::StrCat("cannot write ", file.string(), ": ", ec.message()));
   return absl::OkStatus();
+}
+
+absl::Status LocalCluster::SavePid(const LocalParty& party) const {
+  const std::string lock_path = (fs::path(state_.dir) / "cluster.lock").string();
+  const int lock = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", lock_path, ": ", std::strerror(errno)));
+  }
+  flock(lock, LOCK_EX);
+  absl::Status result = [&]() -> absl::Status {
+    KMS_ASSIGN_OR_RETURN(std::string text, ReadFileBytes(StateFile(state_.dir)));
+    KMS_ASSIGN_OR_RETURN(LocalClusterState current, StateFromJson(text));
+    if (party.id < 1 || party.id > current.parties.size()) {
+      return absl::FailedPreconditionError("cluster.json changed under kms-local");
+    }
+    current.parties[party.id - 1].pid = party.pid;
+    return LocalCluster(std::move(current)).Save();
+  }();
+  flock(lock, LOCK_UN);
+  close(lock);
+  return result;
 }
 
 absl::Status LocalCluster::Spawn(LocalParty& party) {
@@ -379,7 +402,7 @@ absl::Status LocalCluster::Spawn(LocalParty& party) {
     _exit(127);
   }
   party.pid = pid;
-  return Save();
+  return SavePid(party);
 }
 
 absl::Status LocalCluster::WaitServing(const LocalParty& party, std::chrono::seconds wait) const {
@@ -584,7 +607,7 @@ absl::Status LocalCluster::Stop(uint32_t id, bool hard, std::chrono::seconds wai
   if (!IsPartyServer(p)) {
     out << "kms-local: party " << id << " is not running" << std::endl;
     p.pid = 0;
-    return Save();
+    return SavePid(p);
   }
   out << "kms-local: " << (hard ? "killing (SIGKILL)" : "stopping (SIGTERM)") << " party " << id
       << " (pid " << p.pid << ")" << std::endl;
@@ -601,7 +624,7 @@ absl::Status LocalCluster::Stop(uint32_t id, bool hard, std::chrono::seconds wai
     while (ProcessAlive(p.pid)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   p.pid = 0;
-  return Save();
+  return SavePid(p);
 }
 
 absl::Status LocalCluster::Start(uint32_t id, std::chrono::seconds wait, std::ostream& out) {

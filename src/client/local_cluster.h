@@ -124,6 +124,9 @@ class LocalCluster {
  private:
   explicit LocalCluster(LocalClusterState state) : state_(std::move(state)) {}
   absl::Status Save() const;
+  // Records party `id`'s pid in cluster.json under an exclusive lock, re-reading the file first,
+  // so that kms-local commands for different parties may run at the same time.
+  absl::Status SavePid(const LocalParty& party) const;
   absl::Status Spawn(LocalParty& party);
   absl::Status WaitServing(const LocalParty& party, std::chrono::seconds wait) const;
 

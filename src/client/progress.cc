@@ -27,7 +27,7 @@ std::string ProgressLine(const std::string& what, size_t total,
   } else {
     absl::StrAppend(&line, pending, " of ", total, total == 1 ? " party" : " parties");
     if (pending > 0 && pending <= 5) {
-      absl::StrAppend(&line, " (", absl::StrJoin(pending_names, ", "), ")");
+      absl::StrAppend(&line, ": ", absl::StrJoin(pending_names, ", "));
     }
   }
   absl::StrAppend(&line, "\u2026 ", FormatSeconds(elapsed));
@@ -71,7 +71,10 @@ std::chrono::milliseconds Progress::elapsed() const {
 void Progress::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    if (cv_.wait_for(lock, interval_, [this] { return stop_; })) break;
+    // Every `interval` at first, then every five intervals: a long key generation should not
+    // flood the terminal.
+    const auto wait = elapsed() < 5 * interval_ ? interval_ : 5 * interval_;
+    if (cv_.wait_for(lock, wait, [this] { return stop_; })) break;
     std::vector<std::string> pending;
     for (size_t i = 0; i < done_.size(); ++i) {
       if (!done_[i]) pending.push_back(names_[i]);

@@ -4,7 +4,7 @@
 // work, a background thread prints one line every `interval` to the given stream,
 //
 //   keygen: waiting for 4 parties… 3.2 s
-//   keygen: waiting for 1 of 4 parties (party 3)… 41.0 s
+//   keygen: waiting for 1 of 4 parties: party 3 (127.0.0.1:50300)… 41.0 s
 //
 // so an operator sees that the tool is alive and which party is late. Nothing is printed when the
 // stream is null (library use, tests) or once the operation is done.
@@ -29,7 +29,7 @@ std::string FormatSeconds(std::chrono::milliseconds elapsed);
 std::string FormatDuration(std::chrono::milliseconds elapsed);
 
 // The status line: "<what>: waiting for 4 parties… 3.2 s", or with some done "<what>: waiting
-// for 1 of 4 parties (party 3)… 41.0 s". `pending_names` are listed when at most 5 are pending.
+// for 1 of 4 parties: party 3… 41.0 s". `pending_names` are listed when at most 5 are pending.
 std::string ProgressLine(const std::string& what, size_t total,
                          const std::vector<std::string>& pending_names,
                          std::chrono::milliseconds elapsed);

@@ -134,7 +134,7 @@ TEST(ProgressLine, Formats) {
   EXPECT_EQ(ProgressLine("PRSS setup", 4, {"a", "b", "c", "d"}, milliseconds(3200)),
             "PRSS setup: waiting for 4 parties\u2026 3.2 s");
   EXPECT_EQ(ProgressLine("keygen", 4, {"party 3"}, milliseconds(41000)),
-            "keygen: waiting for 1 of 4 parties (party 3)\u2026 41.0 s");
+            "keygen: waiting for 1 of 4 parties: party 3\u2026 41.0 s");
   EXPECT_EQ(FormatSeconds(milliseconds(1234)), "1.2 s");
   EXPECT_EQ(FormatDuration(milliseconds(85)), "85 ms");
   EXPECT_EQ(FormatDuration(milliseconds(12400)), "12.4 s");

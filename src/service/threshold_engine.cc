@@ -256,6 +256,12 @@ absl::Status ThresholdEngine::CheckKeyGen(const KeyGenSpec& spec) const {
         absl::StrCat("key ", id, " already exists; choose a new request id"));
   }
   if (spec.insecure) return absl::OkStatus();
+  if (spec.request_id == spec.preprocessing_id) {
+    // Their sessions are derived from the two ids with counters 0..k-1 and 2: one id for both
+    // could make the DKG reuse a preprocessing session id.
+    return absl::InvalidArgumentError(
+        "request_id: must differ from preprocessing_id (each request needs its own id)");
+  }
   const std::string pre = IdToHex(spec.preprocessing_id);
   auto it = preprocessing_.find(pre);
   if (it == preprocessing_.end()) {

@@ -102,6 +102,10 @@ TEST_F(CentralizedTest, ProbesHealthAndOperatorKey) {
   EXPECT_EQ(HttpGet(ports_.metrics, "/nope").status, 404);
   EXPECT_EQ(GrpcHealthCheck(ports_.client, ""), 1);
   EXPECT_EQ(GrpcHealthCheck(ports_.client, "kms.v1.CoreService"), 1);
+  // Server reflection lists the services (grpcurl works without proto files).
+  const std::string services = ReflectionListServices(ports_.client);
+  EXPECT_THAT(services, HasSubstr("kms.v1.CoreService"));
+  EXPECT_THAT(services, HasSubstr("grpc.health.v1.Health"));
 
   auto stub = Stub(ports_.client);
   kms::v1::HealthStatusResponse hs;

@@ -306,6 +306,47 @@ inline int GrpcHealthCheck(int port, const std::string& service) {
   return 0;
 }
 
+// grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo with one list_services request,
+// through the generic streaming stub; returns the raw ServerReflectionResponse bytes (empty on
+// failure). The service names appear in them as plain strings.
+inline std::string ReflectionListServices(int port) {
+  grpc::GenericStub stub(Channel(port));
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto call =
+      stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag = nullptr;
+  bool ok = false;
+  auto step = [&](intptr_t expected) {
+    return cq.Next(&tag, &ok) && ok && reinterpret_cast<intptr_t>(tag) == expected;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  if (!step(1)) return "";
+  // ServerReflectionRequest{list_services (field 7, string) = ""}.
+  const std::string request("\x3a\x00", 2);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer send(&slice, 1);
+  call->Write(send, reinterpret_cast<void*>(2));
+  if (!step(2)) return "";
+  grpc::ByteBuffer recv;
+  call->Read(&recv, reinterpret_cast<void*>(3));
+  if (!step(3)) return "";
+  call->WritesDone(reinterpret_cast<void*>(4));
+  step(4);
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  step(5);
+  std::vector<grpc::Slice> slices;
+  if (!recv.Dump(&slices).ok()) return "";
+  std::string bytes;
+  for (const auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  return bytes;
+}
+
 // Waits until GetHealthStatus answers on `port`; returns the time it took, or nullopt.
 inline std::optional<Clock::duration> WaitServing(int port, ServerProcess* process,
                                                   std::chrono::seconds timeout) {

@@ -62,6 +62,16 @@ TEST_F(ThresholdTest, NotReadyBeforeThePrssExists) {
   s = stub->KeyGenPreproc(ctx2.get(), pre, &empty);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   EXPECT_THAT(s.error_message(), HasSubstr("run kms-init"));
+  kms::v1::DestroyMpcEpochRequest destroy;
+  auto ctx3 = Context();
+  s = stub->DestroyMpcEpoch(ctx3.get(), destroy, &empty);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  kms::v1::NewMpcEpochRequest forced;
+  forced.set_force(true);
+  auto ctx4 = Context();
+  s = stub->NewMpcEpoch(ctx4.get(), forced, &empty);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("request_id: required with force"));
   EXPECT_EQ(SnapshotFiles(*dir_ / "keys"), before);
 }
 
@@ -175,6 +185,40 @@ TEST_F(ThresholdTest, DistributedKeyGeneration) {
   }
   key_id_ = key_id;
   public_key_ = keys[1].public_key();
+  // AbortKeyGen drops finished preprocessing that no KeyGen used; consumed material is gone.
+  auto abort = [&](const std::string& id) {
+    kms::v1::RequestId rid;
+    rid.set_request_id(id);
+    auto ctx = Context();
+    return Stub(Port(1))->AbortKeyGen(ctx.get(), rid, &empty);
+  };
+  EXPECT_EQ(abort(pre_id).error_code(), grpc::StatusCode::NOT_FOUND);
+  const std::string unused = RandomId();
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::KeyGenPreprocRequest req;
+    req.set_request_id(unused);
+    auto ctx = Context();
+    grpc::Status s = Stub(Port(p))->KeyGenPreproc(ctx.get(), req, &empty);
+    if (!s.ok()) return s;
+    kms::v1::RequestId id;
+    id.set_request_id(unused);
+    kms::v1::KeyGenPreprocResult r;
+    auto ctx2 = Context();
+    return Stub(Port(p))->GetKeyGenPreprocResult(ctx2.get(), id, &r);
+  }));
+  EXPECT_TRUE(abort(unused).ok());
+  {
+    kms::v1::KeyGenRequest req;
+    req.set_request_id(RandomId());
+    req.set_preprocessing_id(unused);
+    auto ctx = Context();
+    EXPECT_EQ(Stub(Port(1))->KeyGen(ctx.get(), req, &empty).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+    req.set_request_id(unused);
+    auto ctx2 = Context();
+    EXPECT_EQ(Stub(Port(2))->KeyGen(ctx2.get(), req, &empty).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
   // The preprocessed material was consumed: a second KeyGen with it is refused.
   kms::v1::KeyGenRequest again;
   again.set_request_id(RandomId());

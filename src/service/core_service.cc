@@ -175,9 +175,10 @@ grpc::Status CoreServiceImpl::GetHealthStatus(grpc::ServerContext*,
 grpc::Status CoreServiceImpl::GetKeyMaterialAvailability(
     grpc::ServerContext*, const kms::v1::Empty*, kms::v1::KeyMaterialAvailabilityResponse* r) {
   return Handle("GetKeyMaterialAvailability", "", [&]() -> absl::Status {
-    for (const auto& id : engine_.KeyIds()) r->add_fhe_key_ids(id);
-    for (const auto& id : engine_.PreprocessingIds()) r->add_preprocessing_ids(id);
-    for (const auto& id : engine_.EpochIds()) r->add_epoch_ids(id);
+    const KeyMaterial material = ListKeyMaterial(engine_, vaults_);
+    for (const auto& id : material.fhe_key_ids) r->add_fhe_key_ids(id);
+    for (const auto& id : material.preprocessing_ids) r->add_preprocessing_ids(id);
+    for (const auto& id : material.epoch_ids) r->add_epoch_ids(id);
     r->set_storage_info(DescribeStorage(vaults_));
     return absl::OkStatus();
   });

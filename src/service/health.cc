@@ -45,12 +45,24 @@ std::string DescribeStorage(const storage::VaultSet& vaults) {
   return out;
 }
 
+KeyMaterial ListKeyMaterial(const Engine& engine, storage::VaultSet& vaults) {
+  KeyMaterial out;
+  absl::StatusOr<std::vector<std::string>> keys = vaults.private_vault->List(
+      engine.threshold() ? storage::kFheKeyInfo : storage::kFhePrivateKey);
+  out.fhe_key_ids = keys.ok() ? *keys : engine.KeyIds();
+  absl::StatusOr<std::vector<std::string>> epochs = vaults.private_vault->List(storage::kPrssSetup);
+  out.epoch_ids = epochs.ok() ? *epochs : engine.EpochIds();
+  out.preprocessing_ids = engine.PreprocessingIds();
+  return out;
+}
+
 kms::v1::HealthStatusResponse BuildHealthStatus(Engine& engine, storage::VaultSet& vaults,
                                                 Metrics* metrics, std::string_view version) {
   kms::v1::HealthStatusResponse out;
-  for (const auto& id : engine.KeyIds()) out.add_my_fhe_key_ids(id);
-  for (const auto& id : engine.PreprocessingIds()) out.add_my_preprocessing_key_ids(id);
-  for (const auto& id : engine.EpochIds()) out.add_my_epoch_ids(id);
+  const KeyMaterial material = ListKeyMaterial(engine, vaults);
+  for (const auto& id : material.fhe_key_ids) out.add_my_fhe_key_ids(id);
+  for (const auto& id : material.preprocessing_ids) out.add_my_preprocessing_key_ids(id);
+  for (const auto& id : material.epoch_ids) out.add_my_epoch_ids(id);
   out.set_my_storage_info(DescribeStorage(vaults));
   out.set_version(std::string(version));
   if (!engine.threshold()) {

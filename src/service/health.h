@@ -16,6 +16,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proto/kms_service.pb.h"
 #include "service/engine.h"
@@ -39,6 +40,16 @@ int HealthHttpStatus(kms::v1::HealthStatus status);
 // storage, node type, overall status, version. Updates kms_peer_reachable when `metrics` is set.
 kms::v1::HealthStatusResponse BuildHealthStatus(Engine& engine, storage::VaultSet& vaults,
                                                 Metrics* metrics, std::string_view version);
+
+// The key material a party holds: FHE key ids and PRSS epoch ids as listed by the private vault
+// (FheKeyInfo or FhePrivateKey, PrssSetup; the engine's loaded copy when the vault cannot be
+// listed), and the preprocessing ids, which live in memory only.
+struct KeyMaterial {
+  std::vector<std::string> fhe_key_ids;
+  std::vector<std::string> epoch_ids;
+  std::vector<std::string> preprocessing_ids;
+};
+KeyMaterial ListKeyMaterial(const Engine& engine, storage::VaultSet& vaults);
 
 // "public: <describe>; private: <describe>[; backup: <describe>]".
 std::string DescribeStorage(const storage::VaultSet& vaults);

@@ -262,9 +262,10 @@ bool KmsServer::Shutdown(std::chrono::milliseconds bound) {
 
 KmsServer::~KmsServer() {
   Shutdown(std::chrono::seconds(10));
+  // Workers reference the service and the engine: they go first.
   grpc_server_.reset();
-  service_.reset();
   pool_.reset();
+  service_.reset();
   http_.reset();
   engine_.reset();
 }

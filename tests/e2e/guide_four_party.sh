@@ -85,6 +85,9 @@ step "Key generation (preprocessing + DKG) and key inventory"
 expect_exit 0 "kms-client keygen" "${CLIENT[@]}" keygen
 KEY=$(field key_id)
 expect_in "parties_agreeing: 4 of 4" "all parties agree on the public key"
+expect_in "public_key_digest: " "prints the public key digest"
+expect_exit 1 "kms-client keygen --insecure without threshold.insecure" "${CLIENT[@]}" keygen --insecure
+expect_in "threshold.insecure = true" "says how to enable the dealer"
 OUT="$(kms-health-check live --endpoint "localhost:$P1" | grep -A 10 "KEY MATERIAL")"
 expect_in "$KEY" "grep -A 10 \"KEY MATERIAL\" lists the key id"
 OUT="$(cd "$D" && find keys/ -name "*.key" -o -name "*Key*" | head -10)"

@@ -36,11 +36,12 @@ function(kms_test name)
   set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT ${ARG_TIMEOUT})
 endfunction()
 
-# kms_layer_tests(layer DEPS ... [UNIT]): one test executable <layer>_<file> per *_test.cc of the
-# calling folder, labelled with the layer. A file may set its own timeout in
-# <file>.timeout (seconds, one number).
+# kms_layer_tests(layer DEPS ... [UNIT] [NOT_UNIT stems...]): one test executable <layer>_<file>
+# per *_test.cc of the calling folder, labelled with the layer. A file may set its own timeout in
+# <file>.timeout (seconds, one number). With UNIT every test is also labelled `unit` (the sanitizer
+# build runs those) except the stems listed after NOT_UNIT (integration tests too slow there).
 function(kms_layer_tests layer)
-  cmake_parse_arguments(ARG "UNIT" "" "DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "UNIT" "" "DEPS;NOT_UNIT" ${ARGN})
   file(GLOB tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
   foreach(src ${tests})
     get_filename_component(stem ${src} NAME_WE)
@@ -49,7 +50,7 @@ function(kms_layer_tests layer)
       file(READ ${CMAKE_CURRENT_SOURCE_DIR}/${stem}.timeout timeout)
       string(STRIP "${timeout}" timeout)
     endif()
-    if(ARG_UNIT)
+    if(ARG_UNIT AND NOT stem IN_LIST ARG_NOT_UNIT)
       kms_test(${layer}_${stem} LABEL ${layer} UNIT SOURCES ${src} DEPS ${ARG_DEPS} TIMEOUT ${timeout})
     else()
       kms_test(${layer}_${stem} LABEL ${layer} SOURCES ${src} DEPS ${ARG_DEPS} TIMEOUT ${timeout})

@@ -4,6 +4,7 @@
 #define KMS_TESTS_TESTING_MPC_HARNESS_H_
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,6 +35,14 @@ struct PartyResult {
   std::set<net::Role> corrupt;
 };
 
+// Slower builds (sanitizers) stretch every protocol timeout by KMS_TEST_TIMEOUT_SCALE (an integer,
+// default 1), so the synchronous-network assumption of the tests holds there too.
+inline int TimeoutScale() {
+  const char* v = std::getenv("KMS_TEST_TIMEOUT_SCALE");
+  const int scale = v ? std::atoi(v) : 1;
+  return scale > 0 ? scale : 1;
+}
+
 // Runs body(session) for every role 1..n, party r talking through network(r) (which must stay
 // valid until the run ends).
 template <typename T>
@@ -46,8 +55,9 @@ std::vector<PartyResult<T>> RunPartiesOn(
   std::vector<std::thread> threads;
   for (int r = 1; r <= opt.n; ++r) {
     threads.emplace_back([&, r] {
-      net::RoundChannel channel(network(r), opt.sid, roles, opt.mode, opt.round_timeout,
-                                opt.session_timeout);
+      net::RoundChannel channel(network(r), opt.sid, roles, opt.mode,
+                                opt.round_timeout * TimeoutScale(),
+                                opt.session_timeout * TimeoutScale());
       mpc::Session session(channel, opt.t);
       auto adv = opt.adversaries.find(r);
       if (adv != opt.adversaries.end()) session.set_adversary(adv->second);

@@ -143,11 +143,13 @@ expect_exit 1 "kms-init with a party down" kms-init --addresses "http://127.0.0.
 expect_in "127.0.0.1:$(client_port 2)" "kms-init names the party that is down"
 decrypt_ok "party 2 stopped" "parties_agreeing: 3 of 4"
 expect_exit 0 "kms-local start 2" kms-local --dir "$D" start 2
+wait_status "localhost:$P1" OPTIMAL 30 && pass "peers see the restarted party" || fail "not OPTIMAL 30 s after the restart"
 decrypt_ok "after graceful restart" "parties_agreeing: 4 of 4"
 
 step "Forced restart (SIGKILL) of party 3, then decryption"
 expect_exit 0 "kms-local stop 3 --kill" kms-local --dir "$D" stop 3 --kill
 expect_exit 0 "kms-local start 3" kms-local --dir "$D" start 3
+wait_status "localhost:$P1" OPTIMAL 30 && pass "peers see the restarted party" || fail "not OPTIMAL 30 s after the restart"
 decrypt_ok "after forced restart" "parties_agreeing: 4 of 4"
 
 step "Key material recovery: restore party 4's key folders from a copy"
@@ -159,6 +161,7 @@ expect_exit 1 "party 4 without its key material does not start" kms-local --dir 
 cp -r "$WORK/backup/keys/"* "$D/keys/"
 chmod -R u=rwX,go= "$D/keys/PRIV-p4"
 expect_exit 0 "party 4 starts from the restored copy" kms-local --dir "$D" start 4
+wait_status "localhost:$P1" OPTIMAL 30 && pass "peers see the restarted party" || fail "not OPTIMAL 30 s after the restart"
 decrypt_ok "after restore" "parties_agreeing: 4 of 4"
 
 step "PRSS re-initialization"

@@ -65,3 +65,14 @@ finish() {
   [ "$FAILURES" -eq 0 ]
   exit $?
 }
+
+# wait_status <endpoint> <status> <seconds>: polls kms-health-check live until it reports the
+# status (a restarted party is found again by its peers after their reconnect backoff).
+wait_status() {
+  local deadline=$((SECONDS + $3))
+  while [ $SECONDS -lt $deadline ]; do
+    kms-health-check live --endpoint "$1" 2>/dev/null | grep -q "Overall Status: $2" && return 0
+    sleep 1
+  done
+  return 1
+}

@@ -74,6 +74,7 @@ expect_exit 1 "public-decrypt with 8 parties down fails" "${CLIENT[@]}" public-d
 step "Parties back: decryption succeeds again"
 start_parties 6 7 8 9 10 11 12 13
 expect_exit 0 "kms-local status: all running" kms-local --dir "$D" status
+wait_status "localhost:$P1" OPTIMAL 30 && pass "peers found again" || fail "not OPTIMAL 30 s after the restart"
 health 0 OPTIMAL 13
 decrypt_ok "all back"
 

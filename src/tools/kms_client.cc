@@ -64,6 +64,12 @@ int Fail(const absl::Status& status) {
   return kExitFailed;
 }
 
+// A malformed argument found before anything is sent.
+int Usage(const absl::Status& status) {
+  std::cerr << "kms-client: " << status.message() << "\n";
+  return kExitUsage;
+}
+
 std::string Ms(std::chrono::milliseconds d) { return client::FormatDuration(d); }
 
 std::chrono::milliseconds Since(Clock::time_point start) {
@@ -178,7 +184,7 @@ int RunKeyGen(client::ClusterClient& cluster, const Target& target, bool insecur
   options.timeout = target.operation_timeout;
   if (!epoch_text.empty()) {
     absl::StatusOr<std::string> epoch = client::ParseId(epoch_text, "--epoch-id");
-    if (!epoch.ok()) return Fail(epoch.status());
+    if (!epoch.ok()) return Usage(epoch.status());
     options.epoch_id = *epoch;
   }
   std::cerr << "kms-client: "
@@ -206,7 +212,7 @@ int RunKeyGen(client::ClusterClient& cluster, const Target& target, bool insecur
 int RunEncrypt(client::ClusterClient& cluster, const CiphertextSource& src,
                const std::string& out_file) {
   absl::StatusOr<std::string> key_id = client::ParseId(src.key_id, "--key-id");
-  if (!key_id.ok()) return Fail(key_id.status());
+  if (!key_id.ok()) return Usage(key_id.status());
   CiphertextSource source = src;
   source.key_id = *key_id;
   const auto start = Clock::now();
@@ -227,7 +233,7 @@ int RunEncrypt(client::ClusterClient& cluster, const CiphertextSource& src,
 int RunPublicDecrypt(client::ClusterClient& cluster, const Target& target,
                      const CiphertextSource& src) {
   absl::StatusOr<std::string> key_id = client::ParseId(src.key_id, "--key-id");
-  if (!key_id.ok()) return Fail(key_id.status());
+  if (!key_id.ok()) return Usage(key_id.status());
   CiphertextSource source = src;
   source.key_id = *key_id;
   absl::StatusOr<v1::TypedCiphertext> ct = MakeCiphertext(cluster, source);
@@ -250,7 +256,7 @@ int RunPublicDecrypt(client::ClusterClient& cluster, const Target& target,
 int RunUserDecrypt(client::ClusterClient& cluster, const Target& target,
                    const CiphertextSource& src) {
   absl::StatusOr<std::string> key_id = client::ParseId(src.key_id, "--key-id");
-  if (!key_id.ok()) return Fail(key_id.status());
+  if (!key_id.ok()) return Usage(key_id.status());
   CiphertextSource source = src;
   source.key_id = *key_id;
   absl::StatusOr<v1::TypedCiphertext> ct = MakeCiphertext(cluster, source);
@@ -271,7 +277,7 @@ int RunUserDecrypt(client::ClusterClient& cluster, const Target& target,
 int RunGetPublicKey(client::ClusterClient& cluster, const std::string& key_text,
                     const std::string& out_file) {
   absl::StatusOr<std::string> key_id = client::ParseId(key_text, "key id");
-  if (!key_id.ok()) return Fail(key_id.status());
+  if (!key_id.ok()) return Usage(key_id.status());
   absl::StatusOr<v1::PublicKeyResponse> key = cluster.FetchPublicKey(*key_id);
   if (!key.ok()) return Fail(key.status());
   absl::StatusOr<lwe::CompactPublicKey> parsed = client::ParsePublicKey(key->public_key());

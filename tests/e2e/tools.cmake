@@ -8,13 +8,13 @@ if(TARGET kms-local AND TARGET kms-server)
   set(_kms_tools_e2e_dir ${CMAKE_CURRENT_LIST_DIR})
   # name -> CTest timeout (s). Each script uses its own port offset; RUN_SERIAL keeps them from
   # competing for the two cores with other tests (13 servers are heavy).
-  foreach(spec "guide_four_party 300" "guide_thirteen_party 420")
+  foreach(spec "tools_centralized 120" "guide_four_party 300" "guide_thirteen_party 420")
     separate_arguments(spec)
     list(GET spec 0 name)
     list(GET spec 1 timeout)
-    add_test(NAME tools_e2e_${name}
+    add_test(NAME e2e_${name}
              COMMAND bash ${_kms_tools_e2e_dir}/${name}.sh $<TARGET_FILE_DIR:kms-local>)
-    set_tests_properties(tools_e2e_${name} PROPERTIES LABELS "tools;e2e" TIMEOUT ${timeout}
+    set_tests_properties(e2e_${name} PROPERTIES LABELS "tools;e2e" TIMEOUT ${timeout}
                                                        RUN_SERIAL TRUE)
   endforeach()
 endif()

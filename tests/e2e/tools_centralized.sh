@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The tools against a centralized kms-server (one server, no MPC): kms-gen-keys, kms-client
+# keygen / encrypt / public-decrypt / user-decrypt / call, kms-health-check live and config.
+#   tools_centralized.sh <folder of the kms binaries>
+source "$(dirname "$0")/guide_lib.sh" "$1" central 5000
+
+PORT=$((50100 + PORT_OFFSET))
+METRICS=$((9646 + PORT_OFFSET))
+mkdir -p "$WORK/cluster-central"
+CFG="$WORK/cluster-central/config.toml"
+cat > "$CFG" <<TOML
+[service]
+listen_address = "127.0.0.1"
+listen_port = $PORT
+fhe_parameter = "test"
+[public_vault.storage.file]
+path = "./keys"
+[private_vault.storage.file]
+path = "./keys"
+[telemetry]
+metrics_bind_address = "127.0.0.1:$METRICS"
+TOML
+SERVER_PID=""
+stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; }
+trap 'stop_server; cleanup' EXIT
+
+step "kms-gen-keys and kms-server (centralized)"
+expect_exit 0 "kms-gen-keys" kms-gen-keys --config-file "$CFG"
+expect_exit 1 "kms-gen-keys refuses to overwrite" kms-gen-keys --config-file "$CFG"
+kms-server --config-file "$CFG" > "$WORK/cluster-central/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do nc -z 127.0.0.1 "$PORT" 2>/dev/null && break; sleep 0.1; done
+expect_exit 0 "kms-health-check config (centralized)" kms-health-check config --file "$CFG"
+expect_in "Mode: centralized" "says centralized"
+
+step "key, encryption, decryption"
+C=(kms-client --endpoint "localhost:$PORT" --quiet)
+expect_exit 0 "kms-client keygen" "${C[@]}" keygen
+KEY=$(field key_id)
+expect_in "parties_agreeing: 1 of 1" "one signed result"
+expect_exit 0 "public-decrypt euint128" "${C[@]}" public-decrypt --key-id "$KEY" --type euint128 --value 0xffffffffffffffffffffffffffffffff
+expect_in "plaintext: 340282366920938463463374607431768211455" "2^128 - 1"
+expect_exit 0 "user-decrypt ebool" "${C[@]}" user-decrypt --key-id "$KEY" --type ebool --value 1
+expect_in "plaintext: 1" "true"
+expect_exit 1 "a value wider than its type" "${C[@]}" encrypt --key-id "$KEY" --type euint8 --value 256
+expect_exit 1 "an unknown key" "${C[@]}" public-decrypt --key-id "$(printf '%064d' 7)" --type euint8 --value 1
+expect_in "not available from any party" "says the key is not there"
+expect_exit 2 "a malformed key id" "${C[@]}" get-public-key 1234 -o "$WORK/pk.bin"
+expect_exit 0 "kms-client call GetKeyMaterialAvailability" "${C[@]}" call GetKeyMaterialAvailability
+expect_in "$KEY" "lists the key"
+
+step "kms-health-check live (centralized)"
+expect_exit 0 "kms-health-check live" kms-health-check live --endpoint "127.0.0.1:$PORT"
+expect_in "Node Type: CENTRALIZED" "node type"
+expect_in "Overall Status: OPTIMAL" "OPTIMAL"
+expect_in "$KEY" "key listed"
+
+step "graceful stop"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; rc=$?; SERVER_PID=""
+[ "$rc" -eq 0 ] && pass "kms-server exits 0 on SIGTERM" || fail "kms-server exit $rc on SIGTERM"
+expect_exit 2 "kms-health-check live after the stop" kms-health-check live --endpoint "127.0.0.1:$PORT"
+expect_in "connection refused" "connection refused"
+
+finish

@@ -81,10 +81,11 @@ say "8/8 Health report of party 1 (kms-health-check live --endpoint localhost:$C
 "$B/kms-health-check" live --endpoint "localhost:$CLIENT_PORT" || true
 
 say "Figures (wall time of each step on this machine, $(nproc) cores)"
+fmt_ms() { awk -v ms="$1" 'BEGIN { if (ms >= 10000) printf "%9.1f s", ms / 1000; else printf "%8d ms", ms }'; }
 for i in "${!FIG_NAMES[@]}"; do
-  printf '  %-42s %8d ms\n' "${FIG_NAMES[$i]}" "${FIG_TIMES[$i]}"
+  printf '  %-42s %s\n' "${FIG_NAMES[$i]}" "$(fmt_ms "${FIG_TIMES[$i]}")"
 done
-printf '  %-42s %8d ms\n' "total" "$(( $(now_ms) - T_START ))"
+printf '  %-42s %s\n' "total" "$(fmt_ms $(( $(now_ms) - T_START )))"
 echo "  (each decryption/encryption figure includes starting kms-client and fetching the parties' keys)"
 echo
 echo "The cluster's files are in $DIR (keys/, config/, logs/). Next: docs/operations/troubleshooting.md"

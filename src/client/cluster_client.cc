@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "client/absl_compat_internal.h"
 #include "client/request_id.h"
 #include "client/response_verification.h"
@@ -60,6 +61,12 @@ std::string ClusterClient::PartyName(size_t i) {
     }
   }
   return parties_[i]->address();
+}
+
+std::string ClusterClient::PartyProblem(size_t i, const absl::Status& status) {
+  absl::string_view message = status.message();
+  absl::ConsumePrefix(&message, absl::StrCat(parties_[i]->address(), ": "));
+  return absl::StrCat(PartyName(i), ": ", message);
 }
 
 std::vector<std::string> ClusterClient::PartyNames() {
@@ -178,8 +185,7 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
     outcome.preprocessing_time = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
     std::vector<std::string> problems;
     for (const auto& r : results) {
-      if (!r.value.ok())
-        problems.push_back(absl::StrCat(PartyName(r.index), ": ", r.value.status().message()));
+      if (!r.value.ok()) problems.push_back(PartyProblem(r.index, r.value.status()));
     }
     if (!problems.empty()) return fail("preprocessing", problems);
     outcome.preprocessing_id = preproc.request_id();
@@ -206,7 +212,7 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
   const v1::KeyGenResult* chosen = nullptr;
   for (const auto& r : results) {
     if (!r.value.ok()) {
-      problems.push_back(absl::StrCat(PartyName(r.index), ": ", r.value.status().message()));
+      problems.push_back(PartyProblem(r.index, r.value.status()));
       continue;
     }
     const auto& key = keys[r.index].value;
@@ -219,7 +225,7 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
     absl::Status verified =
         VerifyKeyGenResult(request.request_id(), *r.value, request.domain(), key->address());
     if (!verified.ok()) {
-      problems.push_back(absl::StrCat(PartyName(r.index), ": ", verified.message()));
+      problems.push_back(PartyProblem(r.index, verified));
       continue;
     }
     ++digest_votes[r.value->public_key_digest()];
@@ -296,8 +302,7 @@ absl::StatusOr<PublicDecryptionOutcome> ClusterClient::PublicDecrypt(
   std::map<std::string, std::vector<size_t>> groups;
   for (const auto& r : results) {
     if (!r.value.ok()) {
-      outcome.problems.push_back(
-          absl::StrCat(PartyName(r.index), ": ", r.value.status().message()));
+      outcome.problems.push_back(PartyProblem(r.index, r.value.status()));
       continue;
     }
     const auto& key = keys[r.index].value;
@@ -308,7 +313,7 @@ absl::StatusOr<PublicDecryptionOutcome> ClusterClient::PublicDecrypt(
     }
     absl::Status verified = VerifyPublicDecryption(request, *r.value, key->address());
     if (!verified.ok()) {
-      outcome.problems.push_back(absl::StrCat(PartyName(r.index), ": ", verified.message()));
+      outcome.problems.push_back(PartyProblem(r.index, verified));
       continue;
     }
     std::string group_key;

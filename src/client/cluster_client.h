@@ -165,6 +165,8 @@ class ClusterClient {
   // "party 2 (127.0.0.1:50200)" when the party id is known, else the address.
   std::string PartyName(size_t i);
   std::vector<std::string> PartyNames();
+  // "<PartyName(i)>: <message>", without the "<address>: " the message may already start with.
+  std::string PartyProblem(size_t i, const absl::Status& status);
 
  private:
   explicit ClusterClient(std::vector<std::unique_ptr<CoreClient>> parties)

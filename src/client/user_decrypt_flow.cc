@@ -83,8 +83,7 @@ absl::StatusOr<UserDecryptOutcome> RunUserDecryption(
     if (r.value.ok()) {
       responses.push_back(*std::move(r.value));
     } else {
-      outcome.problems.push_back(
-          absl::StrCat(cluster.PartyName(r.index), ": ", r.value.status().message()));
+      outcome.problems.push_back(cluster.PartyProblem(r.index, r.value.status()));
     }
   }
   std::vector<RejectedResponse> rejected;

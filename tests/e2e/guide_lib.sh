@@ -10,6 +10,16 @@ BIN="$(cd "$1" && pwd)"
 TEST_NAME="$2"
 PORT_OFFSET="$3"
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Servers of an earlier run of this test that was killed before its cleanup (a CTest timeout
+# kills the script, not the servers, which run in their own session) would hold the ports:
+# stop them, recognised by this test's own folder prefix in their command line.
+for stale in /tmp/kms-"$TEST_NAME".*; do
+  [ -d "$stale" ] || continue
+  for d in "$stale"/cluster*; do
+    [ -f "$d/cluster.json" ] && "$BIN/kms-local" --dir "$d" down --kill --wait 5 >/dev/null 2>&1
+  done
+  rm -rf "$stale"
+done
 WORK="$(mktemp -d "/tmp/kms-$TEST_NAME.XXXXXX")"
 export PATH="$BIN:$PATH"
 FAILURES=0

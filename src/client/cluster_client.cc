@@ -337,6 +337,23 @@ absl::StatusOr<PublicDecryptionOutcome> ClusterClient::PublicDecrypt(
                      " parties gave a valid signed answer, ", outcome.required,
                      " (t + 1) needed:", Join(outcome.problems)));
   }
+  // Two results that each have t + 1 valid signatures: more than t parties lie, and the client
+  // cannot tell which result is right. Fail loudly rather than pick one.
+  size_t qualified = 0;
+  for (const auto& [unused, members] : groups) qualified += members.size() >= outcome.required;
+  if (qualified > 1) {
+    return absl::AbortedError(absl::StrCat(
+        "public decryption: ", qualified,
+        " different results each carry at least t + 1 = ", outcome.required,
+        " valid signatures; more than t parties are misbehaving:", Join(outcome.problems)));
+  }
+  for (const auto& [unused, members] : groups) {
+    if (&members == best) continue;
+    for (size_t i : members) {
+      outcome.problems.push_back(absl::StrCat(
+          PartyName(i), ": signed a result that differs from the agreeing parties' result"));
+    }
+  }
   outcome.response = *results[best->front()].value;
   for (size_t i : *best) outcome.agreeing_parties.push_back(results[i].value->party_id());
   std::sort(outcome.agreeing_parties.begin(), outcome.agreeing_parties.end());

@@ -150,7 +150,7 @@ class ClusterClient {
 
   // Public decryption of `ciphertexts` under `key_id` on every party (PublicDecryptSync); the
   // result needs t + 1 verified, agreeing answers. FailedPrecondition (with each party's error)
-  // when fewer agree.
+  // when fewer agree; Aborted when two different results each have t + 1 (more than t liars).
   absl::StatusOr<PublicDecryptionOutcome> PublicDecrypt(
       const std::string& key_id, const std::vector<v1::TypedCiphertext>& ciphertexts,
       std::chrono::milliseconds timeout);

@@ -159,6 +159,7 @@ absl::Status CoreClient::Connect() {
   if (connected_.load()) return absl::OkStatus();
   const auto deadline = std::chrono::system_clock::now() + options_.connect_timeout;
   grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+  absl::Status last_failure;
   while (true) {
     if (state == GRPC_CHANNEL_READY) {
       connected_.store(true);
@@ -171,12 +172,19 @@ absl::Status CoreClient::Connect() {
       absl::Status probe =
           RawCall("/grpc.health.v1.Health/Check", "connect", std::string(), &ignored,
                   std::chrono::milliseconds(1000), /*wait_for_ready=*/false);
-      if (IsUnreachable(probe)) return probe;
+      // A refused connection is definite (nothing listens there). Other failures can be
+      // transient on a loaded machine (a connect that timed out, a spurious errno): keep
+      // trying until the connect timeout, and report the last one if it never clears.
+      if (IsUnreachable(probe) &&
+          absl::StrContains(absl::AsciiStrToLower(probe.message()), "connection refused")) {
+        return probe;
+      }
       if (probe.ok() || probe.code() == absl::StatusCode::kUnimplemented ||
           probe.code() == absl::StatusCode::kNotFound) {
         connected_.store(true);  // the server answered after all (it came up just now)
         return absl::OkStatus();
       }
+      last_failure = probe;
     }
     if (std::chrono::system_clock::now() >= deadline) break;
     // Wakes up on every state change, and at least every 200 ms to re-check.
@@ -184,6 +192,7 @@ absl::Status CoreClient::Connect() {
                                                                std::chrono::milliseconds(200)));
     state = channel_->GetState(/*try_to_connect=*/true);
   }
+  if (!last_failure.ok()) return last_failure;
   return Unreachable(
       address(), absl::StrCat("no connection within ", Seconds(options_.connect_timeout), " s"));
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "client/absl_compat_internal.h"
 #include "common/bytes.h"
+#include "common/cluster_health.h"
 
 namespace kms::client {
 namespace {
@@ -120,9 +121,16 @@ int ExitCodeFor(OverallStatus status) {
 }
 
 v1::HealthStatus StatusForCounts(uint32_t n, uint32_t t, uint32_t reachable) {
-  if (n > 0 && reachable >= n) return v1::HEALTH_STATUS_OPTIMAL;
-  if (reachable >= 2 * n / 3 + 1) return v1::HEALTH_STATUS_HEALTHY;
-  if (reachable > t + 1) return v1::HEALTH_STATUS_DEGRADED;
+  switch (ClusterHealthFor(static_cast<int>(n), static_cast<int>(t), static_cast<int>(reachable))) {
+    case ClusterHealth::kOptimal:
+      return v1::HEALTH_STATUS_OPTIMAL;
+    case ClusterHealth::kHealthy:
+      return v1::HEALTH_STATUS_HEALTHY;
+    case ClusterHealth::kDegraded:
+      return v1::HEALTH_STATUS_DEGRADED;
+    case ClusterHealth::kUnhealthy:
+      break;
+  }
   return v1::HEALTH_STATUS_UNHEALTHY;
 }
 
@@ -207,13 +215,13 @@ std::vector<std::string> Recommendations(const HealthReport& report) {
         if (s == v1::HEALTH_STATUS_DEGRADED) {
           out.push_back(absl::StrCat(
               "Only ", ctx.nodes_reachable(), " of ", n,
-              " parties are reachable, fewer than floor(2n/3) + 1 = ", 2 * n / 3 + 1,
-              ": threshold operations may fail or wait for timeouts. Bring the missing parties "
-              "back."));
+              " parties are reachable, exactly the decryption quorum: one more failure stops "
+              "every decryption. Bring the missing parties back."));
         } else if (s == v1::HEALTH_STATUS_UNHEALTHY) {
           out.push_back(
               absl::StrCat("Only ", ctx.nodes_reachable(), " of ", n,
-                           " parties are reachable, at most t + 1 = ", ctx.threshold() + 1,
+                           " parties are reachable, fewer than the decryption quorum of ",
+                           DecryptionQuorum(static_cast<int>(n), static_cast<int>(ctx.threshold())),
                            ": threshold operations cannot succeed. Coordinate with the "
                            "other operators to bring their parties back."));
         }

@@ -49,8 +49,7 @@ const char* OverallStatusName(OverallStatus status);
 int ExitCodeFor(OverallStatus status);
 
 // The status rule of service-spec §2 for n parties, threshold t and `reachable` parties (this
-// node included): OPTIMAL when all n, HEALTHY when >= floor(2n/3) + 1, DEGRADED when > t + 1,
-// else UNHEALTHY.
+// node included), by the rule of common/cluster_health.h (the server's own rule).
 v1::HealthStatus StatusForCounts(uint32_t n, uint32_t t, uint32_t reachable);
 
 // "OPTIMAL" ... for a kms.v1.HealthStatus ("UNSPECIFIED" for 0).

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/cluster_health.h"
 #include "storage/postgres_storage.h"
 #include "storage/s3_storage.h"
 
@@ -1083,7 +1084,8 @@ std::string DescribeConfig(const ServerConfig& c) {
     absl::StrAppend(&out, "mode: threshold, party ", th.my_id, " of ", n, "\n");
     absl::StrAppend(&out, "parties: n = ", n, ", t = ", th.threshold, " (tolerates ", th.threshold,
                     " malicious), t + 1 = ", th.threshold + 1,
-                    " shares reconstruct, healthy at >= floor(2n/3) + 1 = ", 2 * n / 3 + 1,
+                    " shares reconstruct, floor(2n/3) + 1 = ", 2 * n / 3 + 1, ", decryption needs ",
+                    DecryptionQuorum(static_cast<int>(n), static_cast<int>(th.threshold)),
                     " reachable\n");
     absl::StrAppend(&out, "fhe parameters: ", FheParameterName(c.fhe_parameter()),
                     th.insecure ? " (insecure dealer key generation ENABLED)" : "", "\n");

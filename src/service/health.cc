@@ -1,13 +1,21 @@
 #include "service/health.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/cluster_health.h"
 
 namespace kms::service {
 
 kms::v1::HealthStatus HealthFromReachable(uint32_t n, uint32_t t, uint32_t reachable) {
-  if (n > 0 && reachable >= n) return kms::v1::HEALTH_STATUS_OPTIMAL;
-  if (reachable >= 2 * n / 3 + 1) return kms::v1::HEALTH_STATUS_HEALTHY;
-  if (reachable > t + 1) return kms::v1::HEALTH_STATUS_DEGRADED;
+  switch (ClusterHealthFor(static_cast<int>(n), static_cast<int>(t), static_cast<int>(reachable))) {
+    case ClusterHealth::kOptimal:
+      return kms::v1::HEALTH_STATUS_OPTIMAL;
+    case ClusterHealth::kHealthy:
+      return kms::v1::HEALTH_STATUS_HEALTHY;
+    case ClusterHealth::kDegraded:
+      return kms::v1::HEALTH_STATUS_DEGRADED;
+    case ClusterHealth::kUnhealthy:
+      break;
+  }
   return kms::v1::HEALTH_STATUS_UNHEALTHY;
 }
 

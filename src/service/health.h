@@ -2,13 +2,9 @@
 //
 // GetHealthStatus and /health (service-spec §2, §6). The status of a threshold party follows from
 // how many of the n parties answer a ping over the peer network (mutual TLS, ~2 s deadline, all
-// peers in parallel), this node included:
-//   OPTIMAL    all n reachable
-//   HEALTHY    at least floor(2n/3) + 1
-//   DEGRADED   more than t + 1
-//   UNHEALTHY  otherwise
-// (n = 4, t = 1: 4 optimal, 3 healthy, 2 and 1 unhealthy; n = 13, t = 4: healthy at >= 9,
-// degraded at 6-8, unhealthy at <= 5.) A centralized server has no peers and is OPTIMAL.
+// peers in parallel), this node included, by the rule of common/cluster_health.h (OPTIMAL all n;
+// HEALTHY one failure away from the decryption quorum; DEGRADED at the quorum; UNHEALTHY below;
+// n = 13: 13 / 10-12 / 9 / <= 8). A centralized server has no peers and is OPTIMAL.
 // /health answers HTTP 200 for OPTIMAL and HEALTHY, 429 for DEGRADED and 503 for UNHEALTHY.
 #ifndef KMS_SERVICE_HEALTH_H_
 #define KMS_SERVICE_HEALTH_H_

@@ -134,8 +134,8 @@ step "Graceful restart (SIGTERM) of party 2, then decryption"
 expect_exit 0 "kms-local stop 2" kms-local --dir "$D" stop 2
 expect_exit 1 "status exit 1 with a party stopped" kms-local --dir "$D" status
 expect_in "stopped" "status shows the stopped party"
-expect_exit 0 "health with one party down is HEALTHY" kms-health-check live --endpoint "localhost:$P1"
-expect_in "Overall Status: HEALTHY" "HEALTHY with 3 of 4"
+expect_exit 1 "health with one party down is DEGRADED (exit 1)" kms-health-check live --endpoint "localhost:$P1"
+expect_in "Overall Status: DEGRADED" "DEGRADED with 3 of 4 (the decryption quorum)"
 expect_in "UNREACHABLE" "the peer shows UNREACHABLE"
 expect_exit 2 "kms-health-check live on the stopped party" kms-health-check live --endpoint "localhost:$(client_port 2)"
 expect_in "cannot reach localhost:$(client_port 2): connection refused" "says connection refused"

@@ -384,11 +384,11 @@ TEST_F(ThresholdTest, DecryptionWorksWithOnePartyKilled) {
   const std::vector<int> alive = {1, 2, 3};
   PublicDecryptOn(alive, key_id_, cts, {values[0], values[5], values[8]});
   UserDecryptOn(alive, key_id_, cts, {values[0], values[5], values[8]});
-  // n = 4, t = 1: 3 reachable >= floor(8/3) + 1 = 3: HEALTHY, /health 200.
+  // n = 4, t = 1: 3 reachable is the decryption quorum: DEGRADED, /health 429.
   kms::v1::HealthStatusResponse hs;
   auto ctx = Context();
   ASSERT_TRUE(Stub(Port(1))->GetHealthStatus(ctx.get(), {}, &hs).ok());
-  EXPECT_EQ(hs.status(), kms::v1::HEALTH_STATUS_HEALTHY);
+  EXPECT_EQ(hs.status(), kms::v1::HEALTH_STATUS_DEGRADED);
   EXPECT_EQ(hs.peers_from_all_contexts(0).nodes_reachable(), 3u);
   for (const auto& peer : hs.peers_from_all_contexts(0).peers()) {
     EXPECT_EQ(peer.reachable(), peer.peer_id() != 4u) << peer.peer_id();
@@ -396,10 +396,10 @@ TEST_F(ThresholdTest, DecryptionWorksWithOnePartyKilled) {
       EXPECT_FALSE(peer.error().empty());
     }
   }
-  EXPECT_EQ(HttpGet(ports_[0].metrics, "/health").status, 200);
+  EXPECT_EQ(HttpGet(ports_[0].metrics, "/health").status, 429);
   EXPECT_THAT(HttpGet(ports_[0].metrics, "/metrics").body,
               HasSubstr("kms_peer_reachable{peer=\"4\"} 0"));
-  // A second party down: 2 reachable, not more than t + 1 = 2: UNHEALTHY, /health 503.
+  // A second party down: 2 reachable, below the quorum: UNHEALTHY, /health 503.
   servers_[2]->Signal(SIGKILL);
   ASSERT_TRUE(servers_[2]->Wait(std::chrono::seconds(10)).has_value());
   kms::v1::HealthStatusResponse hs2;

@@ -7,21 +7,19 @@ namespace {
 
 TEST(HealthTest, FourPartiesOneFaulty) {
   EXPECT_EQ(HealthFromReachable(4, 1, 4), kms::v1::HEALTH_STATUS_OPTIMAL);
-  EXPECT_EQ(HealthFromReachable(4, 1, 3), kms::v1::HEALTH_STATUS_HEALTHY);  // floor(8/3)+1 = 3
+  EXPECT_EQ(HealthFromReachable(4, 1, 3), kms::v1::HEALTH_STATUS_DEGRADED);  // the quorum 2t + 1
   EXPECT_EQ(HealthFromReachable(4, 1, 2), kms::v1::HEALTH_STATUS_UNHEALTHY);
   EXPECT_EQ(HealthFromReachable(4, 1, 1), kms::v1::HEALTH_STATUS_UNHEALTHY);
 }
 
 TEST(HealthTest, ThirteenPartiesFourFaulty) {
-  // service-spec §2: healthy at >= 9, degraded at 6-8, unhealthy at <= 5.
+  // Decryption quorum n - t = 9: healthy 10-12, degraded 9, unhealthy <= 8.
   EXPECT_EQ(HealthFromReachable(13, 4, 13), kms::v1::HEALTH_STATUS_OPTIMAL);
-  for (uint32_t r = 9; r <= 12; ++r) {
+  for (uint32_t r = 10; r <= 12; ++r) {
     EXPECT_EQ(HealthFromReachable(13, 4, r), kms::v1::HEALTH_STATUS_HEALTHY) << r;
   }
-  for (uint32_t r = 6; r <= 8; ++r) {
-    EXPECT_EQ(HealthFromReachable(13, 4, r), kms::v1::HEALTH_STATUS_DEGRADED) << r;
-  }
-  for (uint32_t r = 1; r <= 5; ++r) {
+  EXPECT_EQ(HealthFromReachable(13, 4, 9), kms::v1::HEALTH_STATUS_DEGRADED);
+  for (uint32_t r = 1; r <= 8; ++r) {
     EXPECT_EQ(HealthFromReachable(13, 4, r), kms::v1::HEALTH_STATUS_UNHEALTHY) << r;
   }
 }

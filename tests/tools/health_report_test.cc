@@ -8,17 +8,18 @@ namespace kms::client {
 namespace {
 
 TEST(StatusForCounts, ThirteenParties) {
-  // service-spec §2: n = 13: healthy at >= 9, degraded at 6-8, unhealthy at <= 5.
+  // Decryption quorum n - t = 9 (common/cluster_health.h).
   EXPECT_EQ(StatusForCounts(13, 4, 13), v1::HEALTH_STATUS_OPTIMAL);
-  for (uint32_t r : {9u, 10u, 11u, 12u})
+  for (uint32_t r : {10u, 11u, 12u})
     EXPECT_EQ(StatusForCounts(13, 4, r), v1::HEALTH_STATUS_HEALTHY);
-  for (uint32_t r : {6u, 7u, 8u}) EXPECT_EQ(StatusForCounts(13, 4, r), v1::HEALTH_STATUS_DEGRADED);
-  for (uint32_t r : {0u, 1u, 5u}) EXPECT_EQ(StatusForCounts(13, 4, r), v1::HEALTH_STATUS_UNHEALTHY);
+  EXPECT_EQ(StatusForCounts(13, 4, 9), v1::HEALTH_STATUS_DEGRADED);
+  for (uint32_t r : {0u, 1u, 5u, 8u})
+    EXPECT_EQ(StatusForCounts(13, 4, r), v1::HEALTH_STATUS_UNHEALTHY);
 }
 
 TEST(StatusForCounts, FourParties) {
   EXPECT_EQ(StatusForCounts(4, 1, 4), v1::HEALTH_STATUS_OPTIMAL);
-  EXPECT_EQ(StatusForCounts(4, 1, 3), v1::HEALTH_STATUS_HEALTHY);
+  EXPECT_EQ(StatusForCounts(4, 1, 3), v1::HEALTH_STATUS_DEGRADED);
   EXPECT_EQ(StatusForCounts(4, 1, 2), v1::HEALTH_STATUS_UNHEALTHY);
 }
 
@@ -74,11 +75,13 @@ HealthReport LiveReport(v1::HealthStatusResponse h) {
 TEST(Overall, LiveStatusDecides) {
   EXPECT_EQ(Overall(LiveReport(ThresholdHealth(4, 1, 4, v1::HEALTH_STATUS_OPTIMAL))),
             OverallStatus::kOptimal);
-  EXPECT_EQ(ExitCode(LiveReport(ThresholdHealth(13, 4, 8, v1::HEALTH_STATUS_DEGRADED))), 1);
-  EXPECT_EQ(ExitCode(LiveReport(ThresholdHealth(13, 4, 5, v1::HEALTH_STATUS_UNHEALTHY))), 2);
+  EXPECT_EQ(ExitCode(LiveReport(ThresholdHealth(13, 4, 9, v1::HEALTH_STATUS_DEGRADED))), 1);
+  EXPECT_EQ(ExitCode(LiveReport(ThresholdHealth(13, 4, 8, v1::HEALTH_STATUS_UNHEALTHY))), 2);
   // A server that leaves the overall status unset: computed from the context.
-  EXPECT_EQ(Overall(LiveReport(ThresholdHealth(13, 4, 9, v1::HEALTH_STATUS_UNSPECIFIED))),
+  EXPECT_EQ(Overall(LiveReport(ThresholdHealth(13, 4, 10, v1::HEALTH_STATUS_UNSPECIFIED))),
             OverallStatus::kHealthy);
+  EXPECT_EQ(Overall(LiveReport(ThresholdHealth(13, 4, 9, v1::HEALTH_STATUS_UNSPECIFIED))),
+            OverallStatus::kDegraded);
 }
 
 TEST(Overall, UnreachableAndFailedHealth) {

@@ -54,7 +54,26 @@ R PrssSetPolynomialAt(int n, const std::vector<Role>& members, Role p) {
 // ---- PrssSetup ----
 
 PrssSetup::PrssSetup(int n, int t, Role my_role, std::vector<SetKey> sets)
-    : n_(n), t_(t), my_role_(my_role), sets_(std::move(sets)) {}
+    : n_(n), t_(t), my_role_(my_role), sets_(std::move(sets)) {
+  using R = algebra::Gr128;
+  auto w = std::make_shared<Weights>();
+  const R alpha = PartyPoint<R>(my_role);
+  const auto all_sets = PrssSets(n, t);
+  for (const auto& s : sets_) {
+    const R f = PrssSetPolynomialAt<R>(n, s.members, my_role);
+    w->f_at_me.push_back(f);
+    std::vector<R> chi;
+    R power = alpha;
+    for (int j = 1; j <= t; ++j) {
+      chi.push_back(power * f);
+      power *= alpha;
+    }
+    w->chi_weights.push_back(std::move(chi));
+    w->global_index.push_back(static_cast<size_t>(
+        std::find(all_sets.begin(), all_sets.end(), s.members) - all_sets.begin()));
+  }
+  weights_ = std::move(w);
+}
 
 PrssSetup::~PrssSetup() {
   for (auto& s : sets_) crypto::SecureZero(s.key.data(), s.key.size());
@@ -186,24 +205,11 @@ R RingFromBlocks(const algebra::Z128* blocks) {
 }  // namespace
 
 template <typename R>
-PrssState<R>::PrssState(const PrssSetup& setup, SessionId sid) : setup_(setup) {
-  const Role me = setup.my_role();
-  const R alpha = PartyPoint<R>(me);
-  const auto all_sets = PrssSets(setup.n(), setup.t());
-  for (const auto& s : setup.sets()) {
-    prf_.emplace_back(s.key, sid);
-    R f = PrssSetPolynomialAt<R>(setup.n(), s.members, me);
-    f_at_me_.push_back(f);
-    std::vector<R> w;
-    R power = alpha;
-    for (int j = 1; j <= setup.t(); ++j) {
-      w.push_back(power * f);
-      power *= alpha;
-    }
-    chi_weights_.push_back(std::move(w));
-    global_index_.push_back(static_cast<size_t>(
-        std::find(all_sets.begin(), all_sets.end(), s.members) - all_sets.begin()));
-  }
+PrssState<R>::PrssState(const PrssSetup& setup, SessionId sid)
+    : t_(setup.t()), weights_(setup.weights()) {
+  static_assert(std::is_same_v<R, algebra::Gr128>, "the PRSS setup carries GR(2^128) weights");
+  prf_.reserve(setup.sets().size());
+  for (const auto& s : setup.sets()) prf_.emplace_back(s.key, sid);
 }
 
 template <typename R>
@@ -213,7 +219,7 @@ std::vector<R> PrssState<R>::NextRandom(size_t count) {
   for (size_t a = 0; a < prf_.size(); ++a) {
     prf_[a].Psi(prss_ctr_, count, R::kDegree, blocks.data());
     for (size_t k = 0; k < count; ++k)
-      out[k] += f_at_me_[a] * RingFromBlocks<R>(&blocks[k * R::kDegree]);
+      out[k] += weights_->f_at_me[a] * RingFromBlocks<R>(&blocks[k * R::kDegree]);
   }
   crypto::SecureZero(blocks.data(), blocks.size() * sizeof(Z128));
   prss_ctr_ += count;
@@ -225,9 +231,9 @@ std::vector<R> PrssState<R>::NextZero(size_t count) {
   std::vector<R> out(count, R::Zero());
   std::vector<Z128> blocks(count * R::kDegree);
   for (size_t a = 0; a < prf_.size(); ++a) {
-    for (int j = 1; j <= setup_.t(); ++j) {
+    for (int j = 1; j <= t_; ++j) {
       prf_[a].Chi(przs_ctr_, count, R::kDegree, j, blocks.data());
-      const R& w = chi_weights_[a][j - 1];
+      const R& w = weights_->chi_weights[a][j - 1];
       for (size_t k = 0; k < count; ++k) out[k] += w * RingFromBlocks<R>(&blocks[k * R::kDegree]);
     }
   }
@@ -249,7 +255,7 @@ std::vector<R> PrssState<R>::NextMask(size_t count, Z128 bd) {
     const size_t m = std::min(kChunk, count - k0);
     for (size_t a = 0; a < prf_.size(); ++a) {
       prf_[a].Phi(mask_ctr_ + 2 * k0, 2 * m, bd1, phi);
-      const R& f = f_at_me_[a];
+      const R& f = weights_->f_at_me[a];
       for (size_t k = 0; k < m; ++k) out[k0 + k] += f * (phi[2 * k] + phi[2 * k + 1]);
     }
   }
@@ -274,7 +280,7 @@ std::vector<R> PrssState<R>::ChiValues(uint64_t ctr) const {
   std::vector<R> out;
   Z128 blocks[R::kDegree];
   for (const auto& prf : prf_)
-    for (int j = 1; j <= setup_.t(); ++j) {
+    for (int j = 1; j <= t_; ++j) {
       prf.Chi(ctr, 1, R::kDegree, j, blocks);
       out.push_back(RingFromBlocks<R>(blocks));
     }

@@ -14,6 +14,7 @@
 #define KMS_MPC_PRSS_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -61,18 +62,28 @@ class PrssSetup {
   // Validates sizes, members and set count against n, t and the role it claims.
   static absl::StatusOr<PrssSetup> Parse(const std::string& bytes);
 
+  // Public values every session of this setup needs, computed once (ring inversions per set
+  // would otherwise dominate a short decryption session at 13 parties). Shared by copies.
+  struct Weights {
+    std::vector<algebra::Gr128> f_at_me;                   // f_A(a_me), per set of sets()
+    std::vector<std::vector<algebra::Gr128>> chi_weights;  // [set][j-1] = a_me^j f_A(a_me)
+    std::vector<size_t> global_index;  // each set's index in the lexicographic order of all sets
+  };
+  const std::shared_ptr<const Weights>& weights() const { return weights_; }
+
  private:
   int n_, t_;
   Role my_role_;
   std::vector<SetKey> sets_;
+  std::shared_ptr<const Weights> weights_;
 };
 
 // Robust PRSS initialisation over GR(2^128, F4) (B §2.5 "Init, robust"), on a synchronous
 // session. Fails with FAILED_PRECONDITION when C(n, t) > kMaxPrssSets.
 absl::StatusOr<PrssSetup> PrssInit(Session& session);
 
-// A session's PRSS generator: the PRF keys of the setup specialised to the session id, and the
-// three counters. Not thread-safe.
+// A session's PRSS generator over GR(2^128, F4): the PRF keys of the setup specialised to the
+// session id, and the three counters. It keeps no reference to the setup. Not thread-safe.
 template <typename R>
 class PrssState {
  public:
@@ -98,18 +109,13 @@ class PrssState {
   static R ShareFromPsi(int n, int t, Role p, const std::vector<R>& psi_all_sets);
   static R ShareFromChi(int n, int t, Role p, const std::vector<R>& chi_all_sets);
 
-  const PrssSetup& setup() const { return setup_; }
   // Index of each of my sets in the global lexicographic order.
-  const std::vector<size_t>& global_set_index() const { return global_index_; }
+  const std::vector<size_t>& global_set_index() const { return weights_->global_index; }
 
  private:
-  std::vector<R> PsiBatch(size_t set, uint64_t ctr0, size_t count) const;
-
-  PrssSetup setup_;
-  std::vector<crypto::PrssPrf> prf_;         // per set containing me
-  std::vector<R> f_at_me_;                   // f_A(a_me)
-  std::vector<std::vector<R>> chi_weights_;  // [set][j-1] = a_me^j f_A(a_me)
-  std::vector<size_t> global_index_;
+  const int t_;
+  std::shared_ptr<const PrssSetup::Weights> weights_;
+  std::vector<crypto::PrssPrf> prf_;  // per set containing me
   uint64_t prss_ctr_ = 0, przs_ctr_ = 0, mask_ctr_ = 0;
 };
 

@@ -190,6 +190,20 @@ TEST(DkgTest, MaliciousPartiesCannotStopKeyGenerationOrDecryption) {
   }
 }
 
+TEST(DkgTest, SilentPartyDuringKeyGenerationAndDecryption) {
+  // Party 2 sends nothing at all: it is caught by the first broadcast it fails to join, key
+  // generation completes among the other three, and so does decryption.
+  auto keys = RunDkg(4, lwe::TestParameters(), {}, /*silent=*/{2});
+  ExpectSamePublicKey(keys, {2});
+  auto values = SomeValuesOfEveryType();
+  auto cts = EncryptAll(keys[0].public_key, values);
+  auto results = RunPublicDecrypt(keys, cts, {}, /*silent=*/{2});
+  for (Role r : {1, 3, 4}) {
+    ASSERT_TRUE(results[r - 1].value.ok()) << results[r - 1].value.status();
+    EXPECT_EQ(*results[r - 1].value, values);
+  }
+}
+
 TEST(DkgTest, ThirteenPartiesWithFourMalicious) {
   // Four cheaters in key generation: wrong triple shares (two: more than the decoder corrects at
   // once, so the PRSS check runs), an equivocating broadcaster, wrong shares in every open.

@@ -30,6 +30,13 @@ namespace kms::mpc {
 
 // One party's share of the KMS encryption key, with the public key every party agrees on.
 struct KeyShare {
+  KeyShare() = default;
+  KeyShare(const KeyShare&) = default;
+  KeyShare(KeyShare&&) = default;
+  KeyShare& operator=(const KeyShare&) = default;
+  KeyShare& operator=(KeyShare&&) = default;
+  ~KeyShare() { crypto::SecureZero(secret_key); }  // key shares never outlive their owner
+
   const lwe::LweParameters* params = nullptr;
   std::vector<Share> secret_key;  // my shares of s_0 .. s_{n̂-1}
   lwe::CompactPublicKey public_key;

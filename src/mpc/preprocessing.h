@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "algebra/galois_ring.h"
+#include "crypto/secure_zero.h"
 #include "mpc/prss.h"
 #include "mpc/session.h"
 
@@ -53,7 +54,18 @@ absl::StatusOr<std::vector<Share>> GenerateBits(Session& session, PrssState<Shar
 std::vector<Share> TUniformFromBits(std::span<const Share> bits, int log_bound);
 
 // Material for key generation: shared random bits and random sharings.
+// Secret shares: zeroed when released.
 struct Preprocessed {
+  Preprocessed() = default;
+  Preprocessed(const Preprocessed&) = default;
+  Preprocessed(Preprocessed&&) = default;
+  Preprocessed& operator=(const Preprocessed&) = default;
+  Preprocessed& operator=(Preprocessed&&) = default;
+  ~Preprocessed() {
+    crypto::SecureZero(bits);
+    crypto::SecureZero(randoms);
+  }
+
   std::vector<Share> bits;
   std::vector<Share> randoms;
 };

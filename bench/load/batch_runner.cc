@@ -124,11 +124,18 @@ class Sink {
  public:
   explicit Sink(size_t requests) { result_.requests = requests; }
 
-  void Succeeded(Clock::time_point start) {
+  // The batch starts: latencies count from here.
+  void Start(Clock::time_point batch_start) {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch_start_ = batch_start;
+  }
+
+  void Succeeded(Clock::time_point request_start) {
     const Clock::time_point now = Clock::now();
     std::lock_guard<std::mutex> lock(mu_);
     ++result_.succeeded;
-    result_.latencies_ms.push_back(MsBetween(start, now));
+    result_.latencies_ms.push_back(MsBetween(batch_start_, now));
+    result_.service_latencies_ms.push_back(MsBetween(request_start, now));
     last_done_ = std::max(last_done_, now);
   }
   void Failed(const std::string& reason, bool wrong_value) {
@@ -147,8 +154,9 @@ class Sink {
     std::lock_guard<std::mutex> lock(mu_);
     ++result_.errors[WithoutIds(line)];
   }
-  BatchResult Finish(Clock::time_point start, Clock::time_point sent, Clock::time_point drained) {
+  BatchResult Finish(Clock::time_point sent, Clock::time_point drained) {
     std::lock_guard<std::mutex> lock(mu_);
+    const Clock::time_point start = batch_start_;
     result_.send_ms = MsBetween(start, sent);
     result_.wall_ms = MsBetween(start, std::max(last_done_, start));
     result_.drain_ms = MsBetween(start, drained);
@@ -157,6 +165,7 @@ class Sink {
 
  private:
   std::mutex mu_;
+  Clock::time_point batch_start_ = Clock::now();
   BatchResult result_;
   Clock::time_point last_done_{};
 };
@@ -314,7 +323,7 @@ BatchResult BatchRunner::RunPublic(const Workload& workload, size_t batch) {
 
   Sink sink(batch);
   CallLatch latch(batch * n);
-  const Clock::time_point start = Clock::now();
+  sink.Start(Clock::now());
   for (auto& req : requests) {
     PublicRequest* r = req.get();
     r->start = Clock::now();
@@ -332,7 +341,7 @@ BatchResult BatchRunner::RunPublic(const Workload& workload, size_t batch) {
   }
   const Clock::time_point sent = Clock::now();
   latch.Wait();
-  return sink.Finish(start, sent, Clock::now());
+  return sink.Finish(sent, Clock::now());
 }
 
 BatchResult BatchRunner::RunUser(const Workload& workload, size_t batch) {
@@ -386,7 +395,7 @@ BatchResult BatchRunner::RunUser(const Workload& workload, size_t batch) {
   }
 
   CallLatch latch(requests.size() * n);
-  const Clock::time_point start = Clock::now();
+  sink.Start(Clock::now());
   for (auto& req : requests) {
     UserRequest* r = req.get();
     r->start = Clock::now();
@@ -435,7 +444,7 @@ BatchResult BatchRunner::RunUser(const Workload& workload, size_t batch) {
   }
   const Clock::time_point sent = Clock::now();
   latch.Wait();
-  return sink.Finish(start, sent, Clock::now());
+  return sink.Finish(sent, Clock::now());
 }
 
 }  // namespace kms::load

@@ -91,6 +91,7 @@ std::string FormatTable(const std::vector<LoadRow>& rows) {
       c.push_back(absl::StrCat(row.result.succeeded, "/", row.result.requests));
       c.push_back(Ms(row.MedianMs()));
       c.push_back(Ms(row.P95Ms()));
+      c.push_back(Ms(row.result.send_ms));
       c.push_back(Ms(row.result.wall_ms));
       c.push_back(Rate(row.ValuesPerSecond()));
       c.push_back(Rate(row.LweBlocksPerSecond()));
@@ -143,6 +144,8 @@ nlohmann::json RowsToJson(const std::vector<LoadRow>& rows) {
       j["latency_median_ms"] = row.MedianMs();
       j["latency_p95_ms"] = row.P95Ms();
       j["latency_max_ms"] = Percentile(row.result.latencies_ms, 1.0);
+      j["service_latency_median_ms"] = Percentile(row.result.service_latencies_ms, 0.5);
+      j["service_latency_p95_ms"] = Percentile(row.result.service_latencies_ms, 0.95);
       j["send_ms"] = row.result.send_ms;
       j["wall_ms"] = row.result.wall_ms;
       j["drain_ms"] = row.result.drain_ms;

@@ -4,9 +4,12 @@
 // people (docs/performance.md holds tables in this shape) and JSON for scripts.
 //
 //   mode    public | user
-//   lat     per-request latency (first call started .. t + 1 agreeing signed answers, or the
-//           reconstructed user decryption), median and p95 (nearest rank)
-//   wall    first call of the batch .. last request done
+//   lat     per-request latency from the start of the batch (all requests are sent at once) to
+//           t + 1 agreeing signed answers, or to the reconstructed user decryption; median and
+//           p95 (nearest rank). The JSON also has the service latency, counted from the start of
+//           the request's own first call.
+//   send    the time it took to start every call of the batch (the client shares the cores)
+//   wall    start of the batch .. last request done
 //   val/s   successful values per second of wall time; LWE/s = val/s × blocks per value
 //   cpu/LWE server CPU time (utime + stime of every kms-server) over the batch, divided by the
 //           number of parties and by the LWE blocks of the batch: the per-party cost of one

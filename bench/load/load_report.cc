@@ -61,20 +61,10 @@ std::optional<double> LoadRow::CpuMicrosPerLwePerParty() const {
 }
 
 std::string FormatTable(const std::vector<LoadRow>& rows) {
-  const std::vector<std::string> header = {"n/t",
-                                           "params",
-                                           "mode",
-                                           "type",
-                                           "blk",
-                                           "batch",
-                                           "ok",
-                                           "lat med ms",
-                                           "lat p95 ms",
-                                           "wall ms",
-                                           "val/s",
-                                           "LWE/s",
-                                           "cpu/LWE/party µs",
-                                           "client cpu ms"};
+  const std::vector<std::string> header = {
+      "n/t",   "params",           "mode",         "type",    "blk",     "batch",
+      "ok",    "lat med ms",       "lat p95 ms",   "send ms", "wall ms", "val/s",
+      "LWE/s", "cpu/LWE/party µs", "client cpu ms"};
   std::vector<std::vector<std::string>> cells;
   for (const LoadRow& row : rows) {
     std::vector<std::string> c = {absl::StrCat(row.parties, "/", row.threshold),
@@ -98,6 +88,7 @@ std::string FormatTable(const std::vector<LoadRow>& rows) {
       c.push_back(cpu.has_value() ? Rate(*cpu) : "-");
       c.push_back(Ms(row.client_cpu_seconds * 1000));
     }
+    c.resize(header.size(), "-");  // every row has a cell per column
     cells.push_back(std::move(c));
   }
   std::vector<size_t> width(header.size());

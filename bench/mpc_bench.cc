@@ -10,16 +10,19 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 
 #include "algebra/robust_reconstruction.h"
 #include "crypto/random.h"
 #include "lwe/typed_ciphertext.h"
+#include "mpc/broadcast.h"
 #include "mpc/decryption.h"
 #include "mpc/dkg.h"
 #include "mpc/preprocessing.h"
 #include "mpc/prss.h"
 #include "mpc/robust_open.h"
+#include "testing/adversary.h"
 #include "testing/mpc_harness.h"
 #include "testing/prss_fixture.h"
 
@@ -36,28 +39,38 @@ double ProcessCpuSeconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
-// Runs `body` on n parties; sets the iteration's manual time to the wall time and accumulates the
-// per-party CPU seconds into `cpu_per_party`.
+// Runs `body` on n parties; sets the iteration's manual time to the wall time, accumulates the
+// per-party CPU seconds into `cpu_per_party`, and reports the rounds party 1 ran and the bytes a
+// party sent (mean over parties) of the last iteration.
 template <typename T>
 void RunCluster(benchmark::State& state, int n, net::NetworkMode mode,
                 const std::function<absl::StatusOr<T>(Session&)>& body, double& cpu_per_party,
-                std::map<Role, Adversary> adversaries = {}) {
+                std::map<Role, net::Interceptor> adversaries = {}) {
   net::InProcessHub hub(n);
+  for (const auto& [r, interceptor] : adversaries) hub.SetInterceptor(r, interceptor);
   testing::RunOptions opt;
   opt.n = n;
   opt.t = (n - 1) / 3;
   opt.mode = mode;
   opt.round_timeout = std::chrono::milliseconds(20000);
   opt.session_timeout = std::chrono::milliseconds(120000);
-  opt.adversaries = std::move(adversaries);
   const double cpu0 = ProcessCpuSeconds();
   const auto t0 = Clock::now();
-  auto results = testing::RunParties<T>(hub, opt, body);
+  std::atomic<uint64_t> rounds{0};
+  auto results = testing::RunParties<T>(hub, opt, [&](Session& s) {
+    auto out = body(s);
+    if (s.my_role() == 1) rounds = s.net().round();
+    return out;
+  });
+  uint64_t bytes = 0;
+  for (Role r = 1; r <= n; ++r) bytes += hub.traffic(r).bytes_sent;
+  state.counters["rounds"] = static_cast<double>(rounds.load());
+  state.counters["bytes_sent_per_party"] = static_cast<double>(bytes) / n;
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   cpu_per_party += (ProcessCpuSeconds() - cpu0) / n;
   state.SetIterationTime(wall);
   for (int r = 1; r <= n; ++r)
-    if (!opt.adversaries.contains(r) && !results[r - 1].value.ok())
+    if (!adversaries.contains(r) && !results[r - 1].value.ok())
       state.SkipWithError(std::string(results[r - 1].value.status().message()).c_str());
 }
 
@@ -66,6 +79,26 @@ void ReportCpu(benchmark::State& state, double cpu_per_party, double units, cons
   if (units > 0)
     state.counters[name] = cpu_per_party / static_cast<double>(state.iterations()) / units * 1e6;
 }
+
+// ---- broadcast ----
+
+// Every party broadcasts a 1 KiB message.
+void BM_Broadcast(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const std::string message(1024, 'm');
+  double cpu = 0;
+  for (auto _ : state)
+    RunCluster<std::map<Role, std::optional<std::string>>>(
+        state, n, net::NetworkMode::kSync,
+        [&](Session& s) { return BroadcastFromAll(s, message); }, cpu);
+  ReportCpu(state, cpu, 0, "");
+}
+BENCHMARK(BM_Broadcast)
+    ->Arg(4)
+    ->Arg(13)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
 
 // ---- PRSS ----
 
@@ -118,8 +151,8 @@ void BM_RobustOpen13(benchmark::State& state) {
     auto s = algebra::ShareSecret(Share::Random(rng), n, t, rng);
     for (int p = 0; p < n; ++p) shares[p].push_back(s[p]);
   }
-  std::map<Role, Adversary> adv;
-  for (int i = 0; i < bad; ++i) adv[1 + 3 * i].wrong_open_shares = true;
+  std::map<Role, net::Interceptor> adv;
+  for (int i = 0; i < bad; ++i) adv[1 + 3 * i] = testing::WrongShares();
   double cpu = 0;
   for (auto _ : state)
     RunCluster<std::vector<Share>>(

@@ -13,12 +13,16 @@
 
 namespace kms::algebra {
 
-// REQUIRES: inputs.size() == n (the contribution of party i+1 at index i), width >= 0.
+// The contribution of party roles[i] is inputs[i]: out_j = sum_i inputs[i] alpha_{roles[i]}^j.
+// Any w of the inputs determine nothing about the output once the others are fixed, so the
+// output is uniform as long as at least w of the inputs are. REQUIRES: inputs.size() ==
+// roles.size(), distinct roles, width >= 0.
 template <typename R>
-std::vector<R> VandermondeExtract(std::span<const R> inputs, int width) {
+std::vector<R> VandermondeExtract(std::span<const R> inputs, std::span<const int> roles,
+                                  int width) {
   std::vector<R> out(static_cast<size_t>(width), R::Zero());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const R alpha = PartyPoint<R>(static_cast<int>(i) + 1);
+    const R alpha = PartyPoint<R>(roles[i]);
     R term = inputs[i];
     for (int j = 0; j < width; ++j) {
       out[j] += term;
@@ -26,6 +30,14 @@ std::vector<R> VandermondeExtract(std::span<const R> inputs, int width) {
     }
   }
   return out;
+}
+
+// All n parties contribute, party i+1 at index i.
+template <typename R>
+std::vector<R> VandermondeExtract(std::span<const R> inputs, int width) {
+  std::vector<int> roles(inputs.size());
+  for (size_t i = 0; i < roles.size(); ++i) roles[i] = static_cast<int>(i) + 1;
+  return VandermondeExtract<R>(inputs, roles, width);
 }
 
 }  // namespace kms::algebra

@@ -172,6 +172,10 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
                                                       " of ", parties_.size(),
                                                       " parties:", Join(problems)));
   };
+  // Up to t parties may be down or misbehave: n - t agreeing parties make the key (they can
+  // decrypt with it); the missing ones are reported as problems.
+  KMS_ASSIGN_OR_RETURN(const uint32_t t, Threshold());
+  const size_t quorum = parties_.size() - std::min<size_t>(t, parties_.size());
 
   if (!options.insecure) {
     v1::KeyGenPreprocRequest preproc;
@@ -187,7 +191,8 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
     for (const auto& r : results) {
       if (!r.value.ok()) problems.push_back(PartyProblem(r.index, r.value.status()));
     }
-    if (!problems.empty()) return fail("preprocessing", problems);
+    if (results.size() - problems.size() < quorum) return fail("preprocessing", problems);
+    outcome.problems = problems;
     outcome.preprocessing_id = preproc.request_id();
   }
 
@@ -206,9 +211,9 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
                                        request.request_id(), Remaining(deadline));
   outcome.keygen_time = std::chrono::duration_cast<milliseconds>(Clock::now() - t1);
 
-  // Every party must return a signed result for the same public key.
+  // n - t parties must return a signed result for the same public key.
   std::map<std::string, size_t> digest_votes;
-  std::vector<std::string> problems;
+  std::vector<std::string> problems = std::move(outcome.problems);
   const v1::KeyGenResult* chosen = nullptr;
   for (const auto& r : results) {
     if (!r.value.ok()) {
@@ -249,7 +254,7 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
   outcome.insecure = chosen->insecure();
   outcome.parties_agreeing = best->second;
   outcome.problems = std::move(problems);
-  if (outcome.parties_agreeing != parties_.size()) {
+  if (outcome.parties_agreeing < quorum) {
     return fail("key generation", outcome.problems);
   }
   return outcome;

@@ -1,25 +1,33 @@
 // File: mpc/broadcast.h
 //
-// Synchronous reliable broadcast, the Bracha variant of crypto-spec B §2.1, for any set of
-// senders in parallel. Every honest party outputs the same value for each sender: the sender's
-// message, or ⊥ (nullopt) when the sender equivocated or stayed silent. A sender with output ⊥
-// joins the session's corrupt set.
+// Synchronous reliable broadcast with agreement, for any set of senders in parallel. For every
+// schedule of up to t corrupt parties, all honest parties output the same value for each sender
+// (its message m, or ⊥ = nullopt) and put the same senders (those with ⊥) in the corrupt set; an
+// honest sender's m is always delivered.
 //
-// Rounds (5 + t in all, each bounded by the session's round deadline):
-//   R1       each sender sends m to everyone;
-//   R2       everyone echoes {sender -> H(m)} for everything received in R1 (its own included),
-//            H(m) = SHAKE256("BRACHABC" || m);
-//   R3       vote {sender -> H} for every (sender, H) echoed by >= n - t parties;
-//   R3+r     (r = 1..t) vote for every (sender, H) with >= t + r votes not yet voted for;
-//   pull     ask every party for the messages I lack whose hash has >= n - t votes;
-//   push     answer the pulls with the messages I received in R1;
-//   output   m for sender j if (j, H(m)) has >= n - t votes, otherwise ⊥.
-// Departure from the reference: echoes carry hashes, not messages, and the two extra rounds fetch
-// a message only where a sender withheld it. With n parties and messages of size L this sends
-// O(n^2 L) bytes instead of O(n^3 L) (the triple broadcasts of preprocessing are megabytes).
-// Two honest parties cannot output different messages: >= n - t votes for (j, H) imply >= t + 1
-// honest parties received m with H(m) = H in R1, so every pull is answered and checked against H.
-// Every party sends a (possibly empty) message in every round so nobody waits for a deadline.
+// Rounds (c = corrupt parties already known to the session, the same at every honest party):
+//   R1        each sender sends m to everyone;
+//   R2        echo: everyone sends {sender -> H(m)} for what it received in R1 (its own too),
+//             H(m) = SHAKE256("BRACHABC" || m);
+//   R3        ready: {sender -> h} for every h echoed by >= n - t parties (at most one per sender,
+//             and every honest party that has one has the same h);
+//   agreement binary Byzantine agreement per sender, all senders in one message per round, on
+//             "h is ready at >= n - t parties": phase king for n > 3t with t - c + 1 phases of 3
+//             rounds (vote, propose, king), the kings being the first t - c + 1 non-corrupt roles;
+//   pull      ask for the message behind h where the agreement says 1 and I lack it;
+//   push      answer the pulls with what I received in R1;
+//   output    m if the agreement says 1 (h = the hash that >= t + 1 parties reported ready; it is
+//             unique), otherwise ⊥.
+// Why it agrees: the binary agreement gives every honest party the same bit. A bit of 1 means some
+// honest party saw n - t ready reports for h, so >= t + 1 honest parties reported h ready and every
+// honest party knows h; each of those saw n - t echoes of h, so >= t + 1 honest parties hold m and
+// answer the pull. An honest sender's m reaches everyone in R1, so every honest party echoes it,
+// reports it ready and votes 1, and the agreement keeps a unanimous input.
+// Departure from the reference (crypto-spec B §2.1, whose vote phase lacks agreement): echoes and
+// reports carry hashes, the agreement carries bits, and messages travel once plus where a sender
+// withheld them, so bytes stay O(n^2 L) for messages of size L. The cost is rounds: 5 + 3(t - c +
+// 1) (11 at n = 4, 20 at n = 13), each bounded by the session's round deadline. Every party sends a
+// (possibly empty) message in every round, so nobody waits for a deadline.
 #ifndef KMS_MPC_BROADCAST_H_
 #define KMS_MPC_BROADCAST_H_
 
@@ -32,6 +40,9 @@
 #include "mpc/session.h"
 
 namespace kms::mpc {
+
+// Rounds one broadcast takes with `known_corrupt` parties already in the session's corrupt set.
+int BroadcastRoundCount(int t, int known_corrupt);
 
 // `senders`: who broadcasts (corrupt parties are skipped and get ⊥). `my_message` is required
 // when I am a sender. Returns, for every sender, its message or nullopt (⊥).

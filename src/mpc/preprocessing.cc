@@ -39,8 +39,6 @@ absl::Status CheckTriple(Session& s, const PrssState<Share>& prss, const TripleC
       out.push_back(pv[a]);
       for (int j = 0; j < t; ++j) out.push_back(cz[a * t + j]);
     }
-    if (s.adversary().wrong_prss_votes)
-      for (auto& v : out) v += Share::One();
     return out;
   }();
   KMS_ASSIGN_OR_RETURN(auto all, BroadcastFromAll(s, *EncodeShares<Share>(my_values)));
@@ -95,16 +93,21 @@ absl::Status CheckTriple(Session& s, const PrssState<Share>& prss, const TripleC
   return absl::OkStatus();
 }
 
-// Decodes d at degree 2t from the non-corrupt senders; nullopt where decoding fails.
+// d at degree 2t from the non-corrupt senders, accepted only when all of them lie on one
+// polynomial of degree 2t; nullopt otherwise (then the check path finds the cheaters).
+// Departure from the reference (crypto-spec B §2.7), which corrects up to (m - 2t - 1) / 2 errors:
+// for t >= 2 the corrupt parties can then move d onto another codeword unseen (their errors
+// agree with a degree-2t polynomial that differs from the true one at only one honest share).
+// Detection has no such gap: the >= 2t + 1 honest shares fix the polynomial, and every other
+// share must agree with it.
 std::optional<Share> DecodeD(const Session& s, const std::map<Role, std::vector<Share>>& d,
                              size_t index) {
   std::vector<IndexedShare<Share>> shares;
   for (const auto& [p, dp] : d)
     if (!s.IsCorrupt(p)) shares.push_back({p, dp[index]});
   const int degree = 2 * s.t();
-  const int max_errors = (static_cast<int>(shares.size()) - degree - 1) / 2;
-  if (max_errors < 0) return std::nullopt;
-  auto poly = algebra::ErrorCorrect<Z128, 4>(shares, degree, max_errors, s.n());
+  if (static_cast<int>(shares.size()) < degree + 1) return std::nullopt;
+  auto poly = algebra::ErrorCorrect<Z128, 4>(shares, degree, /*max_errors=*/0, s.n());
   if (!poly.ok()) return std::nullopt;
   return poly.value().coef(0);
 }
@@ -116,8 +119,6 @@ absl::StatusOr<Triples> TripleBatch(Session& s, PrssState<Share>& prss, size_t m
   std::vector<Share> mine(m);
   for (size_t k = 0; k < m; ++k) mine[k] = x[k] * y[k] + v[k] + z[k];
   crypto::SecureZero(z.data(), z.size() * sizeof(Share));
-  if (s.adversary().wrong_triple_shares)
-    for (auto& dk : mine) dk += Share::One() + Share::Random(s.rng());
 
   // ==== broadcast d_i ====
   KMS_ASSIGN_OR_RETURN(auto all, BroadcastFromAll(s, *EncodeShares<Share>(mine)));
@@ -134,7 +135,9 @@ absl::StatusOr<Triples> TripleBatch(Session& s, PrssState<Share>& prss, size_t m
 
   // ==== decode; on the first failure check that triple and exclude the cheaters found ====
   // Indices are decoded in order, so every honest party checks the same triples. Each check
-  // catches at least one cheater (decoding failed, so some d_i is wrong), hence at most t checks.
+  // catches at least one cheater (some d_i is off the honest parties' polynomial, and the check
+  // recomputes every d_i from PRF values that honest majorities vouch for), hence at most t
+  // checks per batch.
   std::vector<std::optional<Share>> decoded(m);
   std::vector<bool> burned(m, false);
   for (size_t k = 0; k < m; ++k) {

@@ -147,22 +147,36 @@ absl::StatusOr<PrssSetup> PrssInit(Session& session) {
                                          ") = " + std::to_string(num_sets) +
                                          " sets exceed the limit of " +
                                          std::to_string(kMaxPrssSets));
-  const size_t width = static_cast<size_t>(n - t);
-  const size_t batches = (num_sets + width - 1) / width;  // c = ceil(C(n,t) / (n-t))
-
-  // Step 1-2: every party VSS-shares c random elements.
-  std::vector<R> secrets;
-  for (size_t i = 0; i < batches; ++i) secrets.push_back(R::Random(session.rng()));
-  KMS_ASSIGN_OR_RETURN(auto shares, Vss<R>(session, secrets));
-  crypto::SecureZero(secrets.data(), secrets.size() * sizeof(R));
-
-  // Step 3: Vandermonde extraction across the n dealers, batch by batch.
+  // Steps 1-3: every party VSS-shares random elements; Vandermonde extraction over the accepted
+  // dealers turns each batch into random values. The adversary knows the inputs of the rejected
+  // dealers (zero: an honest dealer may be among them) and, in the worst case, of t accepted ones,
+  // so a batch yields only (accepted - t) values; the reference's n - t would hand it the values
+  // of the honest sets whenever a dealer is rejected. Rejections shrink the width, and further
+  // VSS runs make up the difference.
   std::vector<R> extracted;
-  for (size_t b = 0; b < batches; ++b) {
-    std::vector<R> column;
-    for (int k = 0; k < n; ++k) column.push_back(shares[k][b]);
-    for (const R& v : algebra::VandermondeExtract<R>(column, static_cast<int>(width)))
-      extracted.push_back(v);
+  while (extracted.size() < num_sets) {
+    const int accepted_before = n - static_cast<int>(session.corrupt().size());
+    if (accepted_before - t < 1)
+      return absl::AbortedError("PRSS init: too many dealers rejected to extract randomness");
+    const size_t missing = num_sets - extracted.size();
+    const size_t batches = (missing + accepted_before - t - 1) / (accepted_before - t);
+    std::vector<R> secrets;
+    for (size_t i = 0; i < batches; ++i) secrets.push_back(R::Random(session.rng()));
+    KMS_ASSIGN_OR_RETURN(auto shares, Vss<R>(session, secrets));
+    crypto::SecureZero(secrets.data(), secrets.size() * sizeof(R));
+    std::vector<int> accepted;
+    for (Role k = 1; k <= n; ++k)
+      if (!session.IsCorrupt(k)) accepted.push_back(k);
+    const int width = static_cast<int>(accepted.size()) - t;
+    if (width < 1)
+      return absl::AbortedError("PRSS init: too many dealers rejected to extract randomness");
+    for (size_t b = 0; b < batches && extracted.size() < num_sets; ++b) {
+      std::vector<R> column;
+      for (Role k : accepted) column.push_back(shares[k - 1][b]);
+      for (const R& v : algebra::VandermondeExtract<R>(column, accepted, width))
+        if (extracted.size() < num_sets) extracted.push_back(v);
+    }
+    for (auto& row : shares) crypto::SecureZero(row.data(), row.size() * sizeof(R));
   }
 
   // Step 4: robust AgreeRandom: open value a only to the members of set a.

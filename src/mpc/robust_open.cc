@@ -9,15 +9,6 @@ namespace {
 using algebra::ReconstructStatus;
 using algebra::ShareColumns;
 
-// Adds a random non-zero error to each share (a malicious party's deviation in tests).
-template <typename R>
-std::vector<R> MaybeTamper(Session& session, std::span<const R> shares) {
-  std::vector<R> out(shares.begin(), shares.end());
-  if (session.adversary().wrong_open_shares)
-    for (auto& s : out) s += R::FromScalar(1) + R::Random(session.rng());
-  return out;
-}
-
 // Collects the shares of this round from the other parties and reconstructs `count` values.
 // `mine` is this party's own share vector (always valid).
 template <typename R>
@@ -84,7 +75,7 @@ absl::StatusOr<std::vector<R>> CollectAndReconstruct(Session& session, std::vect
 template <typename R>
 absl::StatusOr<std::vector<R>> RobustOpen(Session& session, std::span<const R> my_shares,
                                           int degree) {
-  session.net().SendToAll(EncodeShares<R>(MaybeTamper<R>(session, my_shares)));
+  session.net().SendToAll(EncodeShares<R>(my_shares));
   return CollectAndReconstruct<R>(session, std::vector<R>(my_shares.begin(), my_shares.end()),
                                   degree);
 }
@@ -99,7 +90,7 @@ absl::StatusOr<std::vector<R>> RobustOpenTo(Session& session,
       mine = shares;
       continue;
     }
-    session.net().SendTo(receiver, EncodeShares<R>(MaybeTamper<R>(session, shares)));
+    session.net().SendTo(receiver, EncodeShares<R>(shares));
   }
   if (!to_send.contains(session.my_role())) {
     session.net().NextRound();

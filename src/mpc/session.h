@@ -9,8 +9,8 @@
 // provably cheats (a ⊥ broadcast, an inconsistent VSS dealing, a wrong PRSS vote). From then on
 // nobody waits for it and its shares count as ⊥.
 //
-// Test-only adversarial behaviour (mpc/adversary.h) is attached to a Session so that malicious
-// parties run the same protocol code with specific deviations; honest sessions have none.
+// Sessions carry no test flags: a malicious party in a test is this same code behind an
+// interceptor of the in-process network (tests/testing/adversary.h).
 #ifndef KMS_MPC_SESSION_H_
 #define KMS_MPC_SESSION_H_
 
@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "crypto/random.h"
-#include "mpc/adversary.h"
 #include "net/round_channel.h"
 
 namespace kms::mpc {
@@ -57,16 +56,12 @@ class Session {
   // Non-corrupt roles other than mine: the parties worth waiting for.
   std::set<Role> HonestOthers() const { return channel_.Others(corrupt_); }
 
-  const Adversary& adversary() const { return adversary_; }
-  void set_adversary(Adversary a) { adversary_ = std::move(a); }
-
  private:
   net::RoundChannel& channel_;
   const int threshold_;
   crypto::AesCtrRng rng_;
   std::set<Role> corrupt_;
   std::vector<std::string> corruption_log_;
-  Adversary adversary_;
 };
 
 }  // namespace kms::mpc

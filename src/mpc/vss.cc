@@ -81,15 +81,10 @@ class VssRun {
     for (Role j : s_.roles()) {
       if (j == me_) continue;
       const R pj = PartyPoint<R>(j);
-      // A cheating dealer deals rows and columns of another polynomial to chosen parties.
-      const bool lie = s_.adversary().vss_inconsistent_to.contains(j);
       std::vector<R> rows, cols;
       for (size_t sidx = 0; sidx < m_; ++sidx) {
-        BivariatePolynomial<R> f =
-            lie ? BivariatePolynomial<R>::Random(R::Random(s_.rng()), t_, s_.rng())
-                : dealing_[sidx];
-        for (const R& c : Coefficients(f.FixY(pj))) rows.push_back(c);
-        for (const R& c : Coefficients(f.FixX(pj))) cols.push_back(c);
+        for (const R& c : Coefficients(dealing_[sidx].FixY(pj))) rows.push_back(c);
+        for (const R& c : Coefficients(dealing_[sidx].FixX(pj))) cols.push_back(c);
       }
       for (auto& pad : pad_out_[j]) pad = R::Random(s_.rng());
       kms::mpc::v1::VssRound1 msg;
@@ -204,7 +199,6 @@ class VssRun {
       for (const Conflict& c : list) {
         auto [ck, ci, cj] = c;
         if (ck != me_ && ci != me_ && cj != me_) continue;
-        if (ck == me_ && s_.adversary().vss_refuse_resolution) continue;
         msg.add_dealer(ck);
         msg.add_row_party(ci);
         msg.add_column_party(cj);
@@ -261,7 +255,7 @@ class VssRun {
     kms::mpc::v1::VssResolution msg;
     std::vector<R> polys, values;
     auto mine = unhappy.find(me_);
-    if (mine != unhappy.end() && !s_.IsCorrupt(me_) && !s_.adversary().vss_refuse_resolution) {
+    if (mine != unhappy.end() && !s_.IsCorrupt(me_)) {
       for (Role i : mine->second) {
         msg.add_unhappy_party(i);
         for (size_t sidx = 0; sidx < m_; ++sidx)

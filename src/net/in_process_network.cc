@@ -90,6 +90,12 @@ void InProcessHub::SetFault(Role role, FaultSpec spec) {
   p.fault = spec;
 }
 
+void InProcessHub::SetInterceptor(Role role, Interceptor interceptor) {
+  Party& p = party(role);
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.interceptor = std::move(interceptor);
+}
+
 FaultSpec InProcessHub::fault(Role role) const {
   const Party& p = party(role);
   std::lock_guard<std::mutex> lock(p.mu);
@@ -125,6 +131,15 @@ void InProcessHub::Send(Role from, Role to, const Tag& tag, Payload payload) {
     if (to < 1 || to > num_parties() || tag.sender != from) {
       ++sender.fault_counters.rejected;
       return;
+    }
+    if (sender.interceptor) {
+      std::optional<Payload> rewritten = sender.interceptor(to, tag, payload);
+      if (!rewritten) {
+        ++sender.fault_counters.intercepted;
+        return;
+      }
+      if (*rewritten != payload) ++sender.fault_counters.intercepted;
+      payload = *rewritten ? std::move(*rewritten) : MakePayload(std::string());
     }
     const FaultSpec& f = sender.fault;
     if (f.silent) {

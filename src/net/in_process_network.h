@@ -9,8 +9,12 @@
 // Fault injection, per sending party, settable at any time (FaultSpec): silence, crash after a
 // round, delay, random drops, random corruption, equivocation. Faults act on what a party sends,
 // so a faulty party's protocol code runs unchanged, as an honest party's would, and the harness
-// decides who misbehaves. Randomness comes from a PRNG per sending party seeded from the hub's
-// seed, so a failing run can be replayed (given the same interleaving of that party's sends).
+// decides who misbehaves. A scripted adversary goes further with an Interceptor: it sees every
+// outgoing message of its party per receiver and may rewrite, withhold or equivocate it
+// (tests/testing/adversary.h holds protocol-aware strategies). Production code carries no test
+// flags: a corrupt party is honest code behind an interceptor. Randomness comes from a PRNG per
+// sending party seeded from the hub's seed, so a failing run can be replayed (given the same
+// interleaving of that party's sends).
 //
 // Like the gRPC transport, a message whose tag names a sender other than the sending endpoint's
 // role is rejected (counted, never delivered).
@@ -28,6 +32,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -111,10 +116,17 @@ struct FaultCounters {
   uint64_t corrupted = 0;
   uint64_t equivocated = 0;
   uint64_t delayed = 0;
-  uint64_t rejected = 0;  // bad receiver or a tag naming another sender
+  uint64_t rejected = 0;     // bad receiver or a tag naming another sender
+  uint64_t intercepted = 0;  // withheld or rewritten by the interceptor
 };
 
 class InProcessNetwork;
+
+// What a corrupt sender's message to `to` becomes: nullopt withholds it, a payload replaces it.
+// Called once per (message, receiver) before the FaultSpec applies, on the sender's thread;
+// stateful interceptors are fine (one sender's sends are serialized per hub party).
+using Interceptor =
+    std::function<std::optional<Payload>(Role to, const Tag& tag, const Payload& payload)>;
 
 class InProcessHub {
  public:
@@ -135,6 +147,8 @@ class InProcessHub {
   // messages sent from now on. REQUIRES: 1 <= role <= num_parties().
   void SetFault(Role role, FaultSpec spec);
   FaultSpec fault(Role role) const;
+  // Puts `interceptor` between party `role` and the network (an empty function removes it).
+  void SetInterceptor(Role role, Interceptor interceptor);
 
   TrafficCounters traffic(Role role) const;
   FaultCounters fault_counters(Role role) const;
@@ -151,6 +165,7 @@ class InProcessHub {
     Mailbox mailbox;
     mutable std::mutex mu;
     FaultSpec fault ABSL_GUARDED_BY(mu);
+    Interceptor interceptor ABSL_GUARDED_BY(mu);
     std::mt19937_64 rng ABSL_GUARDED_BY(mu);
     FaultCounters fault_counters ABSL_GUARDED_BY(mu);
     std::atomic<uint64_t> messages_sent{0}, bytes_sent{0}, messages_received{0}, bytes_received{0};

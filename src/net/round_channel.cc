@@ -44,7 +44,10 @@ void RoundChannel::SendToAll(Payload payload) {
 }
 
 std::optional<Payload> RoundChannel::ReceiveFrom(Role from) {
-  return net_.Receive(sid_, from, round_, deadline());
+  if (late_.contains(from)) return net_.Receive(sid_, from, round_, Clock::now());
+  auto got = net_.Receive(sid_, from, round_, deadline());
+  if (!got && mode_ == NetworkMode::kSync) late_.insert(from);
+  return got;
 }
 
 std::map<Role, Payload> RoundChannel::ReceiveFromAll(const std::set<Role>& from) {
@@ -54,15 +57,24 @@ std::map<Role, Payload> RoundChannel::ReceiveFromAll(const std::set<Role>& from)
 std::map<Role, Payload> RoundChannel::ReceiveUntil(
     const std::set<Role>& from, const std::function<bool(const std::map<Role, Payload>&)>& enough) {
   std::map<Role, Payload> got;
-  std::set<Role> pending = from;
-  pending.erase(my_role());
+  std::set<Role> pending, late;
+  for (Role r : from)
+    if (r != my_role()) (late_.contains(r) ? late : pending).insert(r);
   const Clock::time_point until = deadline();
   while (!pending.empty()) {
     auto next = net_.ReceiveAny(sid_, round_, pending, until);
     if (!next) break;  // deadline
     pending.erase(next->first);
     got.emplace(next->first, std::move(next->second));
-    if (enough(got)) break;
+    if (enough(got)) return got;
+  }
+  if (mode_ == NetworkMode::kSync) late_.insert(pending.begin(), pending.end());  // missed it
+  // Parties late before: only what has already arrived.
+  for (Role r : late) {
+    if (auto p = net_.Receive(sid_, r, round_, Clock::now())) {
+      got.emplace(r, std::move(*p));
+      if (enough(got)) break;
+    }
   }
   return got;
 }

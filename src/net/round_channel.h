@@ -14,6 +14,12 @@
 // Every send and receive uses the current round; NextRound() moves to the next one. A party that
 // sends nothing in a round still calls NextRound(), so all parties stay in step.
 //
+// A party that missed a synchronous deadline is not waited for again in this session: later
+// receives take its messages only if they are already there. In the synchronous model a late
+// message is a missing one, so this changes no protocol decision, and up to t crashed or silent
+// parties cost one round timeout per session instead of one per round. Protocols make corrupt-set
+// decisions from broadcast outputs only (which agree), never from this local view.
+//
 // Thread safety: one RoundChannel per session per party, used by one thread.
 #ifndef KMS_NET_ROUND_CHANNEL_H_
 #define KMS_NET_ROUND_CHANNEL_H_
@@ -65,6 +71,8 @@ class RoundChannel {
 
   // All roles except mine and those in `exclude`.
   std::set<Role> Others(const std::set<Role>& exclude = {}) const;
+  // Roles that missed a synchronous deadline of this session (not waited for any more).
+  const std::set<Role>& late() const { return late_; }
 
  private:
   Network& net_;
@@ -76,6 +84,7 @@ class RoundChannel {
   const Clock::time_point session_deadline_;
   uint64_t round_ = 0;
   std::optional<Clock::time_point> round_deadline_;  // set on the first wait of a round
+  std::set<Role> late_;
 };
 
 }  // namespace kms::net

@@ -191,6 +191,10 @@ absl::StatusOr<T> ThresholdEngine::RunSession(net::SessionId sid, net::NetworkMo
   net::RoundChannel channel(*net_, sid, roles, mode, round_timeout_, session_timeout);
   mpc::Session session(channel, static_cast<int>(t_));
   absl::StatusOr<T> result = body(session);
+  // Parties excluded on broadcast evidence (a rejected VSS dealer, a wrong d_i, a ⊥ broadcast):
+  // the reasons name roles and protocol steps, never values.
+  for (const std::string& line : session.corruption_log())
+    LogWarn(kComponent, absl::StrCat("session ", crypto::SessionIdToString(sid), ": ", line));
   // A protocol that ran out of time or shares has failed for good: reported as ABORTED, so that
   // GetXResult never confuses it with UNAVAILABLE "still running".
   if (!result.ok() &&

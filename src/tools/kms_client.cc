@@ -206,6 +206,8 @@ int RunKeyGen(client::ClusterClient& cluster, const Target& target, bool insecur
   std::cout << "keygen_time: " << Ms(outcome->keygen_time) << "\n";
   std::cout << "parties_agreeing: " << outcome->parties_agreeing << " of " << outcome->parties_total
             << "\n";
+  // Parties that did not take part (down, or with another result): the key works without them.
+  for (const std::string& problem : outcome->problems) std::cout << "missing: " << problem << "\n";
   return 0;
 }
 

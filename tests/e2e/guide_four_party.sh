@@ -152,6 +152,34 @@ expect_exit 0 "kms-local start 3" kms-local --dir "$D" start 3
 wait_status "localhost:$P1" OPTIMAL 30 && pass "peers see the restarted party" || fail "not OPTIMAL 30 s after the restart"
 decrypt_ok "after forced restart" "parties_agreeing: 4 of 4"
 
+step "Key generation while parties are killed (SIGKILL): n - t parties make the key"
+# A dead party costs about one round timeout (10 s here) per session, not one per round.
+expect_exit 0 "kms-local stop 3 --kill" kms-local --dir "$D" stop 3 --kill
+KG_START=$SECONDS
+expect_exit 0 "kms-client keygen with party 3 killed" "${CLIENT[@]}" keygen
+took=$((SECONDS - KG_START))
+KEY_DOWN=$(field key_id)
+expect_in "parties_agreeing: 3 of 4" "three parties agree on the key"
+expect_in "missing: " "names a missing party"
+expect_in ":$(client_port 3)" "the missing party is party 3"
+if [ "$took" -le 45 ]; then pass "keygen with a dead party took ${took} s"; else fail "keygen with a dead party took ${took} s"; fi
+expect_exit 0 "encrypt under that key" "${CLIENT[@]}" encrypt --key-id "$KEY_DOWN" --type euint64 --value 4242 -o "$WORK/ct-down.bin"
+expect_exit 0 "public-decrypt with party 3 down" "${CLIENT[@]}" public-decrypt --key-id "$KEY_DOWN" --ciphertext-file "$WORK/ct-down.bin"
+expect_in "plaintext: 4242" "the key made without party 3 decrypts right"
+expect_exit 0 "kms-local start 3" kms-local --dir "$D" start 3
+wait_status "localhost:$P1" OPTIMAL 30 && pass "peers see the restarted party" || fail "not OPTIMAL 30 s after the restart"
+# Party 4 killed while key generation runs (during preprocessing or the DKG).
+"${CLIENT[@]}" keygen > "$WORK/keygen-kill.out" 2>&1 &
+KG_PID=$!
+sleep 0.3
+expect_exit 0 "kms-local stop 4 --kill during keygen" kms-local --dir "$D" stop 4 --kill
+wait "$KG_PID"; KG_RC=$?
+OUT="$(cat "$WORK/keygen-kill.out")"
+if [ "$KG_RC" = 0 ]; then pass "keygen survives party 4 killed midway"; else fail "keygen with party 4 killed midway exited $KG_RC: $OUT"; fi
+expect_in "parties_agreeing: 3 of 4" "three parties agree after the midway kill"
+expect_exit 0 "kms-local start 4" kms-local --dir "$D" start 4
+wait_status "localhost:$P1" OPTIMAL 30 && pass "peers see the restarted party" || fail "not OPTIMAL 30 s after the restart"
+
 step "Key material recovery: restore party 4's key folders from a copy"
 expect_exit 0 "kms-local stop 4" kms-local --dir "$D" stop 4
 mkdir -p "$WORK/backup/keys"

@@ -5,6 +5,7 @@
 #include "lwe/typed_ciphertext.h"
 #include "mpc/decryption.h"
 #include "mpc/dkg.h"
+#include "testing/adversary.h"
 #include "testing/mpc_harness.h"
 #include "testing/prss_fixture.h"
 
@@ -16,22 +17,27 @@ using lwe::FheType;
 using testing::RunOptions;
 using testing::RunParties;
 
-// Preprocessing + DKG on the in-process network; returns every party's key share.
-std::vector<KeyShare> RunDkg(int n, const lwe::LweParameters& params,
-                             const std::map<Role, Adversary>& adversaries = {},
-                             const std::set<Role>& silent = {}) {
+// Preprocessing + DKG on the in-process network; returns every party's key share. Parties in
+// `faults` (crashes, silence) count as bad, like those with an interceptor.
+std::vector<KeyShare> RunDkg(
+    int n, const lwe::LweParameters& params,
+    const std::map<Role, net::Interceptor>& adversaries = {},
+    const std::map<Role, net::FaultSpec>& faults = {},
+    std::chrono::milliseconds round_timeout = std::chrono::milliseconds(0)) {
   const int t = (n - 1) / 3;
   auto setups = testing::DealtPrssSetups(n, t);
   net::InProcessHub hub(n);
-  for (Role r : silent) hub.SetFault(r, net::FaultSpec::Silent());
+  for (const auto& [r, f] : faults) hub.SetFault(r, f);
+  for (const auto& [r, interceptor] : adversaries) hub.SetInterceptor(r, interceptor);
   RunOptions opt;
   opt.n = n;
   opt.t = t;
   // Every party answers every round (the cheaters here deviate in content, not in timing), so a
   // generous timeout costs nothing and keeps the synchronous assumption true on a loaded machine
   // where 13 parties share two cores. Silent parties are covered by the protocol tests.
-  opt.round_timeout = std::chrono::milliseconds(silent.empty() ? 30000 : 3000);
-  opt.adversaries = adversaries;
+  opt.round_timeout = round_timeout.count() > 0
+                          ? round_timeout
+                          : std::chrono::milliseconds(faults.empty() ? 30000 : 3000);
   auto results = RunParties<KeyShare>(hub, opt, [&](Session& s) -> absl::StatusOr<KeyShare> {
     PrssState<Share> prss(setups[s.my_role() - 1], s.id());
     auto material =
@@ -43,7 +49,8 @@ std::vector<KeyShare> RunDkg(int n, const lwe::LweParameters& params,
     return DistributedKeyGen(s, params, *material);
   });
   std::vector<KeyShare> out;
-  std::set<Role> bad = silent;
+  std::set<Role> bad;
+  for (const auto& [r, f] : faults) bad.insert(r);
   for (const auto& [r, a] : adversaries) bad.insert(r);
   for (int r = 1; r <= n; ++r) {
     if (bad.contains(r)) {
@@ -89,18 +96,18 @@ std::vector<lwe::TypedCiphertext> EncryptAll(const lwe::CompactPublicKey& pk,
 // Public decryption of `cts` on an asynchronous session; returns each party's result.
 std::vector<testing::PartyResult<std::vector<lwe::TypedPlaintext>>> RunPublicDecrypt(
     const std::vector<KeyShare>& keys, const std::vector<lwe::TypedCiphertext>& cts,
-    std::map<Role, Adversary> adversaries = {}, std::set<Role> silent = {}) {
+    std::map<Role, net::Interceptor> adversaries = {}, std::set<Role> silent = {}) {
   const int n = static_cast<int>(keys.size()), t = (n - 1) / 3;
   auto setups = testing::DealtPrssSetups(n, t);
   net::InProcessHub hub(n);
   for (Role r : silent) hub.SetFault(r, net::FaultSpec::Silent());
+  for (const auto& [r, interceptor] : adversaries) hub.SetInterceptor(r, interceptor);
   RunOptions opt;
   opt.n = n;
   opt.t = t;
   opt.sid = 77;
   opt.mode = net::NetworkMode::kAsync;
   opt.session_timeout = std::chrono::milliseconds(3000);
-  opt.adversaries = std::move(adversaries);
   std::vector<KeyShare> usable = keys;
   for (auto& k : usable)
     if (k.params == nullptr) k = keys[0].params ? keys[0] : keys[n - 1];  // stand-ins for cheaters
@@ -175,14 +182,14 @@ TEST(DkgTest, FourPartiesDefaultParameters) {
 TEST(DkgTest, MaliciousPartiesCannotStopKeyGenerationOrDecryption) {
   // 4 parties: one cheats in the triple broadcasts (caught by the check) during DKG, then sends
   // garbage partial decryptions.
-  std::map<Role, Adversary> adv;
-  adv[3].wrong_triple_shares = true;
+  std::map<Role, net::Interceptor> adv;
+  adv[3] = testing::WrongShares();
   auto keys = RunDkg(4, lwe::TestParameters(), adv);
   ExpectSamePublicKey(keys, {3});
   auto values = SomeValuesOfEveryType();
   auto cts = EncryptAll(keys[0].public_key, values);
-  std::map<Role, Adversary> dec_adv;
-  dec_adv[3].wrong_open_shares = true;
+  std::map<Role, net::Interceptor> dec_adv;
+  dec_adv[3] = testing::WrongShares();
   auto results = RunPublicDecrypt(keys, cts, dec_adv);
   for (Role r : {1, 2, 4}) {
     ASSERT_TRUE(results[r - 1].value.ok()) << results[r - 1].value.status();
@@ -193,7 +200,7 @@ TEST(DkgTest, MaliciousPartiesCannotStopKeyGenerationOrDecryption) {
 TEST(DkgTest, SilentPartyDuringKeyGenerationAndDecryption) {
   // Party 2 sends nothing at all: it is caught by the first broadcast it fails to join, key
   // generation completes among the other three, and so does decryption.
-  auto keys = RunDkg(4, lwe::TestParameters(), {}, /*silent=*/{2});
+  auto keys = RunDkg(4, lwe::TestParameters(), {}, {{2, net::FaultSpec::Silent()}});
   ExpectSamePublicKey(keys, {2});
   auto values = SomeValuesOfEveryType();
   auto cts = EncryptAll(keys[0].public_key, values);
@@ -204,20 +211,49 @@ TEST(DkgTest, SilentPartyDuringKeyGenerationAndDecryption) {
   }
 }
 
+TEST(DkgTest, CrashedPartyCostsAboutOneRoundTimeout) {
+  // A party that crashes at the start or midway through preprocessing and key generation costs
+  // the others about one round timeout in all (it is not waited for again once it missed a
+  // deadline), not one per round: before, every synchronous round waited it out again.
+  const auto timeout = std::chrono::milliseconds(1500 * testing::TimeoutScale());
+  auto wall = [&](const std::map<Role, net::FaultSpec>& faults, std::vector<KeyShare>* keys) {
+    const auto start = std::chrono::steady_clock::now();
+    *keys = RunDkg(4, lwe::TestParameters(), {}, faults, timeout);
+    return std::chrono::steady_clock::now() - start;
+  };
+  std::vector<KeyShare> keys;
+  const auto baseline = wall({}, &keys);
+  for (const auto& fault : {net::FaultSpec::Silent(), net::FaultSpec::CrashAfterRound(25)}) {
+    const auto took = wall({{4, fault}}, &keys);
+    EXPECT_LT(took, baseline + 3 * timeout)
+        << "crash cost " << std::chrono::duration<double>(took - baseline).count() << " s";
+    ExpectSamePublicKey(keys, {4});
+    auto values = SomeValuesOfEveryType();
+    auto cts = EncryptAll(keys[0].public_key, values);
+    auto results = RunPublicDecrypt(keys, cts, {}, {4});
+    for (Role r : {1, 2, 3}) {
+      ASSERT_TRUE(results[r - 1].value.ok()) << results[r - 1].value.status();
+      EXPECT_EQ(*results[r - 1].value, values);
+    }
+  }
+}
+
 TEST(DkgTest, ThirteenPartiesWithFourMalicious) {
-  // Four cheaters in key generation: wrong triple shares (two: more than the decoder corrects at
-  // once, so the PRSS check runs), an equivocating broadcaster, wrong shares in every open.
-  std::map<Role, Adversary> adv;
-  adv[2].wrong_triple_shares = true;
-  adv[5].equivocate_broadcast = true;
-  adv[9].wrong_triple_shares = true;
-  adv[12].wrong_open_shares = true;
+  // Four cheaters in key generation: two shift the triple checks' d values onto another codeword
+  // (the attack that fools an error-correcting decoder), an equivocating broadcaster, wrong
+  // shares in every open. The key must still decrypt right.
+  std::map<Role, net::Interceptor> adv;
+  const std::set<Role> cheaters = {2, 5, 9, 12};
+  adv[2] = testing::TripleCodewordShift(13, 4, cheaters, 2);
+  adv[5] = testing::EquivocateBroadcast(0);
+  adv[9] = testing::TripleCodewordShift(13, 4, cheaters, 9);
+  adv[12] = testing::WrongShares();
   auto keys = RunDkg(13, lwe::TestParameters(), adv);
   ExpectSamePublicKey(keys, {2, 5, 9, 12});
   auto values = SomeValuesOfEveryType();
   auto cts = EncryptAll(keys[0].public_key, values);
-  std::map<Role, Adversary> dec_adv;
-  for (Role r : {2, 5, 9}) dec_adv[r].wrong_open_shares = true;
+  std::map<Role, net::Interceptor> dec_adv;
+  for (Role r : {2, 5, 9}) dec_adv[r] = testing::WrongShares();
   auto results = RunPublicDecrypt(keys, cts, dec_adv, /*silent=*/{12});
   for (int r = 1; r <= 13; ++r) {
     if (r == 2 || r == 5 || r == 9 || r == 12) continue;
@@ -231,9 +267,9 @@ TEST(DecryptionTest, MoreThanTCorruptedPartialDecryptionsFailLoudly) {
   auto keys = RunDkg(4, lwe::TestParameters());
   auto values = SomeValuesOfEveryType();
   auto cts = EncryptAll(keys[0].public_key, values);
-  std::map<Role, Adversary> adv;
-  adv[3].wrong_open_shares = true;
-  adv[4].wrong_open_shares = true;
+  std::map<Role, net::Interceptor> adv;
+  adv[3] = testing::WrongShares();
+  adv[4] = testing::WrongShares();
   auto results = RunPublicDecrypt(keys, cts, adv);
   for (Role r : {1, 2}) {
     ASSERT_FALSE(results[r - 1].value.ok()) << "party " << r << " returned a plaintext";

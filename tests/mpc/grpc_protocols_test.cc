@@ -116,8 +116,6 @@ TEST_F(GrpcProtocolsTest, DecryptionSurvivesOnePartyDown) {
   auto value = *lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint32, 123456789);
   std::vector<lwe::TypedCiphertext> cts = {*lwe::EncryptTyped(shares[2].public_key, value, rng)};
   cluster_.Stop(4);  // party 4's process is gone: its peers' sends fail, it answers nothing
-  RunOptions opt = Options(203, net::NetworkMode::kAsync);
-  opt.n = 4;
   std::vector<std::thread> threads;
   std::vector<absl::StatusOr<std::vector<lwe::TypedPlaintext>>> out(3, absl::UnknownError(""));
   for (Role r = 1; r <= 3; ++r) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "algebra/error_correction.h"
+#include "testing/adversary.h"
 #include "testing/mpc_harness.h"
 #include "testing/prss_fixture.h"
 
@@ -47,8 +48,8 @@ TEST_P(TriplesTest, TriplesAreCorrectAndCheatersAreCaught) {
   if (c.bad != Case::kHonest)
     for (int i = 0; i < t; ++i) bad.insert(1 + 3 * i);
   for (Role r : bad) {
-    if (c.bad == Case::kWrongTriples) opt.adversaries[r].wrong_triple_shares = true;
-    if (c.bad == Case::kEquivocate) opt.adversaries[r].equivocate_broadcast = true;
+    if (c.bad == Case::kWrongTriples) hub.SetInterceptor(r, testing::WrongShares());
+    if (c.bad == Case::kEquivocate) hub.SetInterceptor(r, testing::EquivocateBroadcast(0));
     if (c.bad == Case::kSilent) hub.SetFault(r, net::FaultSpec::Silent());
   }
   const size_t count = 40;
@@ -70,12 +71,8 @@ TEST_P(TriplesTest, TriplesAreCorrectAndCheatersAreCaught) {
   auto va = OpenAll(honest, a, t, c.n), vb = OpenAll(honest, b, t, c.n),
        vc = OpenAll(honest, cc, t, c.n);
   for (size_t k = 0; k < count; ++k) EXPECT_EQ(va[k] * vb[k], vc[k]) << "triple " << k;
-  // Cheaters that make decoding fail, or equivocate, are caught. (With n = 13 up to 2 wrong d_i
-  // are simply corrected, so wrong triple shares need not be detected there.)
-  if (c.bad == Case::kEquivocate || c.bad == Case::kSilent ||
-      (c.bad == Case::kWrongTriples && c.n == 4)) {
-    for (Role r : bad) EXPECT_TRUE(results[honest[0] - 1].corrupt.contains(r)) << "party " << r;
-  }
+  // Every cheater is caught: wrong d_i are detected, never corrected away.
+  for (Role r : bad) EXPECT_TRUE(results[honest[0] - 1].corrupt.contains(r)) << "party " << r;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCases, TriplesTest,
@@ -83,6 +80,46 @@ INSTANTIATE_TEST_SUITE_P(AllCases, TriplesTest,
                                            Case{4, Case::kEquivocate}, Case{4, Case::kSilent},
                                            Case{13, Case::kHonest}, Case{13, Case::kWrongTriples},
                                            Case{13, Case::kEquivocate}));
+
+class TripleCodewordTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(TripleCodewordTest, ShiftedDValuesAreDetectedNotDecodedAway) {
+  // The t corrupt parties add E(alpha_i) to their d_i, E of degree 2t vanishing at 2t honest
+  // points: the broadcast word is one error away from the codeword d + E. A decoder that corrects
+  // errors accepts d + E(0) (wrong triples, for t >= 2); detection must catch the cheaters instead.
+  const int n = GetParam(), t = (n - 1) / 3;
+  auto setups = testing::DealtPrssSetups(n, t);
+  RunOptions opt;
+  opt.n = n;
+  opt.t = t;
+  opt.round_timeout = std::chrono::milliseconds(3000);
+  net::InProcessHub hub(n);
+  std::set<Role> bad;
+  for (int i = 0; i < t; ++i) bad.insert(n - 2 * i);
+  for (Role r : bad) hub.SetInterceptor(r, testing::TripleCodewordShift(n, t, bad, r));
+  const size_t count = 30;
+  auto results = RunParties<Triples>(hub, opt, [&](Session& s) {
+    PrssState<Share> prss(setups[s.my_role() - 1], s.id());
+    return GenerateTriples(s, prss, count);
+  });
+  const auto honest = testing::HonestRoles(n, bad);
+  std::vector<std::vector<Share>> a, b, cc;
+  for (Role r : honest) {
+    ASSERT_TRUE(results[r - 1].value.ok())
+        << "party " << r << ": " << results[r - 1].value.status();
+    ASSERT_EQ(results[r - 1].value->size(), count);
+    a.push_back(results[r - 1].value->a);
+    b.push_back(results[r - 1].value->b);
+    cc.push_back(results[r - 1].value->c);
+  }
+  auto va = OpenAll(honest, a, t, n), vb = OpenAll(honest, b, t, n), vc = OpenAll(honest, cc, t, n);
+  size_t wrong = 0;
+  for (size_t k = 0; k < count; ++k) wrong += !(va[k] * vb[k] == vc[k]);
+  EXPECT_EQ(wrong, 0u) << wrong << " of " << count << " triples have c != a b";
+  for (Role r : bad) EXPECT_TRUE(results[honest[0] - 1].corrupt.contains(r)) << "party " << r;
+}
+
+INSTANTIATE_TEST_SUITE_P(FourSevenThirteen, TripleCodewordTest, ::testing::Values(4, 7, 13));
 
 TEST(BitsTest, BitsAreZeroOrOneAndNoiseIsBounded) {
   const int n = 4, t = 1;

@@ -4,6 +4,10 @@
 
 #include "algebra/error_correction.h"
 #include "algebra/shamir.h"
+#include "crypto/hash.h"
+#include "mpc/broadcast.h"
+#include "mpc/wire.h"
+#include "testing/adversary.h"
 #include "testing/mpc_harness.h"
 
 namespace kms::mpc {
@@ -97,7 +101,7 @@ TEST_P(PrssInitTest, InitProducesConsistentGenerators) {
   for (int i = 0; i < t && (c.silent_parties || c.cheating_dealers); ++i) bad.insert(c.n - 2 * i);
   for (Role r : bad) {
     if (c.silent_parties) hub.SetFault(r, net::FaultSpec::Silent());
-    if (c.cheating_dealers) opt.adversaries[r].vss_inconsistent_to = {1, 2};
+    if (c.cheating_dealers) hub.SetInterceptor(r, testing::VssInconsistentTo({1, 2}));
   }
   auto results = RunParties<PrssSetup>(hub, opt, [](Session& s) { return PrssInit(s); });
   // Silent parties end without a usable setup; the honest ones (n - t >= 2t + 1 of them) are
@@ -133,6 +137,65 @@ TEST(PrssSetupTest, ParseRejectsCorruptRecords) {
             absl::StatusCode::kDataLoss);
   PrssSetup wrong_role(4, 1, 1, keys);  // party 1 claiming party 2's sets
   EXPECT_EQ(PrssSetup::Parse(wrong_role.Serialize()).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(PrssInitTest, RejectedHonestDealerDoesNotHandTheAdversaryAnHonestSetKey) {
+  // n = 4, t = 1. Honest dealer P1's round-1 message to P2 is lost; corrupt P4 deals honestly but
+  // lies in its claims about P1's dealing, so P1 has two unhappy parties (P2, P4) and is rejected
+  // (zeroed) while P4 is accepted. The adversary then knows two of the four inputs (0 and its own
+  // s4): extraction must not yield more than two values per batch, or P4, which learns the values
+  // of the sets it belongs to, solves for s2 and s3 and computes the key of the honest set.
+  const int n = 4, t = 1;
+  RunOptions opt;
+  opt.n = n;
+  opt.t = t;
+  opt.round_timeout = std::chrono::milliseconds(1000);
+  net::InProcessHub hub(n);
+  std::map<Role, std::shared_ptr<testing::SentLog>> sent;
+  for (Role r = 1; r <= n; ++r) sent[r] = std::make_shared<testing::SentLog>();
+  const uint64_t claims_round = 1 + BroadcastRoundCount(t, 0);
+  hub.SetInterceptor(1, testing::Chain({testing::OnlyTo(0, {3, 4}), testing::Record(sent[1])}));
+  for (Role r : {2, 3}) hub.SetInterceptor(r, testing::Record(sent[r]));
+  hub.SetInterceptor(
+      4, testing::Chain({testing::Record(sent[4]), testing::VssWrongClaims(4, claims_round)}));
+  auto results = RunParties<PrssSetup>(hub, opt, [](Session& s) { return PrssInit(s); });
+  for (Role r : {1, 2, 3}) {
+    ASSERT_TRUE(results[r - 1].value.ok())
+        << "party " << r << ": " << results[r - 1].value.status();
+    ASSERT_EQ(results[r - 1].corrupt, std::set<Role>{1}) << "the schedule did not reject dealer 1";
+  }
+  auto interpolate_at_zero = [&](Gr128 y1, Gr128 y2) {  // degree t = 1 through (a1, y1), (a2, y2)
+    std::vector<algebra::IndexedShare<Gr128>> s = {{1, y1}, {2, y2}};
+    return algebra::ErrorCorrect<Z128, 4>(s, t, 0, n).value().coef(0);
+  };
+  // P4's input s4 of batch 0: its dealt rows F4(X, a_j) give F4(0, a_j) for j = 1, 2.
+  auto row0 = [&](Role j) {
+    kms::mpc::v1::VssRound1 msg;
+    EXPECT_TRUE(msg.ParseFromString(*sent[4]->at(j).at(0)));
+    return UnpackRing<Gr128>(msg.rows().packed(), std::nullopt).value()[0];
+  };
+  const Gr128 s4 = interpolate_at_zero(row0(1), row0(2));
+  // The values of P4's sets {1,2,4}, {1,3,4}, opened to it in the last round by P1 and P2.
+  auto opened_to_p4 = [&](Role from) {
+    return DecodeShares<Gr128>(*sent[from]->at(4).rbegin()->second, 3).value();
+  };
+  const auto from1 = opened_to_p4(1), from2 = opened_to_p4(2);
+  const Gr128 v1 = interpolate_at_zero(from1[0], from2[0]);
+  const Gr128 v2 = interpolate_at_zero(from1[1], from2[1]);
+  // If batch 0 gave out_j = s2 a2^j + s3 a3^j + s4 a4^j for j = 0, 1, 2 (sets 0, 1, 2): solve.
+  const Gr128 a2 = algebra::PartyPoint<Gr128>(2), a3 = algebra::PartyPoint<Gr128>(3),
+              a4 = algebra::PartyPoint<Gr128>(4);
+  const Gr128 w1 = v1 - s4 * a4, w2 = v2 - s4 * a4 * a4;
+  const Gr128 s2 = (w2 - w1 * a3) * algebra::InverseOf(a2 * (a2 - a3));
+  const Gr128 s3 = (w2 - w1 * a2) * algebra::InverseOf(a3 * (a3 - a2));
+  uint8_t enc[Gr128::kEncodedSize];
+  (s2 + s3 + s4).Encode(enc);
+  auto digest = crypto::HashElement(crypto::kDsepAgreeRandom, ByteSpan(enc, sizeof(enc)));
+  crypto::AesKey guessed{};
+  std::copy(digest.begin(), digest.begin() + 16, guessed.begin());
+  const auto& p1_sets = results[0].value->sets();
+  ASSERT_EQ(p1_sets[0].members, (std::vector<Role>{1, 2, 3}));
+  EXPECT_FALSE(guessed == p1_sets[0].key) << "P4 computed the key of the honest set {1, 2, 3}";
 }
 
 }  // namespace

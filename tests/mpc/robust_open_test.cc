@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "algebra/shamir.h"
+#include "testing/adversary.h"
 #include "testing/mpc_harness.h"
 #include "testing/seeded_rng.h"
 
@@ -63,7 +64,7 @@ TEST_P(RobustOpenTest, HonestPartiesOpenTheSecretsWithTBadParties) {
         hub.SetFault(r, net::FaultSpec::Corrupt(1.0));
         break;
       case Misbehaviour::kWrongShares:
-        opt.adversaries[r].wrong_open_shares = true;
+        hub.SetInterceptor(r, testing::WrongShares());
         break;
       case Misbehaviour::kNone:
         break;
@@ -110,8 +111,8 @@ TEST(RobustOpenTest, MoreThanTWrongPartiesFailLoudly) {
   opt.t = 1;
   opt.round_timeout = std::chrono::milliseconds(1000);
   net::InProcessHub hub(4);
-  opt.adversaries[3].wrong_open_shares = true;
-  opt.adversaries[4].wrong_open_shares = true;
+  hub.SetInterceptor(3, testing::WrongShares());
+  hub.SetInterceptor(4, testing::WrongShares());
   Dealt d = Deal(4, 1, 5, 7);
   auto results = RunParties<std::vector<Gr128>>(
       hub, opt, [&](Session& s) { return RobustOpen<Gr128>(s, d.shares[s.my_role() - 1], s.t()); });

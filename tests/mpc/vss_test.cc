@@ -4,6 +4,8 @@
 
 #include "algebra/error_correction.h"
 #include "algebra/shamir.h"
+#include "mpc/broadcast.h"
+#include "testing/adversary.h"
 #include "testing/mpc_harness.h"
 #include "testing/seeded_rng.h"
 
@@ -45,21 +47,28 @@ TEST_P(VssTest, HonestPartiesGetConsistentSharesOfAcceptedDealers) {
     for (int i = 0; i < t; ++i) cheaters.insert(2 + 3 * i);
   // Which cheating dealers the protocol must reject, and which it must accept.
   std::set<Role> must_reject;
+  // The claims broadcast starts after round 0 and the round-2 broadcast, the resolution after
+  // the claims broadcast (nobody is corrupt before the claims in these cases).
+  const uint64_t claims_round = 1 + BroadcastRoundCount(t, 0);
+  const uint64_t resolution_round = claims_round + BroadcastRoundCount(t, 0);
   for (Role d : cheaters) {
-    Adversary& a = opt.adversaries[d];
+    std::set<Role> victims;
     switch (c.cheat) {
       case Cheat::kInconsistentToFew:  // t parties get bad rows: resolved in round 4, accepted
-        for (int j = 0; j < t; ++j) a.vss_inconsistent_to.insert(1 + ((d + j) % c.n));
-        a.vss_inconsistent_to.erase(d);
+        for (int j = 0; j < t; ++j) victims.insert(1 + ((d + j) % c.n));
+        victims.erase(d);
+        hub.SetInterceptor(d, testing::VssInconsistentTo(victims));
         break;
       case Cheat::kInconsistentToMany:  // more than t unhappy parties: rejected
         for (Role j = 1; j <= c.n; ++j)
-          if (j != d) a.vss_inconsistent_to.insert(j);
+          if (j != d) victims.insert(j);
+        hub.SetInterceptor(d, testing::VssInconsistentTo(victims));
         must_reject.insert(d);
         break;
       case Cheat::kRefuseToResolve:  // bad rows to one party and no resolution: rejected
-        a.vss_inconsistent_to.insert(d == 1 ? 2 : 1);
-        a.vss_refuse_resolution = true;
+        hub.SetInterceptor(
+            d, testing::Chain({testing::VssInconsistentTo({d == 1 ? 2 : 1}),
+                               testing::VssRefuseResolution(claims_round, resolution_round)}));
         must_reject.insert(d);
         break;
       case Cheat::kSilent:

@@ -26,7 +26,6 @@ struct RunOptions {
   net::NetworkMode mode = net::NetworkMode::kSync;
   std::chrono::milliseconds round_timeout{2000};
   std::chrono::milliseconds session_timeout{60000};
-  std::map<net::Role, mpc::Adversary> adversaries;  // protocol-level deviations
 };
 
 template <typename T>
@@ -59,8 +58,6 @@ std::vector<PartyResult<T>> RunPartiesOn(
                                 opt.round_timeout * TimeoutScale(),
                                 opt.session_timeout * TimeoutScale());
       mpc::Session session(channel, opt.t);
-      auto adv = opt.adversaries.find(r);
-      if (adv != opt.adversaries.end()) session.set_adversary(adv->second);
       results[r - 1].value = body(session);
       results[r - 1].corrupt = session.corrupt();
     });
@@ -69,7 +66,8 @@ std::vector<PartyResult<T>> RunPartiesOn(
   return results;
 }
 
-// Runs body(session) for every role 1..n on the hub. Faults are set on the hub by the caller.
+// Runs body(session) for every role 1..n on the hub. Faults and interceptors (scripted corrupt
+// parties, testing/adversary.h) are set on the hub by the caller.
 template <typename T>
 std::vector<PartyResult<T>> RunParties(
     net::InProcessHub& hub, const RunOptions& opt,

@@ -35,6 +35,10 @@ constexpr size_t kEnvelopeBytes = 4096;
 constexpr size_t kSessionIdBytes = 16;
 // Verified client certificates remembered per process (a peer presents one certificate).
 constexpr size_t kMaxVerifiedCertificates = 1024;
+// Trailing metadata of a RESOURCE_EXHAUSTED answer that a retry may cure (a mailbox quota); its
+// value is the DeliverResultName. gRPC's own RESOURCE_EXHAUSTED (a message over its size
+// limit) and our oversized refusals carry none, and are final.
+constexpr char kRetryableTrailer[] = "kms-retryable-quota";
 
 // Debian's Abseil has its own string_view, which StrCat does not take from std.
 absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
@@ -225,6 +229,12 @@ absl::Status ValidateGrpcNetworkConfig(const GrpcNetworkConfig& config) {
   if (config.mailbox.max_buffered_per_sender < 1) {
     return FieldError("mailbox.max_buffered_per_sender", "must be at least 1");
   }
+  if (config.mailbox.max_unopened_sessions < 1) {
+    return FieldError("mailbox.max_unopened_sessions", "must be at least 1");
+  }
+  if (config.mailbox.max_buffered_bytes < 1) {
+    return FieldError("mailbox.max_buffered_bytes", "must be at least 1");
+  }
   return absl::OkStatus();
 }
 
@@ -266,7 +276,11 @@ class GrpcNetwork::Impl final : public pb::PeerService::Service {
     Tag tag;
     Payload payload;
     Clock::time_point queued_at;
+    // Backoff before the next attempt after a refusal for a quota (grows like retry.*).
+    Clock::duration quota_backoff = Clock::duration::zero();
   };
+  // What SendWithRetries did with a message.
+  enum class SendOutcome { kDone, kRetryLater };
   // One peer's channel, send queue and sender threads (for my own role: the channel only, used
   // by HealthCheck).
   struct PeerLink {
@@ -277,6 +291,11 @@ class GrpcNetwork::Impl final : public pb::PeerService::Service {
     std::condition_variable queue_cv;  // a message was queued, or stopping
     std::condition_variable stop_cv;   // stopping (wakes threads sleeping in a backoff)
     std::deque<Outgoing> queue ABSL_GUARDED_BY(mu);
+    // Messages the peer refused for a quota, by the time of their next attempt. They wait here,
+    // not in a sender thread, so messages for other sessions (which the peer may need first to
+    // get to the refused one) are not held up behind them.
+    std::multimap<Clock::time_point, Outgoing> deferred ABSL_GUARDED_BY(mu);
+    // Bytes of the messages in `queue` and `deferred`.
     size_t queued_bytes ABSL_GUARDED_BY(mu) = 0;
     size_t in_flight ABSL_GUARDED_BY(mu) = 0;
     bool stopping ABSL_GUARDED_BY(mu) = false;
@@ -286,15 +305,22 @@ class GrpcNetwork::Impl final : public pb::PeerService::Service {
   struct Counters {
     std::atomic<uint64_t> rx_bytes{0}, tx_bytes{0}, rx_messages{0}, tx_messages{0};
     std::atomic<uint64_t> rejected_unknown_peer{0}, rejected_sender_mismatch{0},
-        rejected_oversized{0}, rejected_malformed{0};
-    std::atomic<uint64_t> send_retries{0}, send_gave_up{0}, send_failed{0},
+        rejected_oversized{0}, rejected_malformed{0}, rejected_quota{0};
+    std::atomic<uint64_t> send_retries{0}, send_quota_retries{0}, send_gave_up{0}, send_failed{0},
         send_dropped_queue_full{0}, send_dropped_invalid{0};
   };
 
   absl::Status StartServer();
   absl::Status CreateLinks();
   void RunSender(PeerLink& link);
-  void SendWithRetries(PeerLink& link, const Outgoing& message);
+  // Sends `message` (to the own mailbox for my own role), retrying UNAVAILABLE and
+  // DEADLINE_EXCEEDED in place; kRetryLater when the peer refused it for a quota and it is to
+  // be tried again at Clock::now() + message.quota_backoff.
+  SendOutcome SendWithRetries(PeerLink& link, Outgoing& message);
+  // Puts `message` into link.deferred for its next attempt and wakes a sender thread.
+  void Defer(PeerLink& link, Outgoing message);
+  // The error message of a RESOURCE_EXHAUSTED answer for mailbox refusal `result` of `peer`.
+  std::string QuotaMessage(DeliverResult result, Role peer) const;
   // The role whose configured certificate the caller presented; PermissionDenied otherwise.
   absl::StatusOr<Role> AuthenticatedRole(const grpc::ServerContext& context);
 
@@ -323,8 +349,9 @@ absl::Status GrpcNetwork::Impl::Start() {
   // The key is in gRPC's credentials now; drop (and zero) our copy.
   config_.my_private_key_pem = crypto::SecretBytes();
   for (auto& link : links_) {
-    if (link->role == my_role()) continue;
-    for (int i = 0; i < config_.senders_per_peer; ++i) {
+    // My own link's one thread only retries self-deliveries my mailbox refused for a quota.
+    const int workers = link->role == my_role() ? 1 : config_.senders_per_peer;
+    for (int i = 0; i < workers; ++i) {
       PeerLink* l = link.get();
       link->workers.emplace_back([this, l] { RunSender(*l); });
     }
@@ -408,6 +435,7 @@ void GrpcNetwork::Impl::Shutdown() {
       std::lock_guard<std::mutex> lock(link->mu);
       link->stopping = true;
       link->queue.clear();
+      link->deferred.clear();
       link->queued_bytes = 0;
       for (grpc::ClientContext* context : link->active) context->TryCancel();
     }
@@ -429,17 +457,22 @@ void GrpcNetwork::Impl::Enqueue(Role to, const Tag& tag, Payload payload) {
     counters_.send_dropped_invalid.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  PeerLink& link = *links_[to - 1];
   if (to == my_role()) {
-    mailbox_.Deliver(tag, std::move(payload));
+    // Delivered at once; only a quota refusal of my own mailbox goes to my link to be retried.
+    if (!DeliverResultIsRetryable(mailbox_.Deliver(tag, payload))) return;
+    counters_.send_retries.fetch_add(1, std::memory_order_relaxed);
+    counters_.send_quota_retries.fetch_add(1, std::memory_order_relaxed);
+    Defer(link, Outgoing{tag, std::move(payload), Clock::now(), config_.retry.initial_backoff});
     return;
   }
-  PeerLink& link = *links_[to - 1];
   const size_t size = payload->size();
   {
     std::lock_guard<std::mutex> lock(link.mu);
     if (link.stopping) return;
-    if (!link.queue.empty() && (link.queue.size() >= config_.max_queued_messages_per_peer ||
-                                link.queued_bytes + size > config_.max_queued_bytes_per_peer)) {
+    const size_t queued = link.queue.size() + link.deferred.size();
+    if (queued > 0 && (queued >= config_.max_queued_messages_per_peer ||
+                       link.queued_bytes + size > config_.max_queued_bytes_per_peer)) {
       counters_.send_dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
       return;
     }
@@ -449,44 +482,95 @@ void GrpcNetwork::Impl::Enqueue(Role to, const Tag& tag, Payload payload) {
   link.queue_cv.notify_one();
 }
 
+void GrpcNetwork::Impl::Defer(PeerLink& link, Outgoing message) {
+  const Clock::time_point at = Clock::now() + message.quota_backoff;
+  {
+    std::lock_guard<std::mutex> lock(link.mu);
+    if (link.stopping) return;
+    link.queued_bytes += message.payload->size();
+    link.deferred.emplace(at, std::move(message));
+  }
+  // A thread waiting for a later deferred message (or for the queue) must see the earlier one.
+  link.queue_cv.notify_one();
+}
+
 void GrpcNetwork::Impl::RunSender(PeerLink& link) {
   while (true) {
     Outgoing message;
     {
       std::unique_lock<std::mutex> lock(link.mu);
-      link.queue_cv.wait(lock, [&] { return link.stopping || !link.queue.empty(); });
-      if (link.stopping) return;
-      message = std::move(link.queue.front());
-      link.queue.pop_front();
+      while (true) {
+        if (link.stopping) return;
+        // Due deferred messages first: they are older than anything in the queue.
+        if (!link.deferred.empty() && link.deferred.begin()->first <= Clock::now()) {
+          message = std::move(link.deferred.begin()->second);
+          link.deferred.erase(link.deferred.begin());
+          break;
+        }
+        if (!link.queue.empty()) {
+          message = std::move(link.queue.front());
+          link.queue.pop_front();
+          break;
+        }
+        if (link.deferred.empty()) {
+          link.queue_cv.wait(lock);
+        } else {
+          link.queue_cv.wait_until(lock, link.deferred.begin()->first);
+        }
+      }
       link.queued_bytes -= message.payload->size();
       ++link.in_flight;
     }
-    SendWithRetries(link, message);
+    const SendOutcome outcome = SendWithRetries(link, message);
+    if (outcome == SendOutcome::kRetryLater) Defer(link, std::move(message));
     std::lock_guard<std::mutex> lock(link.mu);
     --link.in_flight;
   }
 }
 
-void GrpcNetwork::Impl::SendWithRetries(PeerLink& link, const Outgoing& message) {
+GrpcNetwork::Impl::SendOutcome GrpcNetwork::Impl::SendWithRetries(PeerLink& link,
+                                                                  Outgoing& message) {
+  const RetryPolicy& retry = config_.retry;
+  const Clock::time_point give_up_at = message.queued_at + retry.max_elapsed;
+  // A refusal for a quota: try again after the next backoff step, unless that is past
+  // max_elapsed. The message may be stale by then; the peer then drops it and answers OK.
+  const auto retry_later = [&]() {
+    message.quota_backoff = message.quota_backoff == Clock::duration::zero()
+                                ? retry.initial_backoff
+                                : std::min(std::chrono::duration_cast<Clock::duration>(
+                                               message.quota_backoff * retry.multiplier),
+                                           retry.max_backoff);
+    if (Clock::now() + message.quota_backoff >= give_up_at) {
+      counters_.send_gave_up.fetch_add(1, std::memory_order_relaxed);
+      return SendOutcome::kDone;
+    }
+    counters_.send_retries.fetch_add(1, std::memory_order_relaxed);
+    counters_.send_quota_retries.fetch_add(1, std::memory_order_relaxed);
+    return SendOutcome::kRetryLater;
+  };
+  if (link.role == my_role()) {
+    if (DeliverResultIsRetryable(mailbox_.Deliver(message.tag, message.payload))) {
+      return retry_later();
+    }
+    return SendOutcome::kDone;
+  }
   pb::PeerMessage request;
   request.set_session_id(EncodeSessionId(message.tag.session_id));
   request.set_sender(static_cast<uint32_t>(message.tag.sender));
   request.set_round(message.tag.round);
   request.set_payload(*message.payload);
-  const RetryPolicy& retry = config_.retry;
-  const Clock::time_point give_up_at = message.queued_at + retry.max_elapsed;
   Clock::duration backoff = retry.initial_backoff;
   while (true) {
     const Clock::time_point now = Clock::now();
     if (now >= give_up_at) {
       counters_.send_gave_up.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return SendOutcome::kDone;
     }
     grpc::ClientContext context;
     context.set_deadline(ToSystemDeadline(std::min(now + retry.attempt_timeout, give_up_at)));
     {
       std::lock_guard<std::mutex> lock(link.mu);
-      if (link.stopping) return;
+      if (link.stopping) return SendOutcome::kDone;
       link.active.insert(&context);
     }
     pb::SendAck ack;
@@ -498,20 +582,27 @@ void GrpcNetwork::Impl::SendWithRetries(PeerLink& link, const Outgoing& message)
     if (status.ok()) {
       counters_.tx_bytes.fetch_add(request.ByteSizeLong(), std::memory_order_relaxed);
       counters_.tx_messages.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return SendOutcome::kDone;
+    }
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+        context.GetServerTrailingMetadata().count(kRetryableTrailer) != 0) {
+      // The peer read the message and counted it in its rx_*: count it here too.
+      counters_.tx_bytes.fetch_add(request.ByteSizeLong(), std::memory_order_relaxed);
+      counters_.tx_messages.fetch_add(1, std::memory_order_relaxed);
+      return retry_later();
     }
     if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
         status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
-      // Refused (PERMISSION_DENIED, INVALID_ARGUMENT, RESOURCE_EXHAUSTED, ...): a retry would
-      // be refused again.
+      // Refused (PERMISSION_DENIED, INVALID_ARGUMENT, RESOURCE_EXHAUSTED for a message too
+      // large, ...): a retry would be refused again.
       counters_.send_failed.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return SendOutcome::kDone;
     }
     counters_.send_retries.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock<std::mutex> lock(link.mu);
     link.stop_cv.wait_until(lock, std::min(Clock::now() + backoff, give_up_at),
                             [&] { return link.stopping; });
-    if (link.stopping) return;
+    if (link.stopping) return SendOutcome::kDone;
     backoff = std::min(std::chrono::duration_cast<Clock::duration>(backoff * retry.multiplier),
                        retry.max_backoff);
   }
@@ -561,6 +652,38 @@ absl::StatusOr<Role> GrpcNetwork::Impl::AuthenticatedRole(const grpc::ServerCont
   return role;
 }
 
+std::string GrpcNetwork::Impl::QuotaMessage(DeliverResult result, Role peer) const {
+  const MailboxOptions& o = mailbox_.options();
+  size_t limit = 0;
+  switch (result) {
+    case DeliverResult::kSenderBufferFull:
+      limit = static_cast<size_t>(o.max_buffered_per_sender);
+      break;
+    case DeliverResult::kTooManySessions:
+      limit = o.max_unopened_sessions;
+      break;
+    case DeliverResult::kSenderSessionQuota:
+      limit = mailbox_.sender_session_quota();
+      break;
+    case DeliverResult::kSenderByteQuota:
+    case DeliverResult::kTooLarge:
+      limit = mailbox_.sender_byte_quota();
+      break;
+    case DeliverResult::kByteBudget:
+      limit = o.max_buffered_bytes;
+      break;
+    default:
+      break;
+  }
+  if (result == DeliverResult::kTooLarge) {
+    return absl::StrCat("payload is larger than the mailbox quota of party ", peer,
+                        ": mailbox.max_buffered_bytes_per_sender ", limit);
+  }
+  return absl::StrCat("mailbox quota reached for party ", peer, ": mailbox.",
+                      DeliverResultLimitName(result), " ", limit, " (", DeliverResultName(result),
+                      "); retry later");
+}
+
 grpc::Status GrpcNetwork::Impl::Send(grpc::ServerContext* context, const pb::PeerMessage* request,
                                      pb::SendAck* /*response*/) {
   absl::StatusOr<Role> peer = AuthenticatedRole(*context);
@@ -587,10 +710,27 @@ grpc::Status GrpcNetwork::Impl::Send(grpc::ServerContext* context, const pb::Pee
         absl::StrCat("payload is ", request->payload().size(),
                      " bytes, more than max_message_bytes ", config_.max_message_bytes));
   }
+  // Counted before the mailbox sees it (a receiver woken by the delivery may read the counters
+  // at once), quota refusals included: their bytes did cross the network, and the sender counts
+  // them in tx_* alike.
   counters_.rx_bytes.fetch_add(request->ByteSizeLong(), std::memory_order_relaxed);
   counters_.rx_messages.fetch_add(1, std::memory_order_relaxed);
   Tag tag{DecodeSessionId(request->session_id()), *peer, request->round()};
-  mailbox_.Deliver(tag, MakePayload(request->payload()));
+  const DeliverResult result = mailbox_.Deliver(tag, MakePayload(request->payload()));
+  if (DeliverResultIsRetryable(result)) {
+    // The sender is over one of its quotas here (or, with overcommitted options, all senders
+    // together are): it retries with backoff, and succeeds once this party opens or consumes
+    // its sessions.
+    counters_.rejected_quota.fetch_add(1, std::memory_order_relaxed);
+    context->AddTrailingMetadata(kRetryableTrailer, DeliverResultName(result));
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, QuotaMessage(result, *peer));
+  }
+  if (result == DeliverResult::kTooLarge) {
+    counters_.rejected_oversized.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, QuotaMessage(result, *peer));
+  }
+  // Accepted, or dropped for good (stale round, closed session, duplicate, shutdown): answered
+  // OK, as the sender can do nothing better with it.
   return grpc::Status::OK;
 }
 
@@ -650,7 +790,9 @@ GrpcNetworkStats GrpcNetwork::Impl::stats() const {
   s.rejected_sender_mismatch = get(counters_.rejected_sender_mismatch);
   s.rejected_oversized = get(counters_.rejected_oversized);
   s.rejected_malformed = get(counters_.rejected_malformed);
+  s.rejected_quota = get(counters_.rejected_quota);
   s.send_retries = get(counters_.send_retries);
+  s.send_quota_retries = get(counters_.send_quota_retries);
   s.send_gave_up = get(counters_.send_gave_up);
   s.send_failed = get(counters_.send_failed);
   s.send_dropped_queue_full = get(counters_.send_dropped_queue_full);
@@ -659,10 +801,10 @@ GrpcNetworkStats GrpcNetwork::Impl::stats() const {
 }
 
 size_t GrpcNetwork::Impl::pending_messages(Role peer) const {
-  if (peer < 1 || peer > n_ || peer == my_role()) return 0;
+  if (peer < 1 || peer > n_) return 0;
   const PeerLink& link = *links_[peer - 1];
   std::lock_guard<std::mutex> lock(link.mu);
-  return link.queue.size() + link.in_flight;
+  return link.queue.size() + link.deferred.size() + link.in_flight;
 }
 
 // ---------------------------------------------------------------------------------------------

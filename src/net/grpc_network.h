@@ -16,15 +16,29 @@
 // minimum); with OpenSSL 3 on both ends the connection is TLS 1.3.
 //
 // Receiving. Accepted messages go into a Mailbox (mailbox.h), which enforces the round rules,
-// buffering limits and session expiry; Receive / ReceiveAny / CloseSession are the mailbox's.
-// Oversized (> max_message_bytes) and malformed messages (session id not 16 bytes) are refused.
+// the per-sender quotas and session expiry; Receive / ReceiveAny / CloseSession are the
+// mailbox's. Oversized (> max_message_bytes) and malformed messages (session id not 16 bytes)
+// are refused (RESOURCE_EXHAUSTED, INVALID_ARGUMENT). A message the mailbox refuses for a quota
+// (unopened sessions, buffered bytes, messages per session; DeliverResultIsRetryable) is
+// answered RESOURCE_EXHAUSTED with a message naming the quota, e.g. "mailbox quota reached for
+// party 2: mailbox.max_unopened_sessions_per_sender 315 (sender_session_quota); retry later",
+// and the trailing metadata "kms-retryable-quota" that tells the sender to retry. One the
+// mailbox drops for good (stale round, closed session, duplicate) is answered OK: the sender
+// can do nothing better with it. A payload larger than the sender's whole byte quota is
+// refused with RESOURCE_EXHAUSTED without the trailer (final), so the largest message a party
+// can receive is min(max_message_bytes, the mailbox's per-sender byte quota).
 //
 // Sending. Send never blocks: the message joins a bounded per-peer queue drained by a few
 // sender threads per peer (one gRPC channel per peer). A send failing with UNAVAILABLE or
 // DEADLINE_EXCEEDED (peer down, restarting, network trouble) is retried with exponential
 // backoff (100 ms, x1.5, capped at 5 s) until max_elapsed (60 s) after it was queued; then it
-// is given up and counted, and the receiver sees a receive timeout. Other errors are not
-// retried. Send to one's own role delivers into the own mailbox directly.
+// is given up and counted, and the receiver sees a receive timeout. A send refused with a
+// retryable RESOURCE_EXHAUSTED is retried on the same schedule and within the same max_elapsed,
+// but waits in a per-peer deferred list, not in a sender thread, so that messages for the
+// sessions the peer is working on are not held up behind it. Once the peer has moved past the
+// message's round or closed its session, the retry is dropped there and answered OK, which ends
+// it. Other errors are not retried. Send to one's own role delivers into the own mailbox
+// directly (a quota refusal of the own mailbox is retried the same way).
 //
 //   KMS_ASSIGN_OR_RETURN(std::unique_ptr<GrpcNetwork> net, GrpcNetwork::Start(std::move(cfg)));
 //   net->Send(2, Tag{sid, net->my_role(), 0}, MakePayload(bytes));
@@ -61,7 +75,8 @@ struct PeerInfo {
   std::string certificate_pem;  // its self-signed TLS certificate
 };
 
-// Retries of a send that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
+// Retries of a send that failed with UNAVAILABLE or DEADLINE_EXCEEDED, or that the peer refused
+// with a retryable RESOURCE_EXHAUSTED (one of its mailbox quotas).
 struct RetryPolicy {
   Clock::duration initial_backoff = std::chrono::milliseconds(100);
   double multiplier = 1.5;
@@ -98,19 +113,26 @@ struct GrpcNetworkConfig {
 
 // Counters since Start (all monotonic).
 struct GrpcNetworkStats {
-  uint64_t rx_bytes = 0;     // serialized size of accepted Send / HealthCheck requests
-  uint64_t tx_bytes = 0;     // serialized size of Send / HealthCheck requests the peer accepted
-  uint64_t rx_messages = 0;  // Send requests accepted into the mailbox's rules
-  uint64_t tx_messages = 0;  // Send requests acknowledged by the peer
+  // Send requests count once the receiver's mailbox has seen them, whatever it answers: an
+  // attempt refused for a quota and its retry are two messages (their bytes crossed the
+  // network twice). So a sender's tx_* and its receivers' rx_* agree.
+  uint64_t rx_bytes = 0;     // serialized size of Send requests handed to the mailbox, and pings
+  uint64_t tx_bytes = 0;     // serialized size of Send / HealthCheck requests the peer answered
+  uint64_t rx_messages = 0;  // Send requests handed to the mailbox (its DeliverResult counters
+                             // say which were buffered, dropped or refused)
+  uint64_t tx_messages = 0;  // Send requests the peer acknowledged or refused for a quota
   uint64_t rejected_unknown_peer = 0;     // client certificate not a configured party's
   uint64_t rejected_sender_mismatch = 0;  // tag names another sender than the certificate
-  uint64_t rejected_oversized = 0;        // payload above max_message_bytes
+  uint64_t rejected_oversized = 0;        // payload above max_message_bytes or the byte quota
   uint64_t rejected_malformed = 0;        // e.g. session id not 16 bytes
-  uint64_t send_retries = 0;              // attempts that failed and were retried
-  uint64_t send_gave_up = 0;              // messages dropped after max_elapsed
-  uint64_t send_failed = 0;               // messages refused by the peer (not retried)
-  uint64_t send_dropped_queue_full = 0;   // messages dropped because the peer's queue was full
-  uint64_t send_dropped_invalid = 0;      // Send with a bad receiver, a foreign tag or too big
+  uint64_t rejected_quota = 0;            // answered a retryable RESOURCE_EXHAUSTED (mailbox quota;
+                                          // per quota: mailbox().dropped(reason))
+  uint64_t send_retries = 0;              // attempts that failed and were retried (all reasons)
+  uint64_t send_quota_retries = 0;        // of which refused for a quota by the peer
+  uint64_t send_gave_up = 0;  // messages dropped after max_elapsed (peer down or over quota)
+  uint64_t send_failed = 0;   // messages refused by the peer for good (not retried)
+  uint64_t send_dropped_queue_full = 0;  // messages dropped because the peer's queue was full
+  uint64_t send_dropped_invalid = 0;     // Send with a bad receiver, a foreign tag or too big
 };
 
 class GrpcNetwork final : public Network {
@@ -153,7 +175,8 @@ class GrpcNetwork final : public Network {
   uint64_t tx_bytes() const;
   size_t active_sessions() const;
   GrpcNetworkStats stats() const;
-  // Messages queued for `peer` and not yet acknowledged or given up (0 for a bad role).
+  // Messages queued for `peer` (waiting, in flight, or waiting to be retried after a quota
+  // refusal) and not yet acknowledged or given up (0 for a bad role).
   size_t pending_messages(Role peer) const;
   Mailbox& mailbox();
 

@@ -1,5 +1,6 @@
 #include "net/in_process_network.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
@@ -55,7 +56,8 @@ std::string Equivocate(const std::string& in, Role to) {
 
 }  // namespace
 
-InProcessHub::InProcessHub(int num_parties, uint64_t seed, MailboxOptions mailbox_options) {
+InProcessHub::InProcessHub(int num_parties, uint64_t seed, MailboxOptions mailbox_options)
+    : pending_by_sender_(num_parties + 1, 0) {
   assert(num_parties >= 1);
   parties_.reserve(num_parties);
   for (Role r = 1; r <= num_parties; ++r) {
@@ -63,7 +65,69 @@ InProcessHub::InProcessHub(int num_parties, uint64_t seed, MailboxOptions mailbo
   }
 }
 
-InProcessHub::~InProcessHub() = default;
+InProcessHub::~InProcessHub() {
+  std::thread retrier;
+  {
+    std::lock_guard<std::mutex> lock(retry_mu_);
+    stopping_ = true;
+    retrier = std::move(retrier_);
+  }
+  retry_cv_.notify_all();
+  if (retrier.joinable()) retrier.join();
+}
+
+void InProcessHub::SetQuotaRetryFor(Clock::duration retry_for) {
+  std::lock_guard<std::mutex> lock(retry_mu_);
+  quota_retry_for_ = retry_for;
+}
+
+size_t InProcessHub::pending_retries() const {
+  std::lock_guard<std::mutex> lock(retry_mu_);
+  return pending_.size();
+}
+
+void InProcessHub::Retain(PendingDelivery delivery) {
+  Party& sender = party(delivery.from);
+  {
+    std::lock_guard<std::mutex> lock(retry_mu_);
+    const Clock::time_point at = Clock::now() + delivery.backoff;
+    if (!stopping_ && at < delivery.give_up_at &&
+        pending_by_sender_[delivery.from] < kMaxPendingPerSender) {
+      sender.quota_retries.fetch_add(1, std::memory_order_relaxed);
+      ++pending_by_sender_[delivery.from];
+      pending_.emplace(at, std::move(delivery));
+      if (!retrier_.joinable()) retrier_ = std::thread([this] { RunRetrier(); });
+      retry_cv_.notify_one();
+      return;
+    }
+  }
+  sender.quota_dropped.fetch_add(1, std::memory_order_relaxed);
+}
+
+void InProcessHub::RunRetrier() {
+  constexpr Clock::duration kMaxBackoff = std::chrono::milliseconds(50);
+  std::unique_lock<std::mutex> lock(retry_mu_);
+  while (!stopping_) {
+    if (pending_.empty()) {
+      retry_cv_.wait(lock);
+      continue;
+    }
+    if (pending_.begin()->first > Clock::now()) {
+      retry_cv_.wait_until(lock, pending_.begin()->first);
+      continue;
+    }
+    PendingDelivery d = std::move(pending_.begin()->second);
+    pending_.erase(pending_.begin());
+    --pending_by_sender_[d.from];
+    lock.unlock();
+    const DeliverResult result = party(d.to).mailbox.Deliver(d.tag, d.payload, d.available_at);
+    if (DeliverResultIsRetryable(result)) {
+      d.backoff = std::min(d.backoff * 2, kMaxBackoff);
+      Retain(std::move(d));
+    }
+    lock.lock();
+  }
+}
 
 // A role outside 1..n here is a bug in the test harness, not untrusted input: stop loudly
 // rather than index out of bounds in a release build.
@@ -109,6 +173,8 @@ TrafficCounters InProcessHub::traffic(Role role) const {
   c.bytes_sent = p.bytes_sent.load(std::memory_order_relaxed);
   c.messages_received = p.messages_received.load(std::memory_order_relaxed);
   c.bytes_received = p.bytes_received.load(std::memory_order_relaxed);
+  c.quota_retries = p.quota_retries.load(std::memory_order_relaxed);
+  c.quota_dropped = p.quota_dropped.load(std::memory_order_relaxed);
   return c;
 }
 
@@ -173,7 +239,15 @@ void InProcessHub::Send(Role from, Role to, const Tag& tag, Payload payload) {
   sender.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
   receiver.messages_received.fetch_add(1, std::memory_order_relaxed);
   receiver.bytes_received.fetch_add(bytes, std::memory_order_relaxed);
-  receiver.mailbox.Deliver(tag, std::move(payload), available_at);
+  if (DeliverResultIsRetryable(receiver.mailbox.Deliver(tag, payload, available_at))) {
+    Clock::duration retry_for;
+    {
+      std::lock_guard<std::mutex> lock(retry_mu_);
+      retry_for = quota_retry_for_;
+    }
+    Retain(PendingDelivery{from, to, tag, std::move(payload), available_at,
+                           std::chrono::milliseconds(1), Clock::now() + retry_for});
+  }
 }
 
 void InProcessNetwork::Send(Role to, const Tag& tag, Payload payload) {

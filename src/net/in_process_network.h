@@ -19,6 +19,16 @@
 // Like the gRPC transport, a message whose tag names a sender other than the sending endpoint's
 // role is rejected (counted, never delivered).
 //
+// Quotas. As over gRPC, a message the receiver's mailbox refuses for a quota
+// (DeliverResultIsRetryable) is retried, so a protocol sees the same behaviour on both
+// transports: the hub keeps it and delivers it again from a background thread (started at the
+// first such refusal) with backoff (1 ms doubling to 50 ms) for up to quota_retry_for (10 s by
+// default, SetQuotaRetryFor; longer than the tests' round deadlines, shorter than gRPC's 60 s
+// so a test's flood does not keep retrying long after the test is over). Then, or when a
+// sending party already has max_pending_per_sender (4096) refused messages waiting, it is
+// dropped and counted (TrafficCounters::quota_dropped). Final refusals (stale round, closed
+// session, ...) are dropped at once, as over gRPC.
+//
 //   InProcessHub hub(4);
 //   hub.SetFault(4, FaultSpec::Silent());
 //   std::vector<std::unique_ptr<InProcessNetwork>> nets;
@@ -31,13 +41,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <set>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -106,6 +119,10 @@ struct TrafficCounters {
   uint64_t bytes_sent = 0;
   uint64_t messages_received = 0;
   uint64_t bytes_received = 0;
+  // Of the messages this party sent: delivery attempts refused for a quota by the receiver's
+  // mailbox and retried, and messages given up after such refusals.
+  uint64_t quota_retries = 0;
+  uint64_t quota_dropped = 0;
 };
 
 // What the faults of one sending party did.
@@ -158,7 +175,23 @@ class InProcessHub {
   // Delivers `payload` from `from` to `to` after applying `from`'s faults. Used by endpoints.
   void Send(Role from, Role to, const Tag& tag, Payload payload);
 
+  // How long a message refused for a quota is retried (see "Quotas" above); zero drops it at
+  // once. Applies to refusals from now on.
+  void SetQuotaRetryFor(Clock::duration retry_for);
+  static constexpr size_t kMaxPendingPerSender = 4096;
+  // Messages refused for a quota and waiting to be retried.
+  size_t pending_retries() const;
+
  private:
+  struct PendingDelivery {
+    Role from = 0;
+    Role to = 0;
+    Tag tag;
+    Payload payload;
+    Clock::time_point available_at;
+    Clock::duration backoff;
+    Clock::time_point give_up_at;
+  };
   struct Party {
     explicit Party(int num_parties, uint64_t seed, const MailboxOptions& options)
         : mailbox(num_parties, options), rng(seed) {}
@@ -169,11 +202,23 @@ class InProcessHub {
     std::mt19937_64 rng ABSL_GUARDED_BY(mu);
     FaultCounters fault_counters ABSL_GUARDED_BY(mu);
     std::atomic<uint64_t> messages_sent{0}, bytes_sent{0}, messages_received{0}, bytes_received{0};
+    std::atomic<uint64_t> quota_retries{0}, quota_dropped{0};
   };
   Party& party(Role role);
   const Party& party(Role role) const;
+  // Keeps a message refused for a quota for a retry (or counts it as dropped).
+  void Retain(PendingDelivery delivery);
+  void RunRetrier();
 
   std::vector<std::unique_ptr<Party>> parties_;
+
+  mutable std::mutex retry_mu_;
+  std::condition_variable retry_cv_;
+  Clock::duration quota_retry_for_ ABSL_GUARDED_BY(retry_mu_) = std::chrono::seconds(10);
+  std::multimap<Clock::time_point, PendingDelivery> pending_ ABSL_GUARDED_BY(retry_mu_);
+  std::vector<size_t> pending_by_sender_ ABSL_GUARDED_BY(retry_mu_);  // index: role
+  bool stopping_ ABSL_GUARDED_BY(retry_mu_) = false;
+  std::thread retrier_ ABSL_GUARDED_BY(retry_mu_);
 };
 
 // One party's endpoint of an InProcessHub.

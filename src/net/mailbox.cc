@@ -1,6 +1,8 @@
 #include "net/mailbox.h"
 
+#include <algorithm>
 #include <cassert>
+#include <string>
 
 namespace kms::net {
 
@@ -22,12 +24,62 @@ const char* DeliverResultName(DeliverResult result) {
       return "invalid_sender";
     case DeliverResult::kShutdown:
       return "shutdown";
+    case DeliverResult::kSenderSessionQuota:
+      return "sender_session_quota";
+    case DeliverResult::kSenderByteQuota:
+      return "sender_byte_quota";
+    case DeliverResult::kByteBudget:
+      return "byte_budget";
+    case DeliverResult::kTooLarge:
+      return "too_large";
   }
   return "unknown";
 }
 
+bool DeliverResultIsRetryable(DeliverResult result) {
+  switch (result) {
+    case DeliverResult::kSenderBufferFull:
+    case DeliverResult::kTooManySessions:
+    case DeliverResult::kSenderSessionQuota:
+    case DeliverResult::kSenderByteQuota:
+    case DeliverResult::kByteBudget:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const char* DeliverResultLimitName(DeliverResult result) {
+  switch (result) {
+    case DeliverResult::kSenderBufferFull:
+      return "max_buffered_per_sender";
+    case DeliverResult::kTooManySessions:
+      return "max_unopened_sessions";
+    case DeliverResult::kSenderSessionQuota:
+      return "max_unopened_sessions_per_sender";
+    case DeliverResult::kSenderByteQuota:
+    case DeliverResult::kTooLarge:
+      return "max_buffered_bytes_per_sender";
+    case DeliverResult::kByteBudget:
+      return "max_buffered_bytes";
+    default:
+      return "";
+  }
+}
+
 Mailbox::Mailbox(int num_parties, MailboxOptions options)
-    : num_parties_(num_parties), options_(options), last_sweep_(Clock::now()) {
+    : num_parties_(num_parties),
+      options_(options),
+      sender_session_quota_(options.max_unopened_sessions_per_sender != 0
+                                ? options.max_unopened_sessions_per_sender
+                                : std::max<size_t>(1, options.max_unopened_sessions /
+                                                          static_cast<size_t>(num_parties))),
+      sender_byte_quota_(options.max_buffered_bytes_per_sender != 0
+                             ? options.max_buffered_bytes_per_sender
+                             : options.max_buffered_bytes / static_cast<size_t>(num_parties)),
+      last_sweep_(Clock::now()),
+      unopened_by_sender_(num_parties + 1, 0),
+      bytes_by_sender_(num_parties + 1, 0) {
   assert(num_parties >= 1);
 }
 
@@ -44,33 +96,71 @@ DeliverResult Mailbox::Deliver(const Tag& tag, Payload payload, Clock::time_poin
   std::lock_guard<std::mutex> lock(mu_);
   if (shutdown_) return Count(DeliverResult::kShutdown);
   MaybeSweepLocked(now);
-  if (tag.sender < 1 || tag.sender > num_parties_) return Count(DeliverResult::kInvalidSender);
+  const Role sender = tag.sender;
+  if (sender < 1 || sender > num_parties_) return Count(DeliverResult::kInvalidSender);
   if (closed_.count(tag.session_id) != 0) return Count(DeliverResult::kClosedSession);
 
+  // Every check comes before anything changes, so a refused message leaves no state behind (a
+  // refused first message must not create an empty session that holds a slot).
   auto it = sessions_.find(tag.session_id);
-  if (it == sessions_.end()) {
-    if (unopened_ >= options_.max_unopened_sessions) {
-      return Count(DeliverResult::kTooManySessions);
+  Session* session = it == sessions_.end() ? nullptr : it->second.get();
+  const auto key = std::make_pair(sender, tag.round);
+  int buffered = 0;
+  if (session != nullptr) {
+    if (tag.round < session->current_round) return Count(DeliverResult::kStaleRound);
+    if (session->messages.count(key) != 0 ||
+        (tag.round == session->current_round && session->taken_in_current_round.count(sender))) {
+      return Count(DeliverResult::kDuplicate);
     }
-    it = sessions_.emplace(tag.session_id, std::make_shared<Session>()).first;
-    ++unopened_;
+    auto b = session->buffered_per_sender.find(sender);
+    if (b != session->buffered_per_sender.end()) buffered = b->second;
   }
-  Session& session = *it->second;
-  if (tag.round < session.current_round) return Count(DeliverResult::kStaleRound);
-  auto key = std::make_pair(tag.sender, tag.round);
-  if (session.messages.count(key) != 0 ||
-      (tag.round == session.current_round && session.taken_in_current_round.count(tag.sender))) {
-    return Count(DeliverResult::kDuplicate);
+  const size_t size = payload->size();
+  if (size > sender_byte_quota_ || size > options_.max_buffered_bytes) {
+    return Count(DeliverResult::kTooLarge);
   }
-  int& buffered = session.buffered_per_sender[tag.sender];
   if (buffered >= options_.max_buffered_per_sender) {
     return Count(DeliverResult::kSenderBufferFull);
   }
-  ++buffered;
-  session.messages.emplace(key, Entry{std::move(payload), available_at, next_seq_++});
-  session.last_activity = now;
-  if (session.waiters > 0) session.cv.notify_all();
+  // A sender's first message in a session nobody opened yet takes one of its unopened slots.
+  const bool new_unopened_slot = session == nullptr || (!session->opened && buffered == 0);
+  if (new_unopened_slot && unopened_by_sender_[sender] >= sender_session_quota_) {
+    return Count(DeliverResult::kSenderSessionQuota);
+  }
+  if (session == nullptr && unopened_ >= options_.max_unopened_sessions) {
+    return Count(DeliverResult::kTooManySessions);
+  }
+  if (bytes_by_sender_[sender] + size > sender_byte_quota_) {
+    return Count(DeliverResult::kSenderByteQuota);
+  }
+  if (buffered_bytes_ + size > options_.max_buffered_bytes) {
+    return Count(DeliverResult::kByteBudget);
+  }
+
+  if (session == nullptr) {
+    it = sessions_.emplace(tag.session_id, std::make_shared<Session>()).first;
+    session = it->second.get();
+    ++unopened_;
+  }
+  if (new_unopened_slot) ++unopened_by_sender_[sender];
+  ++session->buffered_per_sender[sender];
+  bytes_by_sender_[sender] += size;
+  buffered_bytes_ += size;
+  session->messages.emplace(key, Entry{std::move(payload), available_at, next_seq_++});
+  session->last_activity = now;
+  if (session->waiters > 0) session->cv.notify_all();
   return Count(DeliverResult::kAccepted);
+}
+
+void Mailbox::UnaccountLocked(Session& session, Role sender, size_t bytes) {
+  bytes_by_sender_[sender] -= bytes;
+  buffered_bytes_ -= bytes;
+  auto b = session.buffered_per_sender.find(sender);
+  assert(b != session.buffered_per_sender.end() && b->second > 0);
+  if (--b->second == 0) {
+    session.buffered_per_sender.erase(b);
+    if (!session.opened) --unopened_by_sender_[sender];
+  }
 }
 
 std::shared_ptr<Mailbox::Session> Mailbox::OpenLocked(SessionId sid, Clock::time_point now) {
@@ -83,6 +173,10 @@ std::shared_ptr<Mailbox::Session> Mailbox::OpenLocked(SessionId sid, Clock::time
   } else if (!it->second->opened) {
     it->second->opened = true;
     --unopened_;
+    // An opened session is the local party's own: it no longer counts against any sender.
+    for (const auto& [sender, count] : it->second->buffered_per_sender) {
+      if (count > 0) --unopened_by_sender_[sender];
+    }
   }
   it->second->last_activity = now;
   return it->second;
@@ -94,7 +188,7 @@ void Mailbox::AdvanceRoundLocked(Session& session, uint64_t round) {
   session.taken_in_current_round.clear();
   for (auto it = session.messages.begin(); it != session.messages.end();) {
     if (it->first.second < round) {
-      --session.buffered_per_sender[it->first.first];
+      UnaccountLocked(session, it->first.first, it->second.payload->size());
       it = session.messages.erase(it);
     } else {
       ++it;
@@ -107,7 +201,7 @@ Payload Mailbox::TakeLocked(Session& session,
   Payload payload = std::move(it->second.payload);
   const Role sender = it->first.first;
   if (it->first.second == session.current_round) session.taken_in_current_round.insert(sender);
-  --session.buffered_per_sender[sender];
+  UnaccountLocked(session, sender, payload->size());
   session.messages.erase(it);
   return payload;
 }
@@ -189,6 +283,9 @@ std::optional<std::pair<Role, Payload>> Mailbox::ReceiveAny(SessionId sid, uint6
 
 void Mailbox::EraseSessionLocked(std::map<SessionId, std::shared_ptr<Session>>::iterator it) {
   Session& session = *it->second;
+  for (const auto& [key, entry] : session.messages) {
+    UnaccountLocked(session, key.first, entry.payload->size());
+  }
   if (!session.opened) --unopened_;
   session.closed = true;
   session.messages.clear();
@@ -259,6 +356,23 @@ size_t Mailbox::active_sessions() const {
 size_t Mailbox::unopened_sessions() const {
   std::lock_guard<std::mutex> lock(mu_);
   return unopened_;
+}
+
+size_t Mailbox::unopened_sessions(Role sender) const {
+  if (sender < 1 || sender > num_parties_) return 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  return unopened_by_sender_[sender];
+}
+
+size_t Mailbox::buffered_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return buffered_bytes_;
+}
+
+size_t Mailbox::buffered_bytes(Role sender) const {
+  if (sender < 1 || sender > num_parties_) return 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_by_sender_[sender];
 }
 
 }  // namespace kms::net

@@ -6,9 +6,17 @@
 // GrpcNetwork (peer gRPC transport with mutual TLS).
 //
 // Delivery rules (enforced by Mailbox, identical for every transport):
-//  - a message tagged with a round older than the session's current round is dropped;
-//  - messages for the current or a future round are buffered, at most kMaxBufferedPerSender per
-//    (session, sender); beyond that they are dropped (a flooding peer cannot exhaust memory);
+//  - a message tagged with a round older than the session's current round, or for a closed
+//    session, is dropped for good (a duplicate of a message already delivered too);
+//  - messages for the current or a future round are buffered within the sending peer's own
+//    quotas (mailbox.h, "Quotas"): at most kMaxBufferedPerSender per (session, sender), a share
+//    of the unopened sessions (4096 / n by default) and a share of the buffered bytes (4 GiB / n
+//    by default). A flooding peer exhausts only its own share, never the memory of the party
+//    nor what honest peers are owed;
+//  - a message refused for a quota is not dropped: the transport retries it with backoff
+//    (gRPC: the receiver answers a retryable RESOURCE_EXHAUSTED; in process: the hub retries
+//    it), so it arrives once the receiver opens or consumes its sessions, unless it stays
+//    refused for the transport's retry time (60 s over gRPC);
 //  - a message whose tag names a sender other than the authenticated peer never reaches the
 //    mailbox (the transport checks it);
 //  - Send never blocks on the receiver; a lost message shows up as a receive timeout.
@@ -45,8 +53,9 @@ struct Tag {
   uint64_t round = 0;
 };
 
-// Future-round messages buffered per (session, sender) before further ones are dropped
-// (the reference buffers 32 per sender and 70 per party and session; crypto-spec B §3).
+// Messages buffered per (session, sender), all rounds together, before further ones are refused
+// for a quota (the reference buffers 32 per sender and 70 per party and session; crypto-spec
+// B §3).
 inline constexpr int kMaxBufferedPerSender = 64;
 
 class Network {

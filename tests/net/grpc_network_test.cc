@@ -453,5 +453,125 @@ TEST(GrpcNetworkTest, ConfigurationIsValidatedFieldByField) {
   EXPECT_EQ(std::string(ValidateGrpcNetworkConfig(c).message()).find(body), std::string::npos);
 }
 
+// (c) A receiver over a quota answers RESOURCE_EXHAUSTED naming it, with the retry trailer;
+// the sending GrpcNetwork retries, and the message arrives once the receiver opens the session
+// that holds the sender's slot. Meanwhile messages for sessions the receiver works on are not
+// held up behind the refused one.
+TEST(GrpcNetworkTest, QuotaRefusalIsRetriedAndDeliveredOnceTheReceiverMakesRoom) {
+  GrpcTestCluster cluster(4);
+  cluster.SetTweak([](GrpcNetworkConfig& c) {
+    c.mailbox.max_unopened_sessions_per_sender = 1;
+    c.senders_per_peer = 1;  // one sender thread: a blocked retry would hold up everything
+  });
+  ASSERT_TRUE(cluster.StartAll().ok());
+  // A raw client sees the answer itself.
+  auto stub = cluster.RawStubAs(3, 1);
+  ASSERT_TRUE(RawSend(*stub, Message(3, 0, "takes party 3's only slot")).ok());
+  peer::v1::PeerMessage other = Message(3, 0, "another session");
+  other.set_session_id(SidBytes(kSid + 1));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + seconds(5));
+  peer::v1::SendAck ack;
+  grpc::Status refused = stub->Send(&context, other, &ack);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.error_message().find("max_unopened_sessions_per_sender"), std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(context.GetServerTrailingMetadata().count("kms-retryable-quota"), 1u);
+  EXPECT_EQ(cluster.net(1).stats().rejected_quota, 1u);
+  EXPECT_EQ(cluster.net(1).mailbox().dropped(DeliverResult::kSenderSessionQuota), 1u);
+
+  // Party 2 through its GrpcNetwork: session A takes its slot, session B is refused and retried.
+  const SessionId a = kSid + 10, b = kSid + 11, c = kSid + 12;
+  cluster.net(2).Send(1, Tag{a, 2, 0}, MakePayload("A"));
+  for (int i = 0; i < 500 && cluster.net(1).mailbox().unopened_sessions(2) == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  cluster.net(2).Send(1, Tag{b, 2, 0}, MakePayload("B"));
+  for (int i = 0; i < 500 && cluster.net(2).stats().send_quota_retries == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_GT(cluster.net(2).stats().send_quota_retries, 0u);
+  EXPECT_EQ(cluster.net(2).pending_messages(1), 1u);
+  // Party 1 already runs session C: party 2's message for it arrives while B waits for a retry.
+  std::optional<Payload> got_c;
+  std::thread receiver([&] { got_c = cluster.net(1).Receive(c, 2, 0, In(seconds(10))); });
+  std::this_thread::sleep_for(milliseconds(50));
+  cluster.net(2).Send(1, Tag{c, 2, 0}, MakePayload("C"));
+  receiver.join();
+  ASSERT_TRUE(got_c.has_value());
+  EXPECT_EQ(**got_c, "C");
+  // C's acknowledgement reaches party 2 a moment after party 1 has C; B still waits for room.
+  for (int i = 0; i < 200 && cluster.net(2).pending_messages(1) > 1; ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_EQ(cluster.net(2).pending_messages(1), 1u);
+  // Opening A makes room: B arrives.
+  EXPECT_EQ(**cluster.net(1).Receive(a, 2, 0, In(seconds(5))), "A");
+  auto got_b = cluster.net(1).Receive(b, 2, 0, In(seconds(15)));
+  ASSERT_TRUE(got_b.has_value());
+  EXPECT_EQ(**got_b, "B");
+  for (int i = 0; i < 200 && cluster.net(2).pending_messages(1) > 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  GrpcNetworkStats s2 = cluster.net(2).stats();
+  GrpcNetworkStats s1 = cluster.net(1).stats();
+  EXPECT_EQ(s2.send_failed + s2.send_gave_up, 0u);
+  EXPECT_EQ(cluster.net(2).pending_messages(1), 0u);
+  // Every attempt that reached party 1 is counted on both sides: 3 delivered, plus the refused
+  // attempts, which party 2 retried; party 3's raw client sent 2 more, 1 refused.
+  EXPECT_EQ(s2.tx_messages, 3u + s2.send_quota_retries);
+  EXPECT_EQ(s1.rx_messages, s2.tx_messages + 2);
+  EXPECT_EQ(s1.rejected_quota, s2.send_quota_retries + 1);
+  EXPECT_EQ(cluster.net(1).mailbox().accepted(), 4u);
+}
+
+// A quota refusal is retried only within max_elapsed; then the message is given up.
+TEST(GrpcNetworkTest, QuotaRetriesGiveUpAfterMaxElapsed) {
+  GrpcTestCluster cluster(4);
+  cluster.SetTweak([](GrpcNetworkConfig& c) {
+    c.mailbox.max_unopened_sessions_per_sender = 1;
+    c.retry.max_elapsed = milliseconds(500);
+  });
+  ASSERT_TRUE(cluster.StartAll().ok());
+  cluster.net(2).Send(1, Tag{kSid, 2, 0}, MakePayload("slot"));
+  for (int i = 0; i < 500 && cluster.net(1).mailbox().unopened_sessions(2) == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  cluster.net(2).Send(1, Tag{kSid + 1, 2, 0}, MakePayload("never opened"));
+  for (int i = 0; i < 300 && cluster.net(2).stats().send_gave_up == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  GrpcNetworkStats s = cluster.net(2).stats();
+  EXPECT_EQ(s.send_gave_up, 1u);
+  EXPECT_GT(s.send_quota_retries, 0u);
+  EXPECT_EQ(s.send_failed, 0u);
+  EXPECT_EQ(cluster.net(2).pending_messages(1), 0u);
+}
+
+// (d) Messages the receiver drops for good (closed session, stale round) are answered OK and
+// not retried.
+TEST(GrpcNetworkTest, StaleAndClosedSessionMessagesAreNotRetried) {
+  GrpcTestCluster cluster(4);
+  ASSERT_TRUE(cluster.StartAll().ok());
+  cluster.net(1).CloseSession(kSid);
+  EXPECT_FALSE(cluster.net(1).Receive(kSid + 1, 2, 5, In(milliseconds(0))).has_value());
+  cluster.net(2).Send(1, Tag{kSid, 2, 0}, MakePayload("closed"));
+  cluster.net(2).Send(1, Tag{kSid + 1, 2, 3}, MakePayload("stale"));
+  auto raw = RawSend(*cluster.RawStubAs(3, 1), Message(3, 0, "closed, raw"));
+  EXPECT_TRUE(raw.ok()) << raw.error_message();
+  for (int i = 0; i < 300 && cluster.net(2).stats().tx_messages < 2; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  std::this_thread::sleep_for(milliseconds(300));  // time for a (wrong) retry to show
+  GrpcNetworkStats s = cluster.net(2).stats();
+  EXPECT_EQ(s.tx_messages, 2u);
+  EXPECT_EQ(s.send_retries, 0u);
+  EXPECT_EQ(s.send_quota_retries + s.send_failed + s.send_gave_up, 0u);
+  EXPECT_EQ(cluster.net(2).pending_messages(1), 0u);
+  EXPECT_EQ(cluster.net(1).mailbox().dropped(DeliverResult::kClosedSession), 2u);
+  EXPECT_EQ(cluster.net(1).mailbox().dropped(DeliverResult::kStaleRound), 1u);
+  EXPECT_EQ(cluster.net(1).stats().rejected_quota, 0u);
+}
+
 }  // namespace
 }  // namespace kms::net

@@ -271,5 +271,57 @@ TEST(InProcessNetworkTest, FaultsCanChangeWhilePartiesRun) {
   EXPECT_FALSE(hub.fault(3).silent);
 }
 
+// The in-process network follows the gRPC transport's quota rules: party 2 floods party 1 with
+// sessions party 1 never opens; party 3's early message for a new session still gets through,
+// and party 2's refused messages are retried by the hub, then given up and counted.
+TEST(InProcessNetworkTest, FloodingPeerExhaustsOnlyItsOwnQuota) {
+  MailboxOptions options;
+  options.max_unopened_sessions = 64;  // 16 per sender with 4 parties
+  InProcessHub hub(4, 7, options);
+  hub.SetQuotaRetryFor(milliseconds(200));
+  auto nets = Endpoints(hub);
+  for (SessionId s = 1000; s < 1100; ++s) nets[1]->Send(1, Tag{s, 2, 0}, MakePayload("flood"));
+  EXPECT_EQ(hub.mailbox(1).unopened_sessions(2), 16u);
+  EXPECT_EQ(hub.mailbox(1).dropped(DeliverResult::kSenderSessionQuota), 84u);
+  nets[2]->Send(1, Tag{kSid, 3, 0}, MakePayload("early"));
+  auto got = nets[0]->Receive(kSid, 3, 0, In(milliseconds(1000)));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(**got, "early");
+  // The refused 84 were kept for retries; after 200 ms they are given up.
+  for (int i = 0; i < 300 && hub.traffic(2).quota_dropped < 84; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_EQ(hub.traffic(2).quota_dropped, 84u);
+  EXPECT_GE(hub.traffic(2).quota_retries, 84u);
+  EXPECT_EQ(hub.pending_retries(), 0u);
+  EXPECT_EQ(hub.traffic(3).quota_retries, 0u);
+}
+
+// A message refused for a quota is delivered once the receiver makes room, without the sender
+// doing anything: the hub retries it in the background.
+TEST(InProcessNetworkTest, QuotaRefusalIsRetriedUntilTheReceiverMakesRoom) {
+  MailboxOptions options;
+  options.max_unopened_sessions_per_sender = 1;
+  InProcessHub hub(4, 7, options);
+  auto nets = Endpoints(hub);
+  nets[1]->Send(1, Tag{1, 2, 0}, MakePayload("first"));
+  nets[1]->Send(1, Tag{2, 2, 0}, MakePayload("second"));  // over party 2's quota of 1
+  EXPECT_EQ(hub.mailbox(1).dropped(DeliverResult::kSenderSessionQuota), 1u);
+  EXPECT_EQ(hub.pending_retries(), 1u);
+  std::this_thread::sleep_for(milliseconds(50));
+  // Opening session 1 frees party 2's slot; the retry lands in session 2.
+  EXPECT_EQ(**nets[0]->Receive(1, 2, 0, In(milliseconds(1000))), "first");
+  auto second = nets[0]->Receive(2, 2, 0, In(milliseconds(5000)));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(**second, "second");
+  EXPECT_GE(hub.traffic(2).quota_retries, 1u);
+  EXPECT_EQ(hub.traffic(2).quota_dropped, 0u);
+  // A final refusal (closed session) is not retried.
+  nets[0]->CloseSession(3);
+  nets[1]->Send(1, Tag{3, 2, 0}, MakePayload("late"));
+  EXPECT_EQ(hub.mailbox(1).dropped(DeliverResult::kClosedSession), 1u);
+  EXPECT_EQ(hub.pending_retries(), 0u);
+}
+
 }  // namespace
 }  // namespace kms::net

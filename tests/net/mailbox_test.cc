@@ -3,11 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace kms::net {
+
+// Failures print "kSenderSessionQuota (sender_session_quota)" rather than the enum's bytes.
+void PrintTo(DeliverResult result, std::ostream* os) { *os << DeliverResultName(result); }
+
 namespace {
 
 using std::chrono::milliseconds;
@@ -165,14 +170,17 @@ TEST(MailboxTest, ClosedSessionIdsAreForgottenAfterTheirMemory) {
 }
 
 TEST(MailboxTest, UnopenedSessionsAreCapped) {
+  // The global cap, with per-sender quotas above it (overcommitted) so that it is what refuses.
   MailboxOptions options;
   options.max_unopened_sessions = 4;
+  options.max_unopened_sessions_per_sender = 8;
   Mailbox box(4, options);
   for (SessionId s = 1; s <= 4; ++s) {
     ASSERT_EQ(box.Deliver(T(2, 0, s), MakePayload("early")), DeliverResult::kAccepted);
   }
   EXPECT_EQ(box.unopened_sessions(), 4u);
   EXPECT_EQ(box.Deliver(T(2, 0, 5), MakePayload("early")), DeliverResult::kTooManySessions);
+  EXPECT_TRUE(DeliverResultIsRetryable(DeliverResult::kTooManySessions));
   // More messages for an existing unopened session are fine.
   EXPECT_EQ(box.Deliver(T(3, 0, 4), MakePayload("early")), DeliverResult::kAccepted);
   // Opening one (a local receive) makes room; local receives are never capped.
@@ -303,6 +311,174 @@ TEST(MailboxTest, DeliverResultNamesAreDistinct) {
   }
   EXPECT_EQ(names.size(), static_cast<size_t>(kNumDeliverResults));
   EXPECT_EQ(std::string(DeliverResultName(DeliverResult::kStaleRound)), "stale_round");
+}
+
+// Security review of src/net: one corrupt peer (party 2 of 13, production defaults) floods an
+// honest party with thousands of sessions nobody has opened and with large payloads, both in
+// those sessions and in sessions the honest party has opened (64 future rounds each). It must
+// exhaust only its own share: an honest peer's early message for a new session is still
+// accepted, and the bytes the mailbox holds stay within the global buffered-byte budget
+// (4 GiB by default). Payloads are one shared string, so the test's own memory stays small.
+TEST(MailboxTest, FloodFromOnePeerLeavesHonestEarlyMessageDelivered) {
+  constexpr int kParties = 13;
+  constexpr uint64_t kDefaultBudget = uint64_t{4} << 30;  // MailboxOptions::max_buffered_bytes
+  Mailbox box(kParties);
+  uint64_t accepted_bytes = 0;
+  uint64_t refused = 0;
+  auto flood = [&](const Tag& tag, const Payload& payload) {
+    if (box.Deliver(tag, payload) == DeliverResult::kAccepted) {
+      accepted_bytes += payload->size();
+    } else {
+      ++refused;
+    }
+  };
+  const Payload tiny = MakePayload("x");
+  for (SessionId s = 1; s <= 10000; ++s) flood(T(2, 0, s), tiny);
+  const Payload big = MakePayload(std::string(16 << 20, 'f'));
+  for (SessionId s = 1; s <= 8; ++s) {
+    for (uint64_t r = 1; r < 64; ++r) flood(T(2, r, s), big);
+  }
+  for (SessionId s = 20001; s <= 20008; ++s) {
+    EXPECT_FALSE(box.Receive(s, 1, 0, In(milliseconds(0))).has_value());  // opens s
+    for (uint64_t r = 1; r <= 64; ++r) flood(T(2, r, s), big);
+  }
+  EXPECT_GT(refused, 0u);
+  EXPECT_LE(accepted_bytes, kDefaultBudget);
+  static_assert(kDefaultBudget == kDefaultMaxBufferedBytes);
+  EXPECT_EQ(box.buffered_bytes(), accepted_bytes);
+  EXPECT_LE(box.buffered_bytes(2), box.sender_byte_quota());
+  EXPECT_EQ(box.sender_byte_quota(), kDefaultMaxBufferedBytes / kParties);
+  EXPECT_EQ(box.unopened_sessions(2), 4096u / kParties);
+  // Every refusal was for one of party 2's own quotas, so a retry may succeed later.
+  EXPECT_EQ(box.dropped(DeliverResult::kSenderSessionQuota) +
+                box.dropped(DeliverResult::kSenderByteQuota) +
+                box.dropped(DeliverResult::kSenderBufferFull),
+            refused);
+  EXPECT_EQ(box.dropped(DeliverResult::kTooManySessions), 0u);
+  EXPECT_EQ(box.dropped(DeliverResult::kByteBudget), 0u);
+
+  // Party 3 is honest and a little ahead: its first message for a session this party has not
+  // started yet, and a preprocessing-sized broadcast for its next round.
+  constexpr SessionId kFresh = 30001;
+  EXPECT_EQ(box.Deliver(T(3, 0, kFresh), MakePayload("early")), DeliverResult::kAccepted);
+  EXPECT_EQ(box.Deliver(T(3, 1, kFresh), MakePayload(std::string(8 << 20, 'b'))),
+            DeliverResult::kAccepted);
+  EXPECT_EQ(Text(box.Receive(kFresh, 3, 0, In(milliseconds(0)))), "early");
+  auto next = box.Receive(kFresh, 3, 1, In(milliseconds(0)));
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ((*next)->size(), 8u << 20);
+}
+
+// Quotas are per sender: party 2 running into its limits does not refuse parties 3 and 4, for
+// new sessions or for large messages in sessions that exist.
+TEST(MailboxTest, QuotasArePerSender) {
+  Mailbox box(4);
+  uint64_t refused = 0;
+  for (SessionId s = 1; s <= 10000; ++s) {
+    if (box.Deliver(T(2, 0, s), MakePayload("flood")) != DeliverResult::kAccepted) ++refused;
+  }
+  EXPECT_GT(refused, 0u);
+  const Payload big = MakePayload(std::string(64 << 20, 'f'));
+  for (SessionId s = 1; s <= 40; ++s) {
+    for (uint64_t r = 1; r <= 64; ++r) {
+      if (box.Deliver(T(2, r, s), big) != DeliverResult::kAccepted) ++refused;
+    }
+  }
+  // Parties 3 and 4 each start a session of their own and send into one of party 2's.
+  for (Role honest : {3, 4}) {
+    const SessionId own = 50000 + honest;
+    EXPECT_EQ(box.Deliver(T(honest, 0, own), MakePayload("mine")), DeliverResult::kAccepted)
+        << honest;
+    EXPECT_EQ(box.Deliver(T(honest, 1, own), big), DeliverResult::kAccepted) << honest;
+    EXPECT_EQ(box.Deliver(T(honest, 0, 1), MakePayload("joined")), DeliverResult::kAccepted)
+        << honest;
+    EXPECT_EQ(Text(box.Receive(own, honest, 0, In(milliseconds(0)))), "mine");
+  }
+  EXPECT_EQ(Text(box.Receive(1, 3, 0, In(milliseconds(0)))), "joined");
+  EXPECT_EQ(Text(box.Receive(1, 4, 0, In(milliseconds(0)))), "joined");
+}
+
+TEST(MailboxTest, RefusalReasonsAreRetryableOnlyForQuotas) {
+  for (DeliverResult r : {DeliverResult::kSenderBufferFull, DeliverResult::kTooManySessions,
+                          DeliverResult::kSenderSessionQuota, DeliverResult::kSenderByteQuota,
+                          DeliverResult::kByteBudget}) {
+    EXPECT_TRUE(DeliverResultIsRetryable(r)) << DeliverResultName(r);
+    EXPECT_STRNE(DeliverResultLimitName(r), "") << DeliverResultName(r);
+  }
+  for (DeliverResult r :
+       {DeliverResult::kAccepted, DeliverResult::kStaleRound, DeliverResult::kDuplicate,
+        DeliverResult::kClosedSession, DeliverResult::kInvalidSender, DeliverResult::kShutdown,
+        DeliverResult::kTooLarge}) {
+    EXPECT_FALSE(DeliverResultIsRetryable(r)) << DeliverResultName(r);
+  }
+  EXPECT_STREQ(DeliverResultLimitName(DeliverResult::kSenderSessionQuota),
+               "max_unopened_sessions_per_sender");
+}
+
+// A session counts against every sender with messages in it until it is opened, so colluding
+// senders cannot share sessions to escape their quotas; opening releases it for all of them.
+TEST(MailboxTest, UnopenedSessionQuotaCountsEverySenderInTheSession) {
+  MailboxOptions options;
+  options.max_unopened_sessions_per_sender = 3;
+  Mailbox box(4, options);
+  EXPECT_EQ(box.sender_session_quota(), 3u);
+  for (SessionId s = 1; s <= 3; ++s) {
+    ASSERT_EQ(box.Deliver(T(2, 0, s), MakePayload("a")), DeliverResult::kAccepted);
+    ASSERT_EQ(box.Deliver(T(4, 0, s), MakePayload("b")), DeliverResult::kAccepted);
+  }
+  // More messages in a session it already has messages in are fine; a new one is not.
+  EXPECT_EQ(box.Deliver(T(2, 1, 3), MakePayload("a")), DeliverResult::kAccepted);
+  EXPECT_EQ(box.Deliver(T(2, 0, 4), MakePayload("a")), DeliverResult::kSenderSessionQuota);
+  EXPECT_EQ(box.Deliver(T(4, 0, 4), MakePayload("b")), DeliverResult::kSenderSessionQuota);
+  EXPECT_EQ(box.unopened_sessions(2), 3u);
+  EXPECT_EQ(box.unopened_sessions(3), 0u);
+  EXPECT_EQ(box.unopened_sessions(), 3u);
+  // The refused message left nothing behind: session 4 does not exist.
+  EXPECT_EQ(box.active_sessions(), 3u);
+  // Opening session 1 frees a slot of both senders.
+  EXPECT_EQ(Text(box.Receive(1, 2, 0, In(milliseconds(0)))), "a");
+  EXPECT_EQ(box.unopened_sessions(2), 2u);
+  EXPECT_EQ(box.unopened_sessions(4), 2u);
+  EXPECT_EQ(box.Deliver(T(2, 0, 4), MakePayload("a")), DeliverResult::kAccepted);
+  // A sender whose messages in an unopened session all go (here: the session closes) gets the
+  // slot back.
+  box.CloseSession(2);
+  EXPECT_EQ(box.unopened_sessions(4), 1u);
+  EXPECT_EQ(box.Deliver(T(4, 0, 5), MakePayload("b")), DeliverResult::kAccepted);
+}
+
+TEST(MailboxTest, BufferedBytesAreAccountedAndBounded) {
+  MailboxOptions options;
+  options.max_buffered_bytes = 1000;
+  options.max_buffered_bytes_per_sender = 400;  // overcommitted: 4 x 400 > 1000
+  Mailbox box(4, options);
+  EXPECT_EQ(box.sender_byte_quota(), 400u);
+  const Payload hundred = MakePayload(std::string(100, 'h'));
+  for (uint64_t r = 0; r < 4; ++r) {
+    ASSERT_EQ(box.Deliver(T(2, r), hundred), DeliverResult::kAccepted);
+  }
+  EXPECT_EQ(box.Deliver(T(2, 4), MakePayload("x")), DeliverResult::kSenderByteQuota);
+  EXPECT_EQ(box.buffered_bytes(2), 400u);
+  // A payload that can never fit the sender's quota is a final refusal.
+  EXPECT_EQ(box.Deliver(T(3, 0), MakePayload(std::string(401, 't'))), DeliverResult::kTooLarge);
+  for (uint64_t r = 0; r < 4; ++r) {
+    ASSERT_EQ(box.Deliver(T(3, r), hundred), DeliverResult::kAccepted);
+  }
+  // 800 bytes buffered: the global budget refuses party 4 beyond 1000.
+  EXPECT_EQ(box.Deliver(T(4, 0), MakePayload(std::string(200, 'f'))), DeliverResult::kAccepted);
+  EXPECT_EQ(box.Deliver(T(4, 1), MakePayload("x")), DeliverResult::kByteBudget);
+  EXPECT_EQ(box.buffered_bytes(), 1000u);
+  // Receiving, purging old rounds, closing and expiring all give bytes back.
+  EXPECT_EQ(Text(box.Receive(kSid, 2, 0, In(milliseconds(0)))), std::string(100, 'h'));
+  EXPECT_EQ(box.buffered_bytes(2), 300u);
+  EXPECT_TRUE(box.Receive(kSid, 2, 3, In(milliseconds(0))).has_value());
+  EXPECT_EQ(box.buffered_bytes(2), 0u);  // rounds 1 and 2 purged, round 3 taken
+  EXPECT_EQ(box.buffered_bytes(3), 100u);
+  EXPECT_EQ(box.Deliver(T(2, 4), MakePayload("now fits")), DeliverResult::kAccepted);
+  box.CloseSession(kSid);
+  EXPECT_EQ(box.buffered_bytes(), 0u);
+  EXPECT_EQ(box.buffered_bytes(2), 0u);
+  EXPECT_EQ(box.buffered_bytes(4), 0u);
 }
 
 // Many sessions, senders and receivers at once: every message of every round arrives exactly

@@ -844,6 +844,10 @@ std::optional<std::pair<Role, Payload>> GrpcNetwork::ReceiveAny(SessionId sid, u
 
 void GrpcNetwork::CloseSession(SessionId sid) { impl_->mailbox().CloseSession(sid); }
 
+std::optional<Clock::time_point> GrpcNetwork::LastHeard(SessionId sid, Role from) {
+  return impl_->mailbox().LastHeard(sid, from);
+}
+
 absl::StatusOr<Clock::duration> GrpcNetwork::HealthCheck(Role peer, Clock::time_point deadline,
                                                          size_t payload_bytes) {
   return impl_->Ping(peer, deadline, payload_bytes);

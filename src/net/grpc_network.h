@@ -159,6 +159,7 @@ class GrpcNetwork final : public Network {
                                                      const std::set<Role>& from,
                                                      Clock::time_point deadline) override;
   void CloseSession(SessionId sid) override;
+  std::optional<Clock::time_point> LastHeard(SessionId sid, Role from) override;
 
   // Pings `peer` over its mutual-TLS channel (itself included), with `payload_bytes` bytes of
   // filler, and returns the round-trip time. InvalidArgument for a bad role or size; the gRPC

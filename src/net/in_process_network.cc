@@ -267,4 +267,8 @@ std::optional<std::pair<Role, Payload>> InProcessNetwork::ReceiveAny(SessionId s
 
 void InProcessNetwork::CloseSession(SessionId sid) { hub_.mailbox(role_).CloseSession(sid); }
 
+std::optional<Clock::time_point> InProcessNetwork::LastHeard(SessionId sid, Role from) {
+  return hub_.mailbox(role_).LastHeard(sid, from);
+}
+
 }  // namespace kms::net

@@ -235,6 +235,7 @@ class InProcessNetwork final : public Network {
                                                      const std::set<Role>& from,
                                                      Clock::time_point deadline) override;
   void CloseSession(SessionId sid) override;
+  std::optional<Clock::time_point> LastHeard(SessionId sid, Role from) override;
 
   Mailbox& mailbox() { return hub_.mailbox(role_); }
 

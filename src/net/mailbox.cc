@@ -107,6 +107,7 @@ DeliverResult Mailbox::Deliver(const Tag& tag, Payload payload, Clock::time_poin
   const auto key = std::make_pair(sender, tag.round);
   int buffered = 0;
   if (session != nullptr) {
+    session->last_heard[sender] = std::max(now, available_at);
     if (tag.round < session->current_round) return Count(DeliverResult::kStaleRound);
     if (session->messages.count(key) != 0 ||
         (tag.round == session->current_round && session->taken_in_current_round.count(sender))) {
@@ -147,6 +148,7 @@ DeliverResult Mailbox::Deliver(const Tag& tag, Payload payload, Clock::time_poin
   bytes_by_sender_[sender] += size;
   buffered_bytes_ += size;
   session->messages.emplace(key, Entry{std::move(payload), available_at, next_seq_++});
+  session->last_heard[sender] = std::max(now, available_at);
   session->last_activity = now;
   if (session->waiters > 0) session->cv.notify_all();
   return Count(DeliverResult::kAccepted);
@@ -373,6 +375,15 @@ size_t Mailbox::buffered_bytes(Role sender) const {
   if (sender < 1 || sender > num_parties_) return 0;
   std::lock_guard<std::mutex> lock(mu_);
   return bytes_by_sender_[sender];
+}
+
+std::optional<Clock::time_point> Mailbox::LastHeard(SessionId sid, Role from) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) return std::nullopt;
+  auto heard = it->second->last_heard.find(from);
+  if (heard == it->second->last_heard.end()) return std::nullopt;
+  return heard->second;
 }
 
 }  // namespace kms::net

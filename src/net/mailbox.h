@@ -155,6 +155,10 @@ class Mailbox {
   // return nullopt) and drops later messages for it.
   void CloseSession(SessionId sid);
 
+  // Network::LastHeard: when a message of `from` for `sid` last arrived, accepted or dropped as
+  // stale or duplicate (a party that sends is alive, even when it is behind).
+  std::optional<Clock::time_point> LastHeard(SessionId sid, Role from) const;
+
   // Wakes every receiver (they return nullopt) and drops every later delivery. Irreversible.
   void Shutdown();
 
@@ -197,6 +201,7 @@ class Mailbox {
     std::map<Role, int> buffered_per_sender;
     // Senders whose current-round message was already received: a second copy is a duplicate.
     std::set<Role> taken_in_current_round;
+    std::map<Role, Clock::time_point> last_heard;
     int waiters = 0;
     std::condition_variable cv;
   };

@@ -88,6 +88,10 @@ class Network {
   // session ends. Thread-safe. Receivers waiting on `sid` return nullopt. Closed ids are
   // remembered for 24 h by default (MailboxOptions), so a session id must not be reused.
   virtual void CloseSession(SessionId sid) = 0;
+
+  // When a message of `from` for `sid` last arrived (any round, even one already past), or
+  // nullopt if none has. Liveness evidence for synchronous rounds (RoundChannel). Thread-safe.
+  virtual std::optional<Clock::time_point> LastHeard(SessionId sid, Role from) = 0;
 };
 
 }  // namespace kms::net

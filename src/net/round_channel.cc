@@ -44,10 +44,13 @@ void RoundChannel::SendToAll(Payload payload) {
 }
 
 std::optional<Payload> RoundChannel::ReceiveFrom(Role from) {
-  if (late_.contains(from)) return net_.Receive(sid_, from, round_, Clock::now());
-  auto got = net_.Receive(sid_, from, round_, deadline());
-  if (!got && mode_ == NetworkMode::kSync) late_.insert(from);
-  return got;
+  auto got = ReceiveFromAll({from});
+  if (got.empty()) return std::nullopt;
+  return std::move(got.begin()->second);
+}
+
+Clock::time_point RoundChannel::SilentFrom(Role r) {
+  return std::max(start_, net_.LastHeard(sid_, r).value_or(start_)) + round_timeout_;
 }
 
 std::map<Role, Payload> RoundChannel::ReceiveFromAll(const std::set<Role>& from) {
@@ -57,20 +60,33 @@ std::map<Role, Payload> RoundChannel::ReceiveFromAll(const std::set<Role>& from)
 std::map<Role, Payload> RoundChannel::ReceiveUntil(
     const std::set<Role>& from, const std::function<bool(const std::map<Role, Payload>&)>& enough) {
   std::map<Role, Payload> got;
-  std::set<Role> pending, late;
-  for (Role r : from)
-    if (r != my_role()) (late_.contains(r) ? late : pending).insert(r);
+  std::set<Role> pending = from, silent;
+  pending.erase(my_role());
   const Clock::time_point until = deadline();
   while (!pending.empty()) {
-    auto next = net_.ReceiveAny(sid_, round_, pending, until);
-    if (!next) break;  // deadline
-    pending.erase(next->first);
-    got.emplace(next->first, std::move(next->second));
-    if (enough(got)) return got;
+    Clock::time_point wake = until;
+    if (mode_ == NetworkMode::kSync)
+      for (Role r : pending) wake = std::min(wake, SilentFrom(r));
+    auto next = net_.ReceiveAny(sid_, round_, pending, wake);
+    if (next) {
+      pending.erase(next->first);
+      got.emplace(next->first, std::move(next->second));
+      if (enough(got)) return got;
+      continue;
+    }
+    const Clock::time_point now = Clock::now();
+    if (now >= until || now < wake) break;  // deadline, or the session closed
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (now >= SilentFrom(*it)) {
+        silent.insert(*it);
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
-  if (mode_ == NetworkMode::kSync) late_.insert(pending.begin(), pending.end());  // missed it
-  // Parties late before: only what has already arrived.
-  for (Role r : late) {
+  // Silent parties: only what has arrived by now.
+  for (Role r : silent) {
     if (auto p = net_.Receive(sid_, r, round_, Clock::now())) {
       got.emplace(r, std::move(*p));
       if (enough(got)) break;

@@ -14,11 +14,15 @@
 // Every send and receive uses the current round; NextRound() moves to the next one. A party that
 // sends nothing in a round still calls NextRound(), so all parties stay in step.
 //
-// A party that missed a synchronous deadline is not waited for again in this session: later
-// receives take its messages only if they are already there. In the synchronous model a late
-// message is a missing one, so this changes no protocol decision, and up to t crashed or silent
-// parties cost one round timeout per session instead of one per round. Protocols make corrupt-set
-// decisions from broadcast outputs only (which agree), never from this local view.
+// Synchronous receives stop waiting for a party once nothing at all (no message of any round)
+// has arrived from it in this session for a round timeout, counted from the later of the
+// channel's start and its last message (Network::LastHeard); what it sent is still taken if it is
+// there. A crashed or silent party thus costs about one round timeout per session, not one per
+// round (the cumulative deadline would otherwise make a crash midway cost all the slack the
+// session had built up), while a party that is merely behind keeps sending and keeps being
+// waited for. In the synchronous model a missing message is a missing message whatever the
+// reason, so this changes no protocol rule; protocols make corrupt-set decisions from broadcast
+// outputs only (which agree), never from this local view.
 //
 // Thread safety: one RoundChannel per session per party, used by one thread.
 #ifndef KMS_NET_ROUND_CHANNEL_H_
@@ -71,10 +75,11 @@ class RoundChannel {
 
   // All roles except mine and those in `exclude`.
   std::set<Role> Others(const std::set<Role>& exclude = {}) const;
-  // Roles that missed a synchronous deadline of this session (not waited for any more).
-  const std::set<Role>& late() const { return late_; }
 
  private:
+  // Synchronous mode: when to stop waiting for `r` (a round timeout after it was last heard).
+  Clock::time_point SilentFrom(Role r);
+
   Network& net_;
   const SessionId sid_;
   const std::vector<Role> roles_;
@@ -84,7 +89,6 @@ class RoundChannel {
   const Clock::time_point session_deadline_;
   uint64_t round_ = 0;
   std::optional<Clock::time_point> round_deadline_;  // set on the first wait of a round
-  std::set<Role> late_;
 };
 
 }  // namespace kms::net

@@ -1,0 +1,74 @@
+// File: tests/tfhe/golden_files.h
+//
+// Access to the node-tfhe 1.4.0-alpha.3 golden blobs (../shared/golden/tfhe-1.4, README.md
+// there): the file list with the type of each, and a loader.
+#ifndef KMS_TESTS_TFHE_GOLDEN_FILES_H_
+#define KMS_TESTS_TFHE_GOLDEN_FILES_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+
+namespace kms::tfhe::testing {
+
+enum class GoldenType {
+  kClientKey,
+  kCompactPublicKey,
+  kCompressedCompactPublicKey,
+  kCompactCiphertextList,
+  kFheUint,
+  kFheBool,
+  kCompressedServerKey,
+};
+
+struct GoldenFile {
+  std::string name;
+  GoldenType type;
+};
+
+inline const std::vector<GoldenFile>& AllGoldenFiles() {
+  static const std::vector<GoldenFile> files = [] {
+    std::vector<GoldenFile> out;
+    for (const char* prefix : {"kms-default", "kms-test"}) {
+      const std::string p = prefix;
+      out.push_back({p + ".ClientKey.bin", GoldenType::kClientKey});
+      out.push_back({p + ".CompactPublicKey.bin", GoldenType::kCompactPublicKey});
+      out.push_back({p + ".CompactPublicKey.from_compressed.bin", GoldenType::kCompactPublicKey});
+      out.push_back(
+          {p + ".CompressedCompactPublicKey.bin", GoldenType::kCompressedCompactPublicKey});
+      for (const char* list : {"mixed", "mixed.packed", "u64", "u64.packed"}) {
+        out.push_back(
+            {p + ".CompactCiphertextList." + list + ".bin", GoldenType::kCompactCiphertextList});
+      }
+      out.push_back({p + ".FheUint64.client_key.bin", GoldenType::kFheUint});
+      out.push_back({p + ".FheBool.client_key.bin", GoldenType::kFheBool});
+      out.push_back({p + ".CompressedServerKey.bin", GoldenType::kCompressedServerKey});
+    }
+    out.push_back({"synthetic.ClientKey.kms-test-full.bin", GoldenType::kClientKey});
+    out.push_back(
+        {"synthetic.CompressedServerKey.kms-test-full.bin", GoldenType::kCompressedServerKey});
+    return out;
+  }();
+  return files;
+}
+
+inline std::filesystem::path GoldenDir() { return KMS_TFHE_GOLDEN_DIR; }
+
+inline bool HaveGoldenFiles() { return std::filesystem::exists(GoldenDir() / "values.json"); }
+
+// The file's bytes, or nullopt if it cannot be read.
+inline std::optional<Bytes> ReadGolden(const std::string& name) {
+  std::ifstream in(GoldenDir() / name, std::ios::binary);
+  if (!in) return std::nullopt;
+  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace kms::tfhe::testing
+
+#endif  // KMS_TESTS_TFHE_GOLDEN_FILES_H_

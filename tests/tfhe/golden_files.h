@@ -1,7 +1,7 @@
 // File: tests/tfhe/golden_files.h
 //
 // Access to the node-tfhe 1.4.0-alpha.3 golden blobs (../shared/golden/tfhe-1.4, README.md
-// there): the file list with the type of each, and a loader.
+// there): the file list with the type of each, a loader, and a parse-and-reserialize helper.
 #ifndef KMS_TESTS_TFHE_GOLDEN_FILES_H_
 #define KMS_TESTS_TFHE_GOLDEN_FILES_H_
 
@@ -13,7 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "common/bytes.h"
+#include "common/status_macros.h"
+#include "tfhe/ciphertext.h"
+#include "tfhe/client_key.h"
+#include "tfhe/compact_ciphertext_list.h"
+#include "tfhe/compact_public_key.h"
+#include "tfhe/compressed_server_key.h"
 
 namespace kms::tfhe::testing {
 
@@ -67,6 +74,42 @@ inline std::optional<Bytes> ReadGolden(const std::string& name) {
   std::ifstream in(GoldenDir() / name, std::ios::binary);
   if (!in) return std::nullopt;
   return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Parses `bytes` as `type` and serializes the result again.
+inline absl::StatusOr<Bytes> RoundTrip(GoldenType type, const Bytes& bytes) {
+  switch (type) {
+    case GoldenType::kClientKey: {
+      KMS_ASSIGN_OR_RETURN(ClientKey v, ParseClientKey(bytes));
+      KMS_ASSIGN_OR_RETURN(crypto::SecretBytes out, SerializeClientKey(v));
+      return Bytes(out.span().begin(), out.span().end());
+    }
+    case GoldenType::kCompactPublicKey: {
+      KMS_ASSIGN_OR_RETURN(CompactPublicKey v, ParseCompactPublicKey(bytes));
+      return SerializeCompactPublicKey(v);
+    }
+    case GoldenType::kCompressedCompactPublicKey: {
+      KMS_ASSIGN_OR_RETURN(CompressedCompactPublicKey v, ParseCompressedCompactPublicKey(bytes));
+      return SerializeCompressedCompactPublicKey(v);
+    }
+    case GoldenType::kCompactCiphertextList: {
+      KMS_ASSIGN_OR_RETURN(CompactCiphertextList v, ParseCompactCiphertextList(bytes));
+      return SerializeCompactCiphertextList(v);
+    }
+    case GoldenType::kFheUint: {
+      KMS_ASSIGN_OR_RETURN(FheUint v, ParseFheUint(bytes));
+      return SerializeFheUint(v);
+    }
+    case GoldenType::kFheBool: {
+      KMS_ASSIGN_OR_RETURN(FheBool v, ParseFheBool(bytes));
+      return SerializeFheBool(v);
+    }
+    case GoldenType::kCompressedServerKey: {
+      KMS_ASSIGN_OR_RETURN(CompressedServerKey v, ParseCompressedServerKey(bytes));
+      return SerializeCompressedServerKey(v);
+    }
+  }
+  return absl::InternalError("unknown type");
 }
 
 }  // namespace kms::tfhe::testing

@@ -2,13 +2,6 @@
 // re-serializes to the identical bytes; the client-key ciphertexts decrypt to values.json.
 #include <gtest/gtest.h>
 
-#include "common/status_macros.h"
-#include "tfhe/ciphertext.h"
-#include "tfhe/client_key.h"
-#include "tfhe/client_key_encryption.h"
-#include "tfhe/compact_ciphertext_list.h"
-#include "tfhe/compact_public_key.h"
-#include "tfhe/compressed_server_key.h"
 #include "tfhe/golden_files.h"
 
 namespace kms::tfhe {
@@ -18,42 +11,7 @@ using testing::AllGoldenFiles;
 using testing::GoldenFile;
 using testing::GoldenType;
 using testing::ReadGolden;
-
-// Parses `bytes` as `type` and serializes the result again.
-absl::StatusOr<Bytes> RoundTrip(GoldenType type, const Bytes& bytes) {
-  switch (type) {
-    case GoldenType::kClientKey: {
-      KMS_ASSIGN_OR_RETURN(ClientKey v, ParseClientKey(bytes));
-      KMS_ASSIGN_OR_RETURN(crypto::SecretBytes out, SerializeClientKey(v));
-      return Bytes(out.span().begin(), out.span().end());
-    }
-    case GoldenType::kCompactPublicKey: {
-      KMS_ASSIGN_OR_RETURN(CompactPublicKey v, ParseCompactPublicKey(bytes));
-      return SerializeCompactPublicKey(v);
-    }
-    case GoldenType::kCompressedCompactPublicKey: {
-      KMS_ASSIGN_OR_RETURN(CompressedCompactPublicKey v, ParseCompressedCompactPublicKey(bytes));
-      return SerializeCompressedCompactPublicKey(v);
-    }
-    case GoldenType::kCompactCiphertextList: {
-      KMS_ASSIGN_OR_RETURN(CompactCiphertextList v, ParseCompactCiphertextList(bytes));
-      return SerializeCompactCiphertextList(v);
-    }
-    case GoldenType::kFheUint: {
-      KMS_ASSIGN_OR_RETURN(FheUint v, ParseFheUint(bytes));
-      return SerializeFheUint(v);
-    }
-    case GoldenType::kFheBool: {
-      KMS_ASSIGN_OR_RETURN(FheBool v, ParseFheBool(bytes));
-      return SerializeFheBool(v);
-    }
-    case GoldenType::kCompressedServerKey: {
-      KMS_ASSIGN_OR_RETURN(CompressedServerKey v, ParseCompressedServerKey(bytes));
-      return SerializeCompressedServerKey(v);
-    }
-  }
-  return absl::InternalError("unknown type");
-}
+using testing::RoundTrip;
 
 class GoldenRoundTrip : public ::testing::TestWithParam<GoldenFile> {};
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "crypto/secure_zero.h"
 #include "tfhe/codec_internal.h"
 
 namespace kms::tfhe {
@@ -57,6 +58,19 @@ bool Codec::Need(size_t n, std::string_view field) {
   return false;
 }
 
+void Codec::Append(const uint8_t* p, size_t n) {
+  if (out_.size() + n > out_.capacity()) {
+    // Grow by hand and zero the old buffer: a serialized ClientKey must not leave copies of its
+    // key bits in freed memory.
+    Bytes bigger;
+    bigger.reserve(std::max(out_.size() + n, 2 * out_.capacity()));
+    bigger.assign(out_.begin(), out_.end());
+    crypto::SecureZero(out_);
+    out_.swap(bigger);
+  }
+  out_.insert(out_.end(), p, p + n);
+}
+
 void Codec::Raw(void* p, size_t n, std::string_view field) {
   if (!ok()) return;
   if (reading_) {
@@ -64,8 +78,7 @@ void Codec::Raw(void* p, size_t n, std::string_view field) {
     std::memcpy(p, in_.data() + pos_, n);
     pos_ += n;
   } else {
-    const auto* b = static_cast<const uint8_t*>(p);
-    out_.insert(out_.end(), b, b + n);
+    Append(static_cast<const uint8_t*>(p), n);
   }
 }
 
@@ -163,8 +176,7 @@ void Codec::ScalarVec(std::vector<T>& v, std::string_view field) {
     if (count != 0) std::memcpy(v.data(), in_.data() + pos_, count * sizeof(T));
     pos_ += count * sizeof(T);
   } else if (count != 0) {
-    const auto* b = reinterpret_cast<const uint8_t*>(v.data());
-    out_.insert(out_.end(), b, b + count * sizeof(T));
+    Append(reinterpret_cast<const uint8_t*>(v.data()), count * sizeof(T));
   }
 }
 
@@ -180,7 +192,7 @@ void Codec::String(std::string& v, std::string_view field) {
     v.assign(reinterpret_cast<const char*>(in_.data() + pos_), static_cast<size_t>(count));
     pos_ += count;
   } else {
-    out_.insert(out_.end(), v.begin(), v.end());
+    Append(reinterpret_cast<const uint8_t*>(v.data()), v.size());
   }
 }
 

@@ -24,6 +24,9 @@
 // checked against the remaining bytes divided by the smallest encoding of one element. The
 // total input consumed never exceeds the size limit (safe_serialize's limit, 2 GiB by default).
 //
+// The writer zeroes its buffer each time it grows, so serializing a secret key leaves no copy of
+// it in freed memory (the caller owns the final buffer).
+//
 // The host must be little-endian (x86-64, aarch64): scalar vectors are copied as bytes.
 //
 // Not thread-safe; one Codec per parse or serialization.
@@ -170,6 +173,8 @@ class Codec {
   // Reader: makes `n` bytes available at `pos_` or fails (truncation or size limit).
   bool Need(size_t n, std::string_view field);
   void Raw(void* p, size_t n, std::string_view field);
+  // Writer: appends, zeroing the old buffer whenever the output grows.
+  void Append(const uint8_t* p, size_t n);
   // Reads or writes a u64 count; the reader checks count · element_size <= remaining.
   bool SequenceLength(uint64_t& count, size_t element_size, std::string_view field);
   void OptionFlag(bool& present, std::string_view field);

@@ -3,9 +3,11 @@
 // FheBool, CompressedServerKey). Whatever parses must serialize to exactly the input bytes (the
 // encoding is canonical: nothing is normalized or dropped) and radix ciphertexts must survive
 // decryption with a fixed key. Any crash, sanitizer report, leak or broken round trip is a bug.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <span>
 
 #include "tfhe/ciphertext.h"
 #include "tfhe/client_key.h"
@@ -13,6 +15,7 @@
 #include "tfhe/compact_ciphertext_list.h"
 #include "tfhe/compact_public_key.h"
 #include "tfhe/compressed_server_key.h"
+#include "tfhe/conformance.h"
 
 namespace kms::tfhe {
 namespace {
@@ -21,6 +24,17 @@ namespace {
 void Check(bool condition) {
   if (!condition) std::abort();
 }
+
+// Deterministic bytes for encryption (a counter; the fuzzer needs reproducibility, not secrecy).
+class FixedRng final : public algebra::RandomSource {
+ public:
+  void Fill(std::span<uint8_t> out) override {
+    for (auto& b : out) b = static_cast<uint8_t>(counter_++ * 0x9d);
+  }
+
+ private:
+  uint64_t counter_ = 1;
+};
 
 // A fixed key of the kms-test shape (n = 1, k = 1, N = 256, message 4, carry 4) so that parsed
 // kms-test ciphertexts reach the decryption code.
@@ -55,7 +69,7 @@ const T* RoundTrip(ByteSpan data, ParseFn parse, SerializeFn serialize, std::opt
 void FuzzOne(ByteSpan data) {
   {
     std::optional<ClientKey> v;
-    RoundTrip(
+    const ClientKey* key = RoundTrip(
         data, ParseClientKey,
         [](const ClientKey& k) -> absl::StatusOr<Bytes> {
           auto s = SerializeClientKey(k);
@@ -63,6 +77,22 @@ void FuzzOne(ByteSpan data) {
           return Bytes(s->span().begin(), s->span().end());
         },
         v);
+    if (key != nullptr) {
+      // Any parsed key encrypts; with noise below Δ/2 (at least 2^46 here) it decrypts back,
+      // whatever its key words (the phase does not depend on them).
+      FixedRng rng;
+      auto ct = EncryptFheUint(*key, 0x2d, 3, rng);
+      const auto& noise = key->parameters.encryption_key_choice == EncryptionKeyChoice::kBig
+                              ? key->parameters.glwe_noise_distribution
+                              : key->parameters.lwe_noise_distribution;
+      if (ct.ok() && noise.bound_log2 <= 40) {
+        auto value = DecryptFheUint(*key, *ct);
+        Check(value.ok());
+        const uint64_t bits = std::countr_zero(key->parameters.message_modulus) * 3;
+        const u128 mask = bits >= 128 ? ~u128{0} : (u128{1} << bits) - 1;
+        Check(*value == (u128{0x2d} & mask));
+      }
+    }
   }
   {
     std::optional<CompactPublicKey> v;
@@ -85,12 +115,14 @@ void FuzzOne(ByteSpan data) {
     std::optional<FheUint> v;
     if (const auto* ct = RoundTrip(data, ParseFheUint, SerializeFheUint, v)) {
       (void)DecryptFheUint(FixedKey(), *ct);
+      (void)CheckConformance(*ct, FixedKey().parameters, ct->blocks.size());
     }
   }
   {
     std::optional<FheBool> v;
     if (const auto* ct = RoundTrip(data, ParseFheBool, SerializeFheBool, v)) {
       (void)DecryptFheBool(FixedKey(), *ct);
+      (void)CheckConformance(*ct, FixedKey().parameters);
     }
   }
   {
@@ -98,6 +130,7 @@ void FuzzOne(ByteSpan data) {
     if (const auto* key =
             RoundTrip(data, ParseCompressedServerKey, SerializeCompressedServerKey, v)) {
       Check(key->small_lwe_dimension() + 1 == key->key_switching_key.output_lwe_size);
+      (void)CheckConformance(*key, FixedKey());
     }
   }
 }

@@ -119,7 +119,7 @@ absl::StatusOr<uint64_t> DecryptBlock(const ClientKey& key, const ShortintCipher
 
 absl::StatusOr<u128> DecryptFheUint(const ClientKey& key, const FheUint& ct) {
   u128 value = 0;
-  unsigned shift = 0;
+  uint64_t shift = 0;
   for (size_t i = 0; i < ct.blocks.size(); ++i) {
     KMS_ASSIGN_OR_RETURN(uint64_t m, DecryptBlock(key, ct.blocks[i]));
     if (shift < 128) value += u128{m} << shift;

@@ -63,24 +63,4 @@ absl::StatusOr<Bytes> SerializeCompressedCompactPublicKey(const CompressedCompac
   return SafeSerialize(key, kCompressedCompactPublicKeyName);
 }
 
-absl::Status CheckConformance(const CompactPublicKeyEncryptionParameters& a,
-                              const CompactPublicKeyEncryptionParameters& e) {
-  auto differs = [](std::string_view field) {
-    return absl::InvalidArgumentError(
-        internal::Cat("not conformant with the parameter set: parameters.", field, " differs"));
-  };
-  if (a.encryption_lwe_dimension != e.encryption_lwe_dimension) {
-    return differs("encryption_lwe_dimension");
-  }
-  if (!(a.encryption_noise_distribution == e.encryption_noise_distribution)) {
-    return differs("encryption_noise_distribution");
-  }
-  if (a.message_modulus != e.message_modulus) return differs("message_modulus");
-  if (a.carry_modulus != e.carry_modulus) return differs("carry_modulus");
-  if (!(a.ciphertext_modulus == e.ciphertext_modulus)) return differs("ciphertext_modulus");
-  if (!(a.expansion_kind == e.expansion_kind)) return differs("expansion_kind");
-  if (a.zk_scheme != e.zk_scheme) return differs("zk_scheme");
-  return absl::OkStatus();
-}
-
 }  // namespace kms::tfhe

@@ -11,8 +11,8 @@
 //
 // Checked on parse and serialize (tfhe-rs's conformance rules that do not need a parameter
 // set): data length 2·n̂ (n̂ for the seeded form), n̂ a power of two, the key's dimension equal to
-// `parameters.encryption_lwe_dimension`, both moduli 64-bit. IsConformant adds the comparison
-// with an expected parameter set (safe_deserialize_conformant).
+// `parameters.encryption_lwe_dimension`, both moduli 64-bit. CheckConformance (tfhe/conformance.h)
+// adds the comparison with an expected parameter set (safe_deserialize_conformant).
 #ifndef KMS_TFHE_COMPACT_PUBLIC_KEY_H_
 #define KMS_TFHE_COMPACT_PUBLIC_KEY_H_
 
@@ -50,12 +50,6 @@ absl::StatusOr<Bytes> SerializeCompactPublicKey(const CompactPublicKey& key);
 absl::StatusOr<CompressedCompactPublicKey> ParseCompressedCompactPublicKey(
     ByteSpan data, uint64_t size_limit = kDefaultSizeLimit);
 absl::StatusOr<Bytes> SerializeCompressedCompactPublicKey(const CompressedCompactPublicKey& key);
-
-// OK if the key's parameters equal `expected` field for field (InvalidArgument naming the
-// first differing field otherwise). Together with the parse checks this is tfhe-rs's
-// `safe_deserialize_conformant`; the tag is not compared.
-[[nodiscard]] absl::Status CheckConformance(const CompactPublicKeyEncryptionParameters& actual,
-                                            const CompactPublicKeyEncryptionParameters& expected);
 
 }  // namespace kms::tfhe
 

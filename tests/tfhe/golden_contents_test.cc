@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "tfhe/client_key_encryption.h"
+#include "tfhe/conformance.h"
 #include "tfhe/golden_files.h"
 
 namespace kms::tfhe {
@@ -235,6 +236,42 @@ TEST_F(GoldenContents, CompressedServerKeyShapes) {
   EXPECT_EQ(full.max_degree, 15u);
   EXPECT_EQ(full.cpk_re_randomization_key_switching_key_material->kind,
             CompressedReRandomizationKeySwitchingKey::Kind::kDedicatedKSK);
+}
+
+TEST_F(GoldenContents, EveryBlobConformsWithItsClientKey) {
+  for (const std::string prefix : {"kms-default", "kms-test"}) {
+    SCOPED_TRACE(prefix);
+    auto ck = Load<ClientKey>(prefix + ".ClientKey.bin", ParseClientKey);
+    auto u64 = Load<FheUint>(prefix + ".FheUint64.client_key.bin", ParseFheUint);
+    EXPECT_TRUE(CheckConformance(u64, ck.parameters, 32).ok());
+    EXPECT_EQ(CheckConformance(u64, ck.parameters, 16).message(),
+              "not conformant with the parameter set: block count is 32, expected 16");
+    auto b = Load<FheBool>(prefix + ".FheBool.client_key.bin", ParseFheBool);
+    EXPECT_TRUE(CheckConformance(b, ck.parameters).ok());
+    for (const char* list : {"mixed", "mixed.packed", "u64", "u64.packed"}) {
+      auto l = Load<CompactCiphertextList>(prefix + ".CompactCiphertextList." + list + ".bin",
+                                           ParseCompactCiphertextList);
+      EXPECT_TRUE(CheckConformance(l, ck.dedicated_compact_private_key->parameters).ok()) << list;
+    }
+    auto sk =
+        Load<CompressedServerKey>(prefix + ".CompressedServerKey.bin", ParseCompressedServerKey);
+    EXPECT_TRUE(CheckConformance(sk, ck).ok()) << CheckConformance(sk, ck);
+  }
+  auto full_ck = Load<ClientKey>("synthetic.ClientKey.kms-test-full.bin", ParseClientKey);
+  auto full_sk = Load<CompressedServerKey>("synthetic.CompressedServerKey.kms-test-full.bin",
+                                           ParseCompressedServerKey);
+  EXPECT_TRUE(CheckConformance(full_sk, full_ck).ok()) << CheckConformance(full_sk, full_ck);
+
+  // Cross-checks fail with the first differing field.
+  auto default_ck = Load<ClientKey>("kms-default.ClientKey.bin", ParseClientKey);
+  auto test_sk =
+      Load<CompressedServerKey>("kms-test.CompressedServerKey.bin", ParseCompressedServerKey);
+  EXPECT_EQ(CheckConformance(test_sk, default_ck).message(),
+            "not conformant with the parameter set: key_switching_key.decomp_base_log is 37, "
+            "expected 4");
+  auto test_u64 = Load<FheUint>("kms-test.FheUint64.client_key.bin", ParseFheUint);
+  EXPECT_EQ(CheckConformance(test_u64, default_ck.parameters, 32).message(),
+            "not conformant with the parameter set: blocks[0].ct dimension is 256, expected 2048");
 }
 
 }  // namespace

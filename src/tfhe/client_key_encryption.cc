@@ -73,16 +73,20 @@ absl::StatusOr<ShortintCiphertext> EncryptBlock(const ClientKey& key, uint64_t m
   return block;
 }
 
-absl::Status CheckEncryptionKey(const ClientKey& key) {
+absl::Status CheckModuli(const ClientKey& key) {
   const ClassicPBSParameters& p = key.parameters;
-  if (!p.ciphertext_modulus.is_native()) {
-    return absl::UnimplementedError("only the native 64-bit modulus is supported");
-  }
   if (p.message_modulus < 2 || !std::has_single_bit(p.message_modulus) ||
       !std::has_single_bit(p.carry_modulus) || p.message_modulus * p.carry_modulus > (1u << 16)) {
     return absl::InvalidArgumentError("the client key's message and carry moduli are invalid");
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckEncryptionKey(const ClientKey& key) {
+  if (!key.parameters.ciphertext_modulus.is_native()) {
+    return absl::UnimplementedError("only the native 64-bit modulus is supported");
+  }
+  return CheckModuli(key);
 }
 
 }  // namespace
@@ -100,6 +104,7 @@ uint64_t DecodeMessageAndCarry(uint64_t phase, uint64_t message_modulus, uint64_
 }
 
 absl::StatusOr<uint64_t> DecryptBlock(const ClientKey& key, const ShortintCiphertext& block) {
+  KMS_RETURN_IF_ERROR(CheckModuli(key));
   KMS_ASSIGN_OR_RETURN(std::span<const uint64_t> s, KeyFor(key, block.atomic_pattern));
   if (block.ct.data.size() != s.size() + 1) {
     return absl::InvalidArgumentError(
@@ -109,12 +114,9 @@ absl::StatusOr<uint64_t> DecryptBlock(const ClientKey& key, const ShortintCipher
   if (!block.ct.modulus.is_native() || block.ct.modulus.scalar_bits != 64) {
     return absl::UnimplementedError("only the native 64-bit modulus is supported");
   }
-  const uint64_t space = block.message_modulus * block.carry_modulus;
-  if (block.message_modulus == 0 || !std::has_single_bit(space) || space < 2 ||
-      space > (uint64_t{1} << 32)) {
-    return absl::InvalidArgumentError("the block's message and carry moduli are invalid");
-  }
-  return DecodeMessageAndCarry(LwePhase(block.ct, s), block.message_modulus, block.carry_modulus);
+  // As tfhe-rs's decrypt_message_and_carry: the encoding of the client key's parameters.
+  return DecodeMessageAndCarry(LwePhase(block.ct, s), key.parameters.message_modulus,
+                               key.parameters.carry_modulus);
 }
 
 absl::StatusOr<u128> DecryptFheUint(const ClientKey& key, const FheUint& ct) {
@@ -124,14 +126,15 @@ absl::StatusOr<u128> DecryptFheUint(const ClientKey& key, const FheUint& ct) {
     KMS_ASSIGN_OR_RETURN(uint64_t m, DecryptBlock(key, ct.blocks[i]));
     if (shift < 128) value += u128{m} << shift;
     // Every block contributes log2(message) bits (the recomposer's bits_in_block).
-    shift += std::countr_zero(ct.blocks[i].message_modulus);
+    shift += std::countr_zero(key.parameters.message_modulus);
   }
   return value;
 }
 
 absl::StatusOr<bool> DecryptFheBool(const ClientKey& key, const FheBool& ct) {
+  // tfhe-rs's decrypt_bool: the message part (carries dropped) is non-zero.
   KMS_ASSIGN_OR_RETURN(uint64_t m, DecryptBlock(key, ct.block));
-  return m != 0;
+  return m % key.parameters.message_modulus != 0;
 }
 
 absl::StatusOr<FheUint> EncryptFheUint(const ClientKey& key, u128 value, size_t num_blocks,

@@ -7,8 +7,9 @@
 //     pattern is Standard(KeyswitchBootstrap), the small LWE key (n bits) for
 //     Standard(BootstrapKeyswitch); encryption uses the parameters' encryption_key_choice
 //     (Big → big key with the GLWE noise, KeyswitchBootstrap; Small → small key, LWE noise);
-//   * phase = body − ⟨mask, s⟩ mod 2^64; Δ = 2^63 / (message·carry) (one padding bit);
-//     message-and-carry = round(phase / Δ) mod message·carry;
+//   * phase = body − ⟨mask, s⟩ mod 2^64; Δ = 2^63 / (message·carry) (one padding bit) with the
+//     client key's moduli, as tfhe-rs decodes; message-and-carry = round(phase / Δ) mod
+//     message·carry; an FheBool is true when the message part (mod message) is non-zero;
 //   * radix recomposition: value = Σ_i block_i · 2^(i·log2 message) (carries add into the next
 //     block, as tfhe-rs's BlockRecomposer does), modulo 2^128.
 //
@@ -37,7 +38,8 @@ uint64_t LwePhase(const LweCiphertext& ct, std::span<const uint64_t> key);
 uint64_t DecodeMessageAndCarry(uint64_t phase, uint64_t message_modulus, uint64_t carry_modulus);
 
 // The message and carry of one block. InvalidArgument if the block's dimension is not the
-// dimension of the key its atomic pattern selects, or its modulus is not native.
+// dimension of the key its atomic pattern selects or the key's moduli are invalid;
+// Unimplemented for a non-native modulus or the KeySwitch32 pattern.
 absl::StatusOr<uint64_t> DecryptBlock(const ClientKey& key, const ShortintCiphertext& block);
 
 // The plaintext of an FheUint of any width, modulo 2^128.

@@ -126,6 +126,22 @@ TEST_P(ClientKeyEncryption, OwnFheBoolHasNodeTfheLayoutAndDecrypts) {
   }
 }
 
+// As tfhe-rs: message-and-carry keeps the carry, the boolean reads the message part only, and
+// the radix recomposition adds a block's carry into the next block's bits.
+TEST_P(ClientKeyEncryption, CarriesAsTfheRsDecodesThem) {
+  kms::testing::SeededRng rng(11);
+  auto b = EncryptFheBool(key_, false, rng);
+  ASSERT_TRUE(b.ok());
+  b->block.ct.data.back() += 4 * Delta();  // carry 1, message 0
+  EXPECT_EQ(*DecryptBlock(key_, b->block), 4u);
+  EXPECT_FALSE(*DecryptFheBool(key_, *b));
+
+  auto u = EncryptFheUint(key_, 0b0111, 2, rng);  // blocks 3, 1
+  ASSERT_TRUE(u.ok());
+  u->blocks[0].ct.data.back() += 4 * Delta();        // block 0 now 7 = 3 + carry 1
+  EXPECT_TRUE(*DecryptFheUint(key_, *u) == 0b1011);  // 7 + 1·4
+}
+
 TEST_P(ClientKeyEncryption, RandomValuesAndWidthsRoundTrip) {
   kms::testing::SeededRng rng(9);
   for (size_t blocks : {1u, 4u, 8u, 32u, 64u}) {

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,9 +70,14 @@ inline bool HaveGoldenFiles() { return std::filesystem::exists(GoldenDir() / "va
 
 // The file's bytes, or nullopt if it cannot be read.
 inline std::optional<Bytes> ReadGolden(const std::string& name) {
-  std::ifstream in(GoldenDir() / name, std::ios::binary);
+  std::ifstream in(GoldenDir() / name, std::ios::binary | std::ios::ate);
   if (!in) return std::nullopt;
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  Bytes out(static_cast<size_t>(in.tellg()));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()))) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 // Parses `bytes` as `type` and serializes the result again.

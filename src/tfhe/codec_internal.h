@@ -1,0 +1,75 @@
+// File: tfhe/codec_internal.h
+//
+// Helpers shared by the Convert routines of this layer; not part of its interface.
+#ifndef KMS_TFHE_CODEC_INTERNAL_H_
+#define KMS_TFHE_CODEC_INTERNAL_H_
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "tfhe/codec.h"
+
+namespace kms::tfhe::internal {
+
+// String concatenation for error messages. (Debian's Abseil has its own string_view, so
+// absl::StrCat does not take std::string_view.)
+inline void AppendPiece(std::string& out, std::string_view s) { out.append(s); }
+inline void AppendPiece(std::string& out, const char* s) { out.append(s); }
+inline void AppendPiece(std::string& out, const std::string& s) { out.append(s); }
+template <std::integral T>
+void AppendPiece(std::string& out, T v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    out.append(v ? "true" : "false");
+  } else {
+    out.append(std::to_string(v));
+  }
+}
+template <typename... Args>
+std::string Cat(const Args&... args) {
+  std::string out;
+  (AppendPiece(out, args), ...);
+  return out;
+}
+
+inline bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+// A unit-only versioned enum: version tag 0, then the variant index (< count).
+template <typename E>
+void TaggedUnitEnum(Codec& c, E& e, uint32_t count, std::string_view field) {
+  Codec::Scope scope(c, field);
+  c.VersionTag(0, "");
+  uint32_t v = static_cast<uint32_t>(e);
+  c.Variant(v, count, "variant");
+  if (c.reading() && c.ok()) e = static_cast<E>(v);
+}
+
+// A vector of u64 or u128 words.
+template <typename T>
+void Words(Codec& c, std::vector<T>& v, std::string_view field) {
+  if constexpr (std::is_same_v<T, uint64_t>) {
+    c.VecU64(v, field);
+  } else {
+    static_assert(std::is_same_v<T, u128>);
+    c.VecU128(v, field);
+  }
+}
+
+template <typename T>
+constexpr uint64_t kBits = sizeof(T) * 8;
+
+// Message and carry moduli: powers of two of at most 2^16 each, so that Δ = 2^63 / (m·c) >= 2^31
+// and decoding never divides by zero.
+inline void RequireModuli(Codec& c, uint64_t message_modulus, uint64_t carry_modulus) {
+  constexpr uint64_t kMax = uint64_t{1} << 16;
+  c.Require(IsPowerOfTwo(message_modulus) && IsPowerOfTwo(carry_modulus) &&
+                message_modulus <= kMax && carry_modulus <= kMax,
+            "message_modulus", "message and carry moduli must be powers of two of at most 2^16");
+}
+
+}  // namespace kms::tfhe::internal
+
+#endif  // KMS_TFHE_CODEC_INTERNAL_H_

@@ -49,8 +49,11 @@ std::optional<Payload> RoundChannel::ReceiveFrom(Role from) {
   return std::move(got.begin()->second);
 }
 
-Clock::time_point RoundChannel::SilentFrom(Role r) {
-  return std::max(start_, net_.LastHeard(sid_, r).value_or(start_)) + round_timeout_;
+Clock::duration RoundChannel::PatienceLeft(Role r) {
+  Silence& s = silence_[r];
+  const std::optional<Clock::time_point> heard = net_.LastHeard(sid_, r);
+  if (heard != s.heard) s = Silence{heard, Clock::duration(0)};  // it spoke: start over
+  return round_timeout_ - s.waited;
 }
 
 std::map<Role, Payload> RoundChannel::ReceiveFromAll(const std::set<Role>& from) {
@@ -63,27 +66,34 @@ std::map<Role, Payload> RoundChannel::ReceiveUntil(
   std::set<Role> pending = from, silent;
   pending.erase(my_role());
   const Clock::time_point until = deadline();
+  const bool sync = mode_ == NetworkMode::kSync;
   while (!pending.empty()) {
+    const Clock::time_point begin = Clock::now();
     Clock::time_point wake = until;
-    if (mode_ == NetworkMode::kSync)
-      for (Role r : pending) wake = std::min(wake, SilentFrom(r));
+    if (sync) {
+      for (auto it = pending.begin(); it != pending.end();) {
+        const Clock::duration left = PatienceLeft(*it);
+        if (left <= Clock::duration(0)) {
+          silent.insert(*it);
+          it = pending.erase(it);
+          continue;
+        }
+        wake = std::min(wake, begin + left);
+        ++it;
+      }
+      if (pending.empty()) break;
+    }
     auto next = net_.ReceiveAny(sid_, round_, pending, wake);
+    const Clock::time_point now = Clock::now();
+    if (sync)
+      for (Role r : pending) silence_[r].waited += now - begin;
     if (next) {
       pending.erase(next->first);
       got.emplace(next->first, std::move(next->second));
       if (enough(got)) return got;
       continue;
     }
-    const Clock::time_point now = Clock::now();
     if (now >= until || now < wake) break;  // deadline, or the session closed
-    for (auto it = pending.begin(); it != pending.end();) {
-      if (now >= SilentFrom(*it)) {
-        silent.insert(*it);
-        it = pending.erase(it);
-      } else {
-        ++it;
-      }
-    }
   }
   // Silent parties: only what has arrived by now.
   for (Role r : silent) {

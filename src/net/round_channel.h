@@ -14,13 +14,13 @@
 // Every send and receive uses the current round; NextRound() moves to the next one. A party that
 // sends nothing in a round still calls NextRound(), so all parties stay in step.
 //
-// Synchronous receives stop waiting for a party once nothing at all (no message of any round)
-// has arrived from it in this session for a round timeout, counted from the later of the
-// channel's start and its last message (Network::LastHeard); what it sent is still taken if it is
-// there. A crashed or silent party thus costs about one round timeout per session, not one per
-// round (the cumulative deadline would otherwise make a crash midway cost all the slack the
-// session had built up), while a party that is merely behind keeps sending and keeps being
-// waited for. In the synchronous model a missing message is a missing message whatever the
+// Synchronous receives stop waiting for a party once this party has spent a round timeout
+// waiting for it (summed over the rounds of this session) without anything at all arriving from
+// it (no message of any round, Network::LastHeard); what it sent is still taken if it is there.
+// A crashed or silent party thus costs about one round timeout per session, not one per round
+// (the cumulative deadline would otherwise make a crash midway cost all the slack the session had
+// built up). Only waiting counts, not my own computation, and any message resets the count, so a
+// party that is merely behind keeps being waited for. In the synchronous model a missing message is a missing message whatever the
 // reason, so this changes no protocol rule; protocols make corrupt-set decisions from broadcast
 // outputs only (which agree), never from this local view.
 //
@@ -77,8 +77,14 @@ class RoundChannel {
   std::set<Role> Others(const std::set<Role>& exclude = {}) const;
 
  private:
-  // Synchronous mode: when to stop waiting for `r` (a round timeout after it was last heard).
-  Clock::time_point SilentFrom(Role r);
+  // Synchronous mode: how much longer to wait for `r` before it counts as silent.
+  Clock::duration PatienceLeft(Role r);
+
+  // Per party: when it was last heard of, and how long I have waited for it since.
+  struct Silence {
+    std::optional<Clock::time_point> heard;
+    Clock::duration waited{0};
+  };
 
   Network& net_;
   const SessionId sid_;
@@ -89,6 +95,7 @@ class RoundChannel {
   const Clock::time_point session_deadline_;
   uint64_t round_ = 0;
   std::optional<Clock::time_point> round_deadline_;  // set on the first wait of a round
+  std::map<Role, Silence> silence_;
 };
 
 }  // namespace kms::net

@@ -7,8 +7,8 @@ namespace {
 
 absl::Status RequireNative(const CiphertextModulus& modulus, const char* what) {
   if (!modulus.is_native()) {
-    return absl::UnimplementedError(
-        std::string("mask regeneration of a non-native modulus ") + what + " is not implemented");
+    return absl::UnimplementedError(std::string("mask regeneration of a non-native modulus ") +
+                                    what + " is not implemented");
   }
   return absl::OkStatus();
 }

@@ -96,8 +96,8 @@ TEST_F(MaskRegeneration, KeySwitchingKeysDecryptToTheScaledInputKey) {
   for (const std::string prefix : {"kms-test", "kms-default"}) {
     SCOPED_TRACE(prefix);
     auto ck = Load<ClientKey>(prefix + ".ClientKey.bin", ParseClientKey);
-    auto sk = Load<CompressedServerKey>(prefix + ".CompressedServerKey.bin",
-                                        ParseCompressedServerKey);
+    auto sk =
+        Load<CompressedServerKey>(prefix + ".CompressedServerKey.bin", ParseCompressedServerKey);
     const uint64_t bound = uint64_t{1} << ck.parameters.lwe_noise_distribution.bound_log2;
 
     // The compute KSK: the GLWE key seen as LWE (k·N) → the small key (n), LWE noise.
@@ -147,7 +147,8 @@ uint64_t ProductCoefficient(const uint64_t* a, const uint64_t* s, uint64_t n, ui
 uint64_t GlwePhase(const uint64_t* glwe, const std::vector<uint64_t>& s, uint64_t k, uint64_t n,
                    uint64_t index) {
   uint64_t dot = 0;
-  for (uint64_t p = 0; p < k; ++p) dot += ProductCoefficient(glwe + p * n, s.data() + p * n, n, index);
+  for (uint64_t p = 0; p < k; ++p)
+    dot += ProductCoefficient(glwe + p * n, s.data() + p * n, n, index);
   return glwe[k * n + index] - dot;
 }
 
@@ -155,8 +156,8 @@ TEST_F(MaskRegeneration, BootstrapKeyRowsDecryptToTheScaledKeyBits) {
   for (const std::string prefix : {"kms-test", "kms-default"}) {
     SCOPED_TRACE(prefix);
     auto ck = Load<ClientKey>(prefix + ".ClientKey.bin", ParseClientKey);
-    auto sk = Load<CompressedServerKey>(prefix + ".CompressedServerKey.bin",
-                                        ParseCompressedServerKey);
+    auto sk =
+        Load<CompressedServerKey>(prefix + ".CompressedServerKey.bin", ParseCompressedServerKey);
     auto bsk = DecompressBootstrapKey(sk.bootstrapping_key);
     ASSERT_TRUE(bsk.ok()) << bsk.status();
     const uint64_t k = bsk->glwe_size - 1, n = bsk->polynomial_size;

@@ -1,6 +1,7 @@
 #include "tfhe/mask_regeneration.h"
 
 #include "algebra/base_ring.h"
+#include "tfhe/safe_serialize.h"
 
 namespace kms::tfhe {
 namespace {
@@ -9,6 +10,18 @@ absl::Status RequireNative(const CiphertextModulus& modulus, const char* what) {
   if (!modulus.is_native()) {
     return absl::UnimplementedError(std::string("mask regeneration of a non-native modulus ") +
                                     what + " is not implemented");
+  }
+  return absl::OkStatus();
+}
+
+// The decompressed entity's size, refused beyond safe_serialize's 2 GiB limit: the stored
+// bodies bound the input, but output_lwe_size / glwe_size are free u64 fields of it, so a
+// hostile blob could otherwise ask for an arbitrary allocation.
+absl::Status CheckOutputSize(uint64_t bodies, uint64_t words_per_body, uint64_t scalar_bytes,
+                             const char* what) {
+  if (words_per_body != 0 && bodies > kDefaultSizeLimit / scalar_bytes / words_per_body) {
+    return absl::InvalidArgumentError(std::string("the decompressed ") + what +
+                                      " would exceed the 2 GiB size limit");
   }
   return absl::OkStatus();
 }
@@ -49,6 +62,11 @@ absl::StatusOr<CompactPublicKey> DecompressCompactPublicKey(const CompressedComp
 
 absl::StatusOr<LweKeyswitchKey> DecompressKeySwitchingKey(const SeededLweKeyswitchKey& key) {
   if (absl::Status s = RequireNative(key.modulus, "key-switching key"); !s.ok()) return s;
+  if (absl::Status s =
+          CheckOutputSize(key.data.size(), key.output_lwe_size, 8, "key-switching key");
+      !s.ok()) {
+    return s;
+  }
   LweKeyswitchKey out;
   out.decomp_base_log = key.decomp_base_log;
   out.decomp_level_count = key.decomp_level_count;
@@ -71,6 +89,11 @@ absl::StatusOr<LweBootstrapKey<Scalar>> DecompressBootstrapKey(
     const SeededLweBootstrapKey<Scalar>& key) {
   const SeededGgswCiphertextList<Scalar>& list = key.ggsw_list;
   if (absl::Status s = RequireNative(list.modulus, "bootstrapping key"); !s.ok()) return s;
+  if (absl::Status s =
+          CheckOutputSize(list.data.size(), list.glwe_size, sizeof(Scalar), "bootstrapping key");
+      !s.ok()) {
+    return s;
+  }
   LweBootstrapKey<Scalar> out;
   out.glwe_size = list.glwe_size;
   out.polynomial_size = list.polynomial_size;

@@ -19,8 +19,10 @@
 //   LweBootstrapKey     per GGSW (input key bit), per level L … 1, per row 0 … k, the k mask
 //                       polynomials of N coefficients.
 //
-// All functions take a validated parsed entity (its Convert checks hold) and cannot fail on
-// one; Unimplemented for non-native moduli, whose masks tfhe-rs draws differently.
+// All functions take a validated parsed entity (its Convert checks hold). Unimplemented for
+// non-native moduli, whose masks tfhe-rs draws differently; InvalidArgument when the result
+// would exceed safe_serialize's 2 GiB limit (output_lwe_size and glwe_size are free fields of
+// an untrusted blob).
 // Thread safety: pure functions.
 #ifndef KMS_TFHE_MASK_REGENERATION_H_
 #define KMS_TFHE_MASK_REGENERATION_H_

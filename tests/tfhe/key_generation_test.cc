@@ -29,9 +29,8 @@ TEST(SemiReverseNegacyclicConvolution, CryptoSpecVector) {
 
 TEST(KeyGeneration, ProfilesEqualTheGoldenClientKeys) {
   if (!testing::HaveGoldenFiles()) GTEST_SKIP() << "no golden files";
-  for (const auto& [prefix, params] :
-       {std::pair{"kms-test", KmsTestKeyParameters()},
-        std::pair{"kms-default", KmsDefaultKeyParameters()}}) {
+  for (const auto& [prefix, params] : {std::pair{"kms-test", KmsTestKeyParameters()},
+                                       std::pair{"kms-default", KmsDefaultKeyParameters()}}) {
     SCOPED_TRACE(prefix);
     auto bytes = testing::ReadGolden(std::string(prefix) + ".ClientKey.bin");
     ASSERT_TRUE(bytes.has_value());
@@ -76,10 +75,10 @@ TEST(KeyGeneration, KeysSerializeAndSatisfyTheCpkIdentity) {
     // b − a ⊛ rev(s) is the TUniform noise.
     std::vector<uint64_t> conv(n);
     const auto& data = cpk->key.glwe_ciphertext.data;
-    SemiReverseNegacyclicConvolution(
-        conv, std::span(data.data(), n), ck->dedicated_compact_private_key->key.data);
-    const int64_t bound =
-        int64_t{1} << params.compact_public_key.encryption_noise_distribution.bound_log2;
+    SemiReverseNegacyclicConvolution(conv, std::span(data.data(), n),
+                                     ck->dedicated_compact_private_key->key.data);
+    const int64_t bound = int64_t{1}
+                          << params.compact_public_key.encryption_noise_distribution.bound_log2;
     for (size_t i = 0; i < n; ++i) {
       ASSERT_LE(std::llabs(static_cast<int64_t>(data[n + i] - conv[i])), bound) << i;
     }
@@ -98,8 +97,7 @@ TEST(KeyGeneration, CompactPublicKeyNeedsACompactSecret) {
   auto ck = GenerateClientKey(KmsTestKeyParameters(), rng);
   ASSERT_TRUE(ck.ok());
   ck->dedicated_compact_private_key.reset();
-  EXPECT_EQ(GenerateCompactPublicKey(*ck, rng).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GenerateCompactPublicKey(*ck, rng).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -204,5 +204,24 @@ TEST(MaskRegenerationErrors, NonNativeModulusIsUnimplemented) {
   EXPECT_EQ(DecompressKeySwitchingKey(ksk).status().code(), absl::StatusCode::kUnimplemented);
 }
 
+TEST(MaskRegenerationErrors, HostileOutputSizesAreRefusedBeforeAllocating) {
+  // Two stored bodies, but an output_lwe_size / glwe_size that asks for more than 2 GiB.
+  SeededLweKeyswitchKey ksk;
+  ksk.data = {1, 2};
+  ksk.decomp_base_log = 4;
+  ksk.decomp_level_count = 1;
+  ksk.output_lwe_size = uint64_t{1} << 60;
+  EXPECT_EQ(DecompressKeySwitchingKey(ksk).status().message(),
+            "the decompressed key-switching key would exceed the 2 GiB size limit");
+  SeededLweBootstrapKey<uint64_t> bsk;
+  bsk.ggsw_list.data = {1, 2};
+  bsk.ggsw_list.polynomial_size = 2;
+  bsk.ggsw_list.decomp_base_log = 4;
+  bsk.ggsw_list.decomp_level_count = 1;
+  bsk.ggsw_list.glwe_size = uint64_t{1} << 40;
+  EXPECT_EQ(DecompressBootstrapKey(bsk).status().message(),
+            "the decompressed bootstrapping key would exceed the 2 GiB size limit");
+}
+
 }  // namespace
 }  // namespace kms::tfhe

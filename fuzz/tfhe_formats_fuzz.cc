@@ -16,6 +16,7 @@
 #include "tfhe/compact_public_key.h"
 #include "tfhe/compressed_server_key.h"
 #include "tfhe/conformance.h"
+#include "tfhe/mask_regeneration.h"
 
 namespace kms::tfhe {
 namespace {
@@ -100,7 +101,12 @@ void FuzzOne(ByteSpan data) {
   }
   {
     std::optional<CompressedCompactPublicKey> v;
-    RoundTrip(data, ParseCompressedCompactPublicKey, SerializeCompressedCompactPublicKey, v);
+    if (const auto* key = RoundTrip(data, ParseCompressedCompactPublicKey,
+                                    SerializeCompressedCompactPublicKey, v)) {
+      // Mask regeneration of an accepted key always gives a serializable CPK.
+      auto cpk = DecompressCompactPublicKey(*key);
+      Check(!cpk.ok() || SerializeCompactPublicKey(*cpk).ok());
+    }
   }
   {
     std::optional<CompactCiphertextList> v;
@@ -131,6 +137,18 @@ void FuzzOne(ByteSpan data) {
             RoundTrip(data, ParseCompressedServerKey, SerializeCompressedServerKey, v)) {
       Check(key->small_lwe_dimension() + 1 == key->key_switching_key.output_lwe_size);
       (void)CheckConformance(*key, FixedKey());
+      // Mask regeneration, when the result stays small (libFuzzer's RSS limit; the 2 GiB limit
+      // of DecompressX itself is tested in tfhe_mask_regeneration_test).
+      constexpr uint64_t kMaxWords = uint64_t{1} << 22;
+      const auto& ksk = key->key_switching_key;
+      if (ksk.output_lwe_size <= kMaxWords && ksk.data.size() * ksk.output_lwe_size <= kMaxWords) {
+        auto full = DecompressKeySwitchingKey(ksk);
+        Check(!full.ok() || full->input_lwe_dimension() == ksk.input_lwe_dimension());
+      }
+      const auto& ggsw = key->bootstrapping_key.ggsw_list;
+      if (ggsw.glwe_size <= kMaxWords && ggsw.data.size() * ggsw.glwe_size <= kMaxWords) {
+        (void)DecompressBootstrapKey(key->bootstrapping_key);
+      }
     }
   }
 }

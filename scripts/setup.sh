@@ -28,7 +28,8 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# node and npm run the independent ML-KEM implementation of the tests (tests/crypto/ml_kem_kat).
+# node and npm run the independent ML-KEM implementation of the tests (tests/crypto/ml_kem_kat)
+# and node-tfhe 1.4.0-alpha.3 / 1.7.0 of the TFHE interop tests (tests/interop/node).
 # Debian's nodejs and npm, unless a node with npm is already there: NodeSource's nodejs bundles
 # npm and conflicts with Debian's npm package, so asking for the package names would replace it.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -52,7 +53,7 @@ fi
 # (a stamp in node_modules records the lock file's hash). It runs as the folder's owner, so that
 # a setup run through sudo leaves no root-owned node_modules behind. A failure (no registry) is a
 # warning: the interop tests then report themselves skipped, the committed vectors still run.
-NPM_FOLDERS=(tests/crypto/ml_kem_kat)
+NPM_FOLDERS=(tests/crypto/ml_kem_kat tests/interop/node)
 for folder in "${NPM_FOLDERS[@]}"; do
   dir="$repo/$folder"
   stamp="$dir/node_modules/.kms-lock-sha256"

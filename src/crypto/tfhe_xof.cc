@@ -47,6 +47,14 @@ TfheXof::TfheXof(algebra::Z128 seed) {
 
 TfheXof::TfheXof(const AesKey& key, algebra::Z128 counter) : aes_(key), counter_(counter) {}
 
+TfheXof TfheXof::FromCtrSeed(algebra::Z128 seed) {
+  AesKey key;
+  algebra::StoreLe<algebra::Z128>(seed, key.data());
+  TfheXof xof(key, 0);
+  SecureZero(key.data(), key.size());
+  return xof;
+}
+
 TfheXof::~TfheXof() { SecureZero(buffer_.data(), buffer_.size()); }
 
 void TfheXof::Refill() {
@@ -74,6 +82,31 @@ algebra::Z128 TfheXof::NextU128() {
   uint8_t bytes[16];
   Fill(bytes);
   return algebra::LoadLe<algebra::Z128>(bytes);
+}
+
+uint64_t TfheXof::NextU64() {
+  uint8_t bytes[8];
+  Fill(bytes);
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | bytes[i];
+  return v;
+}
+
+void TfheXof::Skip(uint64_t bytes) {
+  // Whole buffers are skipped by moving the counter; the rest is read and dropped.
+  const uint64_t left = buffer_.size() - used_;
+  if (bytes <= left) {
+    used_ += bytes;
+    return;
+  }
+  bytes -= left;
+  used_ = buffer_.size();
+  counter_ += bytes / 16;
+  const size_t rest = bytes % 16;
+  if (rest != 0) {
+    uint8_t drop[16];
+    Fill(std::span<uint8_t>(drop, rest));
+  }
 }
 
 }  // namespace kms::crypto

@@ -14,6 +14,12 @@
 // The counter wraps mod 2^128. The seed and the stream are public; the class is not
 // thread-safe (one instance per thread).
 //
+// The same AES-CTR generator serves tfhe-csprng's other seed kind, SeedKind::Ctr(Seed(u128)),
+// which the CompressionSeed of a standalone seeded object (a CompressedCompactPublicKey, the
+// keys of a CompressedServerKey) holds: key = u128le(seed), counter 0, no CBC-MAC
+// (FromCtrSeed). tfhe-csprng 0.7.0 (tfhe-rs 1.4) starts every generator at stream byte 1
+// (TableIndex::SECOND), 0.9 (tfhe-rs 1.7) at byte 0: callers choose with Skip().
+//
 // Example:
 //   TfheXof xof(seed);
 //   Z128 a0 = xof.NextU128();  // the first 16 output bytes, little-endian
@@ -36,6 +42,8 @@ class TfheXof {
   explicit TfheXof(algebra::Z128 seed);
   // Starts directly from an AES key and counter (tests of the counter arithmetic).
   TfheXof(const AesKey& key, algebra::Z128 counter);
+  // tfhe-csprng's SeedKind::Ctr generator: AES key = u128le(seed), first counter 0.
+  static TfheXof FromCtrSeed(algebra::Z128 seed);
   ~TfheXof();
   TfheXof(const TfheXof&) = default;
   TfheXof& operator=(const TfheXof&) = default;
@@ -51,6 +59,10 @@ class TfheXof {
   void Fill(std::span<uint8_t> out);
   // Next 16 bytes of the stream as a little-endian u128.
   algebra::Z128 NextU128();
+  // Next 8 bytes of the stream as a little-endian u64 (a native 64-bit mask element).
+  uint64_t NextU64();
+  // Discards the next `bytes` bytes of the stream (tfhe-csprng 0.7.0's start at byte 1).
+  void Skip(uint64_t bytes);
 
  private:
   void Refill();

@@ -23,18 +23,6 @@ uint64_t Delta(uint64_t message_modulus, uint64_t carry_modulus) {
   return (uint64_t{1} << 63) / (message_modulus * carry_modulus);
 }
 
-// TUniform(b): r + c − 2^b with r uniform on (b+1) bits and c one uniform bit, so that
-// [−2^b, 2^b] is covered with the two ends at half the probability of the inner values.
-uint64_t SampleTUniform(uint32_t bound_log2, algebra::RandomSource& rng) {
-  uint8_t buf[8];
-  rng.Fill(buf);
-  uint64_t x = 0;
-  for (int i = 7; i >= 0; --i) x = x << 8 | buf[i];
-  const uint64_t r = x & ((uint64_t{2} << bound_log2) - 1);
-  const uint64_t c = (x >> 63) & 1;
-  return r + c - (uint64_t{1} << bound_log2);
-}
-
 absl::StatusOr<ShortintCiphertext> EncryptBlock(const ClientKey& key, uint64_t message,
                                                 uint64_t degree, algebra::RandomSource& rng) {
   const ClassicPBSParameters& p = key.parameters;
@@ -90,6 +78,54 @@ absl::Status CheckEncryptionKey(const ClientKey& key) {
 }
 
 }  // namespace
+
+// TUniform(b): r + c − 2^b with r uniform on (b+1) bits and c one uniform bit, so that
+// [−2^b, 2^b] is covered with the two ends at half the probability of the inner values.
+uint64_t SampleTUniform(uint32_t bound_log2, algebra::RandomSource& rng) {
+  uint8_t buf[8];
+  rng.Fill(buf);
+  uint64_t x = 0;
+  for (int i = 7; i >= 0; --i) x = x << 8 | buf[i];
+  const uint64_t r = x & ((uint64_t{2} << bound_log2) - 1);
+  const uint64_t c = (x >> 63) & 1;
+  return r + c - (uint64_t{1} << bound_log2);
+}
+
+absl::StatusOr<std::vector<uint64_t>> DecryptCompactList(const ClientKey& key,
+                                                         const CompactCiphertextList& list) {
+  if (!key.dedicated_compact_private_key.has_value()) {
+    return absl::InvalidArgumentError("the client key has no dedicated compact secret");
+  }
+  const std::vector<uint64_t>& s = key.dedicated_compact_private_key->key.data;
+  const LweCompactCiphertextList& l = list.ct_list;
+  const size_t n = l.lwe_dimension();
+  if (n != s.size()) {
+    return absl::InvalidArgumentError(internal::Cat(
+        "the list has dimension ", n, ", the client key's compact secret ", s.size()));
+  }
+  if (!l.modulus.is_native()) {
+    return absl::UnimplementedError("only the native 64-bit modulus is supported");
+  }
+  if (list.message_modulus < 2 || !std::has_single_bit(list.message_modulus) ||
+      !std::has_single_bit(list.carry_modulus) ||
+      list.message_modulus * list.carry_modulus > (1u << 16)) {
+    return absl::InvalidArgumentError("the list's message and carry moduli are invalid");
+  }
+  std::vector<uint64_t> out(l.lwe_ciphertext_count);
+  for (size_t i = 0; i < out.size(); ++i) {
+    // mask_i = X^(i mod n̂)·M_(i / n̂), negacyclic: coefficient k is M[k − i] for k >= i and
+    // −M[k − i + n̂] below.
+    const uint64_t* mask = l.data.data() + (i / n) * n;
+    const uint64_t body = l.data[l.mask_count() * n + i];
+    const size_t shift = i % n;
+    uint64_t dot = 0;
+    for (size_t k = 0; k < n; ++k) {
+      dot += k >= shift ? mask[k - shift] * s[k] : (0 - mask[k - shift + n]) * s[k];
+    }
+    out[i] = DecodeMessageAndCarry(body - dot, list.message_modulus, list.carry_modulus);
+  }
+  return out;
+}
 
 uint64_t LwePhase(const LweCiphertext& ct, std::span<const uint64_t> key) {
   uint64_t dot = 0;

@@ -21,11 +21,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "algebra/random_source.h"
 #include "tfhe/ciphertext.h"
 #include "tfhe/client_key.h"
+#include "tfhe/compact_ciphertext_list.h"
 #include "tfhe/entities.h"
 
 namespace kms::tfhe {
@@ -45,6 +47,18 @@ absl::StatusOr<uint64_t> DecryptBlock(const ClientKey& key, const ShortintCipher
 // The plaintext of an FheUint of any width, modulo 2^128.
 absl::StatusOr<u128> DecryptFheUint(const ClientKey& key, const FheUint& ct);
 absl::StatusOr<bool> DecryptFheBool(const ClientKey& key, const FheBool& ct);
+
+// The message-and-carry value of every LWE of a compact list, decrypted directly with the
+// client key's dedicated compact secret s (no expansion, no casting key switch): LWE i has mask
+// X^(i mod n̂)·M_(i / n̂) (negacyclic) and phase body_i − ⟨mask_i, s⟩, decoded with the list's
+// moduli. A `build_packed()` LWE holds block 2j + message·block 2j+1. InvalidArgument without a
+// compact secret or with a dimension mismatch.
+absl::StatusOr<std::vector<uint64_t>> DecryptCompactList(const ClientKey& key,
+                                                         const CompactCiphertextList& list);
+
+// One TUniform(bound_log2) sample in [−2^b, 2^b] as a two's-complement u64 (the two ends at half
+// the inner probability). REQUIRES: bound_log2 <= 62.
+uint64_t SampleTUniform(uint32_t bound_log2, algebra::RandomSource& rng);
 
 // Fresh encryptions: `num_blocks` blocks of log2(message) bits of `value` (bits beyond them are
 // dropped), degree message − 1, noise level 1, empty tag and metadata. An FheUint64 with the

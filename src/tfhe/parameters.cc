@@ -64,12 +64,20 @@ void Convert(Codec& c, AtomicPatternKind& v, std::string_view field) {
 
 void Convert(Codec& c, ExpansionKind& v, std::string_view field) {
   Codec::Scope scope(c, field);
-  c.VersionTag(0, "");
+  // Tag 0 (tfhe-rs 1.4) or 1 (1.7), kept so that a parsed blob re-serializes to itself.
+  c.U32(v.version, "version");
+  if (!c.ok()) return;
+  c.Require(
+      v.version <= 1, "version",
+      internal::Cat("unknown version tag ", v.version, ", expected 0 (tfhe-rs 1.4) or 1 (1.7)"));
   uint32_t kind = static_cast<uint32_t>(v.kind);
   c.Variant(kind, 2, "variant");
   if (!c.ok()) return;
   if (c.reading()) v.kind = static_cast<ExpansionKind::Kind>(kind);
-  if (v.kind == ExpansionKind::Kind::kNoCasting) Convert(c, v.pbs_order, "NoCasting");
+  if (v.kind != ExpansionKind::Kind::kNoCasting) return;
+  c.Require(v.version == 0, "NoCasting",
+            "tfhe-rs 1.7's NoCasting(AtomicPatternKind) is not read yet");
+  if (c.ok()) Convert(c, v.pbs_order, "NoCasting");
 }
 
 void Convert(Codec& c, ModulusSwitchType& v, std::string_view field) {

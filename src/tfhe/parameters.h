@@ -66,11 +66,19 @@ struct AtomicPatternKind {
 void Convert(Codec& c, AtomicPatternKind& v, std::string_view field);
 
 // CompactCiphertextListExpansionKind[0] (tfhe-rs 1.4): 0 RequiresCasting | 1 NoCasting(PBSOrder).
-// (1.7 has tag 1 and NoCasting(AtomicPatternKind); not read here yet.)
+// tfhe-rs 1.7 writes tag 1 (the only byte in which its CPKs and RequiresCasting lists differ
+// from 1.4's); tag 1 is read with RequiresCasting, its NoCasting(AtomicPatternKind) not yet.
+// `version` is the tag read (and written), so a 1.7 blob re-serializes to itself; it is not a
+// parameter: conformance compares kind and pbs_order only (SameExpansion).
 struct ExpansionKind {
   enum class Kind : uint32_t { kRequiresCasting = 0, kNoCasting = 1 };
   Kind kind = Kind::kRequiresCasting;
   PBSOrder pbs_order = PBSOrder::kKeyswitchBootstrap;  // NoCasting only
+  uint32_t version = 0;                                // 0 tfhe-rs 1.4, 1 tfhe-rs 1.7
+
+  bool SameExpansion(const ExpansionKind& o) const {
+    return kind == o.kind && (kind != Kind::kNoCasting || pbs_order == o.pbs_order);
+  }
   bool operator==(const ExpansionKind&) const = default;
 };
 void Convert(Codec& c, ExpansionKind& v, std::string_view field);

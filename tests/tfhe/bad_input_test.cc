@@ -182,11 +182,20 @@ TEST_F(BadInput, ErrorsNameTheField) {
   const size_t params = kCpkDataLengthOffset + 8 + 8 * 1024 + 12 + 28;
   const size_t expansion_tag = params + 4 + 12 + 16 + 12 + 12 + 28;
   ASSERT_EQ((*cpk)[expansion_tag], 0);
+  // Tag 1 is tfhe-rs 1.7's form (read, and re-serialized as is); tag 2 is unknown.
   Bytes v17 = *cpk;
   v17[expansion_tag] = 1;
-  EXPECT_EQ(ParseCompactPublicKey(v17).status().message(),
+  auto parsed17 = ParseCompactPublicKey(v17);
+  ASSERT_TRUE(parsed17.ok()) << parsed17.status();
+  EXPECT_EQ(parsed17->parameters.expansion_kind.version, 1u);
+  auto again = SerializeCompactPublicKey(*parsed17);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(*again == v17);
+  Bytes v2 = *cpk;
+  v2[expansion_tag] = 2;
+  EXPECT_EQ(ParseCompactPublicKey(v2).status().message(),
             "CompactPublicKey.key.key.key.parameters.expansion_kind.version: unknown version "
-            "tag 1, expected 0");
+            "tag 2, expected 0 (tfhe-rs 1.4) or 1 (1.7)");
 
   // scalar_bits 32 in the key's modulus.
   Bytes bits32 = *cpk;

@@ -89,8 +89,8 @@ void BM_Broadcast(benchmark::State& state) {
   double cpu = 0;
   for (auto _ : state)
     RunCluster<std::map<Role, std::optional<std::string>>>(
-        state, n, net::NetworkMode::kSync,
-        [&](Session& s) { return BroadcastFromAll(s, message); }, cpu);
+        state, n, net::NetworkMode::kSync, [&](Session& s) { return BroadcastFromAll(s, message); },
+        cpu);
   ReportCpu(state, cpu, 0, "");
 }
 BENCHMARK(BM_Broadcast)

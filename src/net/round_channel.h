@@ -20,9 +20,9 @@
 // A crashed or silent party thus costs about one round timeout per session, not one per round
 // (the cumulative deadline would otherwise make a crash midway cost all the slack the session had
 // built up). Only waiting counts, not my own computation, and any message resets the count, so a
-// party that is merely behind keeps being waited for. In the synchronous model a missing message is a missing message whatever the
-// reason, so this changes no protocol rule; protocols make corrupt-set decisions from broadcast
-// outputs only (which agree), never from this local view.
+// party that is merely behind keeps being waited for. In the synchronous model a missing message is
+// a missing message whatever the reason, so this changes no protocol rule; protocols make
+// corrupt-set decisions from broadcast outputs only (which agree), never from this local view.
 //
 // Thread safety: one RoundChannel per session per party, used by one thread.
 #ifndef KMS_NET_ROUND_CHANNEL_H_

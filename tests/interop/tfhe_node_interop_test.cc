@@ -81,8 +81,8 @@ INSTANTIATE_TEST_SUITE_P(Versions, TfheNodeInterop,
                          ::testing::Values(Case{"14", "kms-test"}, Case{"14", "kms-default"},
                                            Case{"17", "kms-test"}, Case{"17", "kms-default"}),
                          [](const auto& info) {
-                           std::string p = info.param.profile == "kms-test" ? "KmsTest"
-                                                                             : "KmsDefault";
+                           std::string p =
+                               info.param.profile == "kms-test" ? "KmsTest" : "KmsDefault";
                            return "NodeTfhe" + info.param.version + "_" + p;
                          });
 
@@ -111,7 +111,8 @@ TEST_P(TfheNodeInterop, EncryptsUnderOurCompactPublicKeyAndWeDecrypt) {
   for (int i = 0; i < 32; ++i) blocks.push_back((u64 >> (2 * i)) & 3);
   for (bool packed : {false, true}) {
     SCOPED_TRACE(packed ? "build_packed" : "build");
-    auto list = ParseCompactCiphertextList(ReadFile(Path(packed ? "list.packed.bin" : "list.build.bin")));
+    auto list =
+        ParseCompactCiphertextList(ReadFile(Path(packed ? "list.packed.bin" : "list.build.bin")));
     ASSERT_TRUE(list.ok()) << list.status();
     EXPECT_EQ(list->expansion_kind.version, GetParam().version == "14" ? 0u : 1u);
     EXPECT_TRUE(CheckConformance(*list, params_.compact_public_key).ok());

@@ -53,7 +53,7 @@ Clock::duration RoundChannel::PatienceLeft(Role r) {
   Silence& s = silence_[r];
   const std::optional<Clock::time_point> heard = net_.LastHeard(sid_, r);
   if (heard != s.heard) s = Silence{heard, Clock::duration(0)};  // it spoke: start over
-  return round_timeout_ - s.waited;
+  return kSilencePatience * round_timeout_ - s.waited;
 }
 
 std::map<Role, Payload> RoundChannel::ReceiveFromAll(const std::set<Role>& from) {

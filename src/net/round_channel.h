@@ -14,13 +14,15 @@
 // Every send and receive uses the current round; NextRound() moves to the next one. A party that
 // sends nothing in a round still calls NextRound(), so all parties stay in step.
 //
-// Synchronous receives stop waiting for a party once this party has spent a round timeout
-// waiting for it (summed over the rounds of this session) without anything at all arriving from
-// it (no message of any round, Network::LastHeard); what it sent is still taken if it is there.
-// A crashed or silent party thus costs about one round timeout per session, not one per round
-// (the cumulative deadline would otherwise make a crash midway cost all the slack the session had
-// built up). Only waiting counts, not my own computation, and any message resets the count, so a
-// party that is merely behind keeps being waited for. In the synchronous model a missing message is
+// Synchronous receives stop waiting for a party once this party has spent kSilencePatience round
+// timeouts waiting for it (summed over the rounds of this session) without anything at all
+// arriving from it (no message of any round, Network::LastHeard); what it sent is still taken if
+// it is there. A crashed or silent party thus costs about two round timeouts per session, not
+// one per round (the cumulative deadline would otherwise make a crash midway cost all the slack
+// the session had built up). Only waiting counts, not my own computation, and any message resets
+// the count, so a party that is merely behind keeps being waited for. Two timeouts, not one: an
+// honest party may itself wait a full timeout for a missing message before it sends its next
+// one, and its peers, waiting for it meanwhile, must not give up on it. In the synchronous model a missing message is
 // a missing message whatever the reason, so this changes no protocol rule; protocols make
 // corrupt-set decisions from broadcast outputs only (which agree), never from this local view.
 //
@@ -39,6 +41,9 @@
 namespace kms::net {
 
 enum class NetworkMode { kSync, kAsync };
+
+// Round timeouts of waiting without a word from a party before it counts as silent.
+inline constexpr int kSilencePatience = 2;
 
 class RoundChannel {
  public:

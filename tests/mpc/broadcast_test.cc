@@ -172,7 +172,7 @@ RC_GTEST_PROP(BroadcastProps, HonestPartiesAlwaysAgree, (uint64_t seed, bool sev
   RunOptions opt;
   opt.n = n;
   opt.t = t;
-  opt.round_timeout = std::chrono::milliseconds(200);
+  opt.round_timeout = std::chrono::milliseconds(300);
   auto results = RunParties<Outputs>(
       hub, opt, [](Session& s) { return BroadcastFromAll(s, MessageOf(s.my_role())); });
   const auto honest = testing::HonestRoles(n, bad);

@@ -38,6 +38,9 @@ std::vector<KeyShare> RunDkg(
   opt.round_timeout = round_timeout.count() > 0
                           ? round_timeout
                           : std::chrono::milliseconds(faults.empty() ? 30000 : 3000);
+  // The session deadline caps every synchronous round: a 13-party DKG on two loaded cores runs
+  // for minutes.
+  opt.session_timeout = std::chrono::minutes(20);
   auto results = RunParties<KeyShare>(hub, opt, [&](Session& s) -> absl::StatusOr<KeyShare> {
     PrssState<Share> prss(setups[s.my_role() - 1], s.id());
     auto material =
@@ -213,8 +216,8 @@ TEST(DkgTest, SilentPartyDuringKeyGenerationAndDecryption) {
 
 TEST(DkgTest, CrashedPartyCostsAboutOneRoundTimeout) {
   // A party that crashes at the start or midway through preprocessing and key generation costs
-  // the others about one round timeout in all (it is not waited for again once it missed a
-  // deadline), not one per round: before, every synchronous round waited it out again.
+  // the others about two round timeouts in all (it is not waited for again once it stayed silent
+  // that long), not one per round: before, every synchronous round waited it out again.
   const auto timeout = std::chrono::milliseconds(1500 * testing::TimeoutScale());
   auto wall = [&](const std::map<Role, net::FaultSpec>& faults, std::vector<KeyShare>* keys) {
     const auto start = std::chrono::steady_clock::now();
@@ -225,7 +228,7 @@ TEST(DkgTest, CrashedPartyCostsAboutOneRoundTimeout) {
   const auto baseline = wall({}, &keys);
   for (const auto& fault : {net::FaultSpec::Silent(), net::FaultSpec::CrashAfterRound(25)}) {
     const auto took = wall({{4, fault}}, &keys);
-    EXPECT_LT(took, baseline + 3 * timeout)
+    EXPECT_LT(took, baseline + 4 * timeout)
         << "crash cost " << std::chrono::duration<double>(took - baseline).count() << " s";
     ExpectSamePublicKey(keys, {4});
     auto values = SomeValuesOfEveryType();

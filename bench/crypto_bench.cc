@@ -5,8 +5,9 @@
 //     and ML-KEM-1024 (FIPS 203) key generation, encapsulation, decapsulation, and decapsulation
 //     of a rejected ciphertext (which should cost the same: it takes the same path);
 //   - Keccak-256 of 32 bytes and 2 KiB;
-//   - the PRSS building blocks: AES-128 on 1 and 4096 blocks, and PrssPrf::Phi over 990 blocks
-//     (the mask of one decryption batch).
+//   - the PRSS building blocks: AES-128 on 1 and 4096 blocks, PrssPrf::Phi over 990 blocks
+//     (the mask of one decryption batch), and the PrssPrf key derivation of one session at 13
+//     parties (495 sets containing a party; it runs once per session and set, never per block).
 #include <benchmark/benchmark.h>
 
 #include <vector>
@@ -244,6 +245,51 @@ void BM_PrssPhi(benchmark::State& state) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_PrssPhi)->Arg(990)->Unit(benchmark::kMicrosecond);
+
+void BM_PrssPrfKeySetup(benchmark::State& state) {
+  const size_t sets = static_cast<size_t>(state.range(0));
+  std::vector<AesKey> r(sets);
+  for (size_t a = 0; a < sets; ++a) r[a][a % 16] = static_cast<uint8_t>(a);
+  std::vector<PrssPrf> prfs;
+  prfs.reserve(sets);
+  SessionId sid = 777;
+  for (auto _ : state) {
+    prfs.clear();
+    for (size_t a = 0; a < sets; ++a) prfs.emplace_back(r[a], sid);
+    ++sid;
+    benchmark::DoNotOptimize(prfs.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["ns_per_set"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(sets),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_PrssPrfKeySetup)->Arg(495)->Unit(benchmark::kMicrosecond);
+
+// As PrssState does it: r_A's key schedule expanded once per epoch (mpc::PrssSetup).
+void BM_PrssPrfKeySetupFromSchedule(benchmark::State& state) {
+  const size_t sets = static_cast<size_t>(state.range(0));
+  std::vector<Aes128> r(sets);
+  for (size_t a = 0; a < sets; ++a) {
+    AesKey k{};
+    k[a % 16] = static_cast<uint8_t>(a);
+    r[a].SetKey(k);
+  }
+  std::vector<PrssPrf> prfs;
+  prfs.reserve(sets);
+  SessionId sid = 777;
+  for (auto _ : state) {
+    prfs.clear();
+    for (size_t a = 0; a < sets; ++a) prfs.emplace_back(r[a], sid);
+    ++sid;
+    benchmark::DoNotOptimize(prfs.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["ns_per_set"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(sets),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_PrssPrfKeySetupFromSchedule)->Arg(495)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace kms::crypto

@@ -26,7 +26,9 @@ using Dsep = std::string_view;  // exactly 8 ASCII bytes
 // Domain separators (B §1.9). A new use gets a new 8-byte constant here, never an ad-hoc string.
 inline constexpr Dsep kDsepAgreeRandom = "AGREERND";
 inline constexpr Dsep kDsepBroadcast = "BRACHABC";
-inline constexpr Dsep kDsepSessionId = "SESSN_ID";
+inline constexpr Dsep kDsepSessionId = "SESSN_ID";  // the reference's session ids (KAT only)
+// Session ids separated by operation (crypto-spec A.5; crypto/session_id.h).
+inline constexpr Dsep kDsepSessionDomain = "SESS_DOM";
 inline constexpr Dsep kDsepTfheGen = "TFHE_GEN";
 inline constexpr Dsep kDsepSigncryption = "SIGNCRYP";
 inline constexpr Dsep kDsepUserDecryption = "USER_DEC";

@@ -10,23 +10,48 @@ namespace {
 
 using U128 = unsigned __int128;
 
-AesKey DeriveKey(const AesKey& r_a, uint8_t tweak, SessionId sid) {
-  AesKey k = r_a;
-  k[0] ^= tweak;
-  for (int i = 0; i < 16; ++i) k[i] ^= static_cast<uint8_t>(sid >> (8 * i));
-  return k;
+// B_tweak = "PRSS_KEY" || u64le(tweak), as a little-endian u128.
+U128 LabelBlock(PrfKind kind) {
+  static constexpr char kLabel[] = "PRSS_KEY";
+  uint64_t label = 0;
+  for (int i = 7; i >= 0; --i) label = label << 8 | static_cast<uint8_t>(kLabel[i]);
+  return static_cast<U128>(static_cast<uint64_t>(kind)) << 64 | label;
+}
+
+// keys[k] = AES_{r_A}(AES_{r_A}(u128le(sid)) XOR B_k) for k = 0 (psi), 1 (chi), 2 (phi), with
+// `master` keyed with r_A.
+void DeriveKeys(const Aes128& master, SessionId sid, AesKey (&keys)[3]) {
+  U128 chain = sid;
+  master.EncryptU128(&chain, &chain, 1);
+  U128 blocks[3];
+  for (int k = 0; k < 3; ++k) blocks[k] = chain ^ LabelBlock(static_cast<PrfKind>(k));
+  master.EncryptU128(blocks, blocks, 3);
+  for (int k = 0; k < 3; ++k) {
+    for (int i = 0; i < 16; ++i) keys[k][i] = static_cast<uint8_t>(blocks[k] >> (8 * i));
+  }
+  SecureZero(&chain, sizeof(chain));
+  SecureZero(blocks, sizeof(blocks));
 }
 
 }  // namespace
 
-PrssPrf::PrssPrf(const AesKey& r_a, SessionId sid) {
-  AesKey k = DeriveKey(r_a, 0, sid);
-  psi_.SetKey(k);
-  k = DeriveKey(r_a, 1, sid);
-  chi_.SetKey(k);
-  k = DeriveKey(r_a, 2, sid);
-  phi_.SetKey(k);
-  SecureZero(k.data(), k.size());
+AesKey DerivePrssPrfKey(const AesKey& r_a, PrfKind kind, SessionId sid) {
+  AesKey keys[3];
+  DeriveKeys(Aes128(r_a), sid, keys);
+  const AesKey out = keys[static_cast<int>(kind)];
+  SecureZero(keys, sizeof(keys));
+  return out;
+}
+
+PrssPrf::PrssPrf(const AesKey& r_a, SessionId sid) : PrssPrf(Aes128(r_a), sid) {}
+
+PrssPrf::PrssPrf(const Aes128& r_a_cipher, SessionId sid) {
+  AesKey keys[3];
+  DeriveKeys(r_a_cipher, sid, keys);
+  psi_.SetKey(keys[static_cast<int>(PrfKind::kPsi)]);
+  chi_.SetKey(keys[static_cast<int>(PrfKind::kChi)]);
+  phi_.SetKey(keys[static_cast<int>(PrfKind::kPhi)]);
+  SecureZero(keys, sizeof(keys));
 }
 
 void PrssPrf::Psi(uint64_t ctr0, size_t count, int degree, U128* out) const {

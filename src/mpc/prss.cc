@@ -73,6 +73,9 @@ PrssSetup::PrssSetup(int n, int t, Role my_role, std::vector<SetKey> sets)
         std::find(all_sets.begin(), all_sets.end(), s.members) - all_sets.begin()));
   }
   weights_ = std::move(w);
+  auto ciphers = std::make_shared<std::vector<crypto::Aes128>>(sets_.size());
+  for (size_t a = 0; a < sets_.size(); ++a) (*ciphers)[a].SetKey(sets_[a].key);
+  set_ciphers_ = std::move(ciphers);
 }
 
 PrssSetup::~PrssSetup() {
@@ -223,7 +226,7 @@ PrssState<R>::PrssState(const PrssSetup& setup, SessionId sid)
     : t_(setup.t()), weights_(setup.weights()) {
   static_assert(std::is_same_v<R, algebra::Gr128>, "the PRSS setup carries GR(2^128) weights");
   prf_.reserve(setup.sets().size());
-  for (const auto& s : setup.sets()) prf_.emplace_back(s.key, sid);
+  for (const crypto::Aes128& r_a : setup.set_ciphers()) prf_.emplace_back(r_a, sid);
 }
 
 template <typename R>

@@ -71,11 +71,17 @@ class PrssSetup {
   };
   const std::shared_ptr<const Weights>& weights() const { return weights_; }
 
+  // AES-128 keyed with r_A, per set of sets(): the key schedules the per-session PRF key
+  // derivation starts from (crypto/prf.h), expanded once per setup instead of once per session.
+  // Secret; shared by copies and zeroed with the last of them.
+  const std::vector<crypto::Aes128>& set_ciphers() const { return *set_ciphers_; }
+
  private:
   int n_, t_;
   Role my_role_;
   std::vector<SetKey> sets_;
   std::shared_ptr<const Weights> weights_;
+  std::shared_ptr<const std::vector<crypto::Aes128>> set_ciphers_;
 };
 
 // Robust PRSS initialisation over GR(2^128, F4) (B §2.5 "Init, robust"), on a synchronous

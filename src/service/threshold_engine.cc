@@ -261,8 +261,8 @@ absl::Status ThresholdEngine::CheckKeyGen(const KeyGenSpec& spec) const {
   }
   if (spec.insecure) return absl::OkStatus();
   if (spec.request_id == spec.preprocessing_id) {
-    // Their sessions are derived from the two ids with counters 0..k-1 and 2: one id for both
-    // could make the DKG reuse a preprocessing session id.
+    // Not needed to keep the sessions apart any more (session ids carry the operation), but each
+    // request still needs its own id: the key id would otherwise name a preprocessing too.
     return absl::InvalidArgumentError(
         "request_id: must differ from preprocessing_id (each request needs its own id)");
   }
@@ -310,7 +310,8 @@ absl::StatusOr<EpochInfo> ThresholdEngine::NewEpoch(const Id32& epoch_id, bool f
     }
   } done{this, epoch};
 
-  const net::SessionId sid = crypto::DeriveSessionId(run_id, 0);
+  const net::SessionId sid =
+      crypto::DeriveSessionId({crypto::SessionOperation::kPrssInit, run_id}, 0);
   LogInfo(kComponent,
           absl::StrCat("PRSS initialization of epoch ", epoch, " (session ",
                        crypto::SessionIdToString(sid), ")"),
@@ -380,7 +381,8 @@ absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& reques
     const size_t bits = total_bits / k + (i < total_bits % k ? 1 : 0);
     const size_t randoms = i == 0 ? total_randoms : 0;
     threads.emplace_back([&, i, bits, randoms] {
-      const net::SessionId sid = crypto::DeriveSessionId(request_id, i);
+      const net::SessionId sid =
+          crypto::DeriveSessionId({crypto::SessionOperation::kPreprocessing, request_id}, i);
       results[i] = RunSession<mpc::Preprocessed>(
           sid, net::NetworkMode::kSync, round_timeout_ * 1000,
           [&](mpc::Session& session) -> absl::StatusOr<mpc::Preprocessed> {
@@ -471,14 +473,15 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
   if (spec.insecure) {
     LogWarn("keygen", "insecure dealer key generation: party 1 sees the whole key", id);
     share = RunSession<mpc::KeyShare>(
-        crypto::DeriveSessionId(spec.request_id, 3), net::NetworkMode::kSync, round_timeout_ * 1000,
+        crypto::DeriveSessionId({crypto::SessionOperation::kInsecureKeyGen, spec.request_id}, 0),
+        net::NetworkMode::kSync, round_timeout_ * 1000,
         [&](mpc::Session& session) { return mpc::InsecureDealerKeyGen(session, params); });
   } else {
     LogInfo("keygen", absl::StrCat("distributed key generation (parameters ", params.name, ")"),
             id);
     share = RunSession<mpc::KeyShare>(
-        crypto::DeriveSessionId(spec.request_id, 2), net::NetworkMode::kAsync,
-        round_timeout_ * kKeyGenSessionRounds,
+        crypto::DeriveSessionId({crypto::SessionOperation::kKeyGen, spec.request_id}, 0),
+        net::NetworkMode::kAsync, round_timeout_ * kKeyGenSessionRounds,
         [&](mpc::Session& session) { return mpc::DistributedKeyGen(session, params, *material); });
   }
   KMS_RETURN_IF_ERROR(share.status());
@@ -508,8 +511,8 @@ absl::StatusOr<std::vector<lwe::TypedPlaintext>> ThresholdEngine::PublicDecrypt(
   KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
   KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
   return RunSession<std::vector<lwe::TypedPlaintext>>(
-      crypto::DeriveSessionId(request_id, 0), net::NetworkMode::kAsync, decryption_timeout_,
-      [&](mpc::Session& session) {
+      crypto::DeriveSessionId({crypto::SessionOperation::kPublicDecryption, request_id}, 0),
+      net::NetworkMode::kAsync, decryption_timeout_, [&](mpc::Session& session) {
         return mpc::PublicDecrypt(session, key->share, *prss, ciphertexts);
       });
 }
@@ -527,7 +530,8 @@ absl::StatusOr<UserDecryptionOutput> ThresholdEngine::UserDecrypt(
   }
   std::vector<net::SessionId> sids;
   for (size_t i = 0; i < ciphertexts.size(); ++i) {
-    sids.push_back(crypto::DeriveSessionId(request_id, i));
+    sids.push_back(
+        crypto::DeriveSessionId({crypto::SessionOperation::kUserDecryption, request_id}, i));
   }
   KMS_ASSIGN_OR_RETURN(std::vector<std::vector<mpc::Share>> shares,
                        mpc::UserDecryptionShares(key->share, *prss, sids, ciphertexts));

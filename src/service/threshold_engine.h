@@ -4,16 +4,23 @@
 // B §2.5, §2.11, §3). It owns the one peer network of the process (net::GrpcNetwork, mutual TLS
 // on threshold.listen_port) and runs every operation as an MPC session with the other parties:
 //
-//   operation         session id                         mode   timeout
-//   NewMpcEpoch       DeriveSessionId(run id, 0)         sync   round_timeout_secs per round
-//   KeyGenPreproc     DeriveSessionId(request id, i),    sync   round_timeout_secs per round
-//                     i = 0..preprocessing_sessions-1, run in parallel, results concatenated
-//                     in session order (session 0 also makes the random sharings)
-//   KeyGen (DKG)      DeriveSessionId(request id, 2)     async  kKeyGenSessionRounds x round
-//   timeout InsecureKeyGen    DeriveSessionId(request id, 3)     sync   round_timeout_secs per
-//   round PublicDecrypt     DeriveSessionId(request id, 0)     async  decryption_timeout_secs
-//   UserDecrypt       DeriveSessionId(request id, i) per ciphertext i; no messages at all
-// (the run id of NewMpcEpoch is its request_id, or the epoch id when none was given).
+//   operation         session id: DeriveSessionId({operation, id}, index)   mode   timeout
+//   NewMpcEpoch       {kPrssInit, run id}, 0                         sync   round_timeout_secs
+//                                                                           per round
+//   KeyGenPreproc     {kPreprocessing, request id}, i                sync   round_timeout_secs
+//                     i = 0..preprocessing_sessions-1, run in parallel,     per round
+//                     results concatenated in session order (session 0 also makes the random
+//                     sharings)
+//   KeyGen (DKG)      {kKeyGen, request id}, 0                       async  kKeyGenSessionRounds
+//                                                                           x round timeout
+//   InsecureKeyGen    {kInsecureKeyGen, request id}, 0               sync   round_timeout_secs
+//                                                                           per round
+//   PublicDecrypt     {kPublicDecryption, request id}, 0             async  decryption_timeout_secs
+//   UserDecrypt       {kUserDecryption, request id}, i per ciphertext i; no messages at all
+// (the run id of NewMpcEpoch is its request_id, or the epoch id when none was given). The
+// operation is part of every session id (crypto/session_id.h), so one request id used by two
+// operations at once (the request layer keeps one id table per operation) gives two sessions
+// that never share a message or a PRSS output.
 //
 // What is stored and what is memory-only:
 //   PRIV-p<i>/PrssSetup/<epoch_id>   the PRSS keys of an epoch (mpc::PrssSetup::Serialize)

@@ -22,9 +22,10 @@
 // the session had built up). Only waiting counts, not my own computation, and any message resets
 // the count, so a party that is merely behind keeps being waited for. Two timeouts, not one: an
 // honest party may itself wait a full timeout for a missing message before it sends its next
-// one, and its peers, waiting for it meanwhile, must not give up on it. In the synchronous model a missing message is
-// a missing message whatever the reason, so this changes no protocol rule; protocols make
-// corrupt-set decisions from broadcast outputs only (which agree), never from this local view.
+// one, and its peers, waiting for it meanwhile, must not give up on it. In the synchronous model a
+// missing message is a missing message whatever the reason, so this changes no protocol rule;
+// protocols make corrupt-set decisions from broadcast outputs only (which agree), never from this
+// local view.
 //
 // Thread safety: one RoundChannel per session per party, used by one thread.
 #ifndef KMS_NET_ROUND_CHANNEL_H_

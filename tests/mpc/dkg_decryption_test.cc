@@ -214,7 +214,7 @@ TEST(DkgTest, SilentPartyDuringKeyGenerationAndDecryption) {
   }
 }
 
-TEST(DkgTest, CrashedPartyCostsAboutOneRoundTimeout) {
+TEST(DkgTest, CrashedPartyCostsAboutTwoRoundTimeoutsNotOnePerRound) {
   // A party that crashes at the start or midway through preprocessing and key generation costs
   // the others about two round timeouts in all (it is not waited for again once it stayed silent
   // that long), not one per round: before, every synchronous round waited it out again.

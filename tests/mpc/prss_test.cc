@@ -198,5 +198,32 @@ TEST(PrssInitTest, RejectedHonestDealerDoesNotHandTheAdversaryAnHonestSetKey) {
   EXPECT_FALSE(guessed == p1_sets[0].key) << "P4 computed the key of the honest set {1, 2, 3}";
 }
 
+TEST(PrssInitTest, ThirteenPartiesRejectedHonestDealerStillGivesAgreedKeys) {
+  // n = 13, t = 4: honest P1's round-1 messages to P2 and P3 are lost and the corrupt P11, P12,
+  // P13 dispute P1's dealing, so P1 has 5 > t unhappy parties and is rejected. Init must still
+  // finish with fewer values per batch (more VSS runs), every honest party must agree on who was
+  // rejected, and the members of every set must hold the same key.
+  const int n = 13, t = 4;
+  RunOptions opt;
+  opt.n = n;
+  opt.t = t;
+  opt.round_timeout = std::chrono::milliseconds(3000);
+  net::InProcessHub hub(n);
+  const uint64_t claims_round = 1 + BroadcastRoundCount(t, 0);
+  hub.SetInterceptor(1, testing::OnlyTo(0, {4, 5, 6, 7, 8, 9, 10, 11, 12, 13}));
+  for (Role r : {11, 12, 13}) hub.SetInterceptor(r, testing::VssWrongClaims(r, claims_round));
+  auto results = RunParties<PrssSetup>(hub, opt, [](Session& s) { return PrssInit(s); });
+  std::map<std::vector<Role>, crypto::AesKey> keys;
+  for (Role r = 1; r <= 10; ++r) {
+    ASSERT_TRUE(results[r - 1].value.ok())
+        << "party " << r << ": " << results[r - 1].value.status();
+    EXPECT_EQ(results[r - 1].corrupt, std::set<Role>{1}) << "party " << r;
+    for (const auto& set : results[r - 1].value->sets()) {
+      auto [it, fresh] = keys.emplace(set.members, set.key);
+      EXPECT_TRUE(fresh || it->second == set.key) << "party " << r << " disagrees on a set key";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kms::mpc

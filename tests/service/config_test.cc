@@ -273,7 +273,7 @@ tls_cert = "certs/cert_p1.pem"
   EXPECT_EQ(c.rate_limiter.pub_decrypt, 1u);
   EXPECT_EQ(c.rate_limiter.user_decrypt, 1u);
   EXPECT_EQ(c.rate_limiter.keygen, 1000u);
-  EXPECT_EQ(c.rate_limiter.preproc, 25000u);
+  EXPECT_EQ(c.rate_limiter.preproc, 2000u);
   EXPECT_EQ(c.rate_limiter.new_epoch, 1u);
   EXPECT_FALSE(c.backup_vault.has_value());
   EXPECT_TRUE(std::holds_alternative<storage::RamStorageConfig>(c.public_vault.storage));

@@ -57,7 +57,8 @@ int RunKmsServer(int argc, char** argv, const KmsServer::StartOptions& options) 
   LogInfo("server", absl::StrCat("kms-server ", KmsVersion(), " starting with ", config_file, " (",
                                  config->centralized() ? "centralized" : "threshold", " mode)"));
 
-  absl::StatusOr<std::unique_ptr<KmsServer>> server = KmsServer::Start(*config, config_file, options);
+  absl::StatusOr<std::unique_ptr<KmsServer>> server =
+      KmsServer::Start(*config, config_file, options);
   if (!server.ok()) {
     LogError("boot", absl::StrCat("refusing to start: ", server.status().message()));
     return 1;

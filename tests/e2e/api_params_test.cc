@@ -197,7 +197,8 @@ TEST(RateLimiterCostTest, ABatchCostsItsBlocks) {
                               &resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
   const std::string metrics = HttpGet(server.ports.metrics, "/metrics").body;
-  EXPECT_THAT(metrics, HasSubstr("kms_rate_limiter_charged_units_total{operation=\"pub_decrypt\"} 32"))
+  EXPECT_THAT(metrics,
+              HasSubstr("kms_rate_limiter_charged_units_total{operation=\"pub_decrypt\"} 32"))
       << metrics;
 }
 

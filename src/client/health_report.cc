@@ -193,6 +193,13 @@ std::vector<std::string> Recommendations(const HealthReport& report) {
       if (h.my_fhe_key_ids_size() == 0) {
         out.push_back("No FHE key on this party yet: generate one with `kms-client keygen`.");
       }
+      if (h.my_insecure_fhe_key_ids_size() > 0) {
+        out.push_back(absl::StrCat(
+            h.my_insecure_fhe_key_ids_size(),
+            " FHE key(s) are INSECURE (test parameters or the insecure dealer): use them for "
+            "tests and demos only, never for real data; production keys need fhe_parameter = "
+            "\"default\" and KeyGen (not InsecureKeyGen)."));
+      }
       for (const auto& ctx : h.peers_from_all_contexts()) {
         for (const auto& peer : ctx.peers()) {
           if (!peer.reachable()) {
@@ -295,6 +302,10 @@ std::string FormatText(const HealthReport& report) {
       const v1::HealthStatusResponse& h = *live.health;
       absl::StrAppend(&out, "\n[KEY MATERIAL]\n");
       AppendList(&out, "FHE Keys", h.my_fhe_key_ids());
+      if (h.my_insecure_fhe_key_ids_size() > 0) {
+        AppendList(&out, "INSECURE FHE Keys (test parameters or dealer)",
+                   h.my_insecure_fhe_key_ids());
+      }
       AppendList(&out, "CRS", h.my_crs_ids());
       AppendList(&out, "Preprocessing", h.my_preprocessing_key_ids());
       AppendList(&out, "PRSS Epochs", h.my_epoch_ids());
@@ -394,6 +405,7 @@ std::string FormatJson(const HealthReport& report) {
     if (live.health.has_value()) {
       const v1::HealthStatusResponse& h = *live.health;
       j["key_material"] = {{"fhe_key_ids", JsonList(h.my_fhe_key_ids())},
+                           {"insecure_fhe_key_ids", JsonList(h.my_insecure_fhe_key_ids())},
                            {"crs_ids", JsonList(h.my_crs_ids())},
                            {"preprocessing_ids", JsonList(h.my_preprocessing_key_ids())},
                            {"epoch_ids", JsonList(h.my_epoch_ids())},

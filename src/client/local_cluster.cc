@@ -219,8 +219,12 @@ std::string PartyConfigToml(const LocalClusterOptions& options, uint32_t n, uint
   const LocalParty me = *PartyPorts(id, options.port_offset);
   std::string out = absl::StrCat(
       "# kms-local: party ", id, " of ", n, " (generated; paths are relative to this file)\n",
-      "[service]\nlisten_address = \"127.0.0.1\"\nlisten_port = ", me.client_port, "\n\n",
-      "[public_vault.storage.file]\npath = \"../keys\"\nprefix = \"PUB-p", id, "\"\n\n",
+      "[service]\nlisten_address = \"127.0.0.1\"\nlisten_port = ", me.client_port, "\n",
+      options.params == "test"
+          ? "# the \"test\" parameter set is insecure (n = 512): the server refuses it without\n"
+            "allow_insecure_parameters = true\n"
+          : "",
+      "\n", "[public_vault.storage.file]\npath = \"../keys\"\nprefix = \"PUB-p", id, "\"\n\n",
       "[private_vault.storage.file]\npath = \"../keys\"\nprefix = \"PRIV-p", id, "\"\n\n",
       "[threshold]\nlisten_address = \"127.0.0.1\"\nlisten_port = ", me.peer_port, "\nmy_id = ", id,
       "\nthreshold = ", t, "\nfhe_parameter = \"", options.params, "\"\n",
@@ -478,6 +482,11 @@ absl::StatusOr<LocalCluster> LocalCluster::Up(const LocalClusterOptions& options
           absl::StrCat("cannot remove ", dir.string(), ": ", ec.message()));
   }
 
+  if (options.params == "test") {
+    out << "kms-local: test parameters are insecure (n = 512, for tests and demos): the "
+           "configurations set service.allow_insecure_parameters = true"
+        << std::endl;
+  }
   LocalClusterState state;
   state.dir = dir.string();
   state.threshold = t;

@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "crypto/secp256k1_signer.h"
 #include "lwe/fhe_type.h"
+#include "lwe/parameters.h"
 
 namespace kms::client {
 namespace {
@@ -144,13 +145,26 @@ absl::Status VerifyPublicDecryption(const v1::PublicDecryptionRequest& request,
                        ", requested ", request.ciphertexts(i).fhe_type()));
     }
     plaintexts.push_back(*p);
-    KMS_ASSIGN_OR_RETURN(
-        crypto::Digest handle,
-        Digest32(response.ct_handles(i), absl::StrCat("response.ct_handles[", i, "]")));
-    if (!request.ciphertexts(i).external_handle().empty() &&
-        request.ciphertexts(i).external_handle() != response.ct_handles(i)) {
+    // Always checked: without an external handle the party signs the handle derived from the
+    // ciphertext, and a party answering for another ciphertext would otherwise go unnoticed.
+    const std::string& got = response.ct_handles(i);
+    if (got.empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("response.ct_handles[", i, "]: not the handle of the request"));
+          absl::StrCat("response.ct_handles[", i, "]: missing (the response omits the handle)"));
+    }
+    KMS_ASSIGN_OR_RETURN(crypto::Digest handle,
+                         Digest32(got, absl::StrCat("response.ct_handles[", i, "]")));
+    const std::string& external = request.ciphertexts(i).external_handle();
+    if (!external.empty()) {
+      if (external != got) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("response.ct_handles[", i, "]: not the external_handle of the request"));
+      }
+    } else if (handle != CiphertextHandle(AsBytes(request.ciphertexts(i).ciphertext()))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("response.ct_handles[", i,
+                       "]: not the handle derived from the request's ciphertext (the request "
+                       "sent no external_handle)"));
     }
     handles.push_back(handle);
   }
@@ -181,9 +195,20 @@ absl::Status VerifyKeyGenResult(std::string_view request_id, const v1::KeyGenRes
     return absl::InvalidArgumentError(
         "keygen result.public_key_digest: not the digest of the public key returned");
   }
+  absl::StatusOr<const lwe::LweParameters*> params = lwe::ParametersByName(result.fhe_parameter());
+  if (!params.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("keygen result.fhe_parameter: ", params.status().message()));
+  }
+  if ((*params)->insecure && !result.insecure()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "keygen result.insecure: false, but parameter set \"", (*params)->name, "\" is insecure"));
+  }
   KMS_ASSIGN_OR_RETURN(crypto::Eip712Domain domain, DomainFromProto(domain_proto));
-  const crypto::Digest to_check =
-      crypto::Eip712Digest(domain, crypto::KeygenVerification(req, key, digest));
+  // The set name and the insecure mark are signed: a changed one fails the signature check.
+  const crypto::Digest to_check = crypto::Eip712Digest(
+      domain,
+      crypto::KeygenVerification(req, key, digest, result.fhe_parameter(), result.insecure()));
   return CheckSigner(to_check, result.signature(), expected_signer, "keygen result");
 }
 

@@ -10,8 +10,11 @@
 //   public decryption  PublicDecryptVerification{ctHandles = the response's ct_handles,
 //                      decryptedResult = abi.encode(uint256 per plaintext), extraData =
 //                      request_id ‖ key_id ‖ request extra_data} under the request's domain
-//   key generation     KeygenVerification{requestId, keyId, publicKeyDigest} with
-//                      publicKeyDigest = SHAKE256("PDAT_KEY" ‖ public_key)
+//   key generation     KeygenVerification{requestId, keyId, publicKeyDigest, fheParameter,
+//                      insecure} with publicKeyDigest = SHAKE256("PDAT_KEY" ‖ public_key):
+//                      the parameter set name and the insecure mark are signed
+//   handles            every response handle equals the request's: its external_handle, or
+//                      SHAKE256("_HANDLE_" ‖ ciphertext bytes) when it sent none
 //
 // Every check returns InvalidArgument (malformed answer) or PermissionDenied (a signature by
 // another key than the party's), naming the field, never the plaintext value.
@@ -51,14 +54,17 @@ Bytes AbiEncodePlaintexts(const std::vector<lwe::TypedPlaintext>& plaintexts);
 crypto::Digest CiphertextHandle(ByteSpan ciphertext);
 
 // Checks `response` against `request`: the request and key ids, one plaintext per ciphertext with
-// the requested types, the handles (when the request carried them), and the signature, which must
-// recover to `expected_signer` (EIP-55 or lower-case hex address).
+// the requested types, one handle per ciphertext equal to the request's (its external_handle, or
+// the handle derived from its ciphertext bytes when it has none; a missing or changed handle is
+// InvalidArgument naming ct_handles[i]), and the signature, which must recover to
+// `expected_signer` (EIP-55 or lower-case hex address).
 [[nodiscard]] absl::Status VerifyPublicDecryption(const v1::PublicDecryptionRequest& request,
                                                   const v1::PublicDecryptionResponse& response,
                                                   std::string_view expected_signer);
 
-// Checks a key-generation answer: key id and request id, the digest of the public key, and the
-// signature under `domain` by `expected_signer`.
+// Checks a key-generation answer: key id and request id, the digest of the public key, a known
+// parameter set (an insecure one must be marked insecure), and the signature under `domain` by
+// `expected_signer`, which covers the set name and the insecure mark.
 [[nodiscard]] absl::Status VerifyKeyGenResult(std::string_view request_id,
                                               const v1::KeyGenResult& result,
                                               const v1::Eip712Domain& domain,

@@ -207,11 +207,14 @@ Eip712Struct UserDecryptionLinker(ByteSpan public_key, std::span<const Digest> h
 }
 
 Eip712Struct KeygenVerification(const Digest& request_id, const Digest& key_id,
-                                const Digest& public_key_digest) {
+                                const Digest& public_key_digest, std::string_view fhe_parameter,
+                                bool insecure) {
   Eip712Struct value("KeygenVerification");
   value.AddBytes32("requestId", request_id)
       .AddBytes32("keyId", key_id)
-      .AddBytes32("publicKeyDigest", public_key_digest);
+      .AddBytes32("publicKeyDigest", public_key_digest)
+      .AddString("fheParameter", fhe_parameter)
+      .AddBool("insecure", insecure);
   return value;
 }
 

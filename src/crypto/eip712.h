@@ -146,16 +146,20 @@ Eip712Struct UserDecryptResponseVerification(ByteSpan public_key,
 Eip712Struct UserDecryptionLinker(ByteSpan public_key, std::span<const Digest> handles,
                                   const EthAddress& user_address);
 
-// KeygenVerification(bytes32 requestId,bytes32 keyId,bytes32 publicKeyDigest): this project's
-// own compact form for signing a key-generation result. requestId is the KeyGen request id,
-// keyId the id of the generated key (equal to requestId today, kept separate so that a key
-// re-derived under a new request stays distinguishable), and publicKeyDigest the SHAKE-256
-// digest of the public key material with the "PDAT_KEY" separator
-// (HashElement(kDsepPublicKeyData, serialized public key)). Unlike the reference system's
+// KeygenVerification(bytes32 requestId,bytes32 keyId,bytes32 publicKeyDigest,
+// string fheParameter,bool insecure): this project's own compact form for signing a
+// key-generation result. requestId is the KeyGen request id, keyId the id of the generated key
+// (equal to requestId today, kept separate so that a key re-derived under a new request stays
+// distinguishable), publicKeyDigest the SHAKE-256 digest of the public key material with the
+// "PDAT_KEY" separator (HashElement(kDsepPublicKeyData, serialized public key)), fheParameter
+// the name of the key's parameter set ("default", "test") and insecure whether the key is
+// insecure (an insecure parameter set or the dealer), so that no one can pass a test key off as
+// a production key without breaking the signature. Unlike the reference system's
 // KeygenVerification it carries one digest instead of a list of (key type, digest) pairs: a
 // verifier recomputes the digest from the public key it downloaded and checks one signature.
 Eip712Struct KeygenVerification(const Digest& request_id, const Digest& key_id,
-                                const Digest& public_key_digest);
+                                const Digest& public_key_digest, std::string_view fhe_parameter,
+                                bool insecure);
 
 }  // namespace kms::crypto
 

@@ -38,6 +38,9 @@ struct LweParameters {
   int bits_per_block = 0;   // plaintext bits per LWE ciphertext
   Z128 delta = 0;           // Δ = 2^(128 - bits_per_block - 1): one padding bit
   Z128 flooding_bound = 0;  // Bd: bound on the decryption noise of a fresh encryption
+  // True for a set too small for real security ("test"): the service accepts it only when its
+  // configuration allows insecure parameters, and marks every key made with it insecure.
+  bool insecure = false;
 };
 
 // The parameter sets. References stay valid for the life of the process.

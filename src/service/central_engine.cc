@@ -56,7 +56,7 @@ absl::StatusOr<std::unique_ptr<CentralizedEngine>> CentralizedEngine::Load(
     auto key = std::make_shared<Key>(
         Key{std::move(record->secret_key),
             PublicKeyInfo{*key_id, std::move(pk_bytes), record->public_key_digest, pk->params,
-                          record->insecure}});
+                          record->insecure || pk->params->insecure}});
     std::lock_guard<std::mutex> lock(engine->mu_);
     engine->keys_.emplace(id, std::move(key));
   }
@@ -125,10 +125,11 @@ absl::StatusOr<PublicKeyInfo> CentralizedEngine::GenerateKey(const KeyGenSpec& s
   const algebra::Z128 seed = LoadU128Le(seed_bytes.data());
   const lwe::CompactPublicKey pk = lwe::GenerateCompactPublicKey(sk, seed, rng);
   KMS_ASSIGN_OR_RETURN(Bytes pk_bytes, lwe::SerializeCompactPublicKey(pk));
-  PublicKeyInfo info{spec.request_id, pk_bytes, PublicKeyBytesDigest(pk_bytes), &params,
-                     spec.insecure};
+  // Insecure: made by InsecureKeyGen, or with an insecure parameter set ("test").
+  const bool insecure = spec.insecure || params.insecure;
+  PublicKeyInfo info{spec.request_id, pk_bytes, PublicKeyBytesDigest(pk_bytes), &params, insecure};
   KMS_ASSIGN_OR_RETURN(crypto::SecretBytes record,
-                       SerializeCentralKeyRecord(CentralKeyRecord{sk, info.digest, spec.insecure}));
+                       SerializeCentralKeyRecord(CentralKeyRecord{sk, info.digest, insecure}));
   // Public first: the private record is the commit point the boot check starts from, so a crash
   // in between leaves an unreferenced public key rather than a key without its public half.
   KMS_RETURN_IF_ERROR(vaults_.public_vault->Put(storage::kPublicKey, id, pk_bytes));
@@ -139,7 +140,7 @@ absl::StatusOr<PublicKeyInfo> CentralizedEngine::GenerateKey(const KeyGenSpec& s
   }
   LogInfo(kComponent,
           absl::StrCat("generated key ", id, " (parameters ", params.name,
-                       spec.insecure ? ", insecure" : "", ")"),
+                       insecure ? ", insecure" : "", ")"),
           id);
   return info;
 }

@@ -83,7 +83,8 @@ const Schema& RootSchema() {
                            {"timeout_secs", i},
                            {"grpc_max_message_size", i},
                            {"result_wait_secs", i},
-                           {"fhe_parameter", s}})},
+                           {"fhe_parameter", s},
+                           {"allow_insecure_parameters", b}})},
         {"public_vault", vault},
         {"private_vault", vault},
         {"backup_vault", vault},
@@ -598,6 +599,7 @@ void ReadService(Reader& r, const toml::table* root, ServiceConfig& c) {
     c.result_wait_secs = static_cast<uint32_t>(*v);
   }
   c.fhe_parameter = ReadFheParameter(r, t, "service");
+  if (auto v = r.Bool(t, "allow_insecure_parameters")) c.allow_insecure_parameters = *v;
 }
 
 void ReadThreshold(Reader& r, const toml::table* root, std::optional<ThresholdConfig>& out) {
@@ -865,6 +867,11 @@ void ValidateInto(const ServerConfig& config, Problems& p, bool require_tls_file
                          "\"; in threshold mode threshold.fhe_parameter applies"));
     }
   }
+  if (config.fhe_parameter() == FheParameter::kTest && !config.service.allow_insecure_parameters) {
+    p.Add(config.centralized() ? "service.fhe_parameter" : "threshold.fhe_parameter",
+          "\"test\" is an insecure parameter set (n = 512, for tests and demos); it needs "
+          "service.allow_insecure_parameters = true, and never in production");
+  }
   if (PortOf(config.telemetry.metrics_bind_address) == config.service.listen_port) {
     p.Add("telemetry.metrics_bind_address",
           absl::StrCat("port ", config.service.listen_port, " is also service.listen_port"));
@@ -1108,6 +1115,11 @@ std::string DescribeConfig(const ServerConfig& c) {
     absl::StrAppend(&out, "mode: centralized\n");
     absl::StrAppend(&out, "fhe parameters: ", FheParameterName(c.fhe_parameter()), "\n");
   }
+  if (c.service.allow_insecure_parameters) {
+    absl::StrAppend(&out,
+                    "insecure parameters: ALLOWED (service.allow_insecure_parameters; "
+                    "requests may ask for \"test\"; never in production)\n");
+  }
   absl::StrAppend(&out, "service: ", c.service.listen_address, ":", c.service.listen_port,
                   ", timeout ", c.service.timeout_secs, " s, result wait ",
                   c.service.result_wait_secs, " s, max message ", c.service.grpc_max_message_size,
@@ -1140,8 +1152,9 @@ std::string DescribeConfig(const ServerConfig& c) {
                   LogLevelName(c.telemetry.log_level), "\n");
   const RateLimiterConfig& rl = c.rate_limiter;
   absl::StrAppend(&out, "rate_limiter: bucket ", rl.bucket_size, " tokens; costs pub_decrypt ",
-                  rl.pub_decrypt, ", user_decrypt ", rl.user_decrypt, ", keygen ", rl.keygen,
-                  ", preproc ", rl.preproc, ", new_epoch ", rl.new_epoch, "\n");
+                  rl.pub_decrypt, " and user_decrypt ", rl.user_decrypt, " per LWE block, keygen ",
+                  rl.keygen, " per request, preproc ", rl.preproc, " per 10,000 bits, new_epoch ",
+                  rl.new_epoch, " per request\n");
   return out;
 }
 

@@ -7,7 +7,8 @@
 //
 //   [service]            listen_address "0.0.0.0", listen_port 50100, timeout_secs 360,
 //                        grpc_max_message_size 104857600, result_wait_secs 60 (how long
-//                        Get*Result waits before UNAVAILABLE), fhe_parameter (see below)
+//                        Get*Result waits before UNAVAILABLE), fhe_parameter (see below),
+//                        allow_insecure_parameters false (see below)
 //   [public_vault.storage.<backend>]   exactly one backend per vault:
 //   [private_vault.storage.<backend>]    file {path, prefix?}
 //   [backup_vault.storage.<backend>]     s3 {bucket, prefix?, endpoint?, region?,
@@ -26,7 +27,16 @@
 //
 // The FHE parameter set ("default" or "test") is threshold.fhe_parameter in threshold mode and
 // service.fhe_parameter in centralized mode (both default to "default"; setting both to different
-// values is an error).
+// values is an error). "test" (n = 512) is insecure: a configuration choosing it, and a request
+// naming it (KeyGenPreproc, KeyGen, InsecureKeyGen), are refused unless
+// service.allow_insecure_parameters = true (kms-local sets it for its test-parameter clusters);
+// keys made with it are marked insecure. Independent of threshold.insecure, which allows the
+// dealer (InsecureKeyGen) whatever the parameter set.
+//
+// Rate limiter costs: pub_decrypt and user_decrypt are tokens per LWE block of the request's
+// ciphertexts (an euint64 is 4 blocks of 16 bits), preproc is tokens per preprocessing unit of
+// 10,000 random bits (kPreprocessingUnitBits; "default" needs 14 units, "test" 2), keygen and
+// new_epoch tokens per request. A request costing more than bucket_size can never run.
 //
 // Paths: relative paths (TLS files, peer certificates, file storage roots) are relative to the
 // folder holding the configuration file; the struct keeps them as written and ResolvePath() /
@@ -105,6 +115,8 @@ struct ServiceConfig {
   uint32_t result_wait_secs = 60;
   // Centralized mode's parameter set; nullopt = not set in the file (see fhe_parameter()).
   std::optional<FheParameter> fhe_parameter;
+  // Whether the insecure "test" parameter set may be configured or requested (both modes).
+  bool allow_insecure_parameters = false;
 };
 
 struct VaultConfig {
@@ -148,14 +160,16 @@ struct TelemetryConfig {
   LogLevel log_level = LogLevel::kInfo;
 };
 
-// Token-bucket rate limiting: each request costs its operation's tokens out of bucket_size.
+// Token-bucket rate limiting: each request costs its operation's tokens out of bucket_size
+// (service/rate_limiter.h): decryptions per LWE block, preprocessing per unit of
+// kPreprocessingUnitBits bits, the others per request.
 struct RateLimiterConfig {
   uint64_t bucket_size = 50000;
-  uint64_t pub_decrypt = 1;
-  uint64_t user_decrypt = 1;
-  uint64_t keygen = 1000;
-  uint64_t preproc = 25000;
-  uint64_t new_epoch = 1;
+  uint64_t pub_decrypt = 1;   // per LWE block
+  uint64_t user_decrypt = 1;  // per LWE block
+  uint64_t keygen = 1000;     // per request
+  uint64_t preproc = 2000;    // per 10,000 preprocessed bits ("default": 14 units = 28,000)
+  uint64_t new_epoch = 1;     // per request
 };
 
 struct ServerConfig {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "mpc/dkg.h"
 #include "service/health.h"
 #include "service/logging.h"
 #include "service/request_validation.h"
@@ -150,6 +151,34 @@ absl::Status CoreServiceImpl::Launch(const char* operation, const std::string& i
   return submitted;
 }
 
+absl::Status CoreServiceImpl::CheckParametersAllowed(const lwe::LweParameters& params) const {
+  if (!params.insecure || options_.allow_insecure_parameters) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "fhe_parameter: \"", params.name,
+      "\" is an insecure parameter set (tests and demos only); this server accepts it only with "
+      "service.allow_insecure_parameters = true in its configuration"));
+}
+
+absl::StatusOr<RateLimiter::Lease> CoreServiceImpl::Charge(const char* operation, uint64_t units,
+                                                           uint64_t cost_per_unit,
+                                                           std::string_view unit) {
+  KMS_ASSIGN_OR_RETURN(RateLimiter::Lease lease,
+                       limiter_.Charge(operation, units, cost_per_unit, unit));
+  metrics_.RecordCharge(operation, units, lease.tokens());
+  return lease;
+}
+
+namespace {
+
+// LWE blocks of a decryption request: what its work is proportional to.
+uint64_t BlockCount(std::span<const ParsedCiphertext> cts) {
+  uint64_t blocks = 0;
+  for (const ParsedCiphertext& c : cts) blocks += c.ciphertext.list.bodies.size();
+  return blocks;
+}
+
+}  // namespace
+
 template <typename T>
 absl::Status CoreServiceImpl::ReserveDecryptionId(const std::string& id, RequestTable<T>& table) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -179,6 +208,7 @@ grpc::Status CoreServiceImpl::GetKeyMaterialAvailability(
     for (const auto& id : material.fhe_key_ids) r->add_fhe_key_ids(id);
     for (const auto& id : material.preprocessing_ids) r->add_preprocessing_ids(id);
     for (const auto& id : material.epoch_ids) r->add_epoch_ids(id);
+    for (const auto& id : material.insecure_fhe_key_ids) r->add_insecure_fhe_key_ids(id);
     r->set_storage_info(DescribeStorage(vaults_));
     return absl::OkStatus();
   });
@@ -217,7 +247,7 @@ absl::Status CoreServiceImpl::StartEpoch(const kms::v1::NewMpcEpochRequest& req)
     return absl::OkStatus();
   }
   KMS_RETURN_IF_ERROR(epochs_.Start(run));
-  auto lease = limiter_.Acquire("new_epoch", options_.costs.new_epoch);
+  auto lease = Charge("new_epoch", 1, options_.costs.new_epoch, "request");
   if (!lease.ok()) {
     epochs_.Abandon(run);
     return lease.status();
@@ -296,11 +326,13 @@ absl::Status CoreServiceImpl::StartPreproc(const kms::v1::KeyGenPreprocRequest& 
   KMS_ASSIGN_OR_RETURN(
       const lwe::LweParameters* params,
       ParseFheParameter("fhe_parameter", req.fhe_parameter(), engine_.default_parameters()));
+  KMS_RETURN_IF_ERROR(CheckParametersAllowed(*params));
   KMS_ASSIGN_OR_RETURN(Id32 epoch_id, ParseIdOr("epoch_id", req.epoch_id(), DefaultEpochId()));
   KMS_RETURN_IF_ERROR(engine_.CheckPreprocessing(epoch_id));
   const std::string id = IdToHex(request_id);
   KMS_RETURN_IF_ERROR(preprocs_.Start(id));
-  auto lease = limiter_.Acquire("preproc", options_.costs.preproc);
+  auto lease = Charge("preproc", PreprocessingUnits(mpc::DkgBitsNeeded(*params)),
+                      options_.costs.preproc, "preprocessing units of 10,000 bits");
   if (!lease.ok()) {
     preprocs_.Abandon(id);
     return lease.status();
@@ -347,12 +379,13 @@ absl::Status CoreServiceImpl::StartKeyGen(const kms::v1::KeyGenRequest& req, boo
   }
   KMS_ASSIGN_OR_RETURN(spec.params, ParseFheParameter("fhe_parameter", req.fhe_parameter(),
                                                       engine_.default_parameters()));
+  KMS_RETURN_IF_ERROR(CheckParametersAllowed(*spec.params));
   KMS_ASSIGN_OR_RETURN(spec.epoch_id, ParseIdOr("epoch_id", req.epoch_id(), DefaultEpochId()));
   KMS_ASSIGN_OR_RETURN(crypto::Eip712Domain domain, ParseDomain(req.has_domain(), req.domain()));
   KMS_RETURN_IF_ERROR(engine_.CheckKeyGen(spec));
   const std::string id = IdToHex(spec.request_id);
   KMS_RETURN_IF_ERROR(keygens_.Start(id));
-  auto lease = limiter_.Acquire(insecure ? "insecure keygen" : "keygen", options_.costs.keygen);
+  auto lease = Charge(insecure ? "insecure_keygen" : "keygen", 1, options_.costs.keygen, "request");
   if (!lease.ok()) {
     keygens_.Abandon(id);
     return lease.status();
@@ -441,7 +474,7 @@ absl::Status CoreServiceImpl::StartPublicDecrypt(const kms::v1::PublicDecryption
   KMS_RETURN_IF_ERROR(CheckCiphertextsForKey(cts, *params));
   *id = IdToHex(request_id);
   KMS_RETURN_IF_ERROR(ReserveDecryptionId(*id, public_decryptions_));
-  auto lease = limiter_.Acquire("pub_decrypt", options_.costs.pub_decrypt);
+  auto lease = Charge("pub_decrypt", BlockCount(cts), options_.costs.pub_decrypt, "LWE blocks");
   if (!lease.ok()) {
     public_decryptions_.Abandon(*id);
     return lease.status();
@@ -509,7 +542,7 @@ absl::Status CoreServiceImpl::StartUserDecrypt(const kms::v1::UserDecryptionRequ
   ctx.fhe_parameter = params->name;
   *id = IdToHex(ctx.request_id);
   KMS_RETURN_IF_ERROR(ReserveDecryptionId(*id, user_decryptions_));
-  auto lease = limiter_.Acquire("user_decrypt", options_.costs.user_decrypt);
+  auto lease = Charge("user_decrypt", BlockCount(cts), options_.costs.user_decrypt, "LWE blocks");
   if (!lease.ok()) {
     user_decryptions_.Abandon(*id);
     return lease.status();

@@ -52,6 +52,8 @@ class CoreServiceImpl final : public kms::v1::CoreService::Service {
     std::chrono::milliseconds sync_wait{360000};   // XSync
     RateLimiterConfig costs;
     std::string version;
+    // service.allow_insecure_parameters: whether requests may name the insecure "test" set.
+    bool allow_insecure_parameters = false;
   };
 
   // Every reference must outlive the service.
@@ -112,6 +114,14 @@ class CoreServiceImpl final : public kms::v1::CoreService::Service {
   absl::Status StartUserDecrypt(const kms::v1::UserDecryptionRequest& req, std::string* id);
   absl::StatusOr<kms::v1::KeyGenResult> KeyGenResult(const std::string& id_text);
   absl::StatusOr<kms::v1::EpochResult> EpochResultFor(const std::string& id_text);
+
+  // FAILED_PRECONDITION naming service.allow_insecure_parameters when `params` is insecure and
+  // the configuration does not allow it.
+  absl::Status CheckParametersAllowed(const lwe::LweParameters& params) const;
+
+  // limiter_.Charge, counting the charge in the metrics when it is taken.
+  absl::StatusOr<RateLimiter::Lease> Charge(const char* operation, uint64_t units,
+                                            uint64_t cost_per_unit, std::string_view unit);
 
   // Registers `id` in `table` unless either decryption table knows it.
   template <typename T>

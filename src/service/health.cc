@@ -61,6 +61,12 @@ KeyMaterial ListKeyMaterial(const Engine& engine, storage::VaultSet& vaults) {
   absl::StatusOr<std::vector<std::string>> epochs = vaults.private_vault->List(storage::kPrssSetup);
   out.epoch_ids = epochs.ok() ? *epochs : engine.EpochIds();
   out.preprocessing_ids = engine.PreprocessingIds();
+  for (const std::string& id : out.fhe_key_ids) {
+    absl::StatusOr<Id32> key_id = ParseId("key id", id);
+    if (!key_id.ok()) continue;
+    absl::StatusOr<PublicKeyInfo> key = engine.GetPublicKey(*key_id);
+    if (key.ok() && key->insecure) out.insecure_fhe_key_ids.push_back(id);
+  }
   return out;
 }
 
@@ -71,6 +77,7 @@ kms::v1::HealthStatusResponse BuildHealthStatus(Engine& engine, storage::VaultSe
   for (const auto& id : material.fhe_key_ids) out.add_my_fhe_key_ids(id);
   for (const auto& id : material.preprocessing_ids) out.add_my_preprocessing_key_ids(id);
   for (const auto& id : material.epoch_ids) out.add_my_epoch_ids(id);
+  for (const auto& id : material.insecure_fhe_key_ids) out.add_my_insecure_fhe_key_ids(id);
   out.set_my_storage_info(DescribeStorage(vaults));
   out.set_version(std::string(version));
   if (!engine.threshold()) {

@@ -44,6 +44,8 @@ struct KeyMaterial {
   std::vector<std::string> fhe_key_ids;
   std::vector<std::string> epoch_ids;
   std::vector<std::string> preprocessing_ids;
+  // The ids of fhe_key_ids whose key is insecure (PublicKeyInfo::insecure).
+  std::vector<std::string> insecure_fhe_key_ids;
 };
 KeyMaterial ListKeyMaterial(const Engine& engine, storage::VaultSet& vaults);
 

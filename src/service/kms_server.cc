@@ -44,12 +44,44 @@ std::string HostPort(const std::string& host, int port) {
 
 const char* KmsVersion() { return KMS_VERSION; }
 
+const lwe::LweParameters& ConfiguredParameters(const ServerConfig& config) {
+  return config.fhe_parameter() == FheParameter::kTest ? lwe::TestParameters()
+                                                       : lwe::DefaultParameters();
+}
+
+absl::Status CheckParameterBudget(const ServerConfig& config, const lwe::LweParameters& params) {
+  const int n = config.centralized() ? 1 : static_cast<int>(config.threshold->num_parties());
+  const int t = config.centralized() ? 0 : static_cast<int>(config.threshold->threshold);
+  absl::Status budget = lwe::CheckNoiseBudget(params, n, t);
+  if (budget.ok()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("parameter set '", params.name, "' (",
+                   config.centralized() ? "service.fhe_parameter" : "threshold.fhe_parameter",
+                   ") fails its noise budget for n=", n, ", t=", t, ": ", budget.message(),
+                   "; decryption would return wrong plaintexts"));
+}
+
 absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
-                                                            std::string config_file) {
+                                                            std::string config_file,
+                                                            const StartOptions& start) {
   std::unique_ptr<KmsServer> s(new KmsServer());
   s->config_ = std::move(config);
   s->version_ = KmsVersion();
   const ServerConfig& c = s->config_;
+
+  // ---- 0. the parameter sets' noise budget for this n and t ----
+  const lwe::LweParameters& params =
+      start.fhe_parameters != nullptr ? *start.fhe_parameters : ConfiguredParameters(c);
+  KMS_RETURN_IF_ERROR(CheckParameterBudget(c, params));
+  if (c.service.allow_insecure_parameters && &params != &lwe::TestParameters()) {
+    KMS_RETURN_IF_ERROR(CheckParameterBudget(c, lwe::TestParameters()));
+  }
+  LogInfo("boot",
+          absl::StrCat("parameter set '", params.name, "' passes its noise budget for n=",
+                       c.centralized() ? 1 : c.threshold->num_parties(),
+                       c.service.allow_insecure_parameters ? " (insecure parameters ALLOWED by "
+                                                             "service.allow_insecure_parameters)"
+                                                           : ""));
 
   // ---- 1. storage ----
   KMS_ASSIGN_OR_RETURN(s->vaults_, OpenVaults(c));
@@ -71,11 +103,19 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
 
   // ---- 3. engine (boot check of the key material; threshold: peer network) ----
   if (c.centralized()) {
-    const lwe::LweParameters& params =
-        c.fhe_parameter() == FheParameter::kTest ? lwe::TestParameters() : lwe::DefaultParameters();
     KMS_ASSIGN_OR_RETURN(s->engine_, CentralizedEngine::Load(s->vaults_, params));
   } else {
-    KMS_ASSIGN_OR_RETURN(s->engine_, ThresholdEngine::Start(c, s->vaults_));
+    KMS_ASSIGN_OR_RETURN(s->engine_, ThresholdEngine::Start(c, s->vaults_, &params));
+  }
+  for (const std::string& id : s->engine_->KeyIds()) {
+    absl::StatusOr<Id32> key_id = ParseId("key id", id);
+    if (!key_id.ok()) continue;
+    absl::StatusOr<PublicKeyInfo> key = s->engine_->GetPublicKey(*key_id);
+    if (key.ok() && key->insecure) {
+      LogWarn("boot", absl::StrCat("key ", id, " is INSECURE (parameters ",
+                                   key->params != nullptr ? key->params->name : "?",
+                                   "); never use it for real data"));
+    }
   }
   LogInfo("boot", absl::StrCat("storage verified: ", s->engine_->KeyIds().size(), " key(s), ",
                                s->engine_->EpochIds().size(), " PRSS setup(s)"));
@@ -152,6 +192,7 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
   options.sync_wait = std::chrono::seconds(c.service.timeout_secs);
   options.costs = c.rate_limiter;
   options.version = s->version_;
+  options.allow_insecure_parameters = c.service.allow_insecure_parameters;
   s->service_ = std::make_unique<CoreServiceImpl>(*s->engine_, s->vaults_, *s->signing_key_,
                                                   *s->metrics_, *s->limiter_, *s->pool_, options);
   grpc::EnableDefaultHealthCheckService(true);

@@ -4,6 +4,10 @@
 //
 // Boot, in order; any failure is returned (main logs it at ERROR and exits 1) and nothing is
 // served:
+//   0. the parameter set must pass its noise budget for this deployment (CheckParameterBudget):
+//      n parties tolerating t (threshold), n = 1, t = 0 (centralized); with
+//      service.allow_insecure_parameters the "test" set is checked too, since requests may
+//      name it;
 //   1. open the vaults (OpenVaults);
 //   2. load the signing key ("no signing key in <private vault>; run kms-gen-keys
 //      --config-file <F>" if there is none) and check VerfKey / VerfAddress against it;
@@ -37,6 +41,7 @@
 
 #include "absl/status/statusor.h"
 #include "crypto/secp256k1_signer.h"
+#include "lwe/parameters.h"
 #include "service/config.h"
 #include "storage/vault.h"
 
@@ -56,11 +61,32 @@ class WorkerPool;
 // The project version (CMake's PROJECT_VERSION).
 const char* KmsVersion();
 
+// The configured parameter set (threshold.fhe_parameter / service.fhe_parameter).
+const lwe::LweParameters& ConfiguredParameters(const ServerConfig& config);
+
+// lwe::CheckNoiseBudget of `params` for the deployment `config` describes (threshold: n peers,
+// t = threshold.threshold; centralized: n = 1, t = 0). FAILED_PRECONDITION "parameter set
+// '<name>' (<key>) fails its noise budget for n=<n>, t=<t>: <why>; threshold decryption would
+// return wrong plaintexts" otherwise.
+absl::Status CheckParameterBudget(const ServerConfig& config, const lwe::LweParameters& params);
+
 class KmsServer {
  public:
+  struct StartOptions {
+    // Serve this parameter set instead of the configured one (a test seam: a test server built
+    // with a set that fails its noise budget proves the boot refuses it). Must outlive the
+    // server. nullptr: the configured set.
+    const lwe::LweParameters* fhe_parameters = nullptr;
+  };
+
   // Boots as described above. `config_file` is only used in messages.
   static absl::StatusOr<std::unique_ptr<KmsServer>> Start(ServerConfig config,
-                                                          std::string config_file);
+                                                          std::string config_file,
+                                                          const StartOptions& options);
+  static absl::StatusOr<std::unique_ptr<KmsServer>> Start(ServerConfig config,
+                                                          std::string config_file) {
+    return Start(std::move(config), std::move(config_file), StartOptions{});
+  }
   ~KmsServer();
   KmsServer(const KmsServer&) = delete;
   KmsServer& operator=(const KmsServer&) = delete;

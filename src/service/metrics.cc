@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <mutex>
 #include <sstream>
 
@@ -23,6 +24,8 @@ struct Metrics::Impl {
   prometheus::Counter* tx_bytes = nullptr;
   prometheus::Gauge* active_sessions = nullptr;
   prometheus::Gauge* rate_limiter_usage = nullptr;
+  prometheus::Family<prometheus::Counter>* charged_units = nullptr;
+  prometheus::Family<prometheus::Counter>* charged_tokens = nullptr;
   prometheus::Family<prometheus::Gauge>* key_material = nullptr;
 
   std::mutex mu;  // serializes refresh + totals bookkeeping
@@ -79,6 +82,17 @@ Metrics::Metrics(std::string_view version) : impl_(std::make_unique<Impl>()) {
                                    .Help("Rate limiter tokens in use / bucket size")
                                    .Register(r)
                                    .Add({});
+  impl_->charged_units = &prometheus::BuildCounter()
+                              .Name("kms_rate_limiter_charged_units_total")
+                              .Help(
+                                  "Units charged by the rate limiter for accepted requests "
+                                  "(LWE blocks for decryptions, 10,000-bit units for "
+                                  "preprocessing, requests otherwise)")
+                              .Register(r);
+  impl_->charged_tokens = &prometheus::BuildCounter()
+                               .Name("kms_rate_limiter_charged_tokens_total")
+                               .Help("Rate limiter tokens taken by accepted requests")
+                               .Register(r);
   impl_->key_material = &prometheus::BuildGauge()
                              .Name("kms_key_material")
                              .Help("Key material held, by type")
@@ -124,6 +138,12 @@ void Metrics::SetNetworkTotals(uint64_t rx_bytes, uint64_t tx_bytes, uint64_t ac
 }
 
 void Metrics::SetRateLimiterUsage(double usage) { impl_->rate_limiter_usage->Set(usage); }
+
+void Metrics::RecordCharge(std::string_view operation, uint64_t units, uint64_t tokens) {
+  const std::map<std::string, std::string> labels{{"operation", std::string(operation)}};
+  impl_->charged_units->Add(labels).Increment(double(units));
+  impl_->charged_tokens->Add(labels).Increment(double(tokens));
+}
 
 void Metrics::SetKeyMaterial(std::string_view type, uint64_t count) {
   impl_->key_material->Add({{"type", std::string(type)}}).Set(double(count));

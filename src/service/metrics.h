@@ -46,6 +46,9 @@ class Metrics {
   // Absolute totals; the counters advance by the difference since the last call.
   void SetNetworkTotals(uint64_t rx_bytes, uint64_t tx_bytes, uint64_t active_sessions);
   void SetRateLimiterUsage(double usage);
+  // An accepted request's rate-limiter charge: kms_rate_limiter_charged_units_total{operation}
+  // advances by `units`, kms_rate_limiter_charged_tokens_total{operation} by `tokens`.
+  void RecordCharge(std::string_view operation, uint64_t units, uint64_t tokens);
   void SetKeyMaterial(std::string_view type, uint64_t count);
 
   // Called at the start of every Serialize (e.g. to SetNetworkTotals from the network).

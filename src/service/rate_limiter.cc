@@ -33,6 +33,21 @@ absl::StatusOr<RateLimiter::Lease> RateLimiter::Acquire(std::string_view operati
   return Lease(this, cost);
 }
 
+absl::StatusOr<RateLimiter::Lease> RateLimiter::Charge(std::string_view operation, uint64_t units,
+                                                       uint64_t cost_per_unit,
+                                                       std::string_view unit) {
+  uint64_t cost = 0;
+  if (__builtin_mul_overflow(units, cost_per_unit, &cost)) cost = UINT64_MAX;
+  if (cost > bucket_size_) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("rate limit: ", absl::string_view(operation.data(), operation.size()), " of ",
+                     units, " ", absl::string_view(unit.data(), unit.size()), " costs ", cost,
+                     " tokens, more than the whole bucket of ", bucket_size_,
+                     " (rate_limiter.bucket_size): it can never fit; split the request"));
+  }
+  return Acquire(operation, cost);
+}
+
 uint64_t RateLimiter::in_use() const {
   std::lock_guard<std::mutex> lock(mu_);
   return in_use_;

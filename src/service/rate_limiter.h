@@ -1,13 +1,23 @@
 // File: service/rate_limiter.h
 //
 // The token bucket of service-spec §4. The bucket holds bucket_size tokens; a request costs its
-// operation's tokens (rate_limiter.pub_decrypt, user_decrypt, keygen, preproc, new_epoch), taken
-// when the request starts and given back when its work finishes. So the bucket bounds the work in
-// flight, weighted by cost, rather than a rate over time: a keygen (1000) and a preprocessing
-// (25000) can run next to 24000 decryptions, and a burst beyond that is refused at once with
-// RESOURCE_EXHAUSTED (retryable) instead of queueing without bound.
+// operation's tokens, taken when the request starts and given back when its work finishes. So the
+// bucket bounds the work in flight, weighted by cost, rather than a rate over time.
 //
-//   KMS_ASSIGN_OR_RETURN(RateLimiter::Lease lease, limiter.Acquire("pub_decrypt", cost));
+// A request is charged for the work it asks for, not once per request (a batch of 4096 euint256
+// is 65,536 blocks of work, a single ebool one):
+//   public / user decryption  rate_limiter.pub_decrypt / user_decrypt tokens per LWE block of
+//                             the request's ciphertexts (lwe::BlockCount under the key's set)
+//   preprocessing             rate_limiter.preproc tokens per unit of kPreprocessingUnitBits
+//                             (10,000) random bits the DKG of the set needs, rounded up
+//                             ("default": 135,168 bits = 14 units; "test": 11,776 bits = 2)
+//   keygen, new_epoch         their cost per request
+// With the defaults (bucket 50,000, 1 per block, 2000 per unit) a default-set preprocessing
+// (28,000) can run next to 22,000 blocks of decryption. A burst beyond the free tokens is refused
+// at once with RESOURCE_EXHAUSTED (retryable); a request costing more than the whole bucket can
+// never run and is refused with RESOURCE_EXHAUSTED saying so (split it).
+//
+//   KMS_ASSIGN_OR_RETURN(RateLimiter::Lease lease, limiter.Charge("pub_decrypt", blocks, 1));
 //   ... the tokens return when `lease` (or the last copy of a shared_ptr to it) is destroyed.
 //
 // Thread safety: all methods are thread-safe.
@@ -23,6 +33,14 @@
 #include "absl/status/statusor.h"
 
 namespace kms::service {
+
+// Random bits per preprocessing unit of the rate limiter.
+inline constexpr uint64_t kPreprocessingUnitBits = 10000;
+
+// ceil(bits / kPreprocessingUnitBits).
+inline uint64_t PreprocessingUnits(uint64_t bits) {
+  return (bits + kPreprocessingUnitBits - 1) / kPreprocessingUnitBits;
+}
 
 class RateLimiter {
  public:
@@ -59,6 +77,13 @@ class RateLimiter {
   // the bucket does not hold them; nothing is taken then. A cost of 0 always succeeds.
   // REQUIRES: the limiter outlives the lease.
   absl::StatusOr<Lease> Acquire(std::string_view operation, uint64_t cost);
+
+  // Takes units × cost_per_unit tokens (saturating) for `operation`; `unit` names the unit for
+  // messages ("LWE blocks"). RESOURCE_EXHAUSTED "rate limit: <operation> of <units> <unit> costs
+  // <tokens> tokens, more than the whole bucket of <bucket_size> (rate_limiter.bucket_size): it
+  // can never fit; split the request" when the cost exceeds the bucket, else as Acquire.
+  absl::StatusOr<Lease> Charge(std::string_view operation, uint64_t units, uint64_t cost_per_unit,
+                               std::string_view unit);
 
   uint64_t bucket_size() const { return bucket_size_; }
   uint64_t in_use() const;

@@ -122,7 +122,8 @@ kms::v1::KeyGenResult ResponseSigner::KeyGen(const Id32& request_id, const Publi
   out.set_fhe_parameter(key.params != nullptr ? key.params->name : "");
   out.set_insecure(key.insecure);
   const crypto::Digest digest =
-      crypto::Eip712Digest(domain, crypto::KeygenVerification(request_id, key.key_id, key.digest));
+      crypto::Eip712Digest(domain, crypto::KeygenVerification(request_id, key.key_id, key.digest,
+                                                              out.fhe_parameter(), key.insecure));
   FillSigner(out.mutable_signature(), key_.SignDigest(digest), out.mutable_verification_key(),
              out.mutable_signer_address());
   out.set_party_id(party_id_);

@@ -16,7 +16,8 @@
 //    UserDecryptResponseVerification{enc_key, handles, userDecryptedShare, extraData} with
 //    userDecryptedShare = crypto::EncodeUserDecryptedShares(header, shares) and extraData as
 //    above.
-//  - Key generation: KeygenVerification{request_id, key_id, public key digest}.
+//  - Key generation: KeygenVerification{request_id, key_id, public key digest, parameter set
+//    name, insecure}: the set name and the insecure mark are covered by the signature.
 // Every signature is 65 bytes r ‖ s ‖ v over the request's EIP-712 domain (default {"KMS", "1"}).
 //
 // Thread safety: const methods may run concurrently.

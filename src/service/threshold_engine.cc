@@ -47,13 +47,13 @@ std::string Endpoint(const std::string& host, int port) {
 
 }  // namespace
 
-ThresholdEngine::ThresholdEngine(const ServerConfig& config, storage::VaultSet& vaults)
+ThresholdEngine::ThresholdEngine(const ServerConfig& config, storage::VaultSet& vaults,
+                                 const lwe::LweParameters& params)
     : vaults_(vaults),
       my_id_(config.threshold->my_id),
       n_(static_cast<uint32_t>(config.threshold->num_parties())),
       t_(config.threshold->threshold),
-      default_params_(config.fhe_parameter() == FheParameter::kTest ? lwe::TestParameters()
-                                                                    : lwe::DefaultParameters()),
+      default_params_(params),
       insecure_allowed_(config.threshold->insecure),
       round_timeout_(config.threshold->round_timeout_secs),
       decryption_timeout_(config.threshold->decryption_timeout_secs),
@@ -66,13 +66,17 @@ ThresholdEngine::ThresholdEngine(const ServerConfig& config, storage::VaultSet& 
 
 ThresholdEngine::~ThresholdEngine() { Shutdown(); }
 
-absl::StatusOr<std::unique_ptr<ThresholdEngine>> ThresholdEngine::Start(const ServerConfig& config,
-                                                                        storage::VaultSet& vaults) {
+absl::StatusOr<std::unique_ptr<ThresholdEngine>> ThresholdEngine::Start(
+    const ServerConfig& config, storage::VaultSet& vaults, const lwe::LweParameters* params) {
   if (!config.threshold.has_value()) {
     return absl::InvalidArgumentError("threshold engine without a [threshold] section");
   }
   const ThresholdConfig& th = *config.threshold;
-  std::unique_ptr<ThresholdEngine> engine(new ThresholdEngine(config, vaults));
+  const lwe::LweParameters& chosen = params != nullptr ? *params
+                                     : config.fhe_parameter() == FheParameter::kTest
+                                         ? lwe::TestParameters()
+                                         : lwe::DefaultParameters();
+  std::unique_ptr<ThresholdEngine> engine(new ThresholdEngine(config, vaults, chosen));
   KMS_RETURN_IF_ERROR(engine->LoadStoredState());
 
   net::GrpcNetworkConfig net_config;
@@ -139,7 +143,8 @@ absl::Status ThresholdEngine::LoadStoredState() {
     absl::StatusOr<Id32> key_id = ParseId("FheKeyInfo id", id);
     if (!key_id.ok()) return absl::DataLossError(key_id.status().message());
     const lwe::LweParameters* params = share->params;
-    const bool insecure = share->insecure_dealer;
+    // Insecure: made by the dealer, or with an insecure parameter set ("test").
+    const bool insecure = share->insecure_dealer || (params != nullptr && params->insecure);
     const crypto::Digest digest = share->public_key_digest;
     auto key = std::make_shared<StoredKey>(StoredKey{
         std::move(*share), PublicKeyInfo{*key_id, std::move(pk_bytes), digest, params, insecure}});
@@ -494,7 +499,8 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
   // Public first; FheKeyInfo is the commit point the boot check starts from.
   KMS_RETURN_IF_ERROR(vaults_.public_vault->Put(storage::kPublicKey, id, pk_bytes));
   KMS_RETURN_IF_ERROR(vaults_.private_vault->Put(storage::kFheKeyInfo, id, record.span()));
-  PublicKeyInfo info{spec.request_id, std::move(pk_bytes), digest, &params, share->insecure_dealer};
+  PublicKeyInfo info{spec.request_id, std::move(pk_bytes), digest, &params,
+                     share->insecure_dealer || params.insecure};
   {
     std::lock_guard<std::mutex> lock(mu_);
     keys_[id] = std::make_shared<const StoredKey>(StoredKey{std::move(*share), info});

@@ -60,9 +60,11 @@ class ThresholdEngine final : public Engine {
  public:
   // Loads and verifies the stored key shares and PRSS setups, then starts the peer network.
   // `vaults` must outlive the engine. The network's bind failure is UNAVAILABLE "Address already
-  // in use: <address>:<port>".
-  static absl::StatusOr<std::unique_ptr<ThresholdEngine>> Start(const ServerConfig& config,
-                                                                storage::VaultSet& vaults);
+  // in use: <address>:<port>". `params` (must outlive the engine) replaces the configured
+  // parameter set when given (KmsServer::StartOptions).
+  static absl::StatusOr<std::unique_ptr<ThresholdEngine>> Start(
+      const ServerConfig& config, storage::VaultSet& vaults,
+      const lwe::LweParameters* params = nullptr);
   ~ThresholdEngine() override;
 
   bool threshold() const override { return true; }
@@ -111,7 +113,8 @@ class ThresholdEngine final : public Engine {
     std::shared_ptr<mpc::Preprocessed> material;  // null while being produced
   };
 
-  ThresholdEngine(const ServerConfig& config, storage::VaultSet& vaults);
+  ThresholdEngine(const ServerConfig& config, storage::VaultSet& vaults,
+                  const lwe::LweParameters& params);
   absl::Status LoadStoredState();
   absl::StatusOr<std::shared_ptr<const StoredKey>> FindKey(const Id32& key_id) const;
   absl::StatusOr<std::shared_ptr<const mpc::PrssSetup>> FindPrss(const Id32& epoch_id) const;

@@ -270,6 +270,29 @@ TEST_F(UserDecryptionTest, ResponsesMustMatchTheRequest) {
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kPermissionDenied);
 }
 
+// The handles of a response are always checked against the request's (derived from the
+// ciphertext when the request had no external handle): a changed or missing one is refused.
+TEST_F(UserDecryptionTest, ChangedOrMissingHandleIsRefused) {
+  User user;
+  for (const char* how : {"changed", "missing"}) {
+    kms::v1::UserDecryptionResponse bad = Response(1, user);
+    if (std::string(how) == "changed") {
+      bad.mutable_shares(0)->set_external_handle(std::string(32, 'x'));
+    } else {
+      bad.mutable_shares(0)->clear_external_handle();
+    }
+    std::vector<kms::v1::UserDecryptionResponse> r = {bad, Response(2, user), Response(3, user),
+                                                      Response(4, user)};
+    std::vector<RejectedResponse> rejected;
+    auto pts = ReconstructUserDecryption(r, user.keys.private_key, signers_, Info(user), &rejected);
+    ASSERT_TRUE(pts.ok()) << pts.status();
+    ASSERT_EQ(rejected.size(), 1u) << how;
+    EXPECT_EQ(rejected[0].party_id, 1u);
+    EXPECT_THAT(rejected[0].reason, HasSubstr("shares[0].external_handle is not the requested"))
+        << how;
+  }
+}
+
 TEST_F(UserDecryptionTest, CentralizedResponseDegreeZero) {
   User user;
   const crypto::SigningKey server = crypto::SigningKey::Generate();

@@ -213,9 +213,10 @@ TEST(Eip712Test, KmsMessageTypes) {
   EXPECT_EQ(link.EncodeType(),
             "UserDecryptionLinker(bytes publicKey,bytes32[] handles,address userAddress)");
   const Eip712Struct keygen =
-      KeygenVerification(handles[0], handles[1], Word(std::string(64, 'c')));
+      KeygenVerification(handles[0], handles[1], Word(std::string(64, 'c')), "test", true);
   EXPECT_EQ(keygen.EncodeType(),
-            "KeygenVerification(bytes32 requestId,bytes32 keyId,bytes32 publicKeyDigest)");
+            "KeygenVerification(bytes32 requestId,bytes32 keyId,bytes32 publicKeyDigest,"
+            "string fheParameter,bool insecure)");
 
   // PublicDecryptVerification's hashStruct from first principles.
   Bytes concatenated;

@@ -141,7 +141,9 @@ TEST_F(CentralizedTest, KeyGenAndDecryptionOfEveryType) {
   const crypto::Digest digest = crypto::Eip712Digest(
       crypto::Eip712Domain{"KMS", "1", {}, {}, {}},
       crypto::KeygenVerification(IdBytes(key.request_id()), IdBytes(key.key_id()),
-                                 IdBytes(ToHex(AsBytes(key.public_key_digest())))));
+                                 IdBytes(ToHex(AsBytes(key.public_key_digest()))),
+                                 key.fhe_parameter(), key.insecure()));
+  EXPECT_TRUE(key.insecure()) << "test-parameter keys are marked insecure";
   auto who = crypto::VerificationKey::RecoverFromSignature(digest, Sig(key.signature()));
   ASSERT_TRUE(who.ok()) << who.status();
   EXPECT_EQ(who->EthereumAddressChecksummed(), key.signer_address());

@@ -140,8 +140,9 @@ inline int RunProgram(const std::vector<std::string>& argv, std::string* output)
 // One kms-server child process; its stderr and stdout go to `log_path`.
 class ServerProcess {
  public:
-  ServerProcess(std::string config_path, std::string log_path)
-      : config_(std::move(config_path)), log_(std::move(log_path)) {}
+  // `binary` empty: kms-server (a test may run another build of the server's main).
+  ServerProcess(std::string config_path, std::string log_path, std::string binary = "")
+      : config_(std::move(config_path)), log_(std::move(log_path)), binary_(std::move(binary)) {}
   ~ServerProcess() { Kill(); }
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -158,7 +159,7 @@ class ServerProcess {
         ::dup2(fd, 2);
         ::close(fd);
       }
-      const std::string bin = ServerBinary();
+      const std::string bin = binary_.empty() ? ServerBinary() : binary_;
       ::execl(bin.c_str(), bin.c_str(), "--config-file", config_.c_str(), nullptr);
       ::_exit(127);
     }
@@ -204,6 +205,7 @@ class ServerProcess {
  private:
   std::string config_;
   std::string log_;
+  std::string binary_;
   pid_t pid_ = -1;
   Clock::time_point started_;
   std::optional<int> exit_status_;
@@ -387,7 +389,8 @@ struct ServerPorts {
 inline std::string CentralizedConfig(const std::string& dir, const ServerPorts& ports,
                                      const std::string& extra = "") {
   return absl::StrCat("[service]\nlisten_address = \"127.0.0.1\"\nlisten_port = ", ports.client,
-                      "\nfhe_parameter = \"test\"\nresult_wait_secs = 30\n"
+                      "\nfhe_parameter = \"test\"\nallow_insecure_parameters = true\n"
+                      "result_wait_secs = 30\n"
                       "grpc_max_message_size = 4194304\n\n"
                       "[public_vault.storage.file]\npath = \"",
                       dir, "/keys\"\n[private_vault.storage.file]\npath = \"", dir,
@@ -402,7 +405,9 @@ inline std::string ThresholdConfig(const std::string& dir, const std::vector<Ser
                                    const std::string& extra_threshold = "", bool insecure = true) {
   std::string out = absl::StrCat(
       "[service]\nlisten_address = \"127.0.0.1\"\nlisten_port = ", ports[me - 1].client,
-      "\nresult_wait_secs = 60\ngrpc_max_message_size = 16777216\n\n"
+      "\nresult_wait_secs = 60\ngrpc_max_message_size = 16777216\n",
+      fhe_parameter == "test" ? "allow_insecure_parameters = true\n" : "",
+      "\n"
       "[public_vault.storage.file]\npath = \"",
       dir, "/keys\"\n[private_vault.storage.file]\npath = \"", dir, "/keys\"\n\n",
       "[threshold]\nlisten_address = \"127.0.0.1\"\nlisten_port = ", ports[me - 1].peer,

@@ -167,11 +167,13 @@ TEST_F(ThresholdTest, DistributedKeyGeneration) {
     EXPECT_GT(pre[p].bits(), 0u);
     EXPECT_EQ(keys[p].public_key(), keys[1].public_key()) << "party " << p;
     EXPECT_EQ(keys[p].public_key_digest(), keys[1].public_key_digest());
-    EXPECT_FALSE(keys[p].insecure());
+    // Made by the DKG, but with the test parameters: insecure all the same.
+    EXPECT_TRUE(keys[p].insecure());
     const crypto::Digest digest = crypto::Eip712Digest(
         crypto::Eip712Domain{"KMS", "1", {}, {}, {}},
         crypto::KeygenVerification(IdBytes(key_id), IdBytes(key_id),
-                                   IdBytes(ToHex(AsBytes(keys[p].public_key_digest())))));
+                                   IdBytes(ToHex(AsBytes(keys[p].public_key_digest()))),
+                                   keys[p].fhe_parameter(), keys[p].insecure()));
     crypto::Signature65 sig{};
     ASSERT_EQ(keys[p].signature().size(), 65u);
     std::copy(keys[p].signature().begin(), keys[p].signature().end(), sig.begin());

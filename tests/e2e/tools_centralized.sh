@@ -13,6 +13,7 @@ cat > "$CFG" <<TOML
 listen_address = "127.0.0.1"
 listen_port = $PORT
 fhe_parameter = "test"
+allow_insecure_parameters = true
 [public_vault.storage.file]
 path = "./keys"
 [private_vault.storage.file]

@@ -84,6 +84,7 @@ constexpr const char* kCentralized = R"(
 [service]
 listen_port = 50100
 fhe_parameter = "test"
+allow_insecure_parameters = true
 [public_vault.storage.file]
 path = "keys"
 [private_vault.storage.file]
@@ -200,6 +201,25 @@ TEST_F(ConfigTest, ThirteenPartiesReportTheProductionThresholds) {
   EXPECT_HAS(d, "floor(2n/3) + 1 = 9");
 }
 
+// "test" is insecure: configuring it needs service.allow_insecure_parameters = true.
+TEST_F(ConfigTest, TestParametersNeedAllowInsecureParameters) {
+  std::string text = kCentralized;
+  text.replace(text.find("allow_insecure_parameters = true\n"),
+               std::string("allow_insecure_parameters = true\n").size(), "");
+  ConfigLoadResult r = Parse(text);
+  EXPECT_HAS(ProblemAt(r, "service.fhe_parameter"), "service.allow_insecure_parameters = true");
+  r = ParseEdited("fhe_parameter = \"default\"", "fhe_parameter = \"test\"");
+  EXPECT_HAS(ProblemAt(r, "threshold.fhe_parameter"), "\"test\" is an insecure parameter set");
+  r = Parse(kCentralized);
+  ASSERT_TRUE(r.ok()) << All(r);
+  EXPECT_TRUE(r.config.service.allow_insecure_parameters);
+  EXPECT_HAS(DescribeConfig(r.config), "insecure parameters: ALLOWED");
+  // The flag defaults to false, and "default" needs nothing.
+  r = ParseEdited("fhe_parameter = \"default\"", "fhe_parameter = \"default\"");
+  ASSERT_TRUE(r.ok()) << All(r);
+  EXPECT_FALSE(r.config.service.allow_insecure_parameters);
+}
+
 TEST_F(ConfigTest, CentralizedConfigurationLoads) {
   const ConfigLoadResult r = Parse(kCentralized);
   ASSERT_TRUE(r.ok()) << All(r);
@@ -253,7 +273,7 @@ tls_cert = "certs/cert_p1.pem"
   EXPECT_EQ(c.rate_limiter.pub_decrypt, 1u);
   EXPECT_EQ(c.rate_limiter.user_decrypt, 1u);
   EXPECT_EQ(c.rate_limiter.keygen, 1000u);
-  EXPECT_EQ(c.rate_limiter.preproc, 25000u);
+  EXPECT_EQ(c.rate_limiter.preproc, 2000u);
   EXPECT_EQ(c.rate_limiter.new_epoch, 1u);
   EXPECT_FALSE(c.backup_vault.has_value());
   EXPECT_TRUE(std::holds_alternative<storage::RamStorageConfig>(c.public_vault.storage));

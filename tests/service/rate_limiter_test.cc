@@ -74,4 +74,38 @@ TEST(RateLimiterTest, ConcurrentAcquiresNeverExceedTheBucket) {
 }
 
 }  // namespace
+// A request is charged per unit of its work; one that can never fit the bucket says so.
+TEST(RateLimiterTest, ChargeCostsUnitsTimesTheirCost) {
+  RateLimiter limiter(40);
+  absl::StatusOr<RateLimiter::Lease> small = limiter.Charge("pub_decrypt", 32, 1, "LWE blocks");
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(small->tokens(), 32u);
+  EXPECT_EQ(limiter.in_use(), 32u);
+  // Fits the bucket but not the free tokens: retryable, the usual message.
+  absl::StatusOr<RateLimiter::Lease> busy = limiter.Charge("pub_decrypt", 9, 1, "LWE blocks");
+  EXPECT_EQ(busy.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(busy.status().message().find("retry later"), std::string::npos);
+  small->Release();
+  // More than the whole bucket: never fits, even when it is empty.
+  absl::StatusOr<RateLimiter::Lease> big = limiter.Charge("pub_decrypt", 48, 1, "LWE blocks");
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(big.status().message(),
+            "rate limit: pub_decrypt of 48 LWE blocks costs 48 tokens, more than the whole bucket "
+            "of 40 (rate_limiter.bucket_size): it can never fit; split the request");
+  EXPECT_EQ(limiter.in_use(), 0u);
+  // Overflowing products saturate instead of wrapping to a small cost.
+  absl::StatusOr<RateLimiter::Lease> wrap =
+      limiter.Charge("preproc", uint64_t{1} << 63, 4, "units");
+  EXPECT_EQ(wrap.status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST(RateLimiterTest, PreprocessingUnitsRoundUp) {
+  EXPECT_EQ(PreprocessingUnits(0), 0u);
+  EXPECT_EQ(PreprocessingUnits(1), 1u);
+  EXPECT_EQ(PreprocessingUnits(10000), 1u);
+  EXPECT_EQ(PreprocessingUnits(10001), 2u);
+  EXPECT_EQ(PreprocessingUnits(135168), 14u);  // the "default" DKG's bits
+  EXPECT_EQ(PreprocessingUnits(11776), 2u);    // the "test" DKG's bits
+}
+
 }  // namespace kms::service

@@ -160,6 +160,26 @@ TEST(Recommendations, NoPrssAndNoKeys) {
             std::vector<std::string>{"None: everything checked is in order."});
 }
 
+// Keys made with the test parameters (or the dealer) are marked insecure in the report.
+TEST(FormatText, MarksInsecureKeys) {
+  v1::HealthStatusResponse h = ThresholdHealth(4, 1, 4, v1::HEALTH_STATUS_OPTIMAL);
+  h.add_my_insecure_fhe_key_ids("aa11");
+  const HealthReport r = LiveReport(h);
+  const std::string text = FormatText(r);
+  EXPECT_NE(text.find("INSECURE FHE Keys (test parameters or dealer) (1):\n  - aa11"),
+            std::string::npos)
+      << text;
+  const std::vector<std::string> recs = Recommendations(r);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_NE(recs[0].find("INSECURE"), std::string::npos) << recs[0];
+  const nlohmann::json j = nlohmann::json::parse(FormatJson(r));
+  EXPECT_EQ(j["key_material"]["insecure_fhe_key_ids"][0], "aa11");
+  // No insecure key: no such line.
+  EXPECT_EQ(
+      FormatText(LiveReport(ThresholdHealth(4, 1, 4, v1::HEALTH_STATUS_OPTIMAL))).find("INSECURE"),
+      std::string::npos);
+}
+
 TEST(FormatJson, IsOneObjectWithTheFields) {
   HealthReport r = LiveReport(ThresholdHealth(13, 4, 8, v1::HEALTH_STATUS_DEGRADED));
   const nlohmann::json j = nlohmann::json::parse(FormatJson(r));

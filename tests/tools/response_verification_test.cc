@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "client/progress.h"
 #include "client/request_id.h"
 #include "crypto/secp256k1_signer.h"
@@ -95,6 +97,52 @@ TEST(VerifyPublicDecryption, RejectsMalformedAnswers) {
   EXPECT_FALSE(VerifyPublicDecryption(other_handle.request, other_handle.response, addr).ok());
 }
 
+// A response to a request without external handles, signed by the party over `handle` for its
+// one ciphertext: a party that answers for another ciphertext signs its own handle correctly,
+// so only comparing with the handle derived from the request's ciphertext catches it.
+Signed SignedWithoutExternalHandle(const crypto::SigningKey& key, const std::string& handle) {
+  Signed s = MakeSigned(key, 7);
+  s.request.mutable_ciphertexts(0)->clear_external_handle();
+  s.response.set_ct_handles(0, handle);
+  crypto::Digest h{};
+  std::copy(handle.begin(), handle.begin() + std::min<size_t>(32, handle.size()), h.begin());
+  Bytes extra;
+  Append(extra, *IdToDigest(s.request.request_id(), "r"));
+  Append(extra, *IdToDigest(s.request.key_id(), "k"));
+  lwe::TypedPlaintext p = *lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint64, 7);
+  const crypto::Digest digest =
+      crypto::Eip712Digest(*DomainFromProto(s.request.domain()),
+                           crypto::PublicDecryptVerification(std::vector<crypto::Digest>{h},
+                                                             AbiEncodePlaintexts({p}), extra));
+  const crypto::Signature65 sig = key.SignDigest(digest);
+  s.response.set_signature(std::string(sig.begin(), sig.end()));
+  return s;
+}
+
+TEST(VerifyPublicDecryption, ChecksDerivedHandlesWithoutExternalHandle) {
+  crypto::SigningKey key = crypto::SigningKey::Generate();
+  const std::string addr = key.verification_key().EthereumAddressChecksummed();
+  const crypto::Digest derived = CiphertextHandle(AsBytes(std::string("ct-bytes")));
+  Signed good = SignedWithoutExternalHandle(key, std::string(derived.begin(), derived.end()));
+  EXPECT_TRUE(VerifyPublicDecryption(good.request, good.response, addr).ok());
+  // Changed: signed, but for another ciphertext.
+  Signed changed = SignedWithoutExternalHandle(key, std::string(32, 'x'));
+  absl::Status s = VerifyPublicDecryption(changed.request, changed.response, addr);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("response.ct_handles[0]"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("derived from the request's ciphertext"), std::string::npos) << s;
+  // Missing: an empty handle, or no handles at all.
+  Signed missing = SignedWithoutExternalHandle(key, "");
+  s = VerifyPublicDecryption(missing.request, missing.response, addr);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("response.ct_handles[0]: missing"), std::string::npos) << s;
+  Signed none = good;
+  none.response.clear_ct_handles();
+  s = VerifyPublicDecryption(none.request, none.response, addr);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("response.ct_handles"), std::string::npos) << s;
+}
+
 TEST(VerifyKeyGenResult, ChecksDigestAndSignature) {
   crypto::SigningKey key = crypto::SigningKey::Generate();
   v1::KeyGenResult r;
@@ -104,10 +152,12 @@ TEST(VerifyKeyGenResult, ChecksDigestAndSignature) {
   r.set_public_key("public key bytes");
   const crypto::Digest digest = PublicKeyDigest(AsBytes(r.public_key()));
   r.set_public_key_digest(std::string(digest.begin(), digest.end()));
+  r.set_fhe_parameter("default");
   const v1::Eip712Domain domain = DefaultClientDomain();
-  const crypto::Digest to_sign = crypto::Eip712Digest(
-      *DomainFromProto(domain),
-      crypto::KeygenVerification(*IdToDigest(id, "r"), *IdToDigest(id, "k"), digest));
+  const crypto::Digest to_sign =
+      crypto::Eip712Digest(*DomainFromProto(domain),
+                           crypto::KeygenVerification(*IdToDigest(id, "r"), *IdToDigest(id, "k"),
+                                                      digest, "default", false));
   const crypto::Signature65 sig = key.SignDigest(to_sign);
   r.set_signature(std::string(sig.begin(), sig.end()));
   const std::string addr = key.verification_key().EthereumAddressChecksummed();
@@ -117,6 +167,22 @@ TEST(VerifyKeyGenResult, ChecksDigestAndSignature) {
   EXPECT_EQ(VerifyKeyGenResult(id, tampered, domain, addr).code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(VerifyKeyGenResult(RandomRequestId(), r, domain, addr).ok());
+  // The parameter set name and the insecure mark are signed.
+  v1::KeyGenResult renamed = r;
+  renamed.set_fhe_parameter("test");
+  renamed.set_insecure(true);
+  EXPECT_EQ(VerifyKeyGenResult(id, renamed, domain, addr).code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::KeyGenResult marked = r;
+  marked.set_insecure(true);
+  EXPECT_EQ(VerifyKeyGenResult(id, marked, domain, addr).code(),
+            absl::StatusCode::kPermissionDenied);
+  // A test key claiming to be secure is refused before the signature is even looked at.
+  v1::KeyGenResult unmarked = renamed;
+  unmarked.set_insecure(false);
+  absl::Status s = VerifyKeyGenResult(id, unmarked, domain, addr);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("result.insecure"), std::string::npos) << s;
 }
 
 TEST(DomainFromProto, ValidatesLengths) {

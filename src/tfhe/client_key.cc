@@ -18,6 +18,21 @@ void RequireGlweShape(Codec& c, const GlweSecretKey<Scalar>& key, uint64_t glwe_
                           polynomial_size));
 }
 
+// integer::CompressionPrivateKeys and integer::NoiseSquashingCompressionPrivateKey: the same
+// layout (versioned integer and shortint wrappers around a packing GLWE key and its parameters).
+template <typename Key>
+void ConvertPackingPrivateKey(Codec& c, Key& k) {
+  c.VersionTag(0, "");
+  Codec::Scope shortint(c, "key");
+  c.VersionTag(0, "");
+  Convert(c, k.post_packing_ks_key, "post_packing_ks_key");
+  Convert(c, k.params, "params");
+  if (c.ok()) {
+    RequireGlweShape(c, k.post_packing_ks_key, k.params.packing_ks_glwe_dimension,
+                     k.params.packing_ks_polynomial_size, "post_packing_ks_key");
+  }
+}
+
 void RequireLweLength(Codec& c, const LweSecretKey<uint64_t>& key, uint64_t dimension,
                       std::string_view field) {
   c.Require(key.data.size() == dimension, field,
@@ -29,13 +44,7 @@ void ConvertStandardAtomicPattern(Codec& c, ClientKey& v) {
   c.VersionTag(1, "");              // shortint ClientKey (GenericClientKey)
   Codec::Scope ap(c, "atomic_pattern");
   c.VersionTag(0, "");
-  uint32_t kind = 0;  // 0 Standard, 1 KeySwitch32
-  c.Variant(kind, 2, "variant");
-  if (!c.ok()) return;
-  if (kind != 0) {
-    c.Fail("variant", "the KeySwitch32 atomic pattern is not supported");
-    return;
-  }
+  if (!internal::StandardAtomicPattern(c)) return;
   Codec::Scope standard(c, "Standard");
   c.VersionTag(0, "");
   Convert(c, v.glwe_secret_key, "glwe_secret_key");
@@ -77,17 +86,7 @@ void Convert(Codec& c, ClientKey& v) {
                Convert(c, k.ksk_parameters, "1");
              });
     c.Option(v.compression_key, "compression_key",
-             [](Codec& c, ClientKey::CompressionPrivateKey& k) {
-               c.VersionTag(0, "");  // integer::CompressionPrivateKeys
-               Codec::Scope shortint(c, "key");
-               c.VersionTag(0, "");
-               Convert(c, k.post_packing_ks_key, "post_packing_ks_key");
-               Convert(c, k.params, "params");
-               if (c.ok()) {
-                 RequireGlweShape(c, k.post_packing_ks_key, k.params.packing_ks_glwe_dimension,
-                                  k.params.packing_ks_polynomial_size, "post_packing_ks_key");
-               }
-             });
+             ConvertPackingPrivateKey<ClientKey::CompressionPrivateKey>);
     c.Option(v.noise_squashing_private_key, "noise_squashing_private_key",
              [](Codec& c, ClientKey::NoiseSquashingPrivateKey& k) {
                c.VersionTag(0, "");  // integer::NoiseSquashingPrivateKey
@@ -101,17 +100,7 @@ void Convert(Codec& c, ClientKey& v) {
                }
              });
     c.Option(v.noise_squashing_compression_private_key, "noise_squashing_compression_private_key",
-             [](Codec& c, ClientKey::NoiseSquashingCompressionPrivateKey& k) {
-               c.VersionTag(0, "");  // integer::NoiseSquashingCompressionPrivateKey
-               Codec::Scope shortint(c, "key");
-               c.VersionTag(0, "");
-               Convert(c, k.post_packing_ks_key, "post_packing_ks_key");
-               Convert(c, k.params, "params");
-               if (c.ok()) {
-                 RequireGlweShape(c, k.post_packing_ks_key, k.params.packing_ks_glwe_dimension,
-                                  k.params.packing_ks_polynomial_size, "post_packing_ks_key");
-               }
-             });
+             ConvertPackingPrivateKey<ClientKey::NoiseSquashingCompressionPrivateKey>);
     c.Option(v.cpk_re_randomization_ksk_params, "cpk_re_randomization_ksk_params",
              [](Codec& c, ShortintKeySwitchingParameters& p) { Convert(c, p, ""); });
   }

@@ -70,6 +70,19 @@ inline void RequireModuli(Codec& c, uint64_t message_modulus, uint64_t carry_mod
             "message_modulus", "message and carry moduli must be powers of two of at most 2^16");
 }
 
+// The AtomicPatternClientKey / AtomicPatternServerKey enum tag: only Standard (0) is supported,
+// KeySwitch32 (1) is refused. True when the Standard payload follows.
+inline bool StandardAtomicPattern(Codec& c) {
+  uint32_t kind = 0;  // 0 Standard, 1 KeySwitch32
+  c.Variant(kind, 2, "variant");
+  if (!c.ok()) return false;
+  if (kind != 0) {
+    c.Fail("variant", "the KeySwitch32 atomic pattern is not supported");
+    return false;
+  }
+  return true;
+}
+
 }  // namespace kms::tfhe::internal
 
 #endif  // KMS_TFHE_CODEC_INTERNAL_H_

@@ -91,13 +91,7 @@ void ConvertShortint(Codec& c, CompressedServerKey& v) {
   {
     Codec::Scope ap(c, "compressed_ap_server_key");
     c.VersionTag(0, "");
-    uint32_t kind = 0;  // 0 Standard, 1 KeySwitch32
-    c.Variant(kind, 2, "variant");
-    if (!c.ok()) return;
-    if (kind != 0) {
-      c.Fail("variant", "the KeySwitch32 atomic pattern is not supported");
-      return;
-    }
+    if (!internal::StandardAtomicPattern(c)) return;
     Codec::Scope standard(c, "Standard");
     c.VersionTag(0, "");
     Convert(c, v.key_switching_key, "key_switching_key");

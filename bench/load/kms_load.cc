@@ -38,6 +38,7 @@
 #include "load/process_cpu.h"
 #include "lwe/fhe_type.h"
 #include "lwe/parameters.h"
+#include "tools/tls_flags.h"
 
 namespace kms::load {
 namespace {
@@ -62,6 +63,7 @@ struct Flags {
   int timeout_secs = 600;
   std::string json;
   bool quiet = false;
+  client::ClientTlsFiles tls;
 };
 
 // The cluster as the benchmark sees it.
@@ -181,6 +183,7 @@ int Run(int argc, char** argv) {
   app.add_option("--cluster-dir,-d", flags.cluster_dir,
                  "kms-local folder (addresses, threshold and process ids from cluster.json)");
   app.add_option("--config,-c", flags.config, "client.toml (kms-local writes one)");
+  tools::AddTlsFlags(&app, &flags.tls);
   app.add_option("--addresses,-a", flags.addresses, "Client endpoints of all parties, in order");
   app.add_option("--pids", flags.pids, "kms-server process ids, in party order (for CPU time)");
   app.add_option("--key-id,-k", flags.key_id, "Key to decrypt under (default: generate one)");
@@ -236,6 +239,9 @@ int Run(int argc, char** argv) {
 
   client::ClientOptions options;
   options.request_timeout = std::chrono::seconds(flags.timeout_secs);
+  auto tls = client::LoadClientTls(client::ChooseClientTlsFiles(flags.tls));
+  if (!tls.ok()) return Usage(std::string(tls.status().message()));
+  options.tls = std::move(*tls);
   auto cluster = client::ClusterClient::Create(target->addresses, options);
   if (!cluster.ok()) return Usage(std::string(cluster.status().message()));
   (*cluster)->set_progress_stream(progress);

@@ -1,6 +1,7 @@
 // File: client/core_client.h
 //
-// A connection to one party's client port: kms.v1.CoreService over plaintext gRPC, with a
+// A connection to one party's client port: kms.v1.CoreService over gRPC (plaintext, or TLS with
+// a client certificate: client/client_tls.h), with a
 // connection timeout and a per-request timeout, and errors an operator can act on:
 //
 //   cannot reach localhost:50100: connection refused
@@ -29,6 +30,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "client/client_tls.h"
 #include "client/endpoint.h"
 #include "proto/kms_service.pb.h"
 
@@ -52,6 +54,8 @@ struct ClientOptions {
   // Largest message sent or received (public keys of the default set are ~130 KB; batches of
   // ciphertexts more).
   int max_message_size = 512 << 20;
+  // TLS to the client port (client/client_tls.h); nullopt: plaintext.
+  std::optional<ClientTls> tls;
 };
 
 // The full name of the service every RPC belongs to.

@@ -3,8 +3,8 @@
 // Where a party's client port is: "host:port", as operators write it on command lines and in
 // configuration files. The troubleshooting guide writes addresses as URLs
 // (`kms-init --addresses http://kms-threshold-1:50100`), so an "http://" or "https://" scheme and
-// a trailing "/" are accepted and stripped; the connection itself is plaintext gRPC (TLS on the
-// client port is a server option this client does not speak). IPv6 literals are written in
+// a trailing "/" are accepted and stripped; the scheme does not choose the transport (TLS is
+// configured on its own: client/client_tls.h). IPv6 literals are written in
 // brackets ("[::1]:50100").
 #ifndef KMS_CLIENT_ENDPOINT_H_
 #define KMS_CLIENT_ENDPOINT_H_

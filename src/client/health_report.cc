@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -179,6 +180,11 @@ std::vector<std::string> Recommendations(const HealthReport& report) {
           "The core service at ", live.endpoint, " is not reachable (", live.connect_error,
           "). Check that kms-server runs (kms-local status, or the pod/container), that it "
           "listens on this port (nc -zv <host> <port>) and look for ERROR lines in its log."));
+      if (absl::StartsWith(live.transport, "plaintext")) {
+        out.push_back(
+            "If the port serves TLS ([service.tls]), give --tls-ca, --tls-cert and --tls-key "
+            "(or KMS_TLS_CA, KMS_TLS_CERT, KMS_TLS_KEY; for kms-local: source <dir>/tls.env).");
+      }
     } else if (!live.health.has_value()) {
       out.push_back(absl::StrCat("GetHealthStatus failed (", live.health_error,
                                  "); check the server log for ERROR lines."));
@@ -192,6 +198,12 @@ std::vector<std::string> Recommendations(const HealthReport& report) {
       }
       if (h.my_fhe_key_ids_size() == 0) {
         out.push_back("No FHE key on this party yet: generate one with `kms-client keygen`.");
+      }
+      if (absl::StartsWith(h.client_port_auth(), "PLAINTEXT")) {
+        out.push_back(
+            "The client port is plaintext and unauthenticated: anyone who reaches it may start "
+            "key generations, destroy PRSS setups and decrypt. Configure [service.tls] and "
+            "[[service.callers]] (docs/security.md) before real data.");
       }
       if (h.my_insecure_fhe_key_ids_size() > 0) {
         out.push_back(absl::StrCat(
@@ -284,6 +296,7 @@ std::string FormatText(const HealthReport& report) {
     const LiveSection& live = *report.live;
     absl::StrAppend(&out, "\n[CORE SERVICE CONNECTIVITY]\n");
     absl::StrAppend(&out, "Endpoint: ", live.endpoint, "\n");
+    if (!live.transport.empty()) absl::StrAppend(&out, "Transport: ", live.transport, "\n");
     if (!live.reachable) {
       absl::StrAppend(&out, "Reachable: NO (", live.connect_error, ")\n");
     } else {
@@ -293,6 +306,9 @@ std::string FormatText(const HealthReport& report) {
         absl::StrAppend(&out, "Node Type: ", NodeTypeName(live.health->node_type()), "\n");
         if (!live.health->version().empty()) {
           absl::StrAppend(&out, "Version: ", live.health->version(), "\n");
+        }
+        if (!live.health->client_port_auth().empty()) {
+          absl::StrAppend(&out, "Client Port: ", live.health->client_port_auth(), "\n");
         }
       } else {
         absl::StrAppend(&out, "GetHealthStatus: FAILED (", live.health_error, ")\n");
@@ -391,6 +407,7 @@ std::string FormatJson(const HealthReport& report) {
     const LiveSection& live = *report.live;
     nlohmann::json conn;
     conn["endpoint"] = live.endpoint;
+    conn["transport"] = live.transport;
     conn["reachable"] = live.reachable;
     if (!live.reachable) conn["error"] = live.connect_error;
     if (live.reachable) conn["connect_ms"] = live.connect_ms;
@@ -398,6 +415,7 @@ std::string FormatJson(const HealthReport& report) {
       conn["health_status_ms"] = live.health_ms;
       conn["node_type"] = NodeTypeName(live.health->node_type());
       conn["version"] = live.health->version();
+      conn["client_port_auth"] = live.health->client_port_auth();
     } else if (live.reachable) {
       conn["health_status_error"] = live.health_error;
     }

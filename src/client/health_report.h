@@ -68,7 +68,8 @@ struct ConfigSection {
 };
 
 struct LiveSection {
-  std::string endpoint;  // host:port as asked
+  std::string endpoint;   // host:port as asked
+  std::string transport;  // "plaintext (no TLS)", "TLS with a client certificate", ...
   bool reachable = false;
   std::string connect_error;
   double connect_ms = 0;

@@ -186,6 +186,14 @@ std::string StatusFromHealthBody(const std::string& body) {
   return "";
 }
 
+absl::StatusOr<std::string> ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::UnavailableError(absl::StrCat("cannot read ", path.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 absl::Status WriteText(const fs::path& path, const std::string& text) {
   return WriteFileBytes(path.string(), text);
 }
@@ -224,6 +232,13 @@ std::string PartyConfigToml(const LocalClusterOptions& options, uint32_t n, uint
           ? "# the \"test\" parameter set is insecure (n = 512): the server refuses it without\n"
             "allow_insecure_parameters = true\n"
           : "",
+      options.plaintext ? ""
+                        : absl::StrCat("\n[service.tls]\ncert = \"../certs/client_port_p", id,
+                                       ".pem\"\nkey = \"../certs/client_port_key_p", id,
+                                       ".pem\"\n\n# the tools' identity (kms-gen-keys --caller)\n"
+                                       "[[service.callers]]\nname = \"",
+                                       kLocalOperator, "\"\ncert = \"../certs/", kLocalOperator,
+                                       ".pem\"\nroles = [\"admin\", \"decrypt\", \"read\"]\n"),
       "\n", "[public_vault.storage.file]\npath = \"../keys\"\nprefix = \"PUB-p", id, "\"\n\n",
       "[private_vault.storage.file]\npath = \"../keys\"\nprefix = \"PRIV-p", id, "\"\n\n",
       "[threshold]\nlisten_address = \"127.0.0.1\"\nlisten_port = ", me.peer_port, "\nmy_id = ", id,
@@ -253,6 +268,7 @@ std::string StateToJson(const LocalClusterState& state) {
   j["insecure"] = state.insecure;
   j["port_offset"] = state.port_offset;
   j["bin_dir"] = state.bin_dir;
+  j["tls"] = state.tls;
   nlohmann::json parties = nlohmann::json::array();
   for (const LocalParty& p : state.parties) {
     parties.push_back({{"id", p.id},
@@ -278,6 +294,7 @@ absl::StatusOr<LocalClusterState> StateFromJson(std::string_view json) {
     s.insecure = j.value("insecure", false);
     s.port_offset = j.value("port_offset", 0);
     s.bin_dir = j.value("bin_dir", std::string());
+    s.tls = j.value("tls", false);
     const nlohmann::json& parties = j.at("parties");
     if (!parties.is_array() || parties.empty() || parties.size() > kMaxParties) {
       return absl::InvalidArgumentError("cluster.json: parties: expected 1..15 entries");
@@ -409,9 +426,19 @@ absl::Status LocalCluster::Spawn(LocalParty& party) {
   return SavePid(party);
 }
 
+ClientTlsFiles LocalClusterTlsFiles(const std::string& dir) {
+  const fs::path certs = fs::path(dir) / "certs";
+  return ClientTlsFiles{(certs / "client-ports.pem").string(),
+                        (certs / absl::StrCat(kLocalOperator, ".pem")).string(),
+                        (certs / absl::StrCat(kLocalOperator, ".key")).string()};
+}
+
 absl::Status LocalCluster::WaitServing(const LocalParty& party, std::chrono::seconds wait) const {
   const Clock::time_point deadline = Clock::now() + wait;
   ClientOptions options;
+  if (state_.tls) {
+    KMS_ASSIGN_OR_RETURN(options.tls, LoadClientTls(LocalClusterTlsFiles(state_.dir)));
+  }
   options.connect_timeout = std::chrono::milliseconds(1000);
   options.request_timeout = std::chrono::milliseconds(5000);
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<CoreClient> client,
@@ -492,6 +519,7 @@ absl::StatusOr<LocalCluster> LocalCluster::Up(const LocalClusterOptions& options
   state.threshold = t;
   state.params = options.params;
   state.insecure = options.insecure;
+  state.tls = !options.plaintext;
   state.port_offset = options.port_offset;
   state.bin_dir = options.bin_dir;
   for (uint32_t id = 1; id <= n; ++id) {
@@ -527,16 +555,47 @@ absl::StatusOr<LocalCluster> LocalCluster::Up(const LocalClusterOptions& options
   for (const LocalParty& p : state.parties) {
     KMS_RETURN_IF_ERROR(WriteText(p.config, PartyConfigToml(options, n, t, p.id)));
     const fs::path cert = dir / "certs" / absl::StrCat("cert_p", p.id, ".pem");
-    if (fs::exists(cert) &&
+    const fs::path port_cert = dir / "certs" / absl::StrCat("client_port_p", p.id, ".pem");
+    if (fs::exists(cert) && (options.plaintext || fs::exists(port_cert)) &&
         fs::exists(dir / "keys" / absl::StrCat("PRIV-p", p.id) / "SigningKey")) {
       continue;  // a restarted cluster keeps its keys
     }
     const std::string log = (dir / "logs" / absl::StrCat("gen-keys-p", p.id, ".log")).string();
-    KMS_ASSIGN_OR_RETURN(int rc, RunAndWait({gen_keys, "--config-file", p.config}, log));
+    std::vector<std::string> argv = {gen_keys, "--config-file", p.config};
+    if (!options.plaintext) {
+      argv.push_back("--client-port-names");
+      argv.push_back("localhost,127.0.0.1");
+    }
+    KMS_ASSIGN_OR_RETURN(int rc, RunAndWait(argv, log));
     if (rc != 0) {
       return absl::FailedPreconditionError(absl::StrCat("kms-gen-keys failed for party ", p.id,
                                                         " (exit ", rc, "):\n", Tail(log, 10)));
     }
+  }
+  if (!options.plaintext) {
+    const ClientTlsFiles files = LocalClusterTlsFiles(dir.string());
+    if (!fs::exists(files.cert) || !fs::exists(files.key)) {
+      const std::string log = (dir / "logs" / "gen-keys-operator.log").string();
+      KMS_ASSIGN_OR_RETURN(int rc, RunAndWait({gen_keys, "--caller", kLocalOperator, "--out-dir",
+                                               (dir / "certs").string(), "--force"},
+                                              log));
+      if (rc != 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("kms-gen-keys --caller failed (exit ", rc, "):\n", Tail(log, 10)));
+      }
+    }
+    std::string bundle;
+    for (const LocalParty& p : state.parties) {
+      KMS_ASSIGN_OR_RETURN(std::string pem,
+                           ReadText(dir / "certs" / absl::StrCat("client_port_p", p.id, ".pem")));
+      bundle += pem;
+    }
+    KMS_RETURN_IF_ERROR(WriteText(files.ca, bundle));
+    KMS_RETURN_IF_ERROR(
+        WriteText(dir / "tls.env",
+                  absl::StrCat("# kms-local: TLS to this cluster's client ports (source it)\n",
+                               "export KMS_TLS_CA=", files.ca, "\nexport KMS_TLS_CERT=", files.cert,
+                               "\nexport KMS_TLS_KEY=", files.key, "\n")));
   }
   out << "kms-local: keys and certificates ready ("
       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - keys_start).count()
@@ -574,7 +633,13 @@ absl::StatusOr<LocalCluster> LocalCluster::Up(const LocalClusterOptions& options
   KMS_RETURN_IF_ERROR(WriteText(dir / "client.toml", ClientConfigToToml(client_config)));
 
   if (options.run_init) {
-    std::vector<std::string> argv = {init, "--addresses"};
+    std::vector<std::string> argv = {init};
+    if (cluster.state_.tls) {
+      const ClientTlsFiles files = LocalClusterTlsFiles(cluster.state_.dir);
+      argv.insert(argv.end(),
+                  {"--tls-ca", files.ca, "--tls-cert", files.cert, "--tls-key", files.key});
+    }
+    argv.push_back("--addresses");
     for (const LocalParty& p : cluster.state_.parties) {
       argv.push_back(absl::StrCat("http://", p.client_endpoint()));
     }
@@ -698,6 +763,12 @@ std::string LocalCluster::Describe() const {
   }
   absl::StrAppend(&out, "client config: ", state_.dir, "/client.toml  (kms-client --config ",
                   state_.dir, "/client.toml keygen)\n");
+  if (state_.tls) {
+    absl::StrAppend(&out, "client ports: mutual TLS; for the tools: source ", state_.dir,
+                    "/tls.env\n");
+  } else {
+    absl::StrAppend(&out, "client ports: PLAINTEXT, unauthenticated (--plaintext)\n");
+  }
   absl::StrAppend(&out, "kms-init --addresses ", absl::StrJoin(addresses, " "), "\n");
   return out;
 }

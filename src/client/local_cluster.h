@@ -7,7 +7,16 @@
 //   <dir>/config/party<i>.toml   the party's configuration (paths relative to config/)
 //   <dir>/keys/PUB-p<i>/...      file storage of every party (public and private vaults), the
 //   <dir>/keys/PRIV-p<i>/...     layout of service-spec §5 (PublicKey/<key_id>, PrssSetup/<epoch>)
-//   <dir>/certs/cert_p<i>.pem    TLS certificate and key (kms-gen-keys)
+//   <dir>/certs/cert_p<i>.pem    peer-network TLS certificate and key (kms-gen-keys)
+//   <dir>/certs/client_port_p<i>.pem, client_port_key_p<i>.pem
+//                                the client port's TLS identity (SAN localhost, 127.0.0.1)
+//   <dir>/certs/client-ports.pem every party's client-port certificate (what callers trust)
+//   <dir>/certs/operator.pem, operator.key
+//                                the caller identity of the tools, with every role
+//   <dir>/tls.env                `source` it: exports KMS_TLS_CA, KMS_TLS_CERT, KMS_TLS_KEY so
+//                                kms-client, kms-init, kms-health-check use TLS
+// (no client-port TLS with --plaintext: the tools then talk plaintext, as to any development
+// server)
 //   <dir>/logs/party<i>.log      the server's stderr/stdout
 //   <dir>/cluster.json           state: parties, threshold, ports, process ids
 //   <dir>/client.toml            kms-client --config for this cluster
@@ -30,6 +39,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "client/client_tls.h"
 
 namespace kms::client {
 
@@ -44,8 +54,9 @@ struct LocalClusterOptions {
   int port_offset = 0;
   std::string bin_dir;  // where kms-server, kms-gen-keys, kms-init are; empty: next to this tool
   std::chrono::seconds start_timeout{120};
-  bool run_init = true;  // run kms-init after the servers are up
-  bool fresh = false;    // remove an existing (stopped) cluster folder first
+  bool run_init = true;    // run kms-init after the servers are up
+  bool fresh = false;      // remove an existing (stopped) cluster folder first
+  bool plaintext = false;  // no TLS on the client ports (every caller holds every role)
 };
 
 struct LocalParty {
@@ -67,8 +78,15 @@ struct LocalClusterState {
   bool insecure = false;
   int port_offset = 0;
   std::string bin_dir;
+  bool tls = true;                  // the client ports serve mutual TLS (files above)
   std::vector<LocalParty> parties;  // party i at index i - 1
 };
+
+// The caller name of the tools' identity in a kms-local cluster.
+inline constexpr char kLocalOperator[] = "operator";
+
+// The TLS files of the tools for the cluster in `dir` (client_tls.h).
+ClientTlsFiles LocalClusterTlsFiles(const std::string& dir);
 
 // floor((n - 1) / 3), the largest t with n >= 3t + 1.
 uint32_t DefaultThreshold(uint32_t n);

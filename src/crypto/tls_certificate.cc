@@ -151,9 +151,14 @@ absl::Status ValidateIdentity(std::string_view identity) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<TlsIdentity> GenerateSelfSignedCertificate(std::string_view identity,
-                                                          int validity_days) {
+absl::StatusOr<TlsIdentity> GenerateSelfSignedCertificate(
+    std::string_view identity, int validity_days, const std::vector<std::string>& extra_names) {
   KMS_RETURN_IF_ERROR(ValidateIdentity(identity));
+  std::string san = SanEntryFor(identity);
+  for (const std::string& extra : extra_names) {
+    KMS_RETURN_IF_ERROR(ValidateIdentity(extra));
+    if (extra != identity) absl::StrAppend(&san, ",", SanEntryFor(extra));
+  }
   if (validity_days < 1 || validity_days > 100 * 366) {
     return absl::InvalidArgumentError(
         absl::StrCat("validity_days must be in [1, 36600], got ", validity_days));
@@ -198,7 +203,7 @@ absl::StatusOr<TlsIdentity> GenerateSelfSignedCertificate(std::string_view ident
   KMS_RETURN_IF_ERROR(AddExtension(cert.get(), &ctx, NID_subject_key_identifier, "hash"));
   // The authority key id is computed from the issuer's (our own) subject key id added above.
   KMS_RETURN_IF_ERROR(AddExtension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
-  KMS_RETURN_IF_ERROR(AddExtension(cert.get(), &ctx, NID_subject_alt_name, SanEntryFor(identity)));
+  KMS_RETURN_IF_ERROR(AddExtension(cert.get(), &ctx, NID_subject_alt_name, san));
 
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) {
     return OpenSslFailure("signing the certificate");

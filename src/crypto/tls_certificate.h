@@ -55,9 +55,12 @@ struct TlsIdentity {
 bool IdentityIsIpAddress(std::string_view identity);
 
 // A fresh P-256 key pair and a self-signed certificate for `identity` (profile above), valid for
-// `validity_days` days. InvalidArgument for a bad identity or validity; Internal if OpenSSL fails.
+// `validity_days` days. `extra_names` go into the SAN after the identity (a client port reached
+// as "localhost" and "127.0.0.1", say); the CN stays `identity`. InvalidArgument for a bad name
+// or validity; Internal if OpenSSL fails.
 [[nodiscard]] absl::StatusOr<TlsIdentity> GenerateSelfSignedCertificate(
-    std::string_view identity, int validity_days = kCertificateValidityDays);
+    std::string_view identity, int validity_days = kCertificateValidityDays,
+    const std::vector<std::string>& extra_names = {});
 
 // The subject common name of the (first) certificate in `pem`. InvalidArgument if the PEM does
 // not hold a certificate or the certificate has no CN.

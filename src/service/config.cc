@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -39,7 +41,7 @@ constexpr size_t kMaxParties = 15;
 // ---------------------------------------------------------------------------------------------
 // The schema: every key the file may contain, and its type. Unknown keys are errors anywhere.
 
-enum class Kind { kTable, kString, kInteger, kBool, kTableArray };
+enum class Kind { kTable, kString, kInteger, kBool, kTableArray, kStringArray };
 
 struct Schema {
   Kind kind = Kind::kTable;
@@ -78,13 +80,18 @@ const Schema& RootSchema() {
         Kind::kTableArray,
         {{"party_id", i}, {"address", s}, {"port", i}, {"mpc_identity", s}, {"tls_cert", s}}};
     return new Schema(Table({
-        {"service", Table({{"listen_address", s},
-                           {"listen_port", i},
-                           {"timeout_secs", i},
-                           {"grpc_max_message_size", i},
-                           {"result_wait_secs", i},
-                           {"fhe_parameter", s},
-                           {"allow_insecure_parameters", b}})},
+        {"service",
+         Table({{"listen_address", s},
+                {"listen_port", i},
+                {"timeout_secs", i},
+                {"grpc_max_message_size", i},
+                {"result_wait_secs", i},
+                {"fhe_parameter", s},
+                {"allow_insecure_parameters", b},
+                {"tls", Table({{"cert", s}, {"key", s}})},
+                {"callers",
+                 Schema{Kind::kTableArray,
+                        {{"name", s}, {"cert", s}, {"roles", Leaf(Kind::kStringArray)}}}}})},
         {"public_vault", vault},
         {"private_vault", vault},
         {"backup_vault", vault},
@@ -123,6 +130,8 @@ const char* KindName(Kind k) {
       return "boolean";
     case Kind::kTableArray:
       return "array of tables";
+    case Kind::kStringArray:
+      return "array of strings";
   }
   return "?";
 }
@@ -166,6 +175,11 @@ bool Matches(const toml::node& n, Kind k) {
       const toml::array* a = n.as_array();
       return a != nullptr &&
              std::all_of(a->begin(), a->end(), [](const toml::node& e) { return e.is_table(); });
+    }
+    case Kind::kStringArray: {
+      const toml::array* a = n.as_array();
+      return a != nullptr &&
+             std::all_of(a->begin(), a->end(), [](const toml::node& e) { return e.is_string(); });
     }
   }
   return false;
@@ -390,6 +404,10 @@ void ApplyOverride(toml::table& root, const std::string& name, const std::string
         table->insert_or_assign(seg, lower == "true");
         break;
       }
+      case Kind::kStringArray:
+        p.AddBroken(path, absl::StrCat("is an array; arrays cannot be set from the environment (",
+                                       Av(name), "); write it in the file"));
+        return;
       default:
         break;
     }
@@ -441,6 +459,24 @@ class Reader {
       return std::nullopt;
     }
     return v;
+  }
+
+  // The strings of an array (type errors were reported by CheckNode).
+  std::optional<std::vector<std::string>> Strings(const toml::table* t, std::string_view key,
+                                                  const std::string& path, bool required = false) {
+    const toml::node* n = t != nullptr ? t->get(key) : nullptr;
+    if (n == nullptr) {
+      if (required) p_.AddBroken(path, "missing required key");
+      return std::nullopt;
+    }
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return std::nullopt;
+    std::vector<std::string> out;
+    for (const toml::node& e : *a) {
+      if (!e.is_string()) return std::nullopt;
+      out.push_back(e.as_string()->get());
+    }
+    return out;
   }
 
   std::optional<bool> Bool(const toml::table* t, std::string_view key) {
@@ -600,6 +636,42 @@ void ReadService(Reader& r, const toml::table* root, ServiceConfig& c) {
   }
   c.fhe_parameter = ReadFheParameter(r, t, "service");
   if (auto v = r.Bool(t, "allow_insecure_parameters")) c.allow_insecure_parameters = *v;
+  if (const toml::table* tls = r.Section(t, "tls")) {
+    TlsConfig& out = c.tls.emplace();
+    out.cert = r.Str(tls, "cert", "service.tls.cert", true).value_or("");
+    out.key = r.Str(tls, "key", "service.tls.key", true).value_or("");
+  }
+  const toml::node* callers_node = t->get("callers");
+  const toml::array* callers = callers_node != nullptr ? callers_node->as_array() : nullptr;
+  if (callers == nullptr || r.problems().BrokenExactly("service.callers")) return;
+  for (size_t i = 0; i < callers->size(); ++i) {
+    const toml::table* e = callers->get(i)->as_table();
+    const std::string base = Index("service.callers", i);
+    CallerConfig caller;
+    caller.name = r.Str(e, "name", Join(base, "name"), true).value_or("");
+    caller.cert = r.Str(e, "cert", Join(base, "cert"), true).value_or("");
+    const std::string roles_path = Join(base, "roles");
+    if (auto roles = r.Strings(e, "roles", roles_path, true)) {
+      if (roles->empty()) r.problems().AddBroken(roles_path, "must name at least one role");
+      for (const std::string& name : *roles) {
+        std::optional<CallerRole> role;
+        for (CallerRole candidate : {CallerRole::kAdmin, CallerRole::kDecrypt, CallerRole::kRead}) {
+          if (name == CallerRoleName(candidate)) role = candidate;
+        }
+        if (!role.has_value()) {
+          r.problems().AddBroken(roles_path, absl::StrCat("\"", name.substr(0, 40),
+                                                          "\" is not one of \"admin\", "
+                                                          "\"decrypt\", \"read\""));
+        } else if (std::find(caller.roles.begin(), caller.roles.end(), *role) !=
+                   caller.roles.end()) {
+          r.problems().AddBroken(roles_path, absl::StrCat("role \"", name, "\" appears twice"));
+        } else {
+          caller.roles.push_back(*role);
+        }
+      }
+    }
+    c.callers.push_back(std::move(caller));
+  }
 }
 
 void ReadThreshold(Reader& r, const toml::table* root, std::optional<ThresholdConfig>& out) {
@@ -781,9 +853,57 @@ std::string Location(const ServerConfig& config, const storage::StorageConfig& s
   return "";
 }
 
+// [service.tls] and [[service.callers]]: both or neither, unique names and certificates.
+void ValidateCallers(const ServerConfig& config, Problems& p, bool require_tls_files) {
+  const ServiceConfig& sc = config.service;
+  if (sc.tls.has_value()) {
+    if (sc.callers.empty() && !p.Broken("service.callers")) {
+      p.Add("service.callers",
+            "[service.tls] needs at least one [[service.callers]] entry {name, cert, roles}; "
+            "otherwise no caller could use the client port");
+    }
+    if (require_tls_files) {
+      CheckFile(config, p, "service.tls.cert", sc.tls->cert);
+      CheckFile(config, p, "service.tls.key", sc.tls->key);
+    }
+  } else if (!sc.callers.empty()) {
+    p.Add("service.callers",
+          "callers are authenticated by their TLS client certificates; add [service.tls] "
+          "{cert, key} (without it the client port is plaintext and unauthenticated)");
+  }
+  std::map<std::string, size_t> by_name, by_cert;
+  for (size_t i = 0; i < sc.callers.size(); ++i) {
+    const CallerConfig& caller = sc.callers[i];
+    const std::string base = Index("service.callers", i);
+    if (!caller.name.empty()) {
+      const bool well_formed =
+          caller.name.size() <= 64 &&
+          std::all_of(caller.name.begin(), caller.name.end(), [](unsigned char ch) {
+            return std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.';
+          });
+      if (!well_formed) {
+        p.Add(Join(base, "name"),
+              "must be 1..64 letters, digits, '-', '_' or '.' (it appears in logs and metrics)");
+      } else if (auto [it, fresh] = by_name.emplace(caller.name, i); !fresh) {
+        p.Add(Join(base, "name"), absl::StrCat("duplicate caller name \"", caller.name, "\" (also ",
+                                               Index("service.callers", it->second), ")"));
+      }
+    }
+    if (!caller.cert.empty()) {
+      if (auto [it, fresh] = by_cert.emplace(config.ResolvePath(caller.cert), i); !fresh) {
+        p.Add(Join(base, "cert"),
+              absl::StrCat("same certificate file as ", Index("service.callers", it->second),
+                           "; each caller has its own identity"));
+      }
+      if (require_tls_files) CheckFile(config, p, Join(base, "cert"), caller.cert);
+    }
+  }
+}
+
 void ValidateInto(const ServerConfig& config, Problems& p, bool require_tls_files = true) {
   const std::optional<uint32_t> party =
       config.threshold ? std::optional<uint32_t>(config.threshold->my_id) : std::nullopt;
+  ValidateCallers(config, p, require_tls_files);
 
   if (config.threshold.has_value()) {
     const ThresholdConfig& th = *config.threshold;
@@ -954,6 +1074,18 @@ const char* FheParameterName(FheParameter p) {
   return p == FheParameter::kTest ? "test" : "default";
 }
 const char* LogFormatName(LogFormat f) { return f == LogFormat::kJson ? "json" : "text"; }
+const char* CallerRoleName(CallerRole r) {
+  switch (r) {
+    case CallerRole::kAdmin:
+      return "admin";
+    case CallerRole::kDecrypt:
+      return "decrypt";
+    case CallerRole::kRead:
+      return "read";
+  }
+  return "?";
+}
+
 const char* LogLevelName(LogLevel l) {
   switch (l) {
     case LogLevel::kError:
@@ -1124,6 +1256,20 @@ std::string DescribeConfig(const ServerConfig& c) {
                   ", timeout ", c.service.timeout_secs, " s, result wait ",
                   c.service.result_wait_secs, " s, max message ", c.service.grpc_max_message_size,
                   " bytes\n");
+  if (c.service.tls.has_value()) {
+    absl::StrAppend(&out, "client port: mutual TLS, cert ", c.service.tls->cert, ", key ",
+                    c.service.tls->key, "\n");
+    for (const CallerConfig& caller : c.service.callers) {
+      std::vector<std::string> roles;
+      for (CallerRole r : caller.roles) roles.push_back(CallerRoleName(r));
+      absl::StrAppend(&out, "  caller ", caller.name, ": ", absl::StrJoin(roles, ", "), " (cert ",
+                      caller.cert, ")\n");
+    }
+  } else {
+    absl::StrAppend(&out,
+                    "client port: PLAINTEXT, unauthenticated (every caller holds every role; "
+                    "development only)\n");
+  }
   auto vault = [&](const char* name, const VaultConfig& v, storage::VaultRole role) {
     storage::StorageConfig s = c.ResolvedStorage(v);
     const std::string prefix = storage::DefaultVaultPrefix(role, party);

@@ -9,6 +9,9 @@
 //                        grpc_max_message_size 104857600, result_wait_secs 60 (how long
 //                        Get*Result waits before UNAVAILABLE), fhe_parameter (see below),
 //                        allow_insecure_parameters false (see below)
+//   [service.tls]        {cert, key}: the client port serves mutual TLS (absent: plaintext,
+//                        unauthenticated, development only; see "Callers" below)
+//   [[service.callers]]  {name, cert, roles}: who may call, with which roles (needs service.tls)
 //   [public_vault.storage.<backend>]   exactly one backend per vault:
 //   [private_vault.storage.<backend>]    file {path, prefix?}
 //   [backup_vault.storage.<backend>]     s3 {bucket, prefix?, endpoint?, region?,
@@ -37,6 +40,14 @@
 // ciphertexts (an euint64 is 4 blocks of 16 bits), preproc is tokens per preprocessing unit of
 // 10,000 random bits (kPreprocessingUnitBits; "default" needs 14 units, "test" 2), keygen and
 // new_epoch tokens per request. A request costing more than bucket_size can never run.
+//
+// Callers: with [service.tls], every caller presents a client certificate that is one of the
+// service.callers certificates (pinned, self-signed like the parties' own:
+// crypto/tls_certificate.h), and may call the RPCs of its roles: "admin" (PRSS init and epochs,
+// preprocessing, key generation, abort, destroy), "decrypt" (public and user decryption and their
+// results), "read" (health, key material, operator and public keys, results of epochs and key
+// generations). service/authorization.h maps every RPC to its role. Without [service.tls] the port
+// is plaintext and every caller holds every role, which the logs, /health and kms-health-check say.
 //
 // Paths: relative paths (TLS files, peer certificates, file storage roots) are relative to the
 // folder holding the configuration file; the struct keeps them as written and ResolvePath() /
@@ -107,6 +118,21 @@ const char* FheParameterName(FheParameter p);  // "default" / "test"
 const char* LogFormatName(LogFormat f);        // "text" / "json"
 const char* LogLevelName(LogLevel l);          // "error" / "warn" / "info" / "debug"
 
+// The roles of a caller of the client port (service/authorization.h).
+enum class CallerRole { kAdmin, kDecrypt, kRead };
+const char* CallerRoleName(CallerRole r);  // "admin" / "decrypt" / "read"
+
+struct TlsConfig {
+  std::string cert;  // PEM certificate, path as written
+  std::string key;   // PEM private key, path as written
+};
+
+struct CallerConfig {
+  std::string name;  // for logs and metrics: letters, digits, '-', '_', '.'
+  std::string cert;  // the caller's PEM certificate, path as written
+  std::vector<CallerRole> roles;
+};
+
 struct ServiceConfig {
   std::string listen_address = "0.0.0.0";
   uint16_t listen_port = 50100;
@@ -117,15 +143,13 @@ struct ServiceConfig {
   std::optional<FheParameter> fhe_parameter;
   // Whether the insecure "test" parameter set may be configured or requested (both modes).
   bool allow_insecure_parameters = false;
+  // The client port's TLS identity; nullopt: plaintext without authentication.
+  std::optional<TlsConfig> tls;
+  std::vector<CallerConfig> callers;
 };
 
 struct VaultConfig {
   storage::StorageConfig storage;
-};
-
-struct TlsConfig {
-  std::string cert;  // PEM certificate, path as written
-  std::string key;   // PEM private key, path as written
 };
 
 struct PeerConfig {

@@ -92,13 +92,15 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 CoreServiceImpl::CoreServiceImpl(Engine& engine, storage::VaultSet& vaults,
                                  const crypto::SigningKey& signing_key, Metrics& metrics,
-                                 RateLimiter& limiter, WorkerPool& pool, Options options)
+                                 RateLimiter& limiter, WorkerPool& pool, const ClientPortAuth& auth,
+                                 Options options)
     : engine_(engine),
       vaults_(vaults),
       signer_(signing_key, engine.party_id(), engine.degree(), engine.num_parties()),
       metrics_(metrics),
       limiter_(limiter),
       pool_(pool),
+      auth_(auth),
       options_(std::move(options)) {}
 
 void CoreServiceImpl::Shutdown() {
@@ -110,10 +112,12 @@ void CoreServiceImpl::Shutdown() {
 }
 
 template <typename Body>
-grpc::Status CoreServiceImpl::Handle(const char* operation, const std::string& request_id,
-                                     Body&& body) {
+grpc::Status CoreServiceImpl::Handle(const grpc::ServerContext* context, const char* operation,
+                                     const std::string& request_id, Body&& body) {
   const Clock::time_point start = Clock::now();
-  absl::Status status = body();
+  absl::StatusOr<std::string> caller = auth_.Authorize(*context, operation);
+  if (!caller.ok()) metrics_.RecordClientRefusal(operation, caller.status().code());
+  absl::Status status = caller.ok() ? body() : caller.status();
   metrics_.RecordOperation(operation, MillisSince(start), status);
   if (!status.ok() && status.code() != absl::StatusCode::kUnavailable) {
     const std::string line = absl::StrCat(
@@ -192,18 +196,19 @@ absl::Status CoreServiceImpl::ReserveDecryptionId(const std::string& id, Request
 // ---------------------------------------------------------------------------------------------
 // Status
 
-grpc::Status CoreServiceImpl::GetHealthStatus(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::GetHealthStatus(grpc::ServerContext* context,
                                               const kms::v1::HealthStatusRequest*,
                                               kms::v1::HealthStatusResponse* response) {
-  return Handle("GetHealthStatus", "", [&]() -> absl::Status {
-    *response = BuildHealthStatus(engine_, vaults_, &metrics_, options_.version);
+  return Handle(context, "GetHealthStatus", "", [&]() -> absl::Status {
+    *response = BuildHealthStatus(engine_, vaults_, &metrics_, options_.version, auth_.Describe());
     return absl::OkStatus();
   });
 }
 
 grpc::Status CoreServiceImpl::GetKeyMaterialAvailability(
-    grpc::ServerContext*, const kms::v1::Empty*, kms::v1::KeyMaterialAvailabilityResponse* r) {
-  return Handle("GetKeyMaterialAvailability", "", [&]() -> absl::Status {
+    grpc::ServerContext* context, const kms::v1::Empty*,
+    kms::v1::KeyMaterialAvailabilityResponse* r) {
+  return Handle(context, "GetKeyMaterialAvailability", "", [&]() -> absl::Status {
     const KeyMaterial material = ListKeyMaterial(engine_, vaults_);
     for (const auto& id : material.fhe_key_ids) r->add_fhe_key_ids(id);
     for (const auto& id : material.preprocessing_ids) r->add_preprocessing_ids(id);
@@ -214,9 +219,10 @@ grpc::Status CoreServiceImpl::GetKeyMaterialAvailability(
   });
 }
 
-grpc::Status CoreServiceImpl::GetOperatorPublicKey(grpc::ServerContext*, const kms::v1::Empty*,
+grpc::Status CoreServiceImpl::GetOperatorPublicKey(grpc::ServerContext* context,
+                                                   const kms::v1::Empty*,
                                                    kms::v1::OperatorPublicKeyResponse* r) {
-  return Handle("GetOperatorPublicKey", "", [&]() -> absl::Status {
+  return Handle(context, "GetOperatorPublicKey", "", [&]() -> absl::Status {
     const crypto::VerificationKey& vk = signer_.key().verification_key();
     r->set_public_key(Str(vk.SerializeCompressed()));
     r->set_address(vk.EthereumAddressChecksummed());
@@ -270,9 +276,9 @@ absl::Status CoreServiceImpl::StartEpoch(const kms::v1::NewMpcEpochRequest& req)
                 });
 }
 
-grpc::Status CoreServiceImpl::NewMpcEpoch(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::NewMpcEpoch(grpc::ServerContext* context,
                                           const kms::v1::NewMpcEpochRequest* req, kms::v1::Empty*) {
-  return Handle("NewMpcEpoch", req->request_id(), [&] { return StartEpoch(*req); });
+  return Handle(context, "NewMpcEpoch", req->request_id(), [&] { return StartEpoch(*req); });
 }
 
 absl::StatusOr<kms::v1::EpochResult> CoreServiceImpl::EpochResultFor(const std::string& id_text) {
@@ -299,18 +305,19 @@ absl::StatusOr<kms::v1::EpochResult> CoreServiceImpl::EpochResultFor(const std::
   return absl::NotFoundError(absl::StrCat("no epoch request or epoch with id ", hex));
 }
 
-grpc::Status CoreServiceImpl::GetEpochResult(grpc::ServerContext*, const kms::v1::RequestId* req,
+grpc::Status CoreServiceImpl::GetEpochResult(grpc::ServerContext* context,
+                                             const kms::v1::RequestId* req,
                                              kms::v1::EpochResult* response) {
-  return Handle("GetEpochResult", req->request_id(), [&]() -> absl::Status {
+  return Handle(context, "GetEpochResult", req->request_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(*response, EpochResultFor(req->request_id()));
     return absl::OkStatus();
   });
 }
 
-grpc::Status CoreServiceImpl::DestroyMpcEpoch(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::DestroyMpcEpoch(grpc::ServerContext* context,
                                               const kms::v1::DestroyMpcEpochRequest* req,
                                               kms::v1::Empty*) {
-  return Handle("DestroyMpcEpoch", req->epoch_id(), [&]() -> absl::Status {
+  return Handle(context, "DestroyMpcEpoch", req->epoch_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(Id32 epoch_id, ParseIdOr("epoch_id", req->epoch_id(), DefaultEpochId()));
     KMS_RETURN_IF_ERROR(engine_.DestroyEpoch(epoch_id));
     LogWarn("epoch", absl::StrCat("PRSS setup of epoch ", IdToHex(epoch_id), " destroyed"));
@@ -351,16 +358,16 @@ absl::Status CoreServiceImpl::StartPreproc(const kms::v1::KeyGenPreprocRequest& 
       });
 }
 
-grpc::Status CoreServiceImpl::KeyGenPreproc(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::KeyGenPreproc(grpc::ServerContext* context,
                                             const kms::v1::KeyGenPreprocRequest* req,
                                             kms::v1::Empty*) {
-  return Handle("KeyGenPreproc", req->request_id(), [&] { return StartPreproc(*req); });
+  return Handle(context, "KeyGenPreproc", req->request_id(), [&] { return StartPreproc(*req); });
 }
 
-grpc::Status CoreServiceImpl::GetKeyGenPreprocResult(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::GetKeyGenPreprocResult(grpc::ServerContext* context,
                                                      const kms::v1::RequestId* req,
                                                      kms::v1::KeyGenPreprocResult* response) {
-  return Handle("GetKeyGenPreprocResult", req->request_id(), [&]() -> absl::Status {
+  return Handle(context, "GetKeyGenPreprocResult", req->request_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(Id32 id, ParseId("request_id", req->request_id()));
     KMS_ASSIGN_OR_RETURN(*response, preprocs_.Wait(IdToHex(id), options_.result_wait));
     return absl::OkStatus();
@@ -398,14 +405,15 @@ absl::Status CoreServiceImpl::StartKeyGen(const kms::v1::KeyGenRequest& req, boo
                 });
 }
 
-grpc::Status CoreServiceImpl::KeyGen(grpc::ServerContext*, const kms::v1::KeyGenRequest* req,
-                                     kms::v1::Empty*) {
-  return Handle("KeyGen", req->request_id(), [&] { return StartKeyGen(*req, false); });
+grpc::Status CoreServiceImpl::KeyGen(grpc::ServerContext* context,
+                                     const kms::v1::KeyGenRequest* req, kms::v1::Empty*) {
+  return Handle(context, "KeyGen", req->request_id(), [&] { return StartKeyGen(*req, false); });
 }
 
-grpc::Status CoreServiceImpl::InsecureKeyGen(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::InsecureKeyGen(grpc::ServerContext* context,
                                              const kms::v1::KeyGenRequest* req, kms::v1::Empty*) {
-  return Handle("InsecureKeyGen", req->request_id(), [&] { return StartKeyGen(*req, true); });
+  return Handle(context, "InsecureKeyGen", req->request_id(),
+                [&] { return StartKeyGen(*req, true); });
 }
 
 absl::StatusOr<kms::v1::KeyGenResult> CoreServiceImpl::KeyGenResult(const std::string& id_text) {
@@ -421,17 +429,18 @@ absl::StatusOr<kms::v1::KeyGenResult> CoreServiceImpl::KeyGenResult(const std::s
   return signer_.KeyGen(id, *stored, DefaultDomain());
 }
 
-grpc::Status CoreServiceImpl::GetKeyGenResult(grpc::ServerContext*, const kms::v1::RequestId* req,
+grpc::Status CoreServiceImpl::GetKeyGenResult(grpc::ServerContext* context,
+                                              const kms::v1::RequestId* req,
                                               kms::v1::KeyGenResult* response) {
-  return Handle("GetKeyGenResult", req->request_id(), [&]() -> absl::Status {
+  return Handle(context, "GetKeyGenResult", req->request_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(*response, KeyGenResult(req->request_id()));
     return absl::OkStatus();
   });
 }
 
-grpc::Status CoreServiceImpl::AbortKeyGen(grpc::ServerContext*, const kms::v1::RequestId* req,
-                                          kms::v1::Empty*) {
-  return Handle("AbortKeyGen", req->request_id(), [&]() -> absl::Status {
+grpc::Status CoreServiceImpl::AbortKeyGen(grpc::ServerContext* context,
+                                          const kms::v1::RequestId* req, kms::v1::Empty*) {
+  return Handle(context, "AbortKeyGen", req->request_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(Id32 id, ParseId("request_id", req->request_id()));
     const std::string hex = IdToHex(id);
     if (keygens_.Running(hex) || preprocs_.Running(hex)) {
@@ -445,10 +454,10 @@ grpc::Status CoreServiceImpl::AbortKeyGen(grpc::ServerContext*, const kms::v1::R
   });
 }
 
-grpc::Status CoreServiceImpl::GetPublicKey(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::GetPublicKey(grpc::ServerContext* context,
                                            const kms::v1::PublicKeyRequest* req,
                                            kms::v1::PublicKeyResponse* response) {
-  return Handle("GetPublicKey", req->key_id(), [&]() -> absl::Status {
+  return Handle(context, "GetPublicKey", req->key_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(Id32 id, ParseId("key_id", req->key_id()));
     KMS_ASSIGN_OR_RETURN(PublicKeyInfo key, engine_.GetPublicKey(id));
     response->set_key_id(IdToHex(id));
@@ -495,27 +504,28 @@ absl::Status CoreServiceImpl::StartPublicDecrypt(const kms::v1::PublicDecryption
                 });
 }
 
-grpc::Status CoreServiceImpl::PublicDecrypt(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::PublicDecrypt(grpc::ServerContext* context,
                                             const kms::v1::PublicDecryptionRequest* req,
                                             kms::v1::Empty*) {
   std::string id;
-  return Handle("PublicDecrypt", req->request_id(), [&] { return StartPublicDecrypt(*req, &id); });
+  return Handle(context, "PublicDecrypt", req->request_id(),
+                [&] { return StartPublicDecrypt(*req, &id); });
 }
 
-grpc::Status CoreServiceImpl::GetPublicDecryptionResult(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::GetPublicDecryptionResult(grpc::ServerContext* context,
                                                         const kms::v1::RequestId* req,
                                                         kms::v1::PublicDecryptionResponse* r) {
-  return Handle("GetPublicDecryptionResult", req->request_id(), [&]() -> absl::Status {
+  return Handle(context, "GetPublicDecryptionResult", req->request_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(Id32 id, ParseId("request_id", req->request_id()));
     KMS_ASSIGN_OR_RETURN(*r, public_decryptions_.Wait(IdToHex(id), options_.result_wait));
     return absl::OkStatus();
   });
 }
 
-grpc::Status CoreServiceImpl::PublicDecryptSync(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::PublicDecryptSync(grpc::ServerContext* context,
                                                 const kms::v1::PublicDecryptionRequest* req,
                                                 kms::v1::PublicDecryptionResponse* r) {
-  return Handle("PublicDecryptSync", req->request_id(), [&]() -> absl::Status {
+  return Handle(context, "PublicDecryptSync", req->request_id(), [&]() -> absl::Status {
     std::string id;
     KMS_RETURN_IF_ERROR(StartPublicDecrypt(*req, &id));
     KMS_ASSIGN_OR_RETURN(*r, public_decryptions_.Wait(id, options_.sync_wait));
@@ -561,27 +571,28 @@ absl::Status CoreServiceImpl::StartUserDecrypt(const kms::v1::UserDecryptionRequ
                 });
 }
 
-grpc::Status CoreServiceImpl::UserDecrypt(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::UserDecrypt(grpc::ServerContext* context,
                                           const kms::v1::UserDecryptionRequest* req,
                                           kms::v1::Empty*) {
   std::string id;
-  return Handle("UserDecrypt", req->request_id(), [&] { return StartUserDecrypt(*req, &id); });
+  return Handle(context, "UserDecrypt", req->request_id(),
+                [&] { return StartUserDecrypt(*req, &id); });
 }
 
-grpc::Status CoreServiceImpl::GetUserDecryptionResult(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::GetUserDecryptionResult(grpc::ServerContext* context,
                                                       const kms::v1::RequestId* req,
                                                       kms::v1::UserDecryptionResponse* r) {
-  return Handle("GetUserDecryptionResult", req->request_id(), [&]() -> absl::Status {
+  return Handle(context, "GetUserDecryptionResult", req->request_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(Id32 id, ParseId("request_id", req->request_id()));
     KMS_ASSIGN_OR_RETURN(*r, user_decryptions_.Wait(IdToHex(id), options_.result_wait));
     return absl::OkStatus();
   });
 }
 
-grpc::Status CoreServiceImpl::UserDecryptSync(grpc::ServerContext*,
+grpc::Status CoreServiceImpl::UserDecryptSync(grpc::ServerContext* context,
                                               const kms::v1::UserDecryptionRequest* req,
                                               kms::v1::UserDecryptionResponse* r) {
-  return Handle("UserDecryptSync", req->request_id(), [&]() -> absl::Status {
+  return Handle(context, "UserDecryptSync", req->request_id(), [&]() -> absl::Status {
     std::string id;
     KMS_RETURN_IF_ERROR(StartUserDecrypt(*req, &id));
     KMS_ASSIGN_OR_RETURN(*r, user_decryptions_.Wait(id, options_.sync_wait));

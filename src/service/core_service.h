@@ -2,6 +2,8 @@
 //
 // kms.v1.CoreService (proto/kms_service.proto, service-spec §2): the request layer between the
 // client port and an Engine. For every RPC it
+//   0. checks that the caller holds the RPC's role (service/authorization.h: UNAUTHENTICATED,
+//      PERMISSION_DENIED; counted in kms_client_refusals_total);
 //   1. validates every field of the request (INVALID_ARGUMENT naming the field), then asks the
 //      engine's quick checks (FAILED_PRECONDITION without a PRSS, NOT_FOUND for an unknown key
 //      or preprocessing, ALREADY_EXISTS for a key id in use);
@@ -30,6 +32,7 @@
 
 #include "absl/status/status.h"
 #include "proto/kms_service.grpc.pb.h"
+#include "service/authorization.h"
 #include "service/config.h"
 #include "service/engine.h"
 #include "service/metrics.h"
@@ -58,7 +61,8 @@ class CoreServiceImpl final : public kms::v1::CoreService::Service {
 
   // Every reference must outlive the service.
   CoreServiceImpl(Engine& engine, storage::VaultSet& vaults, const crypto::SigningKey& signing_key,
-                  Metrics& metrics, RateLimiter& limiter, WorkerPool& pool, Options options);
+                  Metrics& metrics, RateLimiter& limiter, WorkerPool& pool,
+                  const ClientPortAuth& auth, Options options);
 
   // Refuses new requests (UNAVAILABLE) and wakes every GetXResult waiter.
   void Shutdown();
@@ -127,9 +131,11 @@ class CoreServiceImpl final : public kms::v1::CoreService::Service {
   template <typename T>
   absl::Status ReserveDecryptionId(const std::string& id, RequestTable<T>& table);
 
-  // Runs `body` as RPC `operation`: metrics, refusal logging, status mapping.
+  // Runs `body` as RPC `operation` if the caller may call it (ClientPortAuth): metrics, refusal
+  // logging, status mapping.
   template <typename Body>
-  grpc::Status Handle(const char* operation, const std::string& request_id, Body&& body);
+  grpc::Status Handle(const grpc::ServerContext* context, const char* operation,
+                      const std::string& request_id, Body&& body);
 
   // Runs work on the pool; Finish()es `table` with its result. On a refused submit the id is
   // abandoned and the status returned.
@@ -143,6 +149,7 @@ class CoreServiceImpl final : public kms::v1::CoreService::Service {
   Metrics& metrics_;
   RateLimiter& limiter_;
   WorkerPool& pool_;
+  const ClientPortAuth& auth_;
   const Options options_;
 
   RequestTable<kms::v1::EpochResult> epochs_{"epoch"};

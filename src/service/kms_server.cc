@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "service/authorization.h"
 #include "service/central_engine.h"
 #include "service/core_service.h"
 #include "service/health.h"
@@ -155,7 +156,8 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
     };
     routes["/health"] = [self] {
       const kms::v1::HealthStatusResponse health =
-          BuildHealthStatus(*self->engine_, self->vaults_, self->metrics_.get(), self->version_);
+          BuildHealthStatus(*self->engine_, self->vaults_, self->metrics_.get(), self->version_,
+                            self->auth_->Describe());
       std::string json;
       google::protobuf::util::JsonPrintOptions options;
       options.always_print_primitive_fields = true;
@@ -187,14 +189,16 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
   }
 
   // ---- 5. gRPC client port ----
+  KMS_ASSIGN_OR_RETURN(s->auth_, ClientPortAuth::Create(c));
   CoreServiceImpl::Options options;
   options.result_wait = std::chrono::seconds(c.service.result_wait_secs);
   options.sync_wait = std::chrono::seconds(c.service.timeout_secs);
   options.costs = c.rate_limiter;
   options.version = s->version_;
   options.allow_insecure_parameters = c.service.allow_insecure_parameters;
-  s->service_ = std::make_unique<CoreServiceImpl>(*s->engine_, s->vaults_, *s->signing_key_,
-                                                  *s->metrics_, *s->limiter_, *s->pool_, options);
+  s->service_ =
+      std::make_unique<CoreServiceImpl>(*s->engine_, s->vaults_, *s->signing_key_, *s->metrics_,
+                                        *s->limiter_, *s->pool_, *s->auth_, options);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -202,7 +206,7 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
   // silently share it instead of failing.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   const std::string address = HostPort(c.service.listen_address, c.service.listen_port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &s->client_port_);
+  builder.AddListeningPort(address, s->auth_->Credentials(), &s->client_port_);
   const int max_message = static_cast<int>(
       std::min<uint64_t>(c.service.grpc_max_message_size, std::numeric_limits<int>::max()));
   builder.SetMaxReceiveMessageSize(max_message);
@@ -224,6 +228,13 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
           absl::StrCat("kms-server ", s->version_, " serving kms.v1.CoreService on ", address, " (",
                        c.centralized() ? "centralized" : "threshold", " mode, parameters ",
                        s->engine_->default_parameters().name, ")"));
+  if (s->auth_->tls()) {
+    LogInfo(kComponent, absl::StrCat("client port: ", s->auth_->Describe()));
+  } else {
+    LogWarn(kComponent,
+            absl::StrCat("client port: ", s->auth_->Describe(),
+                         "; configure [service.tls] and [[service.callers]] for production"));
+  }
   if (std::string reason = s->NotReadyReason(); !reason.empty()) {
     LogWarn(kComponent, absl::StrCat("not ready: ", reason));
   }

@@ -51,6 +51,7 @@ class Server;
 
 namespace kms::service {
 
+class ClientPortAuth;
 class CoreServiceImpl;
 class Engine;
 class HttpServer;
@@ -110,6 +111,7 @@ class KmsServer {
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<ClientPortAuth> auth_;  // before service_, which refers to it
   std::unique_ptr<CoreServiceImpl> service_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<grpc::Server> grpc_server_;

@@ -27,6 +27,7 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Counter>* charged_units = nullptr;
   prometheus::Family<prometheus::Counter>* charged_tokens = nullptr;
   prometheus::Family<prometheus::Gauge>* key_material = nullptr;
+  prometheus::Family<prometheus::Counter>* client_refusals = nullptr;
 
   std::mutex mu;  // serializes refresh + totals bookkeeping
   uint64_t last_rx = 0, last_tx = 0;
@@ -97,6 +98,12 @@ Metrics::Metrics(std::string_view version) : impl_(std::make_unique<Impl>()) {
                              .Name("kms_key_material")
                              .Help("Key material held, by type")
                              .Register(r);
+  impl_->client_refusals = &prometheus::BuildCounter()
+                                .Name("kms_client_refusals_total")
+                                .Help(
+                                    "Client-port calls refused by authorization, by operation "
+                                    "and reason (unauthenticated, permission_denied)")
+                                .Register(r);
   prometheus::BuildGauge()
       .Name("kms_build_info")
       .Help("Build information")
@@ -143,6 +150,11 @@ void Metrics::RecordCharge(std::string_view operation, uint64_t units, uint64_t 
   const std::map<std::string, std::string> labels{{"operation", std::string(operation)}};
   impl_->charged_units->Add(labels).Increment(double(units));
   impl_->charged_tokens->Add(labels).Increment(double(tokens));
+}
+
+void Metrics::RecordClientRefusal(std::string_view operation, absl::StatusCode code) {
+  impl_->client_refusals->Add({{"operation", std::string(operation)}, {"reason", ErrorLabel(code)}})
+      .Increment();
 }
 
 void Metrics::SetKeyMaterial(std::string_view type, uint64_t count) {

@@ -11,6 +11,9 @@
 //   kms_rate_limiter_usage                           tokens in use / bucket size
 //   kms_key_material{type}                           stored objects: fhe_key, prss_setup,
 //                                                    preprocessing
+//   kms_client_refusals_total{operation,reason}      calls refused by the client port's
+//                                                    authorization (reason unauthenticated or
+//                                                    permission_denied)
 //   kms_build_info{version}                          1
 // Labels never carry secrets or request ids (bounded cardinality: RPC names, status codes,
 // peer ids, material types). prometheus-cpp stays inside metrics.cc.
@@ -50,6 +53,8 @@ class Metrics {
   // advances by `units`, kms_rate_limiter_charged_tokens_total{operation} by `tokens`.
   void RecordCharge(std::string_view operation, uint64_t units, uint64_t tokens);
   void SetKeyMaterial(std::string_view type, uint64_t count);
+  // A call refused by the client port's authorization (UNAUTHENTICATED / PERMISSION_DENIED).
+  void RecordClientRefusal(std::string_view operation, absl::StatusCode code);
 
   // Called at the start of every Serialize (e.g. to SetNetworkTotals from the network).
   void SetRefresh(std::function<void()> refresh);

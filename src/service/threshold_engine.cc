@@ -13,6 +13,7 @@
 #include "lwe/formats.h"
 #include "mpc/decryption.h"
 #include "net/round_channel.h"
+#include "service/authorization.h"
 #include "service/key_material.h"
 #include "service/logging.h"
 
@@ -22,23 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr char kComponent[] = "threshold";
-// A PEM file of a certificate or key is a few kilobytes.
-constexpr std::streamsize kMaxPemFile = 64 * 1024;
-
-absl::StatusOr<std::string> ReadPemFile(const std::string& path, const std::string& key_path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat(key_path, ": cannot read ", path));
-  std::string data(static_cast<size_t>(kMaxPemFile) + 1, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  const std::streamsize got = in.gcount();
-  if (got > kMaxPemFile) {
-    crypto::SecureZero(data.data(), data.size());
-    return absl::FailedPreconditionError(
-        absl::StrCat(key_path, ": ", path, " is larger than ", kMaxPemFile, " bytes"));
-  }
-  data.resize(static_cast<size_t>(got));
-  return data;
-}
 
 std::string Endpoint(const std::string& host, int port) {
   return host.find(':') != std::string::npos ? absl::StrCat("[", host, "]:", port)
@@ -89,16 +73,17 @@ absl::StatusOr<std::unique_ptr<ThresholdEngine>> ThresholdEngine::Start(
     info.host = p.address;
     info.port = p.port;
     info.identity = p.mpc_identity.empty() ? p.address : p.mpc_identity;
-    KMS_ASSIGN_OR_RETURN(info.certificate_pem, ReadPemFile(config.ResolvePath(p.tls_cert),
-                                                           absl::StrCat("threshold.peers (party ",
-                                                                        p.party_id, ").tls_cert")));
+    KMS_ASSIGN_OR_RETURN(
+        info.certificate_pem,
+        ReadConfiguredPem(config, p.tls_cert,
+                          absl::StrCat("threshold.peers (party ", p.party_id, ").tls_cert")));
     net_config.peers.push_back(std::move(info));
   }
   KMS_ASSIGN_OR_RETURN(net_config.my_certificate_pem,
-                       ReadPemFile(config.ResolvePath(th.tls.cert), "threshold.tls.cert"));
+                       ReadConfiguredPem(config, th.tls.cert, "threshold.tls.cert"));
   {
     KMS_ASSIGN_OR_RETURN(std::string key_pem,
-                         ReadPemFile(config.ResolvePath(th.tls.key), "threshold.tls.key"));
+                         ReadConfiguredPem(config, th.tls.key, "threshold.tls.key"));
     net_config.my_private_key_pem = crypto::SecretBytes(AsBytes(key_pem));
     crypto::SecureZero(key_pem.data(), key_pem.size());
   }

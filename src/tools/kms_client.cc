@@ -32,7 +32,9 @@
 #include "client/request_id.h"
 #include "client/typed_encryption.h"
 #include "client/user_decrypt_flow.h"
+#include "common/status_macros.h"
 #include "crypto/random.h"
+#include "tools/tls_flags.h"
 
 namespace kms::tools {
 namespace {
@@ -49,6 +51,7 @@ struct GlobalFlags {
   int connect_timeout_secs = 0;  // 0: from the config or the default
   int timeout_secs = 0;
   bool quiet = false;
+  client::ClientTlsFiles tls;
 };
 
 struct Target {
@@ -108,6 +111,8 @@ absl::StatusOr<Target> ResolveTarget(const GlobalFlags& flags) {
     target.options.request_timeout = std::chrono::seconds(flags.timeout_secs);
     target.operation_timeout = std::chrono::seconds(flags.timeout_secs);
   }
+  KMS_ASSIGN_OR_RETURN(target.options.tls,
+                       client::LoadClientTls(client::ChooseClientTlsFiles(flags.tls)));
   return target;
 }
 
@@ -333,6 +338,7 @@ int Run(int argc, char** argv) {
   app.add_option("--timeout", flags.timeout_secs, "Seconds one operation may take")
       ->check(CLI::Range(1, 86400));
   app.add_flag("--quiet,-q", flags.quiet, "No progress output");
+  AddTlsFlags(&app, &flags.tls);
 
   bool insecure = false;
   std::string params;

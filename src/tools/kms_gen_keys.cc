@@ -7,6 +7,15 @@
 //   - in threshold mode, the party's TLS key (written 0600, atomically) and self-signed
 //     certificate (CN and SAN = this party's mpc_identity) at threshold.tls.key / .cert, and a
 //     copy of the certificate at CACert/<signer_id> in the public vault.
+//   - with [service.tls], the client port's TLS key and certificate at service.tls.key / .cert
+//     (CN = the first of --client-port-names, all of them in the SAN; default: this party's
+//     mpc_identity, or in centralized mode service.listen_address unless it is a wildcard, else
+//     "localhost"). Clients verify it by name, so list every name they dial.
+//
+// kms-gen-keys --caller NAME --out-dir DIR [--force]: a caller's TLS identity for the client port
+// (DIR/NAME.pem, DIR/NAME.key with mode 0600; CN and SAN NAME), to list in the server's
+// [[service.callers]] and to give to the tools (--tls-cert, --tls-key).
+//
 // It reads the server's own configuration loader (without requiring the TLS files to exist: this
 // tool makes them) to find the vaults and paths. Existing keys are never overwritten without
 // --force; with --force the old signing key's objects are removed, so exactly one remains.
@@ -170,7 +179,54 @@ absl::Status RemoveOldSigningKeys(storage::VaultSet& vaults) {
   return absl::OkStatus();
 }
 
-int Generate(const ServerConfig& config, storage::VaultSet& vaults, bool force) {
+// The names the client port's certificate carries (see the file comment).
+std::vector<std::string> ClientPortNames(const ServerConfig& config,
+                                         const std::vector<std::string>& given) {
+  if (!given.empty()) return given;
+  if (!config.centralized()) return {Identity(config)};
+  const std::string& listen = config.service.listen_address;
+  if (listen != "0.0.0.0" && listen != "::") return {listen};
+  return {"localhost"};
+}
+
+absl::Status WriteIdentity(const crypto::TlsIdentity& tls, const std::string& cert_path,
+                           const std::string& key_path) {
+  KMS_RETURN_IF_ERROR(WriteFileAtomic(key_path, tls.private_key_pem.span(), 0600));
+  return WriteFileAtomic(cert_path, AsBytes(tls.certificate_pem), 0644);
+}
+
+// --caller NAME --out-dir DIR
+int GenerateCaller(const std::string& name, const std::string& out_dir, bool force) {
+  if (absl::Status s = crypto::ValidateIdentity(name); !s.ok()) {
+    std::cerr << "error: caller name \"" << name
+              << "\" cannot be a certificate name: " << s.message() << "\n";
+    return 1;
+  }
+  const std::string cert_path = (std::filesystem::path(out_dir) / (name + ".pem")).string();
+  const std::string key_path = (std::filesystem::path(out_dir) / (name + ".key")).string();
+  if (!force && (std::filesystem::exists(cert_path) || std::filesystem::exists(key_path))) {
+    std::cerr << "refusing to overwrite " << cert_path << " / " << key_path
+              << " (use --force to replace them)\n";
+    return 1;
+  }
+  absl::StatusOr<crypto::TlsIdentity> tls = crypto::GenerateSelfSignedCertificate(name);
+  if (!tls.ok()) {
+    std::cerr << "error: cannot make the certificate: " << tls.status().message() << "\n";
+    return 1;
+  }
+  if (absl::Status s = WriteIdentity(*tls, cert_path, key_path); !s.ok()) {
+    std::cerr << "error: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "caller certificate: " << cert_path << " (CN and SAN " << name << ")\n";
+  std::cout << "caller key: " << key_path << " (mode 0600)\n";
+  std::cout << "list it in the server configuration:\n  [[service.callers]]\n  name = \"" << name
+            << "\"\n  cert = \"" << cert_path << "\"\n  roles = [\"read\"]\n";
+  return 0;
+}
+
+int Generate(const ServerConfig& config, storage::VaultSet& vaults, bool force,
+             const std::vector<std::string>& client_port_names) {
   // ---- what exists ----
   std::vector<std::string> existing;
   absl::StatusOr<std::vector<std::string>> key_ids =
@@ -195,6 +251,25 @@ int Generate(const ServerConfig& config, storage::VaultSet& vaults, bool force) 
     }
     if (std::filesystem::exists(cert_path)) existing.push_back("TLS certificate " + cert_path);
     if (std::filesystem::exists(key_path)) existing.push_back("TLS key " + key_path);
+  }
+  std::string port_cert_path, port_key_path;
+  const std::vector<std::string> port_names = ClientPortNames(config, client_port_names);
+  if (config.service.tls.has_value()) {
+    port_cert_path = config.ResolvePath(config.service.tls->cert);
+    port_key_path = config.ResolvePath(config.service.tls->key);
+    for (const std::string& name : port_names) {
+      if (absl::Status s = crypto::ValidateIdentity(name); !s.ok()) {
+        std::cerr << "error: client-port name \"" << name
+                  << "\" cannot be a certificate name: " << s.message() << "\n";
+        return 1;
+      }
+    }
+    if (std::filesystem::exists(port_cert_path)) {
+      existing.push_back("client-port TLS certificate " + port_cert_path);
+    }
+    if (std::filesystem::exists(port_key_path)) {
+      existing.push_back("client-port TLS key " + port_key_path);
+    }
   }
   if (!existing.empty() && !force) {
     std::cerr << "refusing to overwrite existing keys (use --force to replace them):\n";
@@ -227,11 +302,7 @@ int Generate(const ServerConfig& config, storage::VaultSet& vaults, bool force) 
       std::cerr << "error: cannot make the TLS certificate: " << tls.status().message() << "\n";
       return 1;
     }
-    if (absl::Status s = WriteFileAtomic(key_path, tls->private_key_pem.span(), 0600); !s.ok()) {
-      std::cerr << "error: " << s.message() << "\n";
-      return 1;
-    }
-    if (absl::Status s = WriteFileAtomic(cert_path, AsBytes(tls->certificate_pem), 0644); !s.ok()) {
+    if (absl::Status s = WriteIdentity(*tls, cert_path, key_path); !s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 1;
     }
@@ -245,6 +316,27 @@ int Generate(const ServerConfig& config, storage::VaultSet& vaults, bool force) 
     std::cout << "tls key: " << key_path << " (mode 0600)\n";
     std::cout << "  public:  " << vaults.public_vault->Describe() << "/CACert/" << signer << "\n";
   }
+
+  // ---- client-port TLS identity ----
+  if (config.service.tls.has_value()) {
+    absl::StatusOr<crypto::TlsIdentity> tls = crypto::GenerateSelfSignedCertificate(
+        port_names.front(), crypto::kCertificateValidityDays,
+        std::vector<std::string>(port_names.begin() + 1, port_names.end()));
+    if (!tls.ok()) {
+      std::cerr << "error: cannot make the client-port certificate: " << tls.status().message()
+                << "\n";
+      return 1;
+    }
+    if (absl::Status s = WriteIdentity(*tls, port_cert_path, port_key_path); !s.ok()) {
+      std::cerr << "error: " << s.message() << "\n";
+      return 1;
+    }
+    std::string names;
+    for (const std::string& n : port_names) absl::StrAppend(&names, names.empty() ? "" : ", ", n);
+    std::cout << "client-port certificate: " << port_cert_path << " (CN " << port_names.front()
+              << ", SAN " << names << ")\n";
+    std::cout << "client-port key: " << port_key_path << " (mode 0600)\n";
+  }
   return 0;
 }
 
@@ -257,10 +349,23 @@ int main(int argc, char** argv) {
   std::string config_file;
   bool force = false;
   bool show = false;
-  app.add_option("--config-file,-c", config_file, "the server's TOML configuration")->required();
+  std::vector<std::string> client_port_names;
+  std::string caller;
+  std::string out_dir = ".";
+  app.add_option("--config-file,-c", config_file, "the server's TOML configuration");
   app.add_flag("--force", force, "replace existing keys");
   app.add_flag("--show", show, "print what exists (no secrets) and change nothing");
+  app.add_option("--client-port-names", client_port_names,
+                 "names clients dial the client port by (first = CN); with [service.tls]")
+      ->delimiter(',');
+  app.add_option("--caller", caller, "make a caller's TLS identity NAME instead (no config)");
+  app.add_option("--out-dir", out_dir, "where --caller writes NAME.pem and NAME.key");
   CLI11_PARSE(app, argc, argv);
+  if (!caller.empty()) return tools::GenerateCaller(caller, out_dir, force);
+  if (config_file.empty()) {
+    std::cerr << "--config-file is required (or --caller NAME to make a caller identity)\n";
+    return 1;
+  }
 
   service::ProcessEnvironment env;
   service::ConfigLoadOptions options;
@@ -276,5 +381,5 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (show) return tools::Show(*config, *vaults);
-  return tools::Generate(*config, *vaults, force);
+  return tools::Generate(*config, *vaults, force, client_port_names);
 }

@@ -28,6 +28,7 @@
 #include "client/health_report.h"
 #include "client/typed_encryption.h"
 #include "service/config.h"
+#include "tools/tls_flags.h"
 
 namespace kms::tools {
 namespace {
@@ -71,10 +72,15 @@ client::ConfigSection CheckConfig(const std::string& path) {
 }
 
 client::LiveSection CheckLive(const std::string& endpoint,
-                              const client::HealthCheckTimeouts& timeouts) {
+                              const client::HealthCheckTimeouts& timeouts,
+                              const std::optional<client::ClientTls>& tls) {
   client::LiveSection live;
   live.endpoint = endpoint;
+  live.transport = !tls.has_value()        ? "plaintext (no TLS)"
+                   : tls->cert_pem.empty() ? "TLS, no client certificate"
+                                           : "TLS with a client certificate";
   client::ClientOptions options;
+  options.tls = tls;
   options.connect_timeout = std::chrono::seconds(timeouts.connection_timeout_secs);
   options.request_timeout = std::chrono::seconds(timeouts.request_timeout_secs);
   absl::StatusOr<std::unique_ptr<client::CoreClient>> created =
@@ -137,6 +143,9 @@ int Run(int argc, char** argv) {
   full_cmd->add_option("--config,-c,--file", config_file, "The kms-server config.toml")->required();
   full_cmd->add_option("--endpoint,-e", endpoint, "host:port of the client port")
       ->capture_default_str();
+  client::ClientTlsFiles tls_files;
+  AddTlsFlags(live_cmd, &tls_files);
+  AddTlsFlags(full_cmd, &tls_files);
   std::string sanitize_file;
   CLI::App* sanitize_cmd = app.add_subcommand(
       "sanitize", "Print a copy of a configuration with secrets replaced by [REDACTED]");
@@ -191,7 +200,13 @@ int Run(int argc, char** argv) {
     report.config = CheckConfig(config_file);
   }
   if (live_cmd->parsed() || full_cmd->parsed()) {
-    report.live = CheckLive(endpoint, *timeouts);
+    absl::StatusOr<std::optional<client::ClientTls>> tls =
+        client::LoadClientTls(client::ChooseClientTlsFiles(tls_files));
+    if (!tls.ok()) {
+      std::cerr << "kms-health-check: " << tls.status().message() << "\n";
+      return kExitCouldNotRun;
+    }
+    report.live = CheckLive(endpoint, *timeouts, *tls);
   }
   if (format == "json") {
     std::cout << client::FormatJson(report) << "\n";

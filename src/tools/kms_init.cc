@@ -24,6 +24,7 @@
 #include "client/cluster_client.h"
 #include "client/progress.h"
 #include "client/request_id.h"
+#include "tools/tls_flags.h"
 
 namespace kms::tools {
 namespace {
@@ -52,6 +53,8 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   app.add_flag("--quiet,-q", quiet, "No progress output");
+  client::ClientTlsFiles tls_files;
+  AddTlsFlags(&app, &tls_files);
   CLI11_PARSE(app, argc, argv);
 
   std::string epoch_id = kDefaultEpochId;
@@ -66,6 +69,13 @@ int Run(int argc, char** argv) {
   client::ClientOptions options;
   options.connect_timeout = std::chrono::seconds(connect_timeout_secs);
   options.request_timeout = std::chrono::seconds(30);
+  absl::StatusOr<std::optional<client::ClientTls>> tls =
+      client::LoadClientTls(client::ChooseClientTlsFiles(tls_files));
+  if (!tls.ok()) {
+    std::cerr << "kms-init: " << tls.status().message() << "\n";
+    return 2;
+  }
+  options.tls = std::move(*tls);
   absl::StatusOr<std::unique_ptr<client::ClusterClient>> created =
       client::ClusterClient::Create(addresses, options);
   if (!created.ok()) {

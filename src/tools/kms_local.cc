@@ -109,6 +109,8 @@ int Run(int argc, char** argv) {
   up->add_option("--bin-dir", options.bin_dir, "Folder of kms-server, kms-gen-keys, kms-init");
   up->add_flag("--no-init", no_init, "Do not run kms-init");
   up->add_flag("--fresh", options.fresh, "Replace a stopped cluster in the folder");
+  up->add_flag("--plaintext", options.plaintext,
+               "No TLS on the client ports: every caller holds every role (development)");
 
   std::string format = "text";
   CLI::App* status = app.add_subcommand("status", "Per party: pid, ports, /health");

@@ -617,3 +617,90 @@ TEST_F(ConfigTest, OpenVaultsCreatesTheConfiguredStores) {
 
 }  // namespace
 }  // namespace kms::service
+
+namespace kms::service {
+namespace {
+
+// [service.tls] and [[service.callers]]: the client port's TLS identity and who may call.
+constexpr const char* kCallers = R"(
+[service.tls]
+cert = "certs/cert_p1.pem"
+key = "certs/key_p1.pem"
+[[service.callers]]
+name = "operator"
+cert = "certs/cert_p2.pem"
+roles = ["admin", "decrypt", "read"]
+[[service.callers]]
+name = "gateway"
+cert = "certs/cert_p3.pem"
+roles = ["decrypt"]
+)";
+
+TEST_F(ConfigTest, CallersWithRolesLoadAndAreDescribed) {
+  const ConfigLoadResult r = Parse(std::string(kCentralized) + kCallers);
+  ASSERT_TRUE(r.ok()) << All(r);
+  ASSERT_TRUE(r.config.service.tls.has_value());
+  EXPECT_EQ(r.config.service.tls->cert, "certs/cert_p1.pem");
+  ASSERT_EQ(r.config.service.callers.size(), 2u);
+  EXPECT_EQ(r.config.service.callers[0].name, "operator");
+  EXPECT_EQ(r.config.service.callers[0].roles,
+            (std::vector<CallerRole>{CallerRole::kAdmin, CallerRole::kDecrypt, CallerRole::kRead}));
+  EXPECT_EQ(r.config.service.callers[1].roles, std::vector<CallerRole>{CallerRole::kDecrypt});
+  const std::string d = DescribeConfig(r.config);
+  EXPECT_HAS(d, "client port: mutual TLS");
+  EXPECT_HAS(d, "caller gateway: decrypt (cert certs/cert_p3.pem)");
+}
+
+TEST_F(ConfigTest, WithoutTlsTheClientPortIsDescribedAsPlaintext) {
+  const ConfigLoadResult r = Parse(kCentralized);
+  ASSERT_TRUE(r.ok()) << All(r);
+  EXPECT_FALSE(r.config.service.tls.has_value());
+  EXPECT_HAS(DescribeConfig(r.config), "client port: PLAINTEXT, unauthenticated");
+}
+
+TEST_F(ConfigTest, CallerProblemsNameTheirKeys) {
+  std::string text = std::string(kCentralized) + kCallers;
+  text = absl::StrReplaceAll(text, {{"roles = [\"decrypt\"]", "roles = [\"decrypt\", \"root\"]"},
+                                    {"name = \"gateway\"", "name = \"operator\""}});
+  ConfigLoadResult r = Parse(text);
+  EXPECT_HAS(ProblemAt(r, "service.callers[1].roles"), "\"root\" is not one of");
+  EXPECT_HAS(ProblemAt(r, "service.callers[1].name"), "duplicate caller name \"operator\"");
+
+  r = Parse(absl::StrReplaceAll(
+      std::string(kCentralized) + kCallers,
+      {{"roles = [\"decrypt\"]", "roles = []"}, {"certs/cert_p3.pem", "certs/cert_p2.pem"}}));
+  EXPECT_HAS(ProblemAt(r, "service.callers[1].roles"), "at least one role");
+  EXPECT_HAS(ProblemAt(r, "service.callers[1].cert"), "same certificate file as");
+
+  r = Parse(absl::StrReplaceAll(std::string(kCentralized) + kCallers,
+                                {{"roles = [\"decrypt\"]", "roles = [\"read\", \"read\"]"},
+                                 {"certs/cert_p3.pem", "certs/missing.pem"}}));
+  EXPECT_HAS(ProblemAt(r, "service.callers[1].roles"), "role \"read\" appears twice");
+  EXPECT_HAS(ProblemAt(r, "service.callers[1].cert"), "file not found");
+
+  r = Parse(absl::StrReplaceAll(std::string(kCentralized) + kCallers,
+                                {{"roles = [\"decrypt\"]", "roles = \"decrypt\""}}));
+  EXPECT_EQ(ProblemAt(r, "service.callers[1].roles"),
+            "service.callers[1].roles: expected array of strings, got string");
+}
+
+TEST_F(ConfigTest, TlsAndCallersComeTogether) {
+  // Callers without TLS cannot be authenticated.
+  std::string text = std::string(kCentralized) + kCallers;
+  text = absl::StrReplaceAll(
+      text, {{"[service.tls]\ncert = \"certs/cert_p1.pem\"\nkey = \"certs/key_p1.pem\"\n", ""}});
+  EXPECT_HAS(ProblemAt(Parse(text), "service.callers"), "add [service.tls]");
+  // TLS without callers locks everyone out.
+  text = std::string(kCentralized) +
+         "[service.tls]\ncert = \"certs/cert_p1.pem\"\nkey = \"certs/key_p1.pem\"\n";
+  EXPECT_HAS(ProblemAt(Parse(text), "service.callers"), "at least one [[service.callers]]");
+}
+
+TEST_F(ConfigTest, CallerRolesCannotComeFromTheEnvironment) {
+  env_.Set("KMS_CORE__SERVICE__CALLERS__0__ROLES", "admin");
+  EXPECT_HAS(ProblemAt(Parse(std::string(kCentralized) + kCallers), "service.callers[0].roles"),
+             "arrays cannot be set from the environment");
+}
+
+}  // namespace
+}  // namespace kms::service

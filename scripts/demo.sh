@@ -56,6 +56,7 @@ trap stop_cluster EXIT
 say "3/8 Starting 4 kms-server parties on this machine (t = 1, parameters $PARAMS): keys, certificates, PRSS"
 timed "start 4 parties + PRSS (kms-local up)" "$B/kms-local" up --dir "$DIR" --parties 4 \
   --params "$PARAMS" --port-offset "$OFFSET" --fresh
+source "$DIR/tls.env"  # the tools' TLS identity for the cluster's client ports
 CLIENT=("$B/kms-client" --config "$DIR/client.toml")
 
 say "4/8 Generating a key: preprocessing (random bits, noise) then distributed key generation"

@@ -71,7 +71,8 @@ struct Target {
   std::vector<std::string> addresses;
   std::vector<int> pids;  // empty: no CPU figures
   std::optional<uint32_t> threshold;
-  std::string fhe_parameter;  // for key generation; empty: the servers'
+  std::string fhe_parameter;   // for key generation; empty: the servers'
+  client::ClientTlsFiles tls;  // a kms-local cluster's identity; empty: the flags'
 };
 
 int Usage(const std::string& message) {
@@ -105,6 +106,7 @@ absl::StatusOr<Target> ResolveTarget(const Flags& flags) {
     auto cluster = client::LocalCluster::Open(cluster_dir);
     if (!cluster.ok()) return cluster.status();
     const client::LocalClusterState& state = cluster->state();
+    if (state.tls && flags.tls.empty()) target.tls = client::LocalClusterTlsFiles(cluster_dir);
     if (target.addresses.empty()) {
       for (const client::LocalParty& p : state.parties) {
         target.addresses.push_back(p.client_endpoint());
@@ -239,7 +241,8 @@ int Run(int argc, char** argv) {
 
   client::ClientOptions options;
   options.request_timeout = std::chrono::seconds(flags.timeout_secs);
-  auto tls = client::LoadClientTls(client::ChooseClientTlsFiles(flags.tls));
+  auto tls = client::LoadClientTls(target->tls.empty() ? client::ChooseClientTlsFiles(flags.tls)
+                                                       : target->tls);
   if (!tls.ok()) return Usage(std::string(tls.status().message()));
   options.tls = std::move(*tls);
   auto cluster = client::ClusterClient::Create(target->addresses, options);

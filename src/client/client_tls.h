@@ -33,8 +33,8 @@ struct ClientTlsFiles {
 // The files' contents.
 struct ClientTls {
   std::string ca_pem;
-  std::string cert_pem;           // empty: no client certificate
-  crypto::SecretBytes key_pem;    // empty with cert_pem
+  std::string cert_pem;         // empty: no client certificate
+  crypto::SecretBytes key_pem;  // empty with cert_pem
 };
 
 // The environment's KMS_TLS_CA / KMS_TLS_CERT / KMS_TLS_KEY.

@@ -98,9 +98,9 @@ absl::StatusOr<std::unique_ptr<ClientPortAuth>> ClientPortAuth::Create(const Ser
     }
     for (const Caller& other : auth->callers_) {
       if (other.der == *der) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            key_path, ": caller \"", c.name, "\" has the certificate of caller \"", other.name,
-            "\"; each caller needs its own identity"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(key_path, ": caller \"", c.name, "\" has the certificate of caller \"",
+                         other.name, "\"; each caller needs its own identity"));
       }
     }
     auth->callers_.push_back(Caller{c.name, std::move(*der), c.roles});
@@ -150,10 +150,10 @@ absl::StatusOr<std::string> ClientPortAuth::Authorize(const grpc::ServerContext&
   std::vector<grpc::string_ref> pems;
   if (auth != nullptr) pems = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
   if (pems.empty()) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "no client certificate: this client port requires mutual TLS; ", Av(rpc),
-        " needs a caller certificate listed in service.callers with role \"",
-        CallerRoleName(*role), "\""));
+    return absl::UnauthenticatedError(
+        absl::StrCat("no client certificate: this client port requires mutual TLS; ", Av(rpc),
+                     " needs a caller certificate listed in service.callers with role \"",
+                     CallerRoleName(*role), "\""));
   }
   const Caller* caller = FindCaller(std::string(pems[0].data(), pems[0].size()));
   if (caller == nullptr) {
@@ -161,9 +161,9 @@ absl::StatusOr<std::string> ClientPortAuth::Authorize(const grpc::ServerContext&
         "the client certificate is not one of the configured service.callers");
   }
   if (std::find(caller->roles.begin(), caller->roles.end(), *role) == caller->roles.end()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "caller \"", caller->name, "\" lacks the role \"", CallerRoleName(*role), "\" that ", Av(rpc),
-        " needs (it has: ", RoleList(caller->roles), ")"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("caller \"", caller->name, "\" lacks the role \"", CallerRoleName(*role),
+                     "\" that ", Av(rpc), " needs (it has: ", RoleList(caller->roles), ")"));
   }
   return caller->name;
 }
@@ -175,7 +175,8 @@ std::string ClientPortAuth::Describe() const {
   }
   std::vector<std::string> callers;
   for (const Caller& c : callers_) callers.push_back(absl::StrCat(c.name, ": ", RoleList(c.roles)));
-  return absl::StrCat("mutual TLS, ", callers_.size(), callers_.size() == 1 ? " caller (" : " callers (",
+  return absl::StrCat("mutual TLS, ", callers_.size(),
+                      callers_.size() == 1 ? " caller (" : " callers (",
                       absl::StrJoin(callers, "; "), ")");
 }
 

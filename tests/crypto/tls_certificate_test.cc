@@ -61,6 +61,20 @@ TEST(TlsCertificateTest, IpIdentityGetsIpSan) {
   EXPECT_TRUE(CheckCertificateIdentity(v6->certificate_pem, "::1").ok());
 }
 
+TEST(TlsCertificateTest, ExtraNamesFollowTheIdentityInTheSan) {
+  auto id = GenerateSelfSignedCertificate("kms-p1", kCertificateValidityDays,
+                                          {"localhost", "127.0.0.1", "kms-p1"});
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*CertificateCommonName(id->certificate_pem), "kms-p1");
+  EXPECT_EQ(*CertificateSubjectAltNames(id->certificate_pem),
+            (std::vector<std::string>{"DNS:kms-p1", "DNS:localhost", "IP:127.0.0.1"}));
+  EXPECT_TRUE(CheckCertificateIdentity(id->certificate_pem, "kms-p1").ok());
+  EXPECT_EQ(GenerateSelfSignedCertificate("kms-p1", kCertificateValidityDays, {"bad name!"})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(TlsCertificateTest, ProfileIsSelfSignedV3LeafValidTenYears) {
   auto id = GenerateSelfSignedCertificate("party-7");
   ASSERT_TRUE(id.ok()) << id.status();

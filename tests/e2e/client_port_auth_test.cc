@@ -44,19 +44,19 @@ class ClientPortAuthTest : public ::testing::Test {
     ports_.resize(kN);
     for (auto& p : ports_) p = ServerPorts{FreePort(), FreePort(), FreePort()};
     for (int i = 1; i <= kN; ++i) {
-      const std::string tls = absl::StrCat(
-          "\n[service.tls]\ncert = \"", dir_->path(), "/certs/port_p", i, ".pem\"\nkey = \"",
-          dir_->path(), "/certs/port_key_p", i, ".pem\"\n",
-          "[[service.callers]]\nname = \"admin\"\ncert = \"", callers,
-          "/admin.pem\"\nroles = [\"admin\", \"read\"]\n",
-          "[[service.callers]]\nname = \"reader\"\ncert = \"", callers,
-          "/reader.pem\"\nroles = [\"read\"]\n",
-          "[[service.callers]]\nname = \"decryptor\"\ncert = \"", callers,
-          "/decryptor.pem\"\nroles = [\"decrypt\"]\n");
+      const std::string tls =
+          absl::StrCat("\n[service.tls]\ncert = \"", dir_->path(), "/certs/port_p", i,
+                       ".pem\"\nkey = \"", dir_->path(), "/certs/port_key_p", i, ".pem\"\n",
+                       "[[service.callers]]\nname = \"admin\"\ncert = \"", callers,
+                       "/admin.pem\"\nroles = [\"admin\", \"read\"]\n",
+                       "[[service.callers]]\nname = \"reader\"\ncert = \"", callers,
+                       "/reader.pem\"\nroles = [\"read\"]\n",
+                       "[[service.callers]]\nname = \"decryptor\"\ncert = \"", callers,
+                       "/decryptor.pem\"\nroles = [\"decrypt\"]\n");
       WriteFile(ConfigPath(i), ThresholdConfig(dir_->path(), ports_, i, 1, "test") + tls);
       std::string out;
-      ASSERT_EQ(RunProgram({GenKeysBinary(), "--config-file", ConfigPath(i),
-                            "--client-port-names", "127.0.0.1"},
+      ASSERT_EQ(RunProgram({GenKeysBinary(), "--config-file", ConfigPath(i), "--client-port-names",
+                            "127.0.0.1"},
                            &out),
                 0)
           << out;

@@ -14,6 +14,9 @@ step "kms-local up: 4 parties, test parameters"
 expect_exit 0 "kms-local up" kms-local up --dir "$D" --parties 4 --params test \
   --port-offset "$PORT_OFFSET" --decryption-timeout 20 --round-timeout 10
 expect_in "PRSS of epoch" "kms-init ran during up"
+expect_in "client ports: mutual TLS" "up says the client ports serve mutual TLS"
+# The tools find the cluster's TLS identity (KMS_TLS_CA, KMS_TLS_CERT, KMS_TLS_KEY) here.
+source "$D/tls.env"
 expect_exit 0 "kms-local status: all running" kms-local --dir "$D" status
 expect_in "200 OPTIMAL" "status shows /health 200 OPTIMAL"
 
@@ -30,6 +33,14 @@ for i in 1 2 3 4; do
 done
 expect_exit 0 "curl -f http://localhost:<metrics>/health" curl -sf "http://localhost:$(metrics_port 1)/health"
 expect_in "HEALTH_STATUS_OPTIMAL" "/health body carries the status"
+
+step "Client-port TLS: without the caller identity the port refuses"
+expect_exit 2 "kms-health-check live without TLS settings" \
+  env -u KMS_TLS_CA -u KMS_TLS_CERT -u KMS_TLS_KEY kms-health-check live --endpoint "localhost:$P1"
+expect_in "If the port serves TLS" "the report suggests the TLS flags"
+expect_exit 2 "kms-health-check live with TLS but no client certificate" \
+  env -u KMS_TLS_CERT -u KMS_TLS_KEY kms-health-check live --endpoint "localhost:$P1"
+expect_in "UNAUTHENTICATED: no client certificate" "the server names the missing certificate"
 
 step "Initial health assessment: kms-health-check live (localhost and 127.0.0.1)"
 for host in localhost 127.0.0.1; do

@@ -18,6 +18,7 @@ step "kms-local up: 13 parties, t = 4, test parameters"
 expect_exit 0 "kms-local up --parties 13" kms-local up --dir "$D" --parties 13 --params test \
   --port-offset "$PORT_OFFSET" --decryption-timeout "$DECRYPTION_TIMEOUT" --round-timeout 20
 expect_in "ready on all 13 parties" "PRSS on all 13 parties"
+source "$D/tls.env"  # the tools use the cluster's TLS identity
 EPOCH=0000000000000000000000000000000000000000000000000000000000000001
 missing=0
 for i in $(seq 1 13); do [ -f "$D/keys/PRIV-p$i/PrssSetup/$EPOCH" ] || missing=$((missing + 1)); done

@@ -31,9 +31,9 @@ TEST(AuthorizationTest, EveryCoreServiceRpcHasARole) {
 TEST(AuthorizationTest, RolesFollowTheSecurityModel) {
   const std::set<std::string> admin = {"NewMpcEpoch", "DestroyMpcEpoch", "KeyGenPreproc",
                                        "KeyGen",      "InsecureKeyGen",  "AbortKeyGen"};
-  const std::set<std::string> decrypt = {"PublicDecrypt", "PublicDecryptSync",
-                                         "GetPublicDecryptionResult", "UserDecrypt",
-                                         "UserDecryptSync", "GetUserDecryptionResult"};
+  const std::set<std::string> decrypt = {
+      "PublicDecrypt", "PublicDecryptSync", "GetPublicDecryptionResult",
+      "UserDecrypt",   "UserDecryptSync",   "GetUserDecryptionResult"};
   const google::protobuf::ServiceDescriptor* service = CoreServiceDescriptor();
   for (int i = 0; i < service->method_count(); ++i) {
     const std::string name = service->method(i)->name();
@@ -66,8 +66,7 @@ TEST(AuthorizationTest, MissingCallerCertificateStopsTheStart) {
   auto auth = ClientPortAuth::Create(config);
   ASSERT_FALSE(auth.ok());
   EXPECT_EQ(auth.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(auth.status().message().find("service.tls.cert"), std::string::npos)
-      << auth.status();
+  EXPECT_NE(auth.status().message().find("service.tls.cert"), std::string::npos) << auth.status();
 }
 
 }  // namespace

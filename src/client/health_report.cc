@@ -200,6 +200,12 @@ std::vector<std::string> Recommendations(const HealthReport& report) {
             "tests and demos only, never for real data; production keys need fhe_parameter = "
             "\"default\" and KeyGen (not InsecureKeyGen)."));
       }
+      if (h.ciphertext_admission().starts_with("open")) {
+        out.push_back(
+            "Ciphertext admission is \"open\": this party decrypts any ciphertext, so anyone who "
+            "can call decryption can extract the FHE key with crafted ciphertexts. Set "
+            "[admission] policy = \"trusted-callers\" or \"attested\" outside development.");
+      }
       for (const auto& ctx : h.peers_from_all_contexts()) {
         for (const auto& peer : ctx.peers()) {
           if (!peer.reachable()) {
@@ -293,6 +299,10 @@ std::string FormatText(const HealthReport& report) {
         absl::StrAppend(&out, "Node Type: ", NodeTypeName(live.health->node_type()), "\n");
         if (!live.health->version().empty()) {
           absl::StrAppend(&out, "Version: ", live.health->version(), "\n");
+        }
+        if (!live.health->ciphertext_admission().empty()) {
+          absl::StrAppend(&out, "Ciphertext Admission: ", live.health->ciphertext_admission(),
+                          "\n");
         }
       } else {
         absl::StrAppend(&out, "GetHealthStatus: FAILED (", live.health_error, ")\n");
@@ -398,6 +408,7 @@ std::string FormatJson(const HealthReport& report) {
       conn["health_status_ms"] = live.health_ms;
       conn["node_type"] = NodeTypeName(live.health->node_type());
       conn["version"] = live.health->version();
+      conn["ciphertext_admission"] = live.health->ciphertext_admission();
     } else if (live.reachable) {
       conn["health_status_error"] = live.health_error;
     }

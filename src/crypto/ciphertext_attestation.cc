@@ -37,27 +37,26 @@ absl::StatusOr<CiphertextAttestations> ParseCiphertextAttestations(ByteSpan in) 
   if (in.empty()) return out;
   if (in[0] == kAttestationsNone) {
     if (in.size() == 1) return out;
-    return absl::InvalidArgumentError(absl::StrCat(
-        "extra_data: version byte 0x00 (no attestations) must stand alone; got ", in.size() - 1,
-        " more bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("extra_data: version byte 0x00 (no attestations) must stand alone; got ",
+                     in.size() - 1, " more bytes"));
   }
   if (in[0] != kAttestationsV1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "extra_data: unknown version byte ", static_cast<int>(in[0]),
-        " (0x00: no attestations, 0x01: ciphertext attestations)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("extra_data: unknown version byte ", static_cast<int>(in[0]),
+                     " (0x00: no attestations, 0x01: ciphertext attestations)"));
   }
   if (in.size() < 5) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "extra_data: truncated; version 1 needs a 4-byte ciphertext count, got ", in.size() - 1,
-        " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("extra_data: truncated; version 1 needs a 4-byte ciphertext count, got ",
+                     in.size() - 1, " bytes"));
   }
   const uint32_t count = static_cast<uint32_t>(in[1]) | (static_cast<uint32_t>(in[2]) << 8) |
                          (static_cast<uint32_t>(in[3]) << 16) |
                          (static_cast<uint32_t>(in[4]) << 24);
   if (count == 0 || count > kMaxAttestedCiphertexts) {
-    return absl::InvalidArgumentError(absl::StrCat("extra_data: ciphertext count ", count,
-                                                   " is out of range 1..",
-                                                   kMaxAttestedCiphertexts));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "extra_data: ciphertext count ", count, " is out of range 1..", kMaxAttestedCiphertexts));
   }
   size_t pos = 5;
   // Every entry takes at least its count byte: a count the input cannot hold is refused before
@@ -76,9 +75,9 @@ absl::StatusOr<CiphertextAttestations> ParseCiphertextAttestations(ByteSpan in) 
     const size_t k = in[pos++];
     const size_t need = k * sizeof(Signature65);
     if (in.size() - pos < need) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("extra_data: entry ", i, " announces ", k, " signatures (", need,
-                       " bytes) but only ", in.size() - pos, " bytes remain"));
+      return absl::InvalidArgumentError(absl::StrCat("extra_data: entry ", i, " announces ", k,
+                                                     " signatures (", need, " bytes) but only ",
+                                                     in.size() - pos, " bytes remain"));
     }
     std::vector<Signature65> sigs(k);
     for (size_t j = 0; j < k; ++j) {
@@ -89,8 +88,8 @@ absl::StatusOr<CiphertextAttestations> ParseCiphertextAttestations(ByteSpan in) 
     out.push_back(std::move(sigs));
   }
   if (pos != in.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("extra_data: ", in.size() - pos,
-                                                   " unexpected bytes after the last entry"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("extra_data: ", in.size() - pos, " unexpected bytes after the last entry"));
   }
   return out;
 }
@@ -107,9 +106,9 @@ absl::StatusOr<Bytes> EncodeCiphertextAttestations(const CiphertextAttestations&
   for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<uint8_t>(count >> shift));
   for (size_t i = 0; i < attestations.size(); ++i) {
     if (attestations[i].size() > kMaxAttestationsPerCiphertext) {
-      return absl::InvalidArgumentError(absl::StrCat("ciphertext ", i, " has ",
-                                                     attestations[i].size(), " signatures; at most ",
-                                                     kMaxAttestationsPerCiphertext));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ciphertext ", i, " has ", attestations[i].size(), " signatures; at most ",
+                       kMaxAttestationsPerCiphertext));
     }
     out.push_back(static_cast<uint8_t>(attestations[i].size()));
     for (const Signature65& s : attestations[i]) out.insert(out.end(), s.begin(), s.end());

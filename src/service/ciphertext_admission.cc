@@ -46,8 +46,7 @@ absl::Status CiphertextAdmission::AdmitAttested(
         absl::StrCat("extra_data: attestations for ", attestations->size(),
                      " ciphertexts, but the request has ", cts.size()));
   }
-  const std::set<crypto::EthAddress> producers(config_.producers.begin(),
-                                               config_.producers.end());
+  const std::set<crypto::EthAddress> producers(config_.producers.begin(), config_.producers.end());
   for (int i = 0; i < cts.size(); ++i) {
     const kms::v1::TypedCiphertext& ct = cts[i];
     crypto::CiphertextAttestationData data;
@@ -108,11 +107,10 @@ std::string CiphertextAdmission::Describe() const {
     case AdmissionPolicy::kAttested: {
       std::vector<std::string> names;
       for (const auto& p : config_.producers) names.push_back(crypto::ChecksumAddress(p));
-      return absl::StrCat("attested: ", config_.required, " of ", names.size(), " producers (",
-                          absl::StrJoin(names, ", "),
-                          ") must sign each ciphertext (EIP-712 CiphertextAttestation",
-                          config_.chain_id ? absl::StrCat(", chain id ", *config_.chain_id) : "",
-                          ")");
+      return absl::StrCat(
+          "attested: ", config_.required, " of ", names.size(), " producers (",
+          absl::StrJoin(names, ", "), ") must sign each ciphertext (EIP-712 CiphertextAttestation",
+          config_.chain_id ? absl::StrCat(", chain id ", *config_.chain_id) : "", ")");
     }
     case AdmissionPolicy::kOpen:
       return "open: INSECURE, any ciphertext is decrypted; the key is extractable by anyone who "

@@ -79,7 +79,8 @@ TEST(CiphertextAttestationTest, EveryFieldChangesTheDigest) {
 
 TEST(CiphertextAttestationTest, SignatureRecoversTheProducer) {
   const SigningKey producer = SigningKey::Generate();
-  const Digest d = CiphertextAttestationDigest(CiphertextAttestationDomain(std::nullopt), KatData());
+  const Digest d =
+      CiphertextAttestationDigest(CiphertextAttestationDomain(std::nullopt), KatData());
   auto who = VerificationKey::RecoverFromSignature(d, producer.SignDigest(d));
   ASSERT_TRUE(who.ok()) << who.status();
   EXPECT_EQ(who->EthereumAddress(), producer.verification_key().EthereumAddress());

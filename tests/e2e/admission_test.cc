@@ -9,10 +9,12 @@
 //    signing), wrong handle, wrong key id;
 //  - an attested ciphertext decrypts, and the signed result carries the attested handle;
 //  - the policy appears in GetHealthStatus, /health and the start-up log ("open" says that the
-//    key is extractable).
+//    key is extractable);
+//  - kms-client makes a producer key (mode 0600) and attests its ciphertexts with --attest-with.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "client/ciphertext_attestation.h"
 #include "client/response_verification.h"
 #include "crypto/ciphertext_attestation.h"
 #include "e2e/kms_test_client.h"
@@ -167,7 +169,17 @@ std::string Handle(uint8_t fill) { return std::string(32, static_cast<char>(fill
 class AdmissionE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    producer_ = new crypto::SigningKey(crypto::SigningKey::Generate());
+    // The producer's key comes from the tool an operator would use.
+    tools_dir_ = new TempDir();
+    std::string out;
+    EXPECT_EQ(RunProgram({KMS_CLIENT_BIN, "producer-key", "new", "--out", ProducerKeyFile()}, &out),
+              0)
+        << out;
+    auto loaded = client::LoadProducerKey(ProducerKeyFile());
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    EXPECT_THAT(out, HasSubstr(absl::StrCat(
+                         "address: ", loaded->verification_key().EthereumAddressChecksummed())));
+    producer_ = new crypto::SigningKey(std::move(*loaded));
     stranger_ = new crypto::SigningKey(crypto::SigningKey::Generate());
     attested_ = new Server(absl::StrCat("[admission]\npolicy = \"attested\"\nproducers = [\"",
                                         producer_->verification_key().EthereumAddressChecksummed(),
@@ -179,7 +191,9 @@ class AdmissionE2eTest : public ::testing::Test {
     delete open_;
     delete producer_;
     delete stranger_;
+    delete tools_dir_;
   }
+  static std::string ProducerKeyFile() { return *tools_dir_ / "producer.key"; }
   void TearDown() override {
     if (HasFailure()) {
       std::cerr << "--- attested server log ---\n" << attested_->process->Log();
@@ -195,6 +209,7 @@ class AdmissionE2eTest : public ::testing::Test {
     return cts[0];
   }
 
+  inline static TempDir* tools_dir_ = nullptr;
   inline static crypto::SigningKey* producer_ = nullptr;
   inline static crypto::SigningKey* stranger_ = nullptr;
   inline static Server* attested_ = nullptr;
@@ -247,8 +262,8 @@ TEST_F(AdmissionE2eTest, AttestedPolicyRefusesTheCraftedCiphertextsAndStartsNoth
   usr.clear_extra_data();
 
   auto expect_denied = [](const grpc::Status& s, const std::string& rpc) {
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << rpc << ": "
-                                                                   << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << rpc << ": " << s.error_message();
     EXPECT_THAT(s.error_message(), HasSubstr("ciphertexts[0]: no attestation")) << rpc;
   };
   kms::v1::Empty empty;
@@ -309,8 +324,8 @@ TEST_F(AdmissionE2eTest, ForgedAttestationsAreRefused) {
                             const std::string& text) {
     kms::v1::PublicDecryptionResponse resp;
     grpc::Status s = server.PublicDecryptSync(req, &resp);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << what << ": "
-                                                                   << s.error_message();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << what << ": " << s.error_message();
     EXPECT_THAT(s.error_message(), HasSubstr(text)) << what;
   };
   const auto before = SnapshotFiles(server.dir / "keys");
@@ -377,10 +392,9 @@ TEST_F(AdmissionE2eTest, AttestedCiphertextDecryptsAndTheSignedResultCarriesItsH
   ASSERT_EQ(uresp.shares_size(), 1);
   EXPECT_EQ(uresp.shares(0).external_handle(), Handle(0x61));
   std::vector<client::RejectedResponse> rejected;
-  const std::map<uint32_t, crypto::EthAddress> signers{
-      {0, *crypto::ParseEthAddress(op.address())}};
-  auto pts = client::ReconstructUserDecryption(std::span(&uresp, 1), user.keys.private_key,
-                                               signers, user.Info(ureq), &rejected);
+  const std::map<uint32_t, crypto::EthAddress> signers{{0, *crypto::ParseEthAddress(op.address())}};
+  auto pts = client::ReconstructUserDecryption(std::span(&uresp, 1), user.keys.private_key, signers,
+                                               user.Info(ureq), &rejected);
   ASSERT_TRUE(pts.ok()) << pts.status() << (rejected.empty() ? "" : rejected[0].reason);
   EXPECT_EQ((*pts)[0].ToString(), "200");
 }
@@ -402,6 +416,54 @@ TEST_F(AdmissionE2eTest, PolicyIsReportedInHealthAndLogs) {
   EXPECT_THAT(health.ciphertext_admission(),
               HasSubstr(absl::StrCat("attested: 1 of 1 producers (",
                                      producer_->verification_key().EthereumAddressChecksummed())));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. kms-client attests with a producer key file
+
+TEST_F(AdmissionE2eTest, KmsClientAttestsWithAProducerKeyFile) {
+  struct stat st;
+  ASSERT_EQ(::stat(ProducerKeyFile().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "a producer key is private";
+  const std::string endpoint = absl::StrCat("127.0.0.1:", attested_->ports.client);
+  const std::vector<std::string> base = {KMS_CLIENT_BIN, "--endpoint", endpoint, "--quiet"};
+  auto run = [&](std::vector<std::string> args, std::string* out) {
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProgram(argv, out);
+  };
+  const std::string key = attested_->key.key_id();
+  std::string out;
+  EXPECT_EQ(run({"public-decrypt", "--key-id", key, "--type", "euint16", "--value", "4242"}, &out),
+            1)
+      << out;
+  EXPECT_THAT(out, HasSubstr("ciphertexts[0]: no"));
+  EXPECT_EQ(run({"public-decrypt", "--key-id", key, "--type", "euint16", "--value", "4242",
+                 "--attest-with", ProducerKeyFile()},
+                &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("plaintext: 4242"));
+  EXPECT_EQ(run({"user-decrypt", "--key-id", key, "--type", "euint8", "--value", "77",
+                 "--attest-with", ProducerKeyFile()},
+                &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("plaintext: 77"));
+  // A key file others can read is refused, and so is overwriting a key.
+  ASSERT_EQ(::chmod(ProducerKeyFile().c_str(), 0644), 0);
+  EXPECT_EQ(run({"public-decrypt", "--key-id", key, "--type", "euint8", "--value", "1",
+                 "--attest-with", ProducerKeyFile()},
+                &out),
+            1);
+  EXPECT_THAT(out, HasSubstr("lets others read or write the producer key; chmod 600"));
+  ASSERT_EQ(::chmod(ProducerKeyFile().c_str(), 0600), 0);
+  EXPECT_EQ(RunProgram({KMS_CLIENT_BIN, "producer-key", "new", "--out", ProducerKeyFile()}, &out),
+            1);
+  EXPECT_THAT(out, HasSubstr("exists; a producer key is never overwritten"));
+  EXPECT_EQ(
+      RunProgram({KMS_CLIENT_BIN, "producer-key", "address", "--key", ProducerKeyFile()}, &out), 0);
+  EXPECT_THAT(out, HasSubstr(producer_->verification_key().EthereumAddressChecksummed()));
 }
 
 }  // namespace

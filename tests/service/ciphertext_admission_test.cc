@@ -49,7 +49,8 @@ TEST(AdmissionConfigTest, DefaultIsTrustedCallers) {
 
 TEST(AdmissionConfigTest, AttestedWithProducers) {
   ConfigLoadResult r = Parse(absl::StrCat("[admission]\npolicy = \"attested\"\nproducers = [\"",
-                                          kCow, "\", \"", kBob, "\"]\nrequired = 2\n"
+                                          kCow, "\", \"", kBob,
+                                          "\"]\nrequired = 2\n"
                                           "chain_id = 8009\n"));
   ASSERT_TRUE(r.ok()) << All(r);
   const AdmissionConfig& a = r.config.admission;
@@ -220,8 +221,7 @@ TEST_F(AdmissionTest, ForgedAttestationsAreRefused) {
   // Wrong producer: a key that is not configured.
   ExpectDenied(admission.Admit(key_, Request({ct}), Encode({{Attest(stranger_, key_, ct)}})),
                "ciphertexts[0]: attestation signature 0 recovers to " +
-                   stranger_.verification_key().EthereumAddressChecksummed() + ", " +
-                   not_producer);
+                   stranger_.verification_key().EthereumAddressChecksummed() + ", " + not_producer);
   // Wrong digest: the ciphertext was changed after it was signed.
   kms::v1::TypedCiphertext changed = ct;
   changed.set_ciphertext("crafted");
@@ -240,9 +240,8 @@ TEST_F(AdmissionTest, ForgedAttestationsAreRefused) {
   other_format.set_ciphertext_format(1);
   ExpectDenied(admission.Admit(key_, Request({other_format}), Encode({{good}})), not_producer);
   // Another EIP-712 domain (a chain id the party does not use).
-  ExpectDenied(
-      admission.Admit(key_, Request({ct}), Encode({{Attest(producers_[0], key_, ct, 1)}})),
-      not_producer);
+  ExpectDenied(admission.Admit(key_, Request({ct}), Encode({{Attest(producers_[0], key_, ct, 1)}})),
+               not_producer);
   // A malformed signature.
   crypto::Signature65 bad_v = good;
   bad_v[64] = 0;
@@ -276,8 +275,8 @@ TEST_F(AdmissionTest, TheRefusedCiphertextIsNamedByIndex) {
   const Cts cts = Request({honest, crafted});
   ExpectDenied(admission.Admit(key_, cts, Encode({{Attest(producers_[0], key_, honest)}, {}})),
                "ciphertexts[1]: no attestation");
-  const absl::Status count = admission.Admit(key_, cts, Encode({{Attest(producers_[0], key_,
-                                                                        honest)}}));
+  const absl::Status count =
+      admission.Admit(key_, cts, Encode({{Attest(producers_[0], key_, honest)}}));
   EXPECT_EQ(count.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(count.message()),
               HasSubstr("extra_data: attestations for 1 ciphertexts, but the request has 2"));

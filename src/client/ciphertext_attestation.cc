@@ -51,7 +51,8 @@ absl::StatusOr<crypto::SigningKey> LoadProducerKey(const std::string& path) {
         path, ": mode ", mode, " lets others read or write the producer key; chmod 600 ", path));
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+  if (fd < 0)
+    return absl::NotFoundError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
   char buf[80];
   const ssize_t n = ::read(fd, buf, sizeof(buf));
   ::close(fd);
@@ -66,7 +67,8 @@ absl::StatusOr<crypto::SigningKey> LoadProducerKey(const std::string& path) {
   }
   absl::StatusOr<crypto::SigningKey> key = crypto::SigningKey::FromBytes(*secret);
   std::fill(secret->begin(), secret->end(), 0);
-  if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", key.status().message()));
+  if (!key.ok())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", key.status().message()));
   return key;
 }
 

@@ -50,13 +50,12 @@ TEST(AdmissionThresholdTest, EveryPartyAdmitsOnlyAttestedCiphertexts) {
     WriteFile(config, ThresholdConfig(dir.path(), ports, i, 1, "test", admission));
     std::string out;
     ASSERT_EQ(RunProgram({GenKeysBinary(), "--config-file", config}, &out), 0) << out;
-    servers.push_back(
-        std::make_unique<ServerProcess>(config, dir / absl::StrCat("p", i, ".log")));
+    servers.push_back(std::make_unique<ServerProcess>(config, dir / absl::StrCat("p", i, ".log")));
   }
   for (auto& s : servers) ASSERT_TRUE(s->Start());
   for (int i = 1; i <= kParties; ++i) {
-    ASSERT_TRUE(
-        WaitServing(ports[i - 1].client, servers[i - 1].get(), std::chrono::seconds(60)).has_value())
+    ASSERT_TRUE(WaitServing(ports[i - 1].client, servers[i - 1].get(), std::chrono::seconds(60))
+                    .has_value())
         << servers[i - 1]->Log();
   }
   auto port = [&](int p) { return ports[p - 1].client; };
@@ -123,8 +122,8 @@ TEST(AdmissionThresholdTest, EveryPartyAdmitsOnlyAttestedCiphertexts) {
   EXPECT_EQ(SnapshotFiles(dir / "keys"), before);
 
   // An attested honest ciphertext: every party decrypts it and signs the attested handle.
-  auto cts = Encrypt(keys[1].public_key(), {*lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint32,
-                                                                          3000000000u)});
+  auto cts = Encrypt(keys[1].public_key(),
+                     {*lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint32, 3000000000u)});
   cts[0].set_external_handle(std::string(32, '\x08'));
   crypto::CiphertextAttestationData d;
   d.key_id = IdBytes(key_id);

@@ -281,13 +281,14 @@ absl::StatusOr<v1::PublicKeyResponse> ClusterClient::FetchPublicKey(const std::s
 
 absl::StatusOr<PublicDecryptionOutcome> ClusterClient::PublicDecrypt(
     const std::string& key_id, const std::vector<v1::TypedCiphertext>& ciphertexts,
-    milliseconds timeout) {
+    milliseconds timeout, const std::string& extra_data) {
   KMS_ASSIGN_OR_RETURN(uint32_t t, Threshold());
   const auto& keys = OperatorKeys();
   v1::PublicDecryptionRequest request;
   request.set_request_id(RandomRequestId());
   request.set_key_id(key_id);
   for (const auto& ct : ciphertexts) *request.add_ciphertexts() = ct;
+  request.set_extra_data(extra_data);
   *request.mutable_domain() = DefaultClientDomain();
 
   Progress progress("public decryption", PartyNames(), progress_out_);

@@ -151,9 +151,11 @@ class ClusterClient {
   // Public decryption of `ciphertexts` under `key_id` on every party (PublicDecryptSync); the
   // result needs t + 1 verified, agreeing answers. FailedPrecondition (with each party's error)
   // when fewer agree; Aborted when two different results each have t + 1 (more than t liars).
+  // `extra_data` goes into the request unchanged (ciphertext attestations:
+  // client/ciphertext_attestation.h).
   absl::StatusOr<PublicDecryptionOutcome> PublicDecrypt(
       const std::string& key_id, const std::vector<v1::TypedCiphertext>& ciphertexts,
-      std::chrono::milliseconds timeout);
+      std::chrono::milliseconds timeout, const std::string& extra_data = "");
 
   // User decryption on every party (UserDecryptSync); the successful answers, each checked to come
   // from the party asked (party id and signer address match its operator key). `request` must

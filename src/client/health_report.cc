@@ -212,6 +212,12 @@ std::vector<std::string> Recommendations(const HealthReport& report) {
             "tests and demos only, never for real data; production keys need fhe_parameter = "
             "\"default\" and KeyGen (not InsecureKeyGen)."));
       }
+      if (h.ciphertext_admission().starts_with("open")) {
+        out.push_back(
+            "Ciphertext admission is \"open\": this party decrypts any ciphertext, so anyone who "
+            "can call decryption can extract the FHE key with crafted ciphertexts. Set "
+            "[admission] policy = \"trusted-callers\" or \"attested\" outside development.");
+      }
       for (const auto& ctx : h.peers_from_all_contexts()) {
         for (const auto& peer : ctx.peers()) {
           if (!peer.reachable()) {
@@ -309,6 +315,10 @@ std::string FormatText(const HealthReport& report) {
         }
         if (!live.health->client_port_auth().empty()) {
           absl::StrAppend(&out, "Client Port: ", live.health->client_port_auth(), "\n");
+        }
+        if (!live.health->ciphertext_admission().empty()) {
+          absl::StrAppend(&out, "Ciphertext Admission: ", live.health->ciphertext_admission(),
+                          "\n");
         }
       } else {
         absl::StrAppend(&out, "GetHealthStatus: FAILED (", live.health_error, ")\n");
@@ -416,6 +426,7 @@ std::string FormatJson(const HealthReport& report) {
       conn["node_type"] = NodeTypeName(live.health->node_type());
       conn["version"] = live.health->version();
       conn["client_port_auth"] = live.health->client_port_auth();
+      conn["ciphertext_admission"] = live.health->ciphertext_admission();
     } else if (live.reachable) {
       conn["health_status_error"] = live.health_error;
     }

@@ -16,7 +16,8 @@ namespace kms::client {
 
 absl::StatusOr<UserDecryptOutcome> RunUserDecryption(
     ClusterClient& cluster, const std::string& key_id,
-    const std::vector<v1::TypedCiphertext>& ciphertexts, std::chrono::milliseconds timeout) {
+    const std::vector<v1::TypedCiphertext>& ciphertexts, std::chrono::milliseconds timeout,
+    const std::string& extra_data) {
   UserDecryptOutcome outcome;
   const crypto::X25519Kem kem;
   const crypto::KemKeyPair user = kem.GenerateKeyPair();
@@ -31,6 +32,7 @@ absl::StatusOr<UserDecryptOutcome> RunUserDecryption(
   for (const auto& ct : ciphertexts) *request.add_ciphertexts() = ct;
   request.set_enc_key(std::string(user.public_key.begin(), user.public_key.end()));
   request.set_client_address(outcome.user_address);
+  request.set_extra_data(extra_data);
   *request.mutable_domain() = DefaultClientDomain();
 
   UserDecryptionRequestInfo info;
@@ -52,6 +54,7 @@ absl::StatusOr<UserDecryptOutcome> RunUserDecryption(
   info.enc_key = user.public_key;
   info.client_address = user_identity.verification_key().EthereumAddress();
   KMS_ASSIGN_OR_RETURN(info.domain, DomainFromProto(request.domain()));
+  info.extra_data.assign(extra_data.begin(), extra_data.end());
 
   // Expected signers: every party's operator address.
   std::map<uint32_t, crypto::EthAddress> signers;

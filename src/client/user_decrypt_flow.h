@@ -28,10 +28,12 @@ struct UserDecryptOutcome {
 
 // Requests user decryption of `ciphertexts` under `key_id` from every party and reconstructs.
 // FailedPrecondition / Aborted from the reconstruction (too few or inconsistent shares), with
-// every party's problem listed.
+// every party's problem listed. `extra_data` goes into the request unchanged (ciphertext
+// attestations: client/ciphertext_attestation.h).
 absl::StatusOr<UserDecryptOutcome> RunUserDecryption(
     ClusterClient& cluster, const std::string& key_id,
-    const std::vector<v1::TypedCiphertext>& ciphertexts, std::chrono::milliseconds timeout);
+    const std::vector<v1::TypedCiphertext>& ciphertexts, std::chrono::milliseconds timeout,
+    const std::string& extra_data = "");
 
 }  // namespace kms::client
 

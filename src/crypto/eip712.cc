@@ -65,6 +65,10 @@ Eip712Struct& Eip712Struct::AddUint256(std::string name, const Uint256& value) {
   return Add(std::move(name), "uint256", value);
 }
 
+Eip712Struct& Eip712Struct::AddUint32(std::string name, uint32_t value) {
+  return Add(std::move(name), "uint32", Uint256FromU64(value));
+}
+
 Eip712Struct& Eip712Struct::AddAddress(std::string name, const EthAddress& value) {
   return Add(std::move(name), "address", LeftPadded(value));
 }

@@ -79,6 +79,8 @@ class Eip712Struct {
   Eip712Struct& AddUint256(std::string name, uint64_t value) {
     return AddUint256(std::move(name), Uint256FromU64(value));
   }
+  // A uint32 field: encoded as a uint256 word, named "uint32" in the type string.
+  Eip712Struct& AddUint32(std::string name, uint32_t value);
   Eip712Struct& AddAddress(std::string name, const EthAddress& value);
   Eip712Struct& AddBool(std::string name, bool value);
   Eip712Struct& AddString(std::string name, std::string_view value);

@@ -64,7 +64,8 @@ Schema Table(std::vector<std::pair<std::string, Schema>> fields) {
 
 const Schema& RootSchema() {
   static const Schema* root = [] {
-    const Schema s = Leaf(Kind::kString), i = Leaf(Kind::kInteger), b = Leaf(Kind::kBool);
+    const Schema s = Leaf(Kind::kString), i = Leaf(Kind::kInteger), b = Leaf(Kind::kBool),
+                 sa = Leaf(Kind::kStringArray);
     const Schema vault = Table({{"storage", Table({
                                                 {"file", Table({{"path", s}, {"prefix", s}})},
                                                 {"s3", Table({{"bucket", s},
@@ -80,18 +81,16 @@ const Schema& RootSchema() {
         Kind::kTableArray,
         {{"party_id", i}, {"address", s}, {"port", i}, {"mpc_identity", s}, {"tls_cert", s}}};
     return new Schema(Table({
-        {"service",
-         Table({{"listen_address", s},
-                {"listen_port", i},
-                {"timeout_secs", i},
-                {"grpc_max_message_size", i},
-                {"result_wait_secs", i},
-                {"fhe_parameter", s},
-                {"allow_insecure_parameters", b},
-                {"tls", Table({{"cert", s}, {"key", s}})},
-                {"callers",
-                 Schema{Kind::kTableArray,
-                        {{"name", s}, {"cert", s}, {"roles", Leaf(Kind::kStringArray)}}}}})},
+        {"service", Table({{"listen_address", s},
+                           {"listen_port", i},
+                           {"timeout_secs", i},
+                           {"grpc_max_message_size", i},
+                           {"result_wait_secs", i},
+                           {"fhe_parameter", s},
+                           {"allow_insecure_parameters", b},
+                           {"tls", Table({{"cert", s}, {"key", s}})},
+                           {"callers", Schema{Kind::kTableArray,
+                                              {{"name", s}, {"cert", s}, {"roles", sa}}}}})},
         {"public_vault", vault},
         {"private_vault", vault},
         {"backup_vault", vault},
@@ -113,6 +112,7 @@ const Schema& RootSchema() {
                                 {"keygen", i},
                                 {"preproc", i},
                                 {"new_epoch", i}})},
+        {"admission", Table({{"policy", s}, {"producers", sa}, {"required", i}, {"chain_id", i}})},
     }));
   }();
   return *root;
@@ -404,10 +404,21 @@ void ApplyOverride(toml::table& root, const std::string& name, const std::string
         table->insert_or_assign(seg, lower == "true");
         break;
       }
-      case Kind::kStringArray:
-        p.AddBroken(path, absl::StrCat("is an array; arrays cannot be set from the environment (",
-                                       Av(name), "); write it in the file"));
-        return;
+      case Kind::kStringArray: {
+        // Comma-separated; surrounding spaces dropped; an empty value is an empty list.
+        toml::array list;
+        size_t start = 0;
+        while (start <= value.size() && !value.empty()) {
+          const size_t comma = std::min(value.find(',', start), value.size());
+          std::string item = value.substr(start, comma - start);
+          item.erase(0, item.find_first_not_of(' '));
+          item.erase(item.find_last_not_of(' ') + 1);
+          list.push_back(item);
+          start = comma + 1;
+        }
+        table->insert_or_assign(seg, std::move(list));
+        break;
+      }
       default:
         break;
     }
@@ -803,8 +814,75 @@ void ReadRateLimiter(Reader& r, const toml::table* root, RateLimiterConfig& c) {
   }
 }
 
+void ReadAdmission(Reader& r, const toml::table* root, AdmissionConfig& c) {
+  const toml::table* t = r.Section(root, "admission");
+  if (t == nullptr) return;
+  Problems& p = r.problems();
+  if (auto v = r.OneOf<AdmissionPolicy>(t, "policy", "admission.policy",
+                                        {{"trusted-callers", AdmissionPolicy::kTrustedCallers},
+                                         {"attested", AdmissionPolicy::kAttested},
+                                         {"open", AdmissionPolicy::kOpen}})) {
+    c.policy = *v;
+  }
+  const bool attested = c.policy == AdmissionPolicy::kAttested;
+  if (!attested && !p.Broken("admission.policy")) {
+    for (const char* key : {"producers", "required", "chain_id"}) {
+      if (t->get(key) != nullptr) {
+        p.AddBroken(Join("admission", key),
+                    absl::StrCat("is only used with admission.policy = \"attested\" (policy is \"",
+                                 AdmissionPolicyName(c.policy), "\"); remove it"));
+      }
+    }
+  }
+  const toml::node* producers = t->get("producers");
+  const toml::array* list = producers != nullptr ? producers->as_array() : nullptr;
+  if (list != nullptr && !p.Broken("admission.producers")) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      const toml::node* e = list->get(i);
+      if (!e->is_string()) continue;  // reported by CheckNode
+      const std::string path = Index("admission.producers", i);
+      const std::string& text = e->as_string()->get();
+      absl::StatusOr<crypto::EthAddress> address = crypto::ParseEthAddress(text);
+      if (!address.ok()) {
+        p.AddBroken(path,
+                    absl::StrCat("\"", text.substr(0, 50), "\": ", address.status().message()));
+        continue;
+      }
+      c.producers.push_back(*address);
+    }
+  }
+  if (auto v = r.Int(t, "required", "admission.required", 1, 255)) {
+    c.required = static_cast<uint32_t>(*v);
+  }
+  if (auto v = r.Int(t, "chain_id", "admission.chain_id", 0, std::numeric_limits<int64_t>::max())) {
+    c.chain_id = static_cast<uint64_t>(*v);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Whole-configuration checks.
+
+void ValidateAdmission(const AdmissionConfig& a, Problems& p) {
+  if (a.policy != AdmissionPolicy::kAttested || p.Broken("admission")) return;
+  if (a.producers.empty()) {
+    p.Add("admission.producers",
+          "policy \"attested\" needs at least one producer address (the EIP-55 addresses whose "
+          "signatures admit a ciphertext)");
+    return;
+  }
+  std::set<crypto::EthAddress> seen;
+  for (size_t i = 0; i < a.producers.size(); ++i) {
+    if (!seen.insert(a.producers[i]).second) {
+      p.Add(Index("admission.producers", i),
+            absl::StrCat(crypto::ChecksumAddress(a.producers[i]),
+                         " is listed twice; each producer counts once"));
+    }
+  }
+  if (a.required < 1 || a.required > seen.size()) {
+    p.Add("admission.required", absl::StrCat(a.required, " is out of range; expected 1..",
+                                             seen.size(), " (the number of distinct producers)"));
+  }
+}
 
 uint16_t PortOf(const std::string& host_port) {
   std::string host;
@@ -1011,6 +1089,8 @@ void ValidateInto(const ServerConfig& config, Problems& p, bool require_tls_file
     }
   }
 
+  ValidateAdmission(config.admission, p);
+
   // Private material must never land where public material is served from.
   if (!p.Broken("public_vault") && !p.Broken("private_vault")) {
     const std::string pub =
@@ -1072,6 +1152,17 @@ std::vector<std::pair<std::string, std::string>> ProcessEnvironment::All() const
 
 const char* FheParameterName(FheParameter p) {
   return p == FheParameter::kTest ? "test" : "default";
+}
+const char* AdmissionPolicyName(AdmissionPolicy p) {
+  switch (p) {
+    case AdmissionPolicy::kTrustedCallers:
+      return "trusted-callers";
+    case AdmissionPolicy::kAttested:
+      return "attested";
+    case AdmissionPolicy::kOpen:
+      return "open";
+  }
+  return "trusted-callers";
 }
 const char* LogFormatName(LogFormat f) { return f == LogFormat::kJson ? "json" : "text"; }
 const char* CallerRoleName(CallerRole r) {
@@ -1160,6 +1251,7 @@ ConfigLoadResult ParseConfig(std::string_view toml_text, const std::string& conf
   ReadThreshold(r, &root, c.threshold);
   ReadTelemetry(r, &root, c.telemetry);
   ReadRateLimiter(r, &root, c.rate_limiter);
+  ReadAdmission(r, &root, c.admission);
   ValidateInto(c, p, options.require_tls_files);
   result.problems = p.Take();
   return result;
@@ -1301,6 +1393,20 @@ std::string DescribeConfig(const ServerConfig& c) {
                   rl.pub_decrypt, " and user_decrypt ", rl.user_decrypt, " per LWE block, keygen ",
                   rl.keygen, " per request, preproc ", rl.preproc, " per 10,000 bits, new_epoch ",
                   rl.new_epoch, " per request\n");
+  const AdmissionConfig& a = c.admission;
+  absl::StrAppend(&out, "admission: ", AdmissionPolicyName(a.policy));
+  if (a.policy == AdmissionPolicy::kAttested) {
+    std::vector<std::string> producers;
+    for (const auto& p : a.producers) producers.push_back(crypto::ChecksumAddress(p));
+    absl::StrAppend(&out, ", ", a.required, " of ", producers.size(), " producers (",
+                    absl::StrJoin(producers, ", "), ")",
+                    a.chain_id ? absl::StrCat(", chain id ", *a.chain_id) : "");
+  } else if (a.policy == AdmissionPolicy::kOpen) {
+    absl::StrAppend(&out,
+                    " (INSECURE: any ciphertext is decrypted; the key is extractable by "
+                    "anyone who can decrypt)");
+  }
+  absl::StrAppend(&out, "\n");
   return out;
 }
 

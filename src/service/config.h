@@ -27,6 +27,15 @@
 //                        log_level "error"|"warn"|"info"|"debug" (default "info")
 //   [rate_limiter]       bucket_size 50000, pub_decrypt 1, user_decrypt 1, keygen 1000,
 //                        preproc 25000, new_epoch 1
+//   [admission]          which ciphertexts this party decrypts (service/ciphertext_admission.h):
+//                        policy "trusted-callers" (default) | "attested" | "open",
+//                        producers [] (attested: EIP-55 addresses of the ciphertext producers,
+//                        distinct, at least one), required 1 (attested: how many distinct
+//                        producers must sign each ciphertext, 1..len(producers)), chain_id
+//                        (attested, optional: the chainId of the attestations' EIP-712 domain,
+//                        0..2^63-1). producers, required and chain_id are errors under another
+//                        policy, so that an operator never believes attestations are checked
+//                        when they are not.
 //
 // The FHE parameter set ("default" or "test") is threshold.fhe_parameter in threshold mode and
 // service.fhe_parameter in centralized mode (both default to "default"; setting both to different
@@ -57,9 +66,10 @@
 // Environment overrides: KMS_CORE__<SECTION>__<KEY>=value, upper case, one "__" per level
 // (KMS_CORE__THRESHOLD__MY_ID=3, KMS_CORE__PUBLIC_VAULT__STORAGE__FILE__PATH=/data/keys,
 // KMS_CORE__THRESHOLD__PEERS__0__ADDRESS=p1.internal with a 0-based index into an existing
-// [[threshold.peers]] entry). The value is parsed as the type the key expects; an override of an
-// unknown key is an error. S3 credentials left out of the file come from AWS_ACCESS_KEY_ID /
-// AWS_SECRET_ACCESS_KEY.
+// [[threshold.peers]] entry; a list of strings is comma-separated:
+// KMS_CORE__ADMISSION__PRODUCERS=0xAb…,0xCd…). The value is parsed as the type the key expects; an
+// override of an unknown key is an error. S3 credentials left out of the file come from
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 //
 // Secrets (S3 secret key, a password inside a PostgreSQL DSN) never appear in problems or in
 // DescribeConfig().
@@ -75,6 +85,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crypto/secp256k1_signer.h"
 #include "storage/storage_config.h"
 #include "storage/vault.h"
 
@@ -196,6 +207,17 @@ struct RateLimiterConfig {
   uint64_t new_epoch = 1;     // per request
 };
 
+// Ciphertext admission (service/ciphertext_admission.h): which ciphertexts this party decrypts.
+enum class AdmissionPolicy { kTrustedCallers, kAttested, kOpen };
+const char* AdmissionPolicyName(AdmissionPolicy p);  // "trusted-callers" / "attested" / "open"
+
+struct AdmissionConfig {
+  AdmissionPolicy policy = AdmissionPolicy::kTrustedCallers;
+  std::vector<crypto::EthAddress> producers;  // attested only; distinct
+  uint32_t required = 1;                      // attested only; 1..producers.size()
+  std::optional<uint64_t> chain_id;           // attested only; the EIP-712 domain's chainId
+};
+
 struct ServerConfig {
   ServiceConfig service;
   VaultConfig public_vault;
@@ -204,6 +226,7 @@ struct ServerConfig {
   std::optional<ThresholdConfig> threshold;  // nullopt: centralized mode
   TelemetryConfig telemetry;
   RateLimiterConfig rate_limiter;
+  AdmissionConfig admission;
   // Folder of the configuration file (absolute when loaded from a file); relative paths in the
   // file are relative to it.
   std::string config_dir;

@@ -101,7 +101,8 @@ CoreServiceImpl::CoreServiceImpl(Engine& engine, storage::VaultSet& vaults,
       limiter_(limiter),
       pool_(pool),
       auth_(auth),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      admission_(options_.admission) {}
 
 void CoreServiceImpl::Shutdown() {
   epochs_.Shutdown();
@@ -200,7 +201,8 @@ grpc::Status CoreServiceImpl::GetHealthStatus(grpc::ServerContext* context,
                                               const kms::v1::HealthStatusRequest*,
                                               kms::v1::HealthStatusResponse* response) {
   return Handle(context, "GetHealthStatus", "", [&]() -> absl::Status {
-    *response = BuildHealthStatus(engine_, vaults_, &metrics_, options_.version, auth_.Describe());
+    *response = BuildHealthStatus(engine_, vaults_, &metrics_, options_.version, auth_.Describe(),
+                                  admission_.Describe());
     return absl::OkStatus();
   });
 }
@@ -481,6 +483,8 @@ absl::Status CoreServiceImpl::StartPublicDecrypt(const kms::v1::PublicDecryption
   KMS_RETURN_IF_ERROR(engine_.CheckEpoch(epoch_id));
   KMS_ASSIGN_OR_RETURN(const lwe::LweParameters* params, engine_.KeyParameters(key_id));
   KMS_RETURN_IF_ERROR(CheckCiphertextsForKey(cts, *params));
+  // Before the id is reserved or a token taken: a refused ciphertext leaves no trace.
+  KMS_RETURN_IF_ERROR(admission_.Admit(key_id, req.ciphertexts(), req.extra_data()));
   *id = IdToHex(request_id);
   KMS_RETURN_IF_ERROR(ReserveDecryptionId(*id, public_decryptions_));
   auto lease = Charge("pub_decrypt", BlockCount(cts), options_.costs.pub_decrypt, "LWE blocks");
@@ -549,6 +553,7 @@ absl::Status CoreServiceImpl::StartUserDecrypt(const kms::v1::UserDecryptionRequ
   KMS_RETURN_IF_ERROR(engine_.CheckEpoch(epoch_id));
   KMS_ASSIGN_OR_RETURN(const lwe::LweParameters* params, engine_.KeyParameters(ctx.key_id));
   KMS_RETURN_IF_ERROR(CheckCiphertextsForKey(cts, *params));
+  KMS_RETURN_IF_ERROR(admission_.Admit(ctx.key_id, req.ciphertexts(), req.extra_data()));
   ctx.fhe_parameter = params->name;
   *id = IdToHex(ctx.request_id);
   KMS_RETURN_IF_ERROR(ReserveDecryptionId(*id, user_decryptions_));

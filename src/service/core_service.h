@@ -6,7 +6,8 @@
 //      PERMISSION_DENIED; counted in kms_client_refusals_total);
 //   1. validates every field of the request (INVALID_ARGUMENT naming the field), then asks the
 //      engine's quick checks (FAILED_PRECONDITION without a PRSS, NOT_FOUND for an unknown key
-//      or preprocessing, ALREADY_EXISTS for a key id in use);
+//      or preprocessing, ALREADY_EXISTS for a key id in use); decryptions then pass ciphertext
+//      admission (PERMISSION_DENIED naming the refused ciphertext, ciphertext_admission.h);
 //   2. registers the caller's request id (ALREADY_EXISTS on reuse; public and user decryptions
 //      share one id space, because both derive PRSS masks from it);
 //   3. takes the operation's tokens from the rate limiter (RESOURCE_EXHAUSTED, nothing started);
@@ -33,6 +34,7 @@
 #include "absl/status/status.h"
 #include "proto/kms_service.grpc.pb.h"
 #include "service/authorization.h"
+#include "service/ciphertext_admission.h"
 #include "service/config.h"
 #include "service/engine.h"
 #include "service/metrics.h"
@@ -57,6 +59,8 @@ class CoreServiceImpl final : public kms::v1::CoreService::Service {
     std::string version;
     // service.allow_insecure_parameters: whether requests may name the insecure "test" set.
     bool allow_insecure_parameters = false;
+    // [admission]: which ciphertexts are decrypted (service/ciphertext_admission.h).
+    AdmissionConfig admission;
   };
 
   // Every reference must outlive the service.
@@ -151,6 +155,7 @@ class CoreServiceImpl final : public kms::v1::CoreService::Service {
   WorkerPool& pool_;
   const ClientPortAuth& auth_;
   const Options options_;
+  const CiphertextAdmission admission_;
 
   RequestTable<kms::v1::EpochResult> epochs_{"epoch"};
   RequestTable<kms::v1::KeyGenPreprocResult> preprocs_{"preprocessing"};

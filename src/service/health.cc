@@ -72,7 +72,8 @@ KeyMaterial ListKeyMaterial(const Engine& engine, storage::VaultSet& vaults) {
 
 kms::v1::HealthStatusResponse BuildHealthStatus(Engine& engine, storage::VaultSet& vaults,
                                                 Metrics* metrics, std::string_view version,
-                                                std::string_view client_port_auth) {
+                                                std::string_view client_port_auth,
+                                                std::string_view ciphertext_admission) {
   kms::v1::HealthStatusResponse out;
   const KeyMaterial material = ListKeyMaterial(engine, vaults);
   for (const auto& id : material.fhe_key_ids) out.add_my_fhe_key_ids(id);
@@ -82,6 +83,7 @@ kms::v1::HealthStatusResponse BuildHealthStatus(Engine& engine, storage::VaultSe
   out.set_my_storage_info(DescribeStorage(vaults));
   out.set_version(std::string(version));
   out.set_client_port_auth(std::string(client_port_auth));
+  out.set_ciphertext_admission(std::string(ciphertext_admission));
   if (!engine.threshold()) {
     out.set_node_type(kms::v1::NODE_TYPE_CENTRALIZED);
     out.set_status(kms::v1::HEALTH_STATUS_OPTIMAL);

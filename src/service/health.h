@@ -34,10 +34,12 @@ int HealthHttpStatus(kms::v1::HealthStatus status);
 
 // Probes the peers (threshold mode) and assembles the whole answer: contexts, key material,
 // storage, node type, overall status, version, how the client port authenticates callers
-// (ClientPortAuth::Describe). Updates kms_peer_reachable when `metrics` is set.
+// (ClientPortAuth::Describe) and the ciphertext admission policy (CiphertextAdmission::Describe).
+// Updates kms_peer_reachable when `metrics` is set.
 kms::v1::HealthStatusResponse BuildHealthStatus(Engine& engine, storage::VaultSet& vaults,
                                                 Metrics* metrics, std::string_view version,
-                                                std::string_view client_port_auth);
+                                                std::string_view client_port_auth,
+                                                std::string_view ciphertext_admission);
 
 // The key material a party holds: FHE key ids and PRSS epoch ids as listed by the private vault
 // (FheKeyInfo or FhePrivateKey, PrssSetup; the engine's loaded copy when the vault cannot be

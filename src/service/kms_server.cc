@@ -157,7 +157,7 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
     routes["/health"] = [self] {
       const kms::v1::HealthStatusResponse health =
           BuildHealthStatus(*self->engine_, self->vaults_, self->metrics_.get(), self->version_,
-                            self->auth_->Describe());
+                            self->auth_->Describe(), DescribeAdmission(self->config_.admission));
       std::string json;
       google::protobuf::util::JsonPrintOptions options;
       options.always_print_primitive_fields = true;
@@ -196,6 +196,12 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
   options.costs = c.rate_limiter;
   options.version = s->version_;
   options.allow_insecure_parameters = c.service.allow_insecure_parameters;
+  options.admission = c.admission;
+  if (c.admission.policy == AdmissionPolicy::kOpen) {
+    LogWarn("admission", absl::StrCat("ciphertext admission ", DescribeAdmission(c.admission)));
+  } else {
+    LogInfo("admission", absl::StrCat("ciphertext admission ", DescribeAdmission(c.admission)));
+  }
   s->service_ =
       std::make_unique<CoreServiceImpl>(*s->engine_, s->vaults_, *s->signing_key_, *s->metrics_,
                                         *s->limiter_, *s->pool_, *s->auth_, options);

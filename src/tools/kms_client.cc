@@ -5,10 +5,17 @@
 //   kms-client [--addresses A ... | --endpoint H:P | --config client.toml] <command>
 //     keygen [--insecure] [--params test|default]      preprocessing + DKG on all parties
 //     encrypt --key-id K --type euint64 --value 42 [--public-key-file F] [-o ct.bin]
-//     public-decrypt --key-id K (--type T --value V | --ciphertext-file F)
-//     user-decrypt   --key-id K (--type T --value V | --ciphertext-file F)
+//     public-decrypt --key-id K (--type T --value V | --ciphertext-file F) [--attest-with P]
+//     user-decrypt   --key-id K (--type T --value V | --ciphertext-file F) [--attest-with P]
+//     producer-key new --out P                          a ciphertext producer's key (mode 0600)
+//     producer-key address --key P                      its address, for [admission] producers
 //     get-public-key K -o pk.bin
 //     call <Rpc> [json]                                 any kms.v1.CoreService RPC, JSON answer
+//
+// --attest-with P signs the ciphertext as the producer whose key file is P (EIP-712
+// CiphertextAttestation, crypto/ciphertext_attestation.h) and sends the signature in extra_data,
+// for parties with [admission] policy = "attested" that list P's address; --attest-chain-id
+// gives their admission.chain_id when they set one.
 //
 // Without --addresses, --endpoint or --config the client talks to localhost:50100. Long
 // operations print progress to stderr; results go to stdout as "name: value" lines that scripts
@@ -25,6 +32,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/ciphertext_attestation.h"
 #include "client/client_config.h"
 #include "client/cluster_client.h"
 #include "client/json_message.h"
@@ -134,6 +142,8 @@ struct CiphertextSource {
   std::string value;
   std::string ciphertext_file;
   std::string public_key_file;
+  std::string attest_with;  // producer key file; empty: no attestation
+  std::optional<uint64_t> attest_chain_id;
 };
 
 void AddCiphertextOptions(CLI::App* cmd, CiphertextSource& src, bool need_value) {
@@ -142,6 +152,12 @@ void AddCiphertextOptions(CLI::App* cmd, CiphertextSource& src, bool need_value)
   CLI::Option* value = cmd->add_option("--value,-v", src.value, "Decimal or 0x-hex value");
   cmd->add_option("--public-key-file", src.public_key_file,
                   "Public key file (kms-client get-public-key); default: download it");
+  if (!need_value) {
+    cmd->add_option("--attest-with", src.attest_with,
+                    "Attest the ciphertext with this producer key file (producer-key new)");
+    cmd->add_option("--attest-chain-id", src.attest_chain_id,
+                    "chainId of the attestation domain (the parties' admission.chain_id)");
+  }
   if (need_value) {
     type->required();
     value->required();
@@ -179,6 +195,31 @@ absl::StatusOr<v1::TypedCiphertext> MakeCiphertext(client::ClusterClient& cluste
   if (!key.ok()) return key.status();
   crypto::AesCtrRng rng;
   return client::EncryptValue(*key, src.type, src.value, rng);
+}
+
+// The extra_data of a decryption of `ct`: a producer's attestation with --attest-with (which may
+// set the ciphertext's handle), otherwise none.
+absl::StatusOr<std::string> AttestationFor(const CiphertextSource& src, v1::TypedCiphertext& ct) {
+  if (src.attest_with.empty()) return std::string();
+  absl::StatusOr<crypto::SigningKey> producer = client::LoadProducerKey(src.attest_with);
+  if (!producer.ok()) return producer.status();
+  std::vector<v1::TypedCiphertext> cts = {ct};
+  absl::StatusOr<std::string> extra =
+      client::AttestCiphertexts(*producer, src.key_id, cts, src.attest_chain_id);
+  if (!extra.ok()) return extra.status();
+  ct = cts[0];
+  std::cerr << "kms-client: ciphertext attested by producer "
+            << producer->verification_key().EthereumAddressChecksummed() << std::endl;
+  return extra;
+}
+
+int RunProducerKey(bool make_new, const std::string& out, const std::string& key_file) {
+  absl::StatusOr<crypto::SigningKey> key =
+      make_new ? client::CreateProducerKey(out) : client::LoadProducerKey(key_file);
+  if (!key.ok()) return Fail(key.status());
+  if (make_new) std::cout << "written: " << out << "\n";
+  std::cout << "address: " << key->verification_key().EthereumAddressChecksummed() << "\n";
+  return 0;
 }
 
 int RunKeyGen(client::ClusterClient& cluster, const Target& target, bool insecure,
@@ -245,9 +286,11 @@ int RunPublicDecrypt(client::ClusterClient& cluster, const Target& target,
   source.key_id = *key_id;
   absl::StatusOr<v1::TypedCiphertext> ct = MakeCiphertext(cluster, source);
   if (!ct.ok()) return Fail(ct.status());
+  absl::StatusOr<std::string> extra = AttestationFor(source, *ct);
+  if (!extra.ok()) return Fail(extra.status());
   const auto start = Clock::now();
   absl::StatusOr<client::PublicDecryptionOutcome> outcome =
-      cluster.PublicDecrypt(*key_id, {*ct}, target.options.request_timeout);
+      cluster.PublicDecrypt(*key_id, {*ct}, target.options.request_timeout, *extra);
   if (!outcome.ok()) return Fail(outcome.status());
   const auto& p = outcome->response.plaintexts(0);
   std::cout << "plaintext: " << p.value() << "\n";
@@ -268,9 +311,11 @@ int RunUserDecrypt(client::ClusterClient& cluster, const Target& target,
   source.key_id = *key_id;
   absl::StatusOr<v1::TypedCiphertext> ct = MakeCiphertext(cluster, source);
   if (!ct.ok()) return Fail(ct.status());
+  absl::StatusOr<std::string> extra = AttestationFor(source, *ct);
+  if (!extra.ok()) return Fail(extra.status());
   const auto start = Clock::now();
   absl::StatusOr<client::UserDecryptOutcome> outcome =
-      client::RunUserDecryption(cluster, *key_id, {*ct}, target.options.request_timeout);
+      client::RunUserDecryption(cluster, *key_id, {*ct}, target.options.request_timeout, *extra);
   if (!outcome.ok()) return Fail(outcome.status());
   std::cout << "plaintext: " << outcome->plaintexts[0].ToString() << "\n";
   std::cout << "fhe_type: " << ct->fhe_type() << "\n";
@@ -369,6 +414,16 @@ int Run(int argc, char** argv) {
   get_pk->add_option("key_id", pk_key_id, "Key id (64 hex)")->required();
   get_pk->add_option("--output,-o", pk_out, "File to write")->required();
 
+  std::string producer_out;
+  std::string producer_file;
+  CLI::App* producer_key =
+      app.add_subcommand("producer-key", "A ciphertext producer's key (admission \"attested\")");
+  producer_key->require_subcommand(1);
+  CLI::App* producer_new = producer_key->add_subcommand("new", "Make a key; print its address");
+  producer_new->add_option("--out,-o", producer_out, "Key file to create (mode 0600)")->required();
+  CLI::App* producer_address = producer_key->add_subcommand("address", "Print a key's address");
+  producer_address->add_option("--key,-k", producer_file, "Key file")->required();
+
   std::string rpc;
   std::string json;
   bool list = false;
@@ -388,6 +443,10 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // Local: no party is contacted.
+  if (producer_key->parsed()) {
+    return RunProducerKey(producer_new->parsed(), producer_out, producer_file);
+  }
   absl::StatusOr<Target> target = ResolveTarget(flags);
   if (!target.ok()) {
     std::cerr << "kms-client: " << target.status().message() << "\n";

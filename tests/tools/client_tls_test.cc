@@ -60,8 +60,7 @@ TEST_F(ClientTlsTest, CaAloneIsTlsWithoutACertificate) {
 }
 
 TEST_F(ClientTlsTest, IncompleteOrBadFilesAreRefusedWithTheReason) {
-  EXPECT_NE(LoadClientTls({ca_, cert_, ""}).status().message().find("together"),
-            std::string::npos);
+  EXPECT_NE(LoadClientTls({ca_, cert_, ""}).status().message().find("together"), std::string::npos);
   EXPECT_NE(LoadClientTls({"", cert_, key_}).status().message().find("--tls-ca"),
             std::string::npos);
   const auto missing = LoadClientTls({dir_ + "/nope.pem", "", ""});
@@ -71,8 +70,7 @@ TEST_F(ClientTlsTest, IncompleteOrBadFilesAreRefusedWithTheReason) {
   EXPECT_NE(LoadClientTls({junk, "", ""}).status().message().find("is not a PEM file"),
             std::string::npos);
   const std::string big = Write("big.pem", std::string(70 * 1024, 'x'));
-  EXPECT_NE(LoadClientTls({big, "", ""}).status().message().find("larger than"),
-            std::string::npos);
+  EXPECT_NE(LoadClientTls({big, "", ""}).status().message().find("larger than"), std::string::npos);
 }
 
 TEST_F(ClientTlsTest, FlagsWinOverTheEnvironment) {

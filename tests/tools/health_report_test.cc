@@ -180,6 +180,24 @@ TEST(FormatText, MarksInsecureKeys) {
       std::string::npos);
 }
 
+// The admission policy is shown; "open" (anyone who can decrypt can extract the key) gets a
+// recommendation.
+TEST(FormatText, ShowsTheCiphertextAdmissionPolicy) {
+  v1::HealthStatusResponse h = ThresholdHealth(4, 1, 4, v1::HEALTH_STATUS_OPTIMAL);
+  h.set_ciphertext_admission("open: INSECURE, any ciphertext is decrypted");
+  const HealthReport r = LiveReport(h);
+  EXPECT_NE(FormatText(r).find("Ciphertext Admission: open: INSECURE"), std::string::npos)
+      << FormatText(r);
+  const std::vector<std::string> recs = Recommendations(r);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_NE(recs[0].find("can extract the FHE key"), std::string::npos) << recs[0];
+  EXPECT_EQ(nlohmann::json::parse(FormatJson(r))["connectivity"]["ciphertext_admission"],
+            "open: INSECURE, any ciphertext is decrypted");
+  h.set_ciphertext_admission("trusted-callers: every ciphertext of a caller allowed to decrypt");
+  EXPECT_EQ(Recommendations(LiveReport(h)),
+            std::vector<std::string>{"None: everything checked is in order."});
+}
+
 TEST(FormatJson, IsOneObjectWithTheFields) {
   HealthReport r = LiveReport(ThresholdHealth(13, 4, 8, v1::HEALTH_STATUS_DEGRADED));
   const nlohmann::json j = nlohmann::json::parse(FormatJson(r));

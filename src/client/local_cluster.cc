@@ -752,7 +752,8 @@ std::string LocalCluster::Describe() const {
                     "  pid ", p.pid, "  log ", p.log, "\n");
     addresses.push_back(absl::StrCat("http://", p.client_endpoint()));
   }
-  absl::StrAppend(&out, "client config: ", state_.dir, "/client.toml  (kms-client --config ",
+  absl::StrAppend(&out, "client config: ", state_.dir,
+                  "/client.toml  (operators' signing addresses pinned; kms-client --config ",
                   state_.dir, "/client.toml keygen)\n");
   absl::StrAppend(&out, "kms-init --addresses ", absl::StrJoin(addresses, " "), "\n");
   return out;

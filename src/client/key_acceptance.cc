@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -10,7 +9,6 @@
 #include "client/request_id.h"
 #include "client/response_verification.h"
 #include "common/bytes.h"
-#include "crypto/hash.h"
 
 namespace kms::client {
 namespace {

@@ -67,7 +67,8 @@ cat "$KEYGEN_OUT"
 KEY=$(field key_id < "$KEYGEN_OUT")
 rm -f "$KEYGEN_OUT"
 
-say "5/8 Encrypting $VALUE as a euint64 under the key's public key (downloaded from the parties)"
+say "5/8 Encrypting $VALUE as a euint64 under the key's public key (downloaded from the parties;"
+echo "    accepted only because t + 1 operators pinned in client.toml signed its digest)"
 CT="$DIR/ciphertext.bin"
 timed "encrypt (download public key + encrypt)" "${CLIENT[@]}" encrypt --key-id "$KEY" \
   --type euint64 --value "$VALUE" -o "$CT"

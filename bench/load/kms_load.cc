@@ -9,6 +9,11 @@
 //   kms-load --cluster-dir ./kms-local [--key-id K] [--types ebool,euint64]
 //            [--batches 1,8,64,512,2048] [--mode public|user|both] [--json out.json]
 //
+// The public key is accepted only when t + 1 operators pinned in client.toml (signer_address;
+// the one kms-local wrote, also found in --cluster-dir) signed it (client/key_acceptance.h), and
+// the answers are checked against the same pins; with --addresses alone, --trust-on-first-use
+// takes the addresses the parties report instead (with a warning).
+//
 // Without --key-id it generates a key first (KeyGenPreproc + KeyGen on every party). The CPU
 // column needs the servers' process ids: from <cluster-dir>/cluster.json (also found next to a
 // --config client.toml that kms-local wrote), or --pids. Once a batch takes longer than
@@ -33,6 +38,7 @@
 #include "client/request_id.h"
 #include "client/typed_encryption.h"
 #include "crypto/random.h"
+#include "crypto/secp256k1_signer.h"
 #include "load/batch_runner.h"
 #include "load/load_report.h"
 #include "load/process_cpu.h"
@@ -64,6 +70,7 @@ struct Flags {
   std::string json;
   bool quiet = false;
   client::ClientTlsFiles tls;
+  bool trust_on_first_use = false;
 };
 
 // The cluster as the benchmark sees it.
@@ -71,9 +78,18 @@ struct Target {
   std::vector<std::string> addresses;
   std::vector<int> pids;  // empty: no CPU figures
   std::optional<uint32_t> threshold;
-  std::string fhe_parameter;   // for key generation; empty: the servers'
-  client::ClientTlsFiles tls;  // a kms-local cluster's identity; empty: the flags'
+  std::string fhe_parameter;                 // for key generation; empty: the servers'
+  std::vector<client::PinnedOperator> pins;  // empty: not pinned
+  client::ClientTlsFiles tls;                // a kms-local cluster's identity; empty: the flags'
 };
+
+// The pins of a client configuration, in address order; empty when it pins nothing.
+std::vector<client::PinnedOperator> PinsOf(const client::ClientConfig& config) {
+  std::vector<client::PinnedOperator> pins;
+  if (!config.pinned()) return pins;
+  for (const auto& p : config.parties) pins.push_back({p.party_id, *p.signer});
+  return pins;
+}
 
 int Usage(const std::string& message) {
   std::cerr << "kms-load: " << message << "\n";
@@ -94,6 +110,7 @@ absl::StatusOr<Target> ResolveTarget(const Flags& flags) {
     target.addresses = config->Addresses();
     target.threshold = config->threshold;
     target.fhe_parameter = config->fhe_parameter;
+    target.pins = PinsOf(*config);
     // kms-local writes client.toml next to cluster.json: take the process ids from there.
     const auto dir = std::filesystem::path(flags.config).parent_path();
     if (flags.pids.empty() && std::filesystem::exists(dir / "cluster.json")) {
@@ -113,6 +130,17 @@ absl::StatusOr<Target> ResolveTarget(const Flags& flags) {
       }
       target.threshold = state.threshold;
       target.fhe_parameter = state.params;
+      // The pins kms-local wrote for this cluster, when they name the same parties.
+      const auto toml = std::filesystem::path(cluster_dir) / "client.toml";
+      if (std::filesystem::exists(toml)) {
+        auto config = client::LoadClientConfig(toml.string());
+        if (!config.ok()) return config.status();
+        bool same = config->parties.size() == state.parties.size();
+        for (size_t i = 0; same && i < state.parties.size(); ++i) {
+          same = config->parties[i].party_id == state.parties[i].id;
+        }
+        if (same) target.pins = PinsOf(*config);
+      }
     }
     if (flags.pids.empty()) {
       for (const client::LocalParty& p : state.parties) {
@@ -204,6 +232,9 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(1, 86400));
   app.add_option("--json", flags.json, "Also write the rows as JSON to this file (- : stdout)");
   app.add_flag("--quiet,-q", flags.quiet, "No progress lines on stderr");
+  app.add_flag("--trust-on-first-use", flags.trust_on_first_use,
+               "INSECURE: without pinned operators (client.toml signer_address), accept the "
+               "public key signed by the addresses the parties report about themselves");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -249,17 +280,25 @@ int Run(int argc, char** argv) {
   if (!cluster.ok()) return Usage(std::string(cluster.status().message()));
   (*cluster)->set_progress_stream(progress);
   if (target->threshold.has_value()) (*cluster)->set_threshold(*target->threshold);
+  if (!target->pins.empty()) {
+    if (absl::Status s = (*cluster)->PinOperators(target->pins); !s.ok()) {
+      return Usage(std::string(s.message()));
+    }
+  } else if (flags.trust_on_first_use) {
+    std::cerr << "kms-load: WARNING: --trust-on-first-use: the public key is accepted on the "
+                 "signing addresses the parties report about themselves, not on pinned ones\n";
+  }
+  (*cluster)->set_trust_on_first_use(flags.trust_on_first_use);
   auto threshold = (*cluster)->Threshold();
   if (!threshold.ok()) return Usage(std::string(threshold.status().message()));
 
-  // Who signs for whom: every answer must come from the key of the party asked.
+  // Who signs for whom: every answer must come from the key pinned (or reported) for the party.
   std::vector<PartyTarget> parties;
-  for (const auto& key : (*cluster)->OperatorKeys()) {
-    if (!key.value.ok()) {
-      return Usage(
-          absl::StrCat("no operator key from ", key.address, ": ", key.value.status().message()));
-    }
-    parties.push_back({key.address, key.value->party_id(), key.value->address()});
+  for (size_t i = 0; i < (*cluster)->size(); ++i) {
+    auto signer = (*cluster)->ExpectedSigner(i);
+    const std::string& address = (*cluster)->party(i).address();
+    if (!signer.ok()) return Usage(absl::StrCat(address, ": ", signer.status().message()));
+    parties.push_back({address, signer->party_id, crypto::ChecksumAddress(signer->signer)});
   }
 
   // The key: given, or generated now.
@@ -288,12 +327,12 @@ int Run(int argc, char** argv) {
     std::cerr << "kms-load: " << public_key.status().message() << "\n";
     return kExitFailed;
   }
-  auto key = client::ParsePublicKey(public_key->public_key());
+  auto key = client::ParsePublicKey(public_key->key.public_key());
   if (!key.ok()) {
     std::cerr << "kms-load: public key: " << key.status().message() << "\n";
     return kExitFailed;
   }
-  auto params = lwe::ParametersByName(public_key->fhe_parameter());
+  auto params = lwe::ParametersByName(public_key->key.fhe_parameter());
   if (!params.ok()) {
     std::cerr << "kms-load: public key: " << params.status().message() << "\n";
     return kExitFailed;
@@ -336,7 +375,7 @@ int Run(int argc, char** argv) {
         row.blocks_per_value = workload->blocks_per_value;
         row.parties = parties.size();
         row.threshold = *threshold;
-        row.fhe_parameter = public_key->fhe_parameter();
+        row.fhe_parameter = public_key->key.fhe_parameter();
         row.batch = batch;
         if (over_budget || server_stopped) {
           row.skipped = true;

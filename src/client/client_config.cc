@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -45,7 +46,29 @@ void ReadUnsigned(const toml::table& table, std::string_view key, const std::str
   out = static_cast<T>(v->get());
 }
 
+// An operator address as client.toml must write it: "0x" and the EIP-55 checksummed form, so a
+// mistyped digit is caught by the checksum instead of pinning a wrong operator.
+absl::StatusOr<crypto::EthAddress> ParseSignerAddress(const std::string& text) {
+  if (text.size() != 42 || text[0] != '0' || text[1] != 'x') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected \"0x\" and 40 hex digits (EIP-55), got \"", text, "\""));
+  }
+  absl::StatusOr<crypto::EthAddress> address = crypto::ParseEthAddress(text);
+  if (!address.ok()) return address.status();
+  if (crypto::ChecksumAddress(*address) != text) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", text,
+                                                   "\" is not EIP-55 checksummed; write it as ",
+                                                   crypto::ChecksumAddress(*address)));
+  }
+  return address;
+}
+
 }  // namespace
+
+bool ClientConfig::pinned() const {
+  return !parties.empty() && std::all_of(parties.begin(), parties.end(),
+                                         [](const auto& p) { return p.signer.has_value(); });
+}
 
 std::vector<std::string> ClientConfig::Addresses() const {
   std::vector<std::string> out;
@@ -104,6 +127,8 @@ absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view toml_text) {
     problems.Add("parties", "at least one [[parties]] entry is required");
   } else {
     std::set<uint32_t> ids;
+    std::map<crypto::EthAddress, uint32_t> signers;
+    size_t with_signer = 0;
     for (size_t i = 0; i < parties->size(); ++i) {
       const std::string path = absl::StrCat("parties[", i, "]");
       const toml::table* entry = parties->get(i)->as_table();
@@ -113,7 +138,7 @@ absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view toml_text) {
       }
       ClientPartyConfig party;
       for (auto&& [k, v] : *entry) {
-        if (k.str() != "party_id" && k.str() != "address") {
+        if (k.str() != "party_id" && k.str() != "address" && k.str() != "signer_address") {
           problems.Add(absl::StrCat(path, ".", Av(k.str())), "unknown key");
         }
       }
@@ -139,7 +164,28 @@ absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view toml_text) {
           problems.Add(absl::StrCat(path, ".address"), std::string(parsed.status().message()));
         }
       }
+      if (const toml::node* signer = entry->get("signer_address")) {
+        const std::string key = absl::StrCat(path, ".signer_address");
+        absl::StatusOr<crypto::EthAddress> parsed =
+            signer->is_string() ? ParseSignerAddress(signer->as_string()->get())
+                                : absl::InvalidArgumentError("expected a string \"0x...\"");
+        if (!parsed.ok()) {
+          problems.Add(key, std::string(parsed.status().message()));
+        } else if (auto [it, fresh] = signers.emplace(*parsed, party.party_id); !fresh) {
+          problems.Add(
+              key, absl::StrCat(crypto::ChecksumAddress(*parsed), " is already pinned for party ",
+                                it->second, " (each operator has its own signing key)"));
+        } else {
+          party.signer = *parsed;
+        }
+        ++with_signer;
+      }
       config.parties.push_back(std::move(party));
+    }
+    if (with_signer != 0 && with_signer != parties->size()) {
+      problems.Add("parties",
+                   absl::StrCat("signer_address is given for ", with_signer, " of ",
+                                parties->size(), " parties: pin every party's operator or none"));
     }
   }
   if (config.threshold.has_value() && !config.parties.empty() &&
@@ -179,6 +225,9 @@ std::string ClientConfigToToml(const ClientConfig& config) {
   for (const auto& p : config.parties) {
     absl::StrAppend(&out, "\n[[parties]]\nparty_id = ", p.party_id, "\naddress = \"", p.address,
                     "\"\n");
+    if (p.signer.has_value()) {
+      absl::StrAppend(&out, "signer_address = \"", crypto::ChecksumAddress(*p.signer), "\"\n");
+    }
   }
   return out;
 }

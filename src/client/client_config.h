@@ -13,7 +13,15 @@
 //   [[parties]]
 //   party_id = 1
 //   address = "http://127.0.0.1:50100"
+//   signer_address = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"  # the operator's address
 //   ...
+//
+// signer_address pins the Ethereum address of the party's signing key (EIP-55 checksummed, as
+// kms-gen-keys prints it and publishes it at VerfAddress/ in the party's public vault). The
+// client accepts a public key only when t + 1 pinned operators signed it (client/key_acceptance.h)
+// and checks the decryption answers against the pinned addresses. Give it for every party or for
+// none; without pins, a public key is refused unless the caller explicitly trusts the addresses
+// the parties report (kms-client --trust-on-first-use). kms-local writes the pins.
 //
 // Unknown keys are errors (as in the server's configuration), reported with their key path.
 #ifndef KMS_CLIENT_CLIENT_CONFIG_H_
@@ -26,12 +34,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crypto/secp256k1_signer.h"
 
 namespace kms::client {
 
 struct ClientPartyConfig {
   uint32_t party_id = 0;
-  std::string address;  // as written; see endpoint.h
+  std::string address;                       // as written; see endpoint.h
+  std::optional<crypto::EthAddress> signer;  // signer_address; nullopt: not pinned
 };
 
 struct ClientConfig {
@@ -44,11 +54,14 @@ struct ClientConfig {
 
   // The party addresses in party-id order.
   std::vector<std::string> Addresses() const;
+  // True when every party has a signer_address (the parser allows all or none).
+  bool pinned() const;
 };
 
 // Parses client TOML text. InvalidArgument listing every problem with its key path
 // ("parties[1].address: ..."), e.g. unknown keys, missing or duplicate party ids, malformed
-// addresses, no parties, timeouts of 0, a threshold with n < 3t + 1.
+// addresses, no parties, timeouts of 0, a threshold with n < 3t + 1, a signer_address that is not
+// an EIP-55 checksummed address, given for some parties only, or pinned for two parties.
 absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view toml_text);
 // Reads and parses a file; NotFound / InvalidArgument naming the path.
 absl::StatusOr<ClientConfig> LoadClientConfig(const std::string& path);

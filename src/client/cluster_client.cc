@@ -54,6 +54,9 @@ absl::StatusOr<std::unique_ptr<ClusterClient>> ClusterClient::Create(
 }
 
 std::string ClusterClient::PartyName(size_t i) {
+  if (pins_.has_value() && i < pins_->size() && (*pins_)[i].party_id != 0) {
+    return absl::StrCat("party ", (*pins_)[i].party_id, " (", parties_[i]->address(), ")");
+  }
   if (operator_keys_.has_value() && i < operator_keys_->size()) {
     const auto& key = (*operator_keys_)[i].value;
     if (key.ok() && key->party_id() != 0) {
@@ -61,6 +64,12 @@ std::string ClusterClient::PartyName(size_t i) {
     }
   }
   return parties_[i]->address();
+}
+
+absl::Status ClusterClient::Stripped(size_t i, const absl::Status& status) {
+  absl::string_view message = status.message();
+  absl::ConsumePrefix(&message, absl::StrCat(parties_[i]->address(), ": "));
+  return absl::Status(status.code(), message);
 }
 
 std::string ClusterClient::PartyProblem(size_t i, const absl::Status& status) {
@@ -128,6 +137,72 @@ const std::vector<PartyResult<v1::OperatorPublicKeyResponse>>& ClusterClient::Op
   return *operator_keys_;
 }
 
+absl::Status ClusterClient::PinOperators(std::vector<PinnedOperator> pins) {
+  if (pins.size() != parties_.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(pins.size(), " pinned operators for ", parties_.size(), " party addresses"));
+  }
+  std::set<crypto::EthAddress> seen;
+  for (const PinnedOperator& p : pins) {
+    if (!seen.insert(p.signer).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "operator address ", crypto::ChecksumAddress(p.signer), " pinned for two parties"));
+    }
+  }
+  pins_ = std::move(pins);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PinnedOperator> ClusterClient::ExpectedSigner(size_t i) {
+  if (pins_.has_value()) return (*pins_)[i];
+  const auto& key = OperatorKeys()[i].value;
+  if (!key.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("no operator key: ", key.status().message()));
+  }
+  absl::StatusOr<crypto::EthAddress> address = crypto::ParseEthAddress(key->address());
+  if (!address.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("operator address: ", address.status().message()));
+  }
+  return PinnedOperator{key->party_id(), *address};
+}
+
+absl::StatusOr<std::vector<std::optional<PinnedOperator>>> ClusterClient::KeySigners(
+    std::string_view what) {
+  std::vector<std::optional<PinnedOperator>> out;
+  if (pins_.has_value()) {
+    for (const PinnedOperator& p : *pins_) out.push_back(p);
+    return out;
+  }
+  if (!trust_on_first_use_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Av(what),
+        ": no operator signing addresses are pinned, so no public key can be trusted: pin "
+        "them (signer_address in every [[parties]] entry of client.toml, which kms-local "
+        "writes; kms-client --signer-address for one centralized server), or explicitly trust "
+        "the addresses the parties report about themselves (kms-client --trust-on-first-use)"));
+  }
+  for (size_t i = 0; i < parties_.size(); ++i) {
+    absl::StatusOr<PinnedOperator> reported = ExpectedSigner(i);
+    out.push_back(reported.ok() ? std::optional<PinnedOperator>(*reported) : std::nullopt);
+  }
+  return out;
+}
+
+uint32_t ClusterClient::KeyThreshold() {
+  if (threshold_.has_value()) return *threshold_;
+  // The parties' health answers are unsigned: one may claim t = 0 to have its own key accepted.
+  // Claims can only raise the bar here, which costs availability, never safety.
+  uint32_t t = static_cast<uint32_t>((parties_.size() - 1) / 3);
+  for (const auto& r : ForEach<v1::HealthStatusResponse>(
+           [](CoreClient&c, size_t) { return c.GetHealthStatus(); })) {
+    if (r.value.ok() && r.value->peers_from_all_contexts_size() > 0) {
+      t = std::max(t, r.value->peers_from_all_contexts(0).threshold());
+    }
+  }
+  return t;
+}
+
 absl::StatusOr<uint32_t> ClusterClient::Threshold() {
   if (threshold_.has_value()) return *threshold_;
   std::vector<std::string> errors;
@@ -165,7 +240,8 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
   KeyGenOutcome outcome;
   outcome.parties_total = parties_.size();
   outcome.insecure = options.insecure;
-  const auto& keys = OperatorKeys();
+  // Refused before anything runs when the result could not be trusted anyway.
+  KMS_ASSIGN_OR_RETURN(const auto signers, KeySigners("key generation"));
   const Clock::time_point deadline = Clock::now() + options.timeout;
   auto fail = [&](std::string_view step, const std::vector<std::string>& problems) {
     return absl::FailedPreconditionError(absl::StrCat(Av(step), " failed on ", problems.size(),
@@ -211,48 +287,44 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
                                        request.request_id(), Remaining(deadline));
   outcome.keygen_time = std::chrono::duration_cast<milliseconds>(Clock::now() - t1);
 
-  // n - t parties must return a signed result for the same public key.
-  std::map<std::string, size_t> digest_votes;
   std::vector<std::string> problems = std::move(outcome.problems);
-  const v1::KeyGenResult* chosen = nullptr;
+  if (std::none_of(results.begin(), results.end(), [](const auto& r) { return r.value.ok(); })) {
+    for (const auto& r : results) problems.push_back(PartyProblem(r.index, r.value.status()));
+    return fail("key generation", problems);
+  }
+  // t + 1 distinct pinned operators must sign one key (the acceptance rule), and n - t parties
+  // must hold it.
+  std::vector<PartyKeyGenAnswer> answers;
   for (const auto& r : results) {
-    if (!r.value.ok()) {
-      problems.push_back(PartyProblem(r.index, r.value.status()));
-      continue;
-    }
-    const auto& key = keys[r.index].value;
-    if (!key.ok()) {
-      problems.push_back(
-          absl::StrCat(PartyName(r.index),
-                       ": no operator key to check its signature: ", key.status().message()));
-      continue;
-    }
-    absl::Status verified =
-        VerifyKeyGenResult(request.request_id(), *r.value, request.domain(), key->address());
-    if (!verified.ok()) {
-      problems.push_back(PartyProblem(r.index, verified));
-      continue;
-    }
-    ++digest_votes[r.value->public_key_digest()];
-    if (chosen == nullptr) chosen = &*r.value;
+    PartyKeyGenAnswer& a = answers.emplace_back();
+    a.name = PartyName(r.index);
+    a.pin = signers[r.index];
+    a.result = r.value.ok() ? r.value : Stripped(r.index, r.value.status());
   }
-  if (chosen == nullptr) return fail("key generation", problems);
-  if (digest_votes.size() > 1) {
-    problems.push_back(
-        absl::StrCat("the parties returned ", digest_votes.size(), " different public keys"));
+  const std::vector<v1::Eip712Domain> domains = {request.domain()};
+  absl::StatusOr<KeyEndorsement> endorsement =
+      TallyKeyGenResults(request.request_id(), KeyThreshold(), answers, domains);
+  if (!endorsement.ok()) {
+    std::string message(endorsement.status().message());
+    for (const std::string& p : problems) {
+      if (message.find(p) == std::string::npos) absl::StrAppend(&message, "; ", p);
+    }
+    return absl::Status(endorsement.status().code(),
+                        absl::StrCat("key generation refused: ", message));
   }
-  const auto best =
-      std::max_element(digest_votes.begin(), digest_votes.end(),
-                       [](const auto& a, const auto& b) { return a.second < b.second; });
-  for (const auto& r : results) {
-    if (r.value.ok() && r.value->public_key_digest() == best->first) chosen = &*r.value;
+  const v1::KeyGenResult& chosen = *answers[endorsement->endorsers.front()].result;
+  KMS_RETURN_IF_ERROR(CheckEndorsedKeyBytes(*endorsement, chosen.public_key(),
+                                            answers[endorsement->endorsers.front()].name));
+  for (const std::string& p : endorsement->problems) {
+    // A party that failed preprocessing fails key generation too: named once.
+    if (std::find(problems.begin(), problems.end(), p) == problems.end()) problems.push_back(p);
   }
-  outcome.key_id = chosen->key_id();
-  outcome.public_key = chosen->public_key();
-  outcome.public_key_digest_hex = ToHex(AsBytes(chosen->public_key_digest()));
-  outcome.fhe_parameter = chosen->fhe_parameter();
-  outcome.insecure = chosen->insecure();
-  outcome.parties_agreeing = best->second;
+  outcome.key_id = chosen.key_id();
+  outcome.public_key = chosen.public_key();
+  outcome.public_key_digest_hex = ToHex(AsBytes(chosen.public_key_digest()));
+  outcome.fhe_parameter = chosen.fhe_parameter();
+  outcome.insecure = chosen.insecure();
+  outcome.parties_agreeing = endorsement->endorsers.size();
   outcome.problems = std::move(problems);
   if (outcome.parties_agreeing < quorum) {
     return fail("key generation", outcome.problems);
@@ -260,30 +332,79 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
   return outcome;
 }
 
-absl::StatusOr<v1::PublicKeyResponse> ClusterClient::FetchPublicKey(const std::string& key_id) {
-  std::vector<std::string> errors;
-  for (const auto& party : parties_) {
-    absl::StatusOr<v1::PublicKeyResponse> key = party->GetPublicKey(key_id);
-    if (!key.ok()) {
-      errors.push_back(std::string(key.status().message()));
-      continue;
-    }
-    const crypto::Digest digest = PublicKeyDigest(AsBytes(key->public_key()));
-    if (key->public_key_digest() != std::string(digest.begin(), digest.end())) {
-      errors.push_back(absl::StrCat(party->address(), ": public key does not match its digest"));
-      continue;
-    }
-    return *std::move(key);
+absl::StatusOr<AcceptedPublicKey> ClusterClient::FetchPublicKey(const std::string& key_id) {
+  KMS_ASSIGN_OR_RETURN(const auto signers, KeySigners(absl::StrCat("public key ", key_id)));
+  v1::RequestId id;
+  id.set_request_id(key_id);
+  auto results =
+      ForEach<v1::KeyGenResult>([&](CoreClient& c, size_t) -> absl::StatusOr<v1::KeyGenResult> {
+        v1::KeyGenResult result;
+        KMS_RETURN_IF_ERROR(c.Call("GetKeyGenResult", id, &result));
+        return result;
+      });
+  if (std::none_of(results.begin(), results.end(), [](const auto& r) { return r.value.ok(); })) {
+    std::vector<std::string> errors;
+    for (const auto& r : results) errors.push_back(PartyProblem(r.index, r.value.status()));
+    return absl::NotFoundError(
+        absl::StrCat("public key ", key_id, " not available from any party:", Join(errors)));
   }
-  return absl::NotFoundError(
-      absl::StrCat("public key ", key_id, " not available from any party:", Join(errors)));
+  std::vector<PartyKeyGenAnswer> answers;
+  for (const auto& r : results) {
+    PartyKeyGenAnswer& a = answers.emplace_back();
+    a.name = PartyName(r.index);
+    a.pin = signers[r.index];
+    a.result = r.value.ok() ? r.value : Stripped(r.index, r.value.status());
+  }
+  const std::vector<v1::Eip712Domain> domains = KeyGenResultDomains();
+  KMS_ASSIGN_OR_RETURN(KeyEndorsement endorsement,
+                       TallyKeyGenResults(key_id, KeyThreshold(), answers, domains));
+
+  AcceptedPublicKey out;
+  out.insecure = endorsement.insecure;
+  out.signers = endorsement.party_ids;
+  out.required = endorsement.required;
+  out.trust_on_first_use = !pins_.has_value();
+  out.problems = endorsement.problems;
+  // The bytes from any party will do once they match the signed digest; the signers first.
+  std::vector<size_t> order = endorsement.endorsers;
+  for (size_t i = 0; i < parties_.size(); ++i) {
+    if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
+  }
+  std::vector<std::string> errors;
+  for (size_t i : order) {
+    absl::StatusOr<v1::PublicKeyResponse> key = parties_[i]->GetPublicKey(key_id);
+    if (!key.ok()) {
+      errors.push_back(PartyProblem(i, key.status()));
+      continue;
+    }
+    absl::Status matches = CheckEndorsedKeyBytes(endorsement, key->public_key(), PartyName(i));
+    if (!matches.ok()) {
+      errors.push_back(std::string(matches.message()));
+      continue;
+    }
+    if (key->fhe_parameter() != endorsement.fhe_parameter) {
+      out.problems.push_back(absl::StrCat(PartyName(i), ": GetPublicKey says parameters \"",
+                                          key->fhe_parameter(), "\", the signed results \"",
+                                          endorsement.fhe_parameter, "\""));
+    }
+    key->set_key_id(key_id);
+    key->set_fhe_parameter(endorsement.fhe_parameter);
+    key->set_public_key_digest(endorsement.public_key_digest);
+    out.key = *std::move(key);
+    out.problems.insert(out.problems.end(), errors.begin(), errors.end());
+    return out;
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "public key ", key_id, ": ", endorsement.endorsers.size(),
+      " pinned parties signed its digest, but no party serves bytes that match it:", Join(errors)));
 }
 
 absl::StatusOr<PublicDecryptionOutcome> ClusterClient::PublicDecrypt(
     const std::string& key_id, const std::vector<v1::TypedCiphertext>& ciphertexts,
     milliseconds timeout, const std::string& extra_data) {
   KMS_ASSIGN_OR_RETURN(uint32_t t, Threshold());
-  const auto& keys = OperatorKeys();
+  std::vector<absl::StatusOr<PinnedOperator>> expected;
+  for (size_t i = 0; i < parties_.size(); ++i) expected.push_back(ExpectedSigner(i));
   v1::PublicDecryptionRequest request;
   request.set_request_id(RandomRequestId());
   request.set_key_id(key_id);
@@ -311,13 +432,13 @@ absl::StatusOr<PublicDecryptionOutcome> ClusterClient::PublicDecrypt(
       outcome.problems.push_back(PartyProblem(r.index, r.value.status()));
       continue;
     }
-    const auto& key = keys[r.index].value;
-    if (!key.ok()) {
-      outcome.problems.push_back(
-          absl::StrCat(PartyName(r.index), ": no operator key: ", key.status().message()));
+    const auto& signer = expected[r.index];
+    if (!signer.ok()) {
+      outcome.problems.push_back(absl::StrCat(PartyName(r.index), ": ", signer.status().message()));
       continue;
     }
-    absl::Status verified = VerifyPublicDecryption(request, *r.value, key->address());
+    absl::Status verified =
+        VerifyPublicDecryption(request, *r.value, crypto::ChecksumAddress(signer->signer));
     if (!verified.ok()) {
       outcome.problems.push_back(PartyProblem(r.index, verified));
       continue;
@@ -371,7 +492,8 @@ std::vector<PartyResult<v1::UserDecryptionResponse>> ClusterClient::UserDecrypt(
   if (!request.has_domain() || request.domain().name().empty()) {
     *request.mutable_domain() = DefaultClientDomain();
   }
-  const auto& keys = OperatorKeys();
+  std::vector<absl::StatusOr<PinnedOperator>> expected;
+  for (size_t i = 0; i < parties_.size(); ++i) expected.push_back(ExpectedSigner(i));
   Progress progress("user decryption", PartyNames(), progress_out_);
   return ForEach<v1::UserDecryptionResponse>(
       [&](CoreClient& c, size_t i) -> absl::StatusOr<v1::UserDecryptionResponse> {
@@ -379,17 +501,18 @@ std::vector<PartyResult<v1::UserDecryptionResponse>> ClusterClient::UserDecrypt(
         absl::Status s = c.Call("UserDecryptSync", request, &response, timeout);
         progress.MarkDone(i);
         if (!s.ok()) return s;
-        const auto& key = keys[i].value;
-        if (!key.ok()) {
+        const auto& signer = expected[i];
+        if (!signer.ok()) {
           return absl::FailedPreconditionError(
-              absl::StrCat(c.address(), ": no operator key: ", key.status().message()));
+              absl::StrCat(c.address(), ": ", signer.status().message()));
         }
-        if (response.party_id() != key->party_id() ||
-            !absl::EqualsIgnoreCase(response.signer_address(), key->address())) {
+        const std::string address = crypto::ChecksumAddress(signer->signer);
+        if (response.party_id() != signer->party_id ||
+            !absl::EqualsIgnoreCase(response.signer_address(), address)) {
           return absl::PermissionDeniedError(absl::StrCat(
               c.address(), ": answer claims party ", response.party_id(), " signed by ",
-              response.signer_address(), ", but this endpoint is party ", key->party_id(), " (",
-              key->address(), ")"));
+              response.signer_address(), ", but this endpoint is party ", signer->party_id, " (",
+              address, pins_.has_value() ? ", pinned" : "", ")"));
         }
         return response;
       });

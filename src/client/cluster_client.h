@@ -6,10 +6,19 @@
 //   - the asynchronous pattern X → Empty, GetXResult (UNAVAILABLE while running) driven for all
 //     parties at once, with progress output and one overall timeout (RunOnAll);
 //   - PRSS creation (NewMpcEpoch), preprocessing + key generation with signed, agreeing results;
+//   - public keys accepted only under the rule of client/key_acceptance.h: t + 1 distinct pinned
+//     operators signed the key's digest, and the bytes match it (FetchPublicKey, KeyGen);
 //   - public decryption accepted only with t + 1 answers that carry a valid signature by the
-//     party asked (its address from GetOperatorPublicKey) and agree on the plaintexts, so up to t
-//     lying or failing parties cannot change or block the result;
+//     party asked and agree on the plaintexts, so up to t lying or failing parties cannot change
+//     or block the result;
 //   - user decryption requests whose per-party answers client/user_decryption reconstructs.
+//
+// Whose signature is expected from a party: the operator pinned for it (PinOperators, from
+// client.toml's signer_address). Without pins, decryption answers are checked against the
+// address the party reports (GetOperatorPublicKey), and public keys are refused
+// (FailedPrecondition saying how to pin) unless set_trust_on_first_use(true) explicitly takes
+// those reported addresses as pins: then whoever answers for the parties, or controls the
+// network path to them, can substitute a key of its own.
 //
 // A party that cannot be reached is reported by its address; the other parties' results stay
 // usable. Thread safety: one operation at a time per ClusterClient.
@@ -28,6 +37,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "client/core_client.h"
+#include "client/key_acceptance.h"
 #include "client/progress.h"
 #include "common/bytes.h"
 #include "proto/kms_service.pb.h"
@@ -64,6 +74,17 @@ struct KeyGenOutcome {
   std::vector<std::string> problems;  // one line per party that failed or disagreed
 };
 
+// A public key the client accepted (client/key_acceptance.h).
+struct AcceptedPublicKey {
+  // The GetPublicKey answer whose bytes match the signed digest; fhe_parameter is the signed one.
+  v1::PublicKeyResponse key;
+  bool insecure = false;              // signed
+  std::vector<uint32_t> signers;      // pinned party ids whose signatures counted, sorted
+  size_t required = 0;                // t + 1
+  bool trust_on_first_use = false;    // the pins were the parties' own answers
+  std::vector<std::string> problems;  // parties whose result did not count, and why
+};
+
 struct PublicDecryptionOutcome {
   v1::PublicDecryptionResponse response;  // one of the agreeing answers
   size_t agreeing = 0;                    // parties with a valid signature on these plaintexts
@@ -85,8 +106,21 @@ class ClusterClient {
   // Where progress lines go (null: silent). Default stderr.
   void set_progress_stream(std::FILE* out) { progress_out_ = out; }
   // The threshold t, when known from a configuration file; otherwise Threshold() asks the
-  // parties.
+  // parties, and key acceptance takes the largest of floor((n - 1) / 3) and every party's
+  // answer, so that no single party's unsigned answer can lower it.
   void set_threshold(uint32_t t) { threshold_ = t; }
+
+  // The operator expected at each address, in address order (client.toml's signer_address).
+  // InvalidArgument for another count than size() or an address pinned twice.
+  [[nodiscard]] absl::Status PinOperators(std::vector<PinnedOperator> pins);
+  bool pinned() const { return pins_.has_value(); }
+  // Without pins: take the addresses the parties report (GetOperatorPublicKey) as pins when
+  // accepting a public key. Ignored when pinned. Off by default.
+  void set_trust_on_first_use(bool on) { trust_on_first_use_ = on; }
+
+  // The signer expected on party i's decryption answers: its pin, or without pins its
+  // GetOperatorPublicKey answer (FailedPrecondition when that failed).
+  absl::StatusOr<PinnedOperator> ExpectedSigner(size_t i);
 
   // Runs fn(client, index) for every party at once and returns the results in address order.
   template <class T>
@@ -141,12 +175,18 @@ class ClusterClient {
                                                      std::chrono::milliseconds timeout);
 
   // Preprocessing (KeyGenPreproc) then key generation (KeyGen) on every party, or InsecureKeyGen;
-  // checks that every answer is signed by its party and that they agree on the public key.
-  // Fails (naming the parties) unless all parties produced the same key.
+  // the signed results must meet the key acceptance rule (t + 1 distinct pinned operators), and
+  // n - t parties must have made the key. FailedPrecondition before anything is started when no
+  // operator is pinned and trust on first use is off; otherwise fails naming the parties.
   absl::StatusOr<KeyGenOutcome> KeyGen(const KeyGenOptions& options);
 
-  // The public key `key_id` from the first party that has it, with its digest checked.
-  absl::StatusOr<v1::PublicKeyResponse> FetchPublicKey(const std::string& key_id);
+  // The public key `key_id`, accepted under client/key_acceptance.h: GetKeyGenResult from every
+  // party, t + 1 distinct pinned signers of one digest, then GetPublicKey from the parties (the
+  // signers first) until bytes match that digest. FailedPrecondition without pins (unless trust
+  // on first use), with fewer than t + 1 pinned signers, or when no party serves matching bytes;
+  // NotFound "not available from any party" when no party returns a result; Aborted when two
+  // keys each carry t + 1 signatures.
+  absl::StatusOr<AcceptedPublicKey> FetchPublicKey(const std::string& key_id);
 
   // Public decryption of `ciphertexts` under `key_id` on every party (PublicDecryptSync); the
   // result needs t + 1 verified, agreeing answers. FailedPrecondition (with each party's error)
@@ -158,7 +198,7 @@ class ClusterClient {
       std::chrono::milliseconds timeout, const std::string& extra_data = "");
 
   // User decryption on every party (UserDecryptSync); the successful answers, each checked to come
-  // from the party asked (party id and signer address match its operator key). `request` must
+  // from the party asked (party id and signer address match ExpectedSigner). `request` must
   // have its request id, key id, ciphertexts, enc_key and client_address set; the domain is
   // filled with DefaultClientDomain() when empty.
   std::vector<PartyResult<v1::UserDecryptionResponse>> UserDecrypt(
@@ -169,6 +209,8 @@ class ClusterClient {
   std::vector<std::string> PartyNames();
   // "<PartyName(i)>: <message>", without the "<address>: " the message may already start with.
   std::string PartyProblem(size_t i, const absl::Status& status);
+  // `status` without the "<address>: " its message may start with.
+  absl::Status Stripped(size_t i, const absl::Status& status);
 
  private:
   explicit ClusterClient(std::vector<std::unique_ptr<CoreClient>> parties)
@@ -180,9 +222,18 @@ class ClusterClient {
                             const std::string& request_id, std::chrono::milliseconds timeout,
                             google::protobuf::Message* result);
 
+  // Per party, the signer a public key's endorsement must come from: the pins, the reported
+  // operator keys under trust on first use, else FailedPrecondition saying how to pin.
+  absl::StatusOr<std::vector<std::optional<PinnedOperator>>> KeySigners(std::string_view what);
+  // t for key acceptance: the configured one, else the largest of floor((n - 1) / 3) and the
+  // thresholds the parties report.
+  uint32_t KeyThreshold();
+
   std::vector<std::unique_ptr<CoreClient>> parties_;
   std::FILE* progress_out_ = stderr;
   std::optional<uint32_t> threshold_;
+  std::optional<std::vector<PinnedOperator>> pins_;
+  bool trust_on_first_use_ = false;
   std::optional<std::vector<PartyResult<v1::OperatorPublicKeyResponse>>> operator_keys_;
 };
 

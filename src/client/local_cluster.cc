@@ -628,7 +628,16 @@ absl::StatusOr<LocalCluster> LocalCluster::Up(const LocalClusterOptions& options
   client_config.threshold = t;
   client_config.fhe_parameter = options.params;
   for (const LocalParty& p : cluster.state_.parties) {
-    client_config.parties.push_back({p.id, absl::StrCat("http://", p.client_endpoint())});
+    // Pinned from the vault this tool created, so a key is trusted only when signed by the
+    // operators made here, whatever the running processes answer.
+    absl::StatusOr<crypto::EthAddress> signer =
+        ReadPublishedSigner((dir / "keys" / absl::StrCat("PUB-p", p.id)).string());
+    if (!signer.ok()) {
+      return absl::Status(signer.status().code(),
+                          absl::StrCat("party ", p.id, ": operator address for client.toml: ",
+                                       signer.status().message()));
+    }
+    client_config.parties.push_back({p.id, absl::StrCat("http://", p.client_endpoint()), *signer});
   }
   KMS_RETURN_IF_ERROR(WriteText(dir / "client.toml", ClientConfigToToml(client_config)));
 
@@ -654,6 +663,53 @@ absl::StatusOr<LocalCluster> LocalCluster::Up(const LocalClusterOptions& options
   }
   out << cluster.Describe();
   return cluster;
+}
+
+absl::StatusOr<crypto::EthAddress> ReadPublishedSigner(const std::string& public_vault_dir) {
+  const fs::path folder = fs::path(public_vault_dir) / "VerfKey";
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    if (entry.is_regular_file() && entry.path().filename().string()[0] != '.') {
+      files.push_back(entry.path());
+    }
+  }
+  if (ec) {
+    return absl::NotFoundError(
+        absl::StrCat(folder.string(), ": ", ec.message(), " (run kms-gen-keys for this party)"));
+  }
+  if (files.size() != 1) {
+    return absl::DataLossError(
+        absl::StrCat(folder.string(), ": expected one verification key, found ", files.size()));
+  }
+  KMS_ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(files[0].string()));
+  if (bytes.size() != crypto::VerificationKey::kCompressedSize) {
+    return absl::DataLossError(
+        absl::StrCat(files[0].string(), ": expected a ", crypto::VerificationKey::kCompressedSize,
+                     "-byte verification key, got ", bytes.size(), " bytes"));
+  }
+  absl::StatusOr<crypto::VerificationKey> key = crypto::VerificationKey::Parse(AsBytes(bytes));
+  if (!key.ok()) {
+    return absl::DataLossError(absl::StrCat(files[0].string(), ": ", key.status().message()));
+  }
+  const crypto::EthAddress address = key->EthereumAddress();
+  // The id of every published object is the lower-case hex address of its key.
+  const std::string id = ToHex(address);
+  if (files[0].filename().string() != id) {
+    return absl::DataLossError(absl::StrCat(files[0].string(), ": holds the key of address ",
+                                            crypto::ChecksumAddress(address),
+                                            ", not of the address its name says"));
+  }
+  const fs::path text_file = fs::path(public_vault_dir) / "VerfAddress" / id;
+  if (fs::exists(text_file)) {
+    KMS_ASSIGN_OR_RETURN(std::string text, ReadFileBytes(text_file.string()));
+    absl::StatusOr<crypto::EthAddress> published = crypto::ParseEthAddress(text);
+    if (!published.ok() || *published != address) {
+      return absl::DataLossError(
+          absl::StrCat(text_file.string(), ": not the address of ", files[0].string()));
+    }
+  }
+  return address;
 }
 
 std::vector<LocalPartyStatus> LocalCluster::Status() const {
@@ -761,7 +817,8 @@ std::string LocalCluster::Describe() const {
                     "  pid ", p.pid, "  log ", p.log, "\n");
     addresses.push_back(absl::StrCat("http://", p.client_endpoint()));
   }
-  absl::StrAppend(&out, "client config: ", state_.dir, "/client.toml  (kms-client --config ",
+  absl::StrAppend(&out, "client config: ", state_.dir,
+                  "/client.toml  (operators' signing addresses pinned; kms-client --config ",
                   state_.dir, "/client.toml keygen)\n");
   if (state_.tls) {
     absl::StrAppend(&out, "client ports: mutual TLS; for the tools: source ", state_.dir,

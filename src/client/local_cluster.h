@@ -19,7 +19,9 @@
 // server)
 //   <dir>/logs/party<i>.log      the server's stderr/stdout
 //   <dir>/cluster.json           state: parties, threshold, ports, process ids
-//   <dir>/client.toml            kms-client --config for this cluster
+//   <dir>/client.toml            kms-client --config for this cluster, with every party's
+//                                operator address pinned (signer_address), read from the public
+//                                vault kms-gen-keys filled, not asked from the running server
 //
 // Party i listens on 127.0.0.1 at client port 50100 + 100·(i−1), peer port 50001 + (i−1) and
 // metrics port 9646 + (i−1) (plus a port offset, 0 by default, for running several clusters).
@@ -40,6 +42,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "client/client_tls.h"
+#include "crypto/secp256k1_signer.h"
 
 namespace kms::client {
 
@@ -106,6 +109,12 @@ absl::StatusOr<LocalClusterState> StateFromJson(std::string_view json);
 // OK when nothing listens on 127.0.0.1:`port` (and the port can be bound); otherwise
 // FailedPrecondition "port 50100 (party 1 client port) is already in use".
 absl::Status CheckPortFree(uint16_t port, std::string_view what);
+
+// The operator address of a party from its file public vault folder (<dir>/keys/PUB-p<i>), as
+// kms-gen-keys published it: VerfKey/<signer_id> must hold exactly one 33-byte verification key
+// whose address is its signer id (and VerfAddress/<signer_id>, when present, the same address).
+// NotFound / DataLoss naming the file.
+absl::StatusOr<crypto::EthAddress> ReadPublishedSigner(const std::string& public_vault_dir);
 
 // What `status` reports for one party.
 struct LocalPartyStatus {

@@ -181,14 +181,12 @@ absl::Status VerifyPublicDecryption(const v1::PublicDecryptionRequest& request,
   return CheckSigner(digest, response.signature(), expected_signer, "public decryption");
 }
 
-absl::Status VerifyKeyGenResult(std::string_view request_id, const v1::KeyGenResult& result,
-                                const v1::Eip712Domain& domain_proto,
-                                std::string_view expected_signer) {
+absl::Status CheckKeyGenResultFields(std::string_view request_id, const v1::KeyGenResult& result) {
   if (result.request_id() != request_id) {
     return absl::InvalidArgumentError("keygen result.request_id: does not match the request");
   }
-  KMS_ASSIGN_OR_RETURN(crypto::Digest req, IdToDigest(result.request_id(), "result.request_id"));
-  KMS_ASSIGN_OR_RETURN(crypto::Digest key, IdToDigest(result.key_id(), "result.key_id"));
+  KMS_RETURN_IF_ERROR(IdToDigest(result.request_id(), "result.request_id").status());
+  KMS_RETURN_IF_ERROR(IdToDigest(result.key_id(), "result.key_id").status());
   KMS_ASSIGN_OR_RETURN(crypto::Digest digest,
                        Digest32(result.public_key_digest(), "result.public_key_digest"));
   if (digest != PublicKeyDigest(AsBytes(result.public_key()))) {
@@ -204,12 +202,43 @@ absl::Status VerifyKeyGenResult(std::string_view request_id, const v1::KeyGenRes
     return absl::InvalidArgumentError(absl::StrCat(
         "keygen result.insecure: false, but parameter set \"", (*params)->name, "\" is insecure"));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<crypto::EthAddress> RecoverKeyGenSigner(const v1::KeyGenResult& result,
+                                                       const v1::Eip712Domain& domain_proto) {
+  KMS_ASSIGN_OR_RETURN(crypto::Digest req, IdToDigest(result.request_id(), "result.request_id"));
+  KMS_ASSIGN_OR_RETURN(crypto::Digest key, IdToDigest(result.key_id(), "result.key_id"));
+  KMS_ASSIGN_OR_RETURN(crypto::Digest digest,
+                       Digest32(result.public_key_digest(), "result.public_key_digest"));
   KMS_ASSIGN_OR_RETURN(crypto::Eip712Domain domain, DomainFromProto(domain_proto));
-  // The set name and the insecure mark are signed: a changed one fails the signature check.
+  // The set name and the insecure mark are signed: a changed one recovers to another address.
   const crypto::Digest to_check = crypto::Eip712Digest(
       domain,
       crypto::KeygenVerification(req, key, digest, result.fhe_parameter(), result.insecure()));
-  return CheckSigner(to_check, result.signature(), expected_signer, "keygen result");
+  KMS_ASSIGN_OR_RETURN(crypto::Signature65 sig,
+                       SignatureFrom(result.signature(), "keygen result.signature"));
+  absl::StatusOr<crypto::VerificationKey> signer =
+      crypto::VerificationKey::RecoverFromSignature(to_check, sig);
+  if (!signer.ok()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("keygen result.signature: invalid: ", signer.status().message()));
+  }
+  return signer->EthereumAddress();
+}
+
+absl::Status VerifyKeyGenResult(std::string_view request_id, const v1::KeyGenResult& result,
+                                const v1::Eip712Domain& domain_proto,
+                                std::string_view expected_signer) {
+  KMS_RETURN_IF_ERROR(CheckKeyGenResultFields(request_id, result));
+  KMS_ASSIGN_OR_RETURN(crypto::EthAddress expected, crypto::ParseEthAddress(expected_signer));
+  KMS_ASSIGN_OR_RETURN(crypto::EthAddress signer, RecoverKeyGenSigner(result, domain_proto));
+  if (signer != expected) {
+    return absl::PermissionDeniedError(absl::StrCat("keygen result.signature: signed by ",
+                                                    crypto::ChecksumAddress(signer), ", expected ",
+                                                    crypto::ChecksumAddress(expected)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace kms::client

@@ -2,9 +2,11 @@
 //
 // Checks of the signed answers of the parties (crypto-spec B §5, service-spec §2): a client trusts
 // a result only when it carries a valid secp256k1 signature over the EIP-712 typed data of that
-// result, by the key of the party it asked (the address the party reports through
-// GetOperatorPublicKey). Public decryption then needs t + 1 parties agreeing on the plaintexts
-// (ClusterClient), so up to t lying parties cannot make the client accept a wrong value.
+// result, by the key of the party it asked (the operator address pinned for it in client.toml;
+// without pins, the address the party reports through GetOperatorPublicKey). Public decryption
+// then needs t + 1 parties agreeing on the plaintexts (ClusterClient), and a public key t + 1
+// pinned signers (client/key_acceptance.h), so up to t lying parties cannot make the client
+// accept a wrong value or key.
 //
 // What is signed:
 //   public decryption  PublicDecryptVerification{ctHandles = the response's ct_handles,
@@ -64,11 +66,24 @@ crypto::Digest CiphertextHandle(ByteSpan ciphertext);
 
 // Checks a key-generation answer: key id and request id, the digest of the public key, a known
 // parameter set (an insecure one must be marked insecure), and the signature under `domain` by
-// `expected_signer`, which covers the set name and the insecure mark.
+// `expected_signer`, which covers the set name and the insecure mark. Whether a key is then
+// accepted is client/key_acceptance.h's rule (t + 1 pinned operators).
 [[nodiscard]] absl::Status VerifyKeyGenResult(std::string_view request_id,
                                               const v1::KeyGenResult& result,
                                               const v1::Eip712Domain& domain,
                                               std::string_view expected_signer);
+
+// The checks of VerifyKeyGenResult without the signature: ids, digest of the returned public key
+// bytes, parameter set and insecure mark. InvalidArgument naming the field.
+[[nodiscard]] absl::Status CheckKeyGenResultFields(std::string_view request_id,
+                                                   const v1::KeyGenResult& result);
+
+// The address whose key made `result.signature` over its KeygenVerification under `domain`.
+// Every well-formed signature recovers to some address: the caller compares it with the one it
+// expects. InvalidArgument for malformed ids or digest; PermissionDenied for a signature that
+// recovers to no key.
+absl::StatusOr<crypto::EthAddress> RecoverKeyGenSigner(const v1::KeyGenResult& result,
+                                                       const v1::Eip712Domain& domain);
 
 // SHAKE256("PDAT_KEY" ‖ public_key): the digest keygen results and GetPublicKey report.
 crypto::Digest PublicKeyDigest(ByteSpan public_key);

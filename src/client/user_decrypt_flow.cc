@@ -56,21 +56,16 @@ absl::StatusOr<UserDecryptOutcome> RunUserDecryption(
   KMS_ASSIGN_OR_RETURN(info.domain, DomainFromProto(request.domain()));
   info.extra_data.assign(extra_data.begin(), extra_data.end());
 
-  // Expected signers: every party's operator address.
+  // Expected signers: the pinned operators, or without pins the addresses the parties report.
   std::map<uint32_t, crypto::EthAddress> signers;
-  for (const auto& key : cluster.OperatorKeys()) {
-    if (!key.value.ok()) {
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    absl::StatusOr<PinnedOperator> signer = cluster.ExpectedSigner(i);
+    if (!signer.ok()) {
       outcome.problems.push_back(
-          absl::StrCat(key.address, ": no operator key: ", key.value.status().message()));
+          absl::StrCat(cluster.PartyName(i), ": ", signer.status().message()));
       continue;
     }
-    absl::StatusOr<crypto::EthAddress> address = crypto::ParseEthAddress(key.value->address());
-    if (!address.ok()) {
-      outcome.problems.push_back(
-          absl::StrCat(key.address, ": operator address: ", address.status().message()));
-      continue;
-    }
-    signers[key.value->party_id()] = *address;
+    signers[signer->party_id] = signer->signer;
   }
   KMS_ASSIGN_OR_RETURN(uint32_t t, cluster.Threshold());
   // Parties that did not answer GetOperatorPublicKey are still part of the deployment: their

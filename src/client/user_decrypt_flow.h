@@ -3,8 +3,9 @@
 // User decryption end to end, as `kms-client user-decrypt` runs it: a fresh X25519 key pair for
 // the user (crypto/hybrid_encryption.h) and a throwaway Ethereum identity as the user's address,
 // the request sent to every party (ClusterClient::UserDecrypt), and the answers checked,
-// unsigncrypted and reconstructed by client/user_decryption.h against the parties' operator
-// addresses. The user's private key lives in zeroing memory and is dropped when done.
+// unsigncrypted and reconstructed by client/user_decryption.h against the pinned operator
+// addresses (ClusterClient::ExpectedSigner; without pins, the addresses the parties report). The
+// user's private key lives in zeroing memory and is dropped when done.
 #ifndef KMS_CLIENT_USER_DECRYPT_FLOW_H_
 #define KMS_CLIENT_USER_DECRYPT_FLOW_H_
 

@@ -2,7 +2,8 @@
 //
 // kms-client: the application and operator client of a KMS (service-spec §1).
 //
-//   kms-client [--addresses A ... | --endpoint H:P | --config client.toml] <command>
+//   kms-client [--addresses A ... | --endpoint H:P [--signer-address 0x..] | --config client.toml]
+//              [--trust-on-first-use] <command>
 //     keygen [--insecure] [--params test|default]      preprocessing + DKG on all parties
 //     encrypt --key-id K --type euint64 --value 42 [--public-key-file F] [-o ct.bin]
 //     public-decrypt --key-id K (--type T --value V | --ciphertext-file F) [--attest-with P]
@@ -16,6 +17,14 @@
 // CiphertextAttestation, crypto/ciphertext_attestation.h) and sends the signature in extra_data,
 // for parties with [admission] policy = "attested" that list P's address; --attest-chain-id
 // gives their admission.chain_id when they set one.
+// A public key (keygen, get-public-key, and encrypt / decrypt with --type and --value, which
+// download the key) is accepted only when t + 1 operators pinned in client.toml (signer_address,
+// which kms-local writes) signed its digest and the bytes match (client/key_acceptance.h); the
+// decryption answers are checked against the same pins. A centralized server is pinned with
+// --endpoint H:P --signer-address 0x... (the address kms-gen-keys prints). Without pins a public
+// key is refused, unless --trust-on-first-use takes the addresses the parties report about
+// themselves (GetOperatorPublicKey), with a warning: whoever answers for the parties can then
+// substitute the key. A --public-key-file is trusted as given (get-public-key checked it).
 //
 // Without --addresses, --endpoint or --config the client talks to localhost:50100. Long
 // operations print progress to stderr; results go to stdout as "name: value" lines that scripts
@@ -43,6 +52,7 @@
 #include "common/status_macros.h"
 #include "crypto/random.h"
 #include "tools/tls_flags.h"
+#include "crypto/secp256k1_signer.h"
 
 namespace kms::tools {
 namespace {
@@ -60,6 +70,8 @@ struct GlobalFlags {
   int timeout_secs = 0;
   bool quiet = false;
   client::ClientTlsFiles tls;
+  std::string signer_address;  // with --endpoint: the centralized server's operator
+  bool trust_on_first_use = false;
 };
 
 struct Target {
@@ -68,6 +80,7 @@ struct Target {
   std::string fhe_parameter;
   client::ClientOptions options;
   std::chrono::milliseconds operation_timeout{std::chrono::minutes(30)};
+  std::vector<client::PinnedOperator> pins;  // empty: not pinned
 };
 
 int Fail(const absl::Status& status) {
@@ -105,12 +118,32 @@ absl::StatusOr<Target> ResolveTarget(const GlobalFlags& flags) {
     target.options.connect_timeout = std::chrono::seconds(config->connection_timeout_secs);
     target.options.request_timeout = std::chrono::seconds(config->request_timeout_secs);
     target.operation_timeout = std::chrono::seconds(config->operation_timeout_secs);
+    if (config->pinned()) {
+      for (const auto& p : config->parties) target.pins.push_back({p.party_id, *p.signer});
+    }
   } else if (!flags.addresses.empty()) {
     target.addresses = flags.addresses;
   } else if (!flags.endpoint.empty()) {
     target.addresses = {flags.endpoint};
   } else {
     target.addresses = {"localhost:50100"};
+  }
+  if (!flags.signer_address.empty()) {
+    if (!flags.config.empty() || !flags.addresses.empty()) {
+      return absl::InvalidArgumentError(
+          "--signer-address pins one centralized server (--endpoint); pin the parties of a "
+          "threshold KMS with signer_address in client.toml");
+    }
+    absl::StatusOr<crypto::EthAddress> signer = crypto::ParseEthAddress(flags.signer_address);
+    if (!signer.ok() || flags.signer_address.size() != 42 ||
+        crypto::ChecksumAddress(*signer) != flags.signer_address) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--signer-address: expected the EIP-55 checksummed address (0x and 40 hex digits) "
+          "that kms-gen-keys prints, got \"",
+          flags.signer_address, "\"",
+          signer.ok() ? absl::StrCat("; write it as ", crypto::ChecksumAddress(*signer)) : ""));
+    }
+    target.pins = {{/*party_id=*/0, *signer}};
   }
   if (flags.connect_timeout_secs > 0) {
     target.options.connect_timeout = std::chrono::seconds(flags.connect_timeout_secs);
@@ -125,13 +158,28 @@ absl::StatusOr<Target> ResolveTarget(const GlobalFlags& flags) {
 }
 
 absl::StatusOr<std::unique_ptr<client::ClusterClient>> MakeCluster(const Target& target,
-                                                                   bool quiet) {
+                                                                   const GlobalFlags& flags) {
   absl::StatusOr<std::unique_ptr<client::ClusterClient>> cluster =
       client::ClusterClient::Create(target.addresses, target.options);
   if (!cluster.ok()) return cluster.status();
-  (*cluster)->set_progress_stream(quiet ? nullptr : stderr);
+  (*cluster)->set_progress_stream(flags.quiet ? nullptr : stderr);
   if (target.threshold.has_value()) (*cluster)->set_threshold(*target.threshold);
+  if (!target.pins.empty()) {
+    absl::Status pinned = (*cluster)->PinOperators(target.pins);
+    if (!pinned.ok()) return pinned;
+  }
+  (*cluster)->set_trust_on_first_use(flags.trust_on_first_use);
   return cluster;
+}
+
+// Said on every run that relies on it: the pins are the parties' own word.
+void WarnTrustOnFirstUse() {
+  std::cerr << "kms-client: WARNING: --trust-on-first-use: no operator is pinned, so public keys "
+               "are accepted on the signing addresses the parties report about themselves "
+               "(GetOperatorPublicKey); whoever answers for the parties, or controls the network "
+               "path to them, can substitute a key and read what is encrypted under it. Pin the "
+               "operators with signer_address in client.toml (kms-local writes them) or "
+               "--signer-address.\n";
 }
 
 // The ciphertext of a decryption command: read from a file, or made from --type/--value with
@@ -179,9 +227,9 @@ absl::StatusOr<lwe::CompactPublicKey> LoadPublicKey(client::ClusterClient& clust
     if (!bytes.ok()) return bytes.status();
     return client::ParsePublicKey(*bytes);
   }
-  absl::StatusOr<v1::PublicKeyResponse> key = cluster.FetchPublicKey(key_id);
+  absl::StatusOr<client::AcceptedPublicKey> key = cluster.FetchPublicKey(key_id);
   if (!key.ok()) return key.status();
-  return client::ParsePublicKey(key->public_key());
+  return client::ParsePublicKey(key->key.public_key());
 }
 
 absl::StatusOr<v1::TypedCiphertext> MakeCiphertext(client::ClusterClient& cluster,
@@ -330,16 +378,22 @@ int RunGetPublicKey(client::ClusterClient& cluster, const std::string& key_text,
                     const std::string& out_file) {
   absl::StatusOr<std::string> key_id = client::ParseId(key_text, "key id");
   if (!key_id.ok()) return Usage(key_id.status());
-  absl::StatusOr<v1::PublicKeyResponse> key = cluster.FetchPublicKey(*key_id);
-  if (!key.ok()) return Fail(key.status());
-  absl::StatusOr<lwe::CompactPublicKey> parsed = client::ParsePublicKey(key->public_key());
+  absl::StatusOr<client::AcceptedPublicKey> accepted = cluster.FetchPublicKey(*key_id);
+  if (!accepted.ok()) return Fail(accepted.status());
+  const v1::PublicKeyResponse& key = accepted->key;
+  absl::StatusOr<lwe::CompactPublicKey> parsed = client::ParsePublicKey(key.public_key());
   if (!parsed.ok()) return Fail(parsed.status());
-  absl::Status written = client::WriteFileBytes(out_file, key->public_key());
+  absl::Status written = client::WriteFileBytes(out_file, key.public_key());
   if (!written.ok()) return Fail(written);
-  std::cout << "key_id: " << key->key_id() << "\n";
-  std::cout << "fhe_parameter: " << key->fhe_parameter() << "\n";
-  std::cout << "public_key_bytes: " << key->public_key().size() << "\n";
-  std::cout << "public_key_digest: " << ToHex(AsBytes(key->public_key_digest())) << "\n";
+  std::cout << "key_id: " << key.key_id() << "\n";
+  std::cout << "fhe_parameter: " << key.fhe_parameter() << "\n";
+  std::cout << "insecure: " << (accepted->insecure ? "true" : "false") << "\n";
+  std::cout << "public_key_bytes: " << key.public_key().size() << "\n";
+  std::cout << "public_key_digest: " << ToHex(AsBytes(key.public_key_digest())) << "\n";
+  std::cout << "signed_by_parties: " << absl::StrJoin(accepted->signers, ",") << " ("
+            << accepted->signers.size() << " pinned signers, t + 1 = " << accepted->required
+            << " needed" << (accepted->trust_on_first_use ? "; trust on first use" : "") << ")\n";
+  for (const std::string& problem : accepted->problems) std::cout << "problem: " << problem << "\n";
   std::cout << "written: " << out_file << "\n";
   return 0;
 }
@@ -384,6 +438,19 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(1, 86400));
   app.add_flag("--quiet,-q", flags.quiet, "No progress output");
   AddTlsFlags(&app, &flags.tls);
+  app.add_option("--signer-address", flags.signer_address,
+                 "With --endpoint: pin the centralized server's operator address (EIP-55, as "
+                 "kms-gen-keys prints it); public keys and answers must be signed by it");
+  app.add_flag("--trust-on-first-use", flags.trust_on_first_use,
+               "INSECURE: without pinned operators, accept public keys signed by whatever "
+               "addresses the parties report about themselves (GetOperatorPublicKey), so that "
+               "anyone answering for them can substitute a key; prints a warning. Ignored when "
+               "client.toml pins the operators (signer_address, which kms-local writes)");
+  app.footer(
+      "Public keys are accepted only when t + 1 operators pinned in client.toml "
+      "(signer_address of each [[parties]] entry; kms-local writes them) or by --signer-address "
+      "signed their digest and the key bytes match it. Without pins, kms-client refuses public "
+      "keys unless --trust-on-first-use is given.");
 
   bool insecure = false;
   std::string params;
@@ -452,13 +519,13 @@ int Run(int argc, char** argv) {
     std::cerr << "kms-client: " << target.status().message() << "\n";
     return kExitUsage;
   }
-  absl::StatusOr<std::unique_ptr<client::ClusterClient>> cluster =
-      MakeCluster(*target, flags.quiet);
+  absl::StatusOr<std::unique_ptr<client::ClusterClient>> cluster = MakeCluster(*target, flags);
   if (!cluster.ok()) {
     std::cerr << "kms-client: " << cluster.status().message() << "\n";
     return kExitUsage;
   }
   client::ClusterClient& c = **cluster;
+  if (flags.trust_on_first_use && !c.pinned() && !call->parsed()) WarnTrustOnFirstUse();
   if (keygen->parsed()) return RunKeyGen(c, *target, insecure, params, epoch_id);
   if (encrypt->parsed()) return RunEncrypt(c, enc_src, out_file);
   if (public_decrypt->parsed()) return RunPublicDecrypt(c, *target, pub_src);

@@ -27,6 +27,8 @@ trap 'stop_server; cleanup' EXIT
 
 step "kms-gen-keys and kms-server (centralized)"
 expect_exit 0 "kms-gen-keys" kms-gen-keys --config-file "$CFG"
+SIGNER=$(printf '%s\n' "$OUT" | sed -n 's/^signing key: address \(0x[0-9a-fA-F]*\) .*/\1/p')
+[ -n "$SIGNER" ] && pass "kms-gen-keys prints the operator address $SIGNER" || fail "no address in: $OUT"
 expect_exit 1 "kms-gen-keys refuses to overwrite" kms-gen-keys --config-file "$CFG"
 kms-server --config-file "$CFG" > "$WORK/cluster-central/server.log" 2>&1 &
 SERVER_PID=$!
@@ -35,10 +37,26 @@ expect_exit 0 "kms-health-check config (centralized)" kms-health-check config --
 expect_in "Mode: centralized" "says centralized"
 
 step "key, encryption, decryption"
-C=(kms-client --endpoint "localhost:$PORT" --quiet)
+# The server's operator address is pinned: its key generation results must carry its signature.
+C=(kms-client --endpoint "localhost:$PORT" --signer-address "$SIGNER" --quiet)
+expect_exit 1 "kms-client keygen without a pinned address is refused" kms-client --endpoint "localhost:$PORT" --quiet keygen
+expect_in "no operator signing addresses are pinned" "says to pin the operator"
 expect_exit 0 "kms-client keygen" "${C[@]}" keygen
 KEY=$(field key_id)
 expect_in "parties_agreeing: 1 of 1" "one signed result"
+expect_exit 0 "get-public-key signed by the pinned operator" "${C[@]}" get-public-key "$KEY" -o "$WORK/pk.bin"
+expect_in "signed_by_parties: 0 (1 pinned signers, t + 1 = 1 needed)" "t + 1 = 1 pinned signer"
+OTHER=$(kms-client --endpoint "localhost:$PORT" call GetOperatorPublicKey | sed -n 's/.*"address": "\(0x[0-9a-fA-F]*\)".*/\1/p')
+[ "$OTHER" = "$SIGNER" ] && pass "the server reports the pinned address" || fail "GetOperatorPublicKey says $OTHER, kms-gen-keys $SIGNER"
+WRONG=0x2c7536E3605D9C16a7a3D7b1898e529396a65c23
+expect_exit 1 "get-public-key with another pinned address is refused" kms-client --endpoint "localhost:$PORT" --signer-address "$WRONG" --quiet get-public-key "$KEY" -o "$WORK/pk-wrong.bin"
+expect_in "only 0 of the t + 1 = 1 required parties" "no pinned signature"
+expect_in "signer $SIGNER is not the pinned $WRONG" "names both addresses"
+expect_exit 2 "a mistyped (checksum) --signer-address" kms-client --endpoint "localhost:$PORT" --signer-address "$(printf '%s' "$SIGNER" | tr 'a-f' 'A-F')" get-public-key "$KEY" -o "$WORK/pk-wrong.bin"
+expect_exit 1 "encrypt without a pinned address is refused" kms-client --endpoint "localhost:$PORT" --quiet encrypt --key-id "$KEY" --type euint8 --value 1
+expect_in "--trust-on-first-use" "names the explicit way out"
+expect_exit 0 "encrypt with --trust-on-first-use" kms-client --endpoint "localhost:$PORT" --quiet --trust-on-first-use encrypt --key-id "$KEY" --type euint8 --value 1
+expect_in "WARNING: --trust-on-first-use" "warns"
 expect_exit 0 "public-decrypt euint128" "${C[@]}" public-decrypt --key-id "$KEY" --type euint128 --value 0xffffffffffffffffffffffffffffffff
 expect_in "plaintext: 340282366920938463463374607431768211455" "2^128 - 1"
 expect_exit 0 "user-decrypt ebool" "${C[@]}" user-decrypt --key-id "$KEY" --type ebool --value 1

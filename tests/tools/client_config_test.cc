@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cctype>
+
+#include "absl/strings/str_cat.h"
 #include "client/health_check_options.h"
+#include "crypto/secp256k1_signer.h"
 
 namespace kms::client {
 namespace {
@@ -63,6 +68,82 @@ port = 3
   }
   EXPECT_FALSE(ParseClientConfig("").ok());
   EXPECT_FALSE(ParseClientConfig("[[parties]\n").ok());
+}
+
+// Addresses of two fixed keys, so the checksummed forms are known.
+std::string AddressOf(uint8_t seed) {
+  std::array<uint8_t, 32> secret{};
+  secret[31] = seed;
+  return crypto::SigningKey::FromBytes(secret)->verification_key().EthereumAddressChecksummed();
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+TEST(ParseClientConfig, ReadsPinnedSignerAddresses) {
+  const std::string a1 = AddressOf(1), a2 = AddressOf(2);
+  absl::StatusOr<ClientConfig> c = ParseClientConfig(absl::StrCat(R"(
+[[parties]]
+party_id = 2
+address = "127.0.0.1:50200"
+signer_address = ")",
+                                                                  a2, R"("
+[[parties]]
+party_id = 1
+address = "127.0.0.1:50100"
+signer_address = ")",
+                                                                  a1, "\"\n"));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->pinned());
+  ASSERT_TRUE(c->parties[0].signer.has_value());
+  EXPECT_EQ(crypto::ChecksumAddress(*c->parties[0].signer), a1);
+  EXPECT_EQ(crypto::ChecksumAddress(*c->parties[1].signer), a2);
+  // kms-local writes them; they read back the same.
+  absl::StatusOr<ClientConfig> again = ParseClientConfig(ClientConfigToToml(*c));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->parties[1].signer, c->parties[1].signer);
+
+  absl::StatusOr<ClientConfig> unpinned =
+      ParseClientConfig("[[parties]]\nparty_id = 1\naddress = \"h:1\"\n");
+  ASSERT_TRUE(unpinned.ok());
+  EXPECT_FALSE(unpinned->pinned());
+  EXPECT_EQ(ClientConfigToToml(*unpinned).find("signer_address"), std::string::npos);
+}
+
+TEST(ParseClientConfig, RefusesMalformedOrInconsistentSignerAddresses) {
+  const std::string a1 = AddressOf(1);
+  std::string typo = a1;
+  // Flip the case of one letter: a typo that the EIP-55 checksum catches.
+  for (size_t i = 2; i < typo.size(); ++i) {
+    if (std::isalpha(static_cast<unsigned char>(typo[i]))) {
+      typo[i] = static_cast<char>(std::isupper(static_cast<unsigned char>(typo[i]))
+                                      ? std::tolower(static_cast<unsigned char>(typo[i]))
+                                      : std::toupper(static_cast<unsigned char>(typo[i])));
+      break;
+    }
+  }
+  auto entry = [](int id, const std::string& signer) {
+    return absl::StrCat("[[parties]]\nparty_id = ", id, "\naddress = \"h:", id, "\"\n",
+                        signer.empty() ? "" : absl::StrCat("signer_address = ", signer, "\n"));
+  };
+  absl::StatusOr<ClientConfig> c = ParseClientConfig(absl::StrCat(
+      entry(1, absl::StrCat("\"", typo, "\"")), entry(2, absl::StrCat("\"", Lower(a1), "\"")),
+      entry(3, "\"0x1234\""), entry(4, "17"), entry(5, absl::StrCat("\"", a1, "\"")),
+      entry(6, absl::StrCat("\"", a1, "\"")), entry(7, "")));
+  ASSERT_FALSE(c.ok());
+  const std::string msg(c.status().message());
+  for (const std::string& expected :
+       {std::string("parties[0].signer_address: address 0x"), std::string("fails its EIP-55"),
+        absl::StrCat("parties[1].signer_address: \"", Lower(a1),
+                     "\" is not EIP-55 checksummed; write it as ", a1),
+        std::string("parties[2].signer_address: expected \"0x\" and 40 hex digits"),
+        std::string("parties[3].signer_address: expected a string"),
+        absl::StrCat("parties[5].signer_address: ", a1, " is already pinned for party 5"),
+        std::string("parties: signer_address is given for 6 of 7 parties")}) {
+    EXPECT_NE(msg.find(expected), std::string::npos) << expected << "\n" << msg;
+  }
 }
 
 TEST(HealthCheckTimeouts, DefaultsFileAndEnvironment) {

@@ -17,7 +17,14 @@
 namespace kms::client {
 namespace {
 
-enum class Behavior { kHonest, kWrongValue, kOtherSigner, kError };
+enum class Behavior { kHonest, kWrongValue, kOtherSigner, kError, kWrongKeyBytes };
+
+// The key every fake party generated.
+const std::string& KeyId() {
+  static const std::string id = RandomRequestId();
+  return id;
+}
+constexpr std::string_view kKeyBytes = "the compact public key";
 
 class FakeParty final : public v1::CoreService::Service {
  public:
@@ -42,6 +49,44 @@ class FakeParty final : public v1::CoreService::Service {
     out->set_party_id(id_);
     return grpc::Status::OK;
   }
+
+  // A signed result for KeyId() (by another key for kOtherSigner), as the server builds it.
+  grpc::Status GetKeyGenResult(grpc::ServerContext*, const v1::RequestId* req,
+                               v1::KeyGenResult* out) override {
+    if (behavior_ == Behavior::kError) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no key");
+    if (req->request_id() != KeyId()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no key");
+    const crypto::Digest digest = PublicKeyDigest(AsBytes(kKeyBytes));
+    out->set_request_id(KeyId());
+    out->set_key_id(KeyId());
+    out->set_public_key(std::string(kKeyBytes));
+    out->set_public_key_digest(std::string(digest.begin(), digest.end()));
+    out->set_fhe_parameter("default");
+    const crypto::Digest to_sign = crypto::Eip712Digest(
+        *DomainFromProto(DefaultClientDomain()),
+        crypto::KeygenVerification(*IdToDigest(KeyId(), "k"), *IdToDigest(KeyId(), "k"), digest,
+                                   "default", false));
+    const crypto::SigningKey other = crypto::SigningKey::Generate();
+    const crypto::Signature65 sig =
+        (behavior_ == Behavior::kOtherSigner ? other : key_).SignDigest(to_sign);
+    out->set_signature(std::string(sig.begin(), sig.end()));
+    out->set_party_id(id_);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetPublicKey(grpc::ServerContext*, const v1::PublicKeyRequest* req,
+                            v1::PublicKeyResponse* out) override {
+    if (req->key_id() != KeyId()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no key");
+    const std::string bytes =
+        behavior_ == Behavior::kWrongKeyBytes ? "a key of the party's own" : std::string(kKeyBytes);
+    const crypto::Digest digest = PublicKeyDigest(AsBytes(bytes));
+    out->set_key_id(KeyId());
+    out->set_public_key(bytes);
+    out->set_public_key_digest(std::string(digest.begin(), digest.end()));  // its own digest
+    out->set_fhe_parameter("default");
+    return grpc::Status::OK;
+  }
+
+  crypto::EthAddress address() const { return key_.verification_key().EthereumAddress(); }
 
   grpc::Status PublicDecryptSync(grpc::ServerContext*, const v1::PublicDecryptionRequest* req,
                                  v1::PublicDecryptionResponse* out) override {
@@ -106,6 +151,14 @@ class FakeCluster {
     auto c = ClusterClient::Create(addresses_);
     (*c)->set_progress_stream(nullptr);
     return *std::move(c);
+  }
+  // Every party's real operator address, as client.toml would pin it.
+  std::vector<PinnedOperator> Pins() const {
+    std::vector<PinnedOperator> pins;
+    for (size_t i = 0; i < parties_.size(); ++i) {
+      pins.push_back({static_cast<uint32_t>(i + 1), parties_[i]->address()});
+    }
+    return pins;
   }
 
  private:
@@ -194,6 +247,79 @@ TEST(ClusterClientPublicDecrypt, TwoQualifiedResultsFailLoudly) {
   EXPECT_EQ(out.status().code(), absl::StatusCode::kAborted);
   EXPECT_NE(out.status().message().find("more than t parties are misbehaving"),
             absl::string_view::npos);
+}
+
+TEST(ClusterClientFetchPublicKey, AcceptsTheKeyPinnedOperatorsSigned) {
+  // Party 1 serves other bytes under the key id: the client moves on to a party whose bytes
+  // match the digest that t + 1 pinned operators signed.
+  FakeCluster cluster(
+      {Behavior::kWrongKeyBytes, Behavior::kHonest, Behavior::kHonest, Behavior::kHonest});
+  auto client = cluster.Client();
+  client->set_threshold(1);
+  ASSERT_TRUE(client->PinOperators(cluster.Pins()).ok());
+  absl::StatusOr<AcceptedPublicKey> key = client->FetchPublicKey(KeyId());
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->key.public_key(), kKeyBytes);
+  EXPECT_EQ(key->signers, (std::vector<uint32_t>{1, 2, 3, 4}));
+  EXPECT_FALSE(key->trust_on_first_use);
+  ASSERT_EQ(key->problems.size(), 1u);
+  EXPECT_NE(key->problems[0].find("key bytes from party 1"), std::string::npos) << key->problems[0];
+}
+
+TEST(ClusterClientFetchPublicKey, RefusesWhenOnlyTPinnedOperatorsSigned) {
+  FakeCluster cluster(
+      {Behavior::kHonest, Behavior::kOtherSigner, Behavior::kOtherSigner, Behavior::kError});
+  auto client = cluster.Client();
+  client->set_threshold(1);
+  ASSERT_TRUE(client->PinOperators(cluster.Pins()).ok());
+  absl::StatusOr<AcceptedPublicKey> key = client->FetchPublicKey(KeyId());
+  ASSERT_EQ(key.status().code(), absl::StatusCode::kFailedPrecondition) << key.status();
+  EXPECT_NE(key.status().message().find("only 1 of the t + 1 = 2 required parties"),
+            absl::string_view::npos)
+      << key.status();
+  EXPECT_NE(key.status().message().find("is not the pinned"), absl::string_view::npos);
+}
+
+TEST(ClusterClientFetchPublicKey, WithoutPinsRefusesUnlessTrustOnFirstUse) {
+  FakeCluster cluster(std::vector<Behavior>(4, Behavior::kHonest));
+  auto client = cluster.Client();
+  absl::StatusOr<AcceptedPublicKey> refused = client->FetchPublicKey(KeyId());
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("no operator signing addresses are pinned"),
+            absl::string_view::npos);
+  EXPECT_NE(refused.status().message().find("--trust-on-first-use"), absl::string_view::npos);
+  client->set_trust_on_first_use(true);
+  absl::StatusOr<AcceptedPublicKey> tofu = client->FetchPublicKey(KeyId());
+  ASSERT_TRUE(tofu.ok()) << tofu.status();
+  EXPECT_TRUE(tofu->trust_on_first_use);
+  EXPECT_EQ(tofu->signers.size(), 4u);
+}
+
+TEST(ClusterClientPublicDecrypt, AnswersAreCheckedAgainstThePins) {
+  // Party 2 signs with its own key, which is not the one pinned for it: it does not count.
+  FakeCluster cluster(std::vector<Behavior>(4, Behavior::kHonest));
+  auto client = cluster.Client();
+  auto pins = cluster.Pins();
+  pins[1].signer = crypto::SigningKey::Generate().verification_key().EthereumAddress();
+  ASSERT_TRUE(client->PinOperators(pins).ok());
+  absl::StatusOr<PublicDecryptionOutcome> out =
+      client->PublicDecrypt(RandomRequestId(), OneCiphertext(), kTimeout);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->agreeing, 3u);
+  ASSERT_EQ(out->problems.size(), 1u);
+  EXPECT_EQ(out->problems[0].rfind("party 2 (", 0), 0u) << out->problems[0];
+  EXPECT_NE(out->problems[0].find(crypto::ChecksumAddress(pins[1].signer)), std::string::npos);
+}
+
+TEST(ClusterClient, PinOperatorsRefusesAMismatchedOrRepeatedList) {
+  FakeCluster cluster(std::vector<Behavior>(4, Behavior::kHonest));
+  auto client = cluster.Client();
+  auto pins = cluster.Pins();
+  pins.pop_back();
+  EXPECT_EQ(client->PinOperators(pins).code(), absl::StatusCode::kInvalidArgument);
+  pins.push_back(pins[0]);
+  EXPECT_EQ(client->PinOperators(pins).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(client->pinned());
 }
 
 TEST(ClusterClient, ThresholdAndPartyNamesFromTheParties) {

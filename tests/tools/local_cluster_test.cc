@@ -5,7 +5,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "service/config.h"
+#include "service/key_material.h"
+#include "storage/file_storage.h"
+#include "storage/vault.h"
 
 namespace kms::client {
 namespace {
@@ -116,6 +122,43 @@ TEST(LocalCluster, OpenWithoutClusterSaysHowToStartOne) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(c.status().message().find("kms-local up"), absl::string_view::npos);
+}
+
+// kms-local pins the operator address that kms-gen-keys published in the party's file vault
+// (service::StoreSigningKey, the code kms-gen-keys runs), and refuses a vault whose contents
+// were tampered with.
+TEST(ReadPublishedSigner, ReadsTheAddressKmsGenKeysPublished) {
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("kms-pinned-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  auto pub = storage::FileStorage::Open(root.string(), "PUB-p1", false);
+  auto priv = storage::FileStorage::Open(root.string(), "PRIV-p1", true);
+  ASSERT_TRUE(pub.ok() && priv.ok());
+  storage::VaultSet vaults = storage::MakeVaultSet(*std::move(pub), *std::move(priv), nullptr);
+  const crypto::SigningKey key = crypto::SigningKey::Generate();
+  ASSERT_TRUE(service::StoreSigningKey(vaults, key).ok());
+  const std::string vault = (root / "PUB-p1").string();
+  absl::StatusOr<crypto::EthAddress> got = ReadPublishedSigner(vault);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, key.verification_key().EthereumAddress());
+
+  // Another key's bytes under this key's name: refused.
+  const std::string id = service::SignerId(key.verification_key());
+  const auto other = crypto::SigningKey::Generate().verification_key().SerializeCompressed();
+  {
+    std::ofstream out(root / "PUB-p1" / "VerfKey" / id, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(other.data()), other.size());
+  }
+  absl::StatusOr<crypto::EthAddress> swapped = ReadPublishedSigner(vault);
+  EXPECT_EQ(swapped.status().code(), absl::StatusCode::kDataLoss) << swapped.status();
+  EXPECT_NE(swapped.status().message().find("not of the address its name says"),
+            absl::string_view::npos);
+  // Two keys: which one is the operator's is unknown.
+  std::ofstream(root / "PUB-p1" / "VerfKey" / "0000", std::ios::binary) << "x";
+  EXPECT_EQ(ReadPublishedSigner(vault).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ReadPublishedSigner((root / "PUB-p9").string()).status().code(),
+            absl::StatusCode::kNotFound);
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ struct Target {
   std::optional<uint32_t> threshold;
   std::string fhe_parameter;                 // for key generation; empty: the servers'
   std::vector<client::PinnedOperator> pins;  // empty: not pinned
-  client::ClientTlsFiles tls;                // a kms-local cluster's identity; empty: the flags'
+  client::ClientTlsFiles tls;                // client.toml's [tls] or the cluster's identity
 };
 
 // The pins of a client configuration, in address order; empty when it pins nothing.
@@ -111,6 +111,7 @@ absl::StatusOr<Target> ResolveTarget(const Flags& flags) {
     target.threshold = config->threshold;
     target.fhe_parameter = config->fhe_parameter;
     target.pins = PinsOf(*config);
+    target.tls = config->tls;
     // kms-local writes client.toml next to cluster.json: take the process ids from there.
     const auto dir = std::filesystem::path(flags.config).parent_path();
     if (flags.pids.empty() && std::filesystem::exists(dir / "cluster.json")) {
@@ -123,7 +124,7 @@ absl::StatusOr<Target> ResolveTarget(const Flags& flags) {
     auto cluster = client::LocalCluster::Open(cluster_dir);
     if (!cluster.ok()) return cluster.status();
     const client::LocalClusterState& state = cluster->state();
-    if (state.tls && flags.tls.empty()) target.tls = client::LocalClusterTlsFiles(cluster_dir);
+    if (state.tls && target.tls.empty()) target.tls = client::LocalClusterTlsFiles(cluster_dir);
     if (target.addresses.empty()) {
       for (const client::LocalParty& p : state.parties) {
         target.addresses.push_back(p.client_endpoint());
@@ -272,8 +273,7 @@ int Run(int argc, char** argv) {
 
   client::ClientOptions options;
   options.request_timeout = std::chrono::seconds(flags.timeout_secs);
-  auto tls = client::LoadClientTls(target->tls.empty() ? client::ChooseClientTlsFiles(flags.tls)
-                                                       : target->tls);
+  auto tls = client::LoadClientTls(client::ChooseClientTlsFiles(flags.tls, target->tls));
   if (!tls.ok()) return Usage(std::string(tls.status().message()));
   options.tls = std::move(*tls);
   auto cluster = client::ClusterClient::Create(target->addresses, options);

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -92,6 +93,7 @@ absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view toml_text) {
                                                  "connection_timeout_secs",
                                                  "request_timeout_secs",
                                                  "operation_timeout_secs",
+                                                 "tls",
                                                  "parties"};
   for (auto&& [k, v] : root) {
     if (!kTopKeys.contains(std::string(k.str()))) problems.Add(std::string(k.str()), "unknown key");
@@ -115,6 +117,30 @@ absl::StatusOr<ClientConfig> ParseClientConfig(std::string_view toml_text) {
                config.request_timeout_secs, problems);
   ReadUnsigned(root, "operation_timeout_secs", "operation_timeout_secs", 7 * 86400,
                config.operation_timeout_secs, problems);
+  if (const toml::node* tls_node = root.get("tls")) {
+    const toml::table* tls = tls_node->as_table();
+    if (tls == nullptr) {
+      problems.Add("tls", "expected a table ([tls] with ca, cert, key)");
+    } else {
+      for (auto&& [k, v] : *tls) {
+        std::string* field = k.str() == "ca"     ? &config.tls.ca
+                             : k.str() == "cert" ? &config.tls.cert
+                             : k.str() == "key"  ? &config.tls.key
+                                                 : nullptr;
+        if (field == nullptr) {
+          problems.Add(absl::StrCat("tls.", Av(k.str())), "unknown key");
+        } else if (!v.is_string() || v.as_string()->get().empty()) {
+          problems.Add(absl::StrCat("tls.", Av(k.str())), "expected a non-empty path");
+        } else {
+          *field = v.as_string()->get();
+        }
+      }
+      if (config.tls.ca.empty()) problems.Add("tls.ca", "missing required key");
+      if (config.tls.cert.empty() != config.tls.key.empty()) {
+        problems.Add("tls", "give cert and key together");
+      }
+    }
+  }
   if (config.connection_timeout_secs == 0) problems.Add("connection_timeout_secs", "must be > 0");
   if (config.request_timeout_secs == 0) problems.Add("request_timeout_secs", "must be > 0");
   if (config.operation_timeout_secs == 0) problems.Add("operation_timeout_secs", "must be > 0");
@@ -210,6 +236,11 @@ absl::StatusOr<ClientConfig> LoadClientConfig(const std::string& path) {
     return absl::Status(config.status().code(),
                         absl::StrCat(path, ": ", config.status().message()));
   }
+  // TLS paths are relative to the file's folder.
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  for (std::string* file : {&config->tls.ca, &config->tls.cert, &config->tls.key}) {
+    if (!file->empty() && file->front() != '/') *file = (dir / *file).string();
+  }
   return config;
 }
 
@@ -222,6 +253,12 @@ std::string ClientConfigToToml(const ClientConfig& config) {
   absl::StrAppend(&out, "connection_timeout_secs = ", config.connection_timeout_secs, "\n");
   absl::StrAppend(&out, "request_timeout_secs = ", config.request_timeout_secs, "\n");
   absl::StrAppend(&out, "operation_timeout_secs = ", config.operation_timeout_secs, "\n");
+  if (!config.tls.empty()) {
+    absl::StrAppend(&out, "\n[tls]\nca = \"", config.tls.ca, "\"\n");
+    if (!config.tls.cert.empty()) {
+      absl::StrAppend(&out, "cert = \"", config.tls.cert, "\"\nkey = \"", config.tls.key, "\"\n");
+    }
+  }
   for (const auto& p : config.parties) {
     absl::StrAppend(&out, "\n[[parties]]\nparty_id = ", p.party_id, "\naddress = \"", p.address,
                     "\"\n");

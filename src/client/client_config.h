@@ -10,6 +10,11 @@
 //   request_timeout_secs = 60        # optional: one RPC (decryption, poll)
 //   operation_timeout_secs = 1800    # optional: PRSS setup, preprocessing + keygen
 //
+//   [tls]                            # optional: TLS to the client ports (client_tls.h); paths
+//   ca = "certs/client-ports.pem"    #   relative to this file. --tls-* flags win over it,
+//   cert = "certs/operator.pem"      #   and it wins over KMS_TLS_* in the environment
+//   key = "certs/operator.key"
+//
 //   [[parties]]
 //   party_id = 1
 //   address = "http://127.0.0.1:50100"
@@ -34,6 +39,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "client/client_tls.h"
 #include "crypto/secp256k1_signer.h"
 
 namespace kms::client {
@@ -50,6 +56,7 @@ struct ClientConfig {
   uint32_t connection_timeout_secs = 5;
   uint32_t request_timeout_secs = 60;
   uint32_t operation_timeout_secs = 1800;
+  ClientTlsFiles tls;  // [tls]; empty: none (LoadClientConfig resolves relative paths)
   std::vector<ClientPartyConfig> parties;  // sorted by party_id
 
   // The party addresses in party-id order.

@@ -41,8 +41,10 @@ ClientTlsFiles ClientTlsFilesFromEnvironment() {
   return ClientTlsFiles{Env("KMS_TLS_CA"), Env("KMS_TLS_CERT"), Env("KMS_TLS_KEY")};
 }
 
-ClientTlsFiles ChooseClientTlsFiles(const ClientTlsFiles& given) {
-  return given.empty() ? ClientTlsFilesFromEnvironment() : given;
+ClientTlsFiles ChooseClientTlsFiles(const ClientTlsFiles& flags, const ClientTlsFiles& config) {
+  if (!flags.empty()) return flags;
+  if (!config.empty()) return config;
+  return ClientTlsFilesFromEnvironment();
 }
 
 absl::StatusOr<std::optional<ClientTls>> LoadClientTls(const ClientTlsFiles& files) {

@@ -7,9 +7,10 @@
 //   cert  this caller's certificate, one of the server's [[service.callers]];
 //   key   its private key.
 // `ca` turns TLS on; `cert` and `key` come together (without them a TLS port answers
-// UNAUTHENTICATED). Each tool takes them as --tls-ca, --tls-cert, --tls-key, falling back to the
-// environment variables KMS_TLS_CA, KMS_TLS_CERT, KMS_TLS_KEY (kms-local writes <dir>/tls.env
-// exporting them), and client.toml's [tls] section. Nothing given: plaintext.
+// UNAUTHENTICATED). Each tool takes them as --tls-ca, --tls-cert, --tls-key, else from
+// client.toml's [tls] section, else from the environment variables KMS_TLS_CA, KMS_TLS_CERT,
+// KMS_TLS_KEY (kms-local writes both client.toml's [tls] and <dir>/tls.env exporting them).
+// Nothing given: plaintext.
 #ifndef KMS_CLIENT_CLIENT_TLS_H_
 #define KMS_CLIENT_CLIENT_TLS_H_
 
@@ -40,9 +41,8 @@ struct ClientTls {
 // The environment's KMS_TLS_CA / KMS_TLS_CERT / KMS_TLS_KEY.
 ClientTlsFiles ClientTlsFilesFromEnvironment();
 
-// `given` if any file is named there, else the environment's. (client.toml's [tls] comes in as
-// `given` when no flag names a file.)
-ClientTlsFiles ChooseClientTlsFiles(const ClientTlsFiles& given);
+// The first of `flags`, `config` (client.toml's [tls]) and the environment's that names a file.
+ClientTlsFiles ChooseClientTlsFiles(const ClientTlsFiles& flags, const ClientTlsFiles& config = {});
 
 // Reads the files: nullopt when none is named; InvalidArgument for a cert without key (or the
 // reverse), a cert or key without ca, an unreadable file (naming it) or one that is not PEM.

@@ -627,6 +627,7 @@ absl::StatusOr<LocalCluster> LocalCluster::Up(const LocalClusterOptions& options
   ClientConfig client_config;
   client_config.threshold = t;
   client_config.fhe_parameter = options.params;
+  if (cluster.state_.tls) client_config.tls = LocalClusterTlsFiles(cluster.state_.dir);
   for (const LocalParty& p : cluster.state_.parties) {
     // Pinned from the vault this tool created, so a key is trusted only when signed by the
     // operators made here, whatever the running processes answer.

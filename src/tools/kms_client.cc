@@ -51,8 +51,8 @@
 #include "client/user_decrypt_flow.h"
 #include "common/status_macros.h"
 #include "crypto/random.h"
-#include "tools/tls_flags.h"
 #include "crypto/secp256k1_signer.h"
+#include "tools/tls_flags.h"
 
 namespace kms::tools {
 namespace {
@@ -109,6 +109,7 @@ absl::StatusOr<Target> ResolveTarget(const GlobalFlags& flags) {
   if (given > 1) {
     return absl::InvalidArgumentError("give only one of --addresses, --endpoint and --config");
   }
+  client::ClientTlsFiles config_tls;
   if (!flags.config.empty()) {
     absl::StatusOr<client::ClientConfig> config = client::LoadClientConfig(flags.config);
     if (!config.ok()) return config.status();
@@ -121,6 +122,7 @@ absl::StatusOr<Target> ResolveTarget(const GlobalFlags& flags) {
     if (config->pinned()) {
       for (const auto& p : config->parties) target.pins.push_back({p.party_id, *p.signer});
     }
+    config_tls = config->tls;
   } else if (!flags.addresses.empty()) {
     target.addresses = flags.addresses;
   } else if (!flags.endpoint.empty()) {
@@ -153,7 +155,7 @@ absl::StatusOr<Target> ResolveTarget(const GlobalFlags& flags) {
     target.operation_timeout = std::chrono::seconds(flags.timeout_secs);
   }
   KMS_ASSIGN_OR_RETURN(target.options.tls,
-                       client::LoadClientTls(client::ChooseClientTlsFiles(flags.tls)));
+                       client::LoadClientTls(client::ChooseClientTlsFiles(flags.tls, config_tls)));
   return target;
 }
 

@@ -146,6 +146,26 @@ TEST(ParseClientConfig, RefusesMalformedOrInconsistentSignerAddresses) {
   }
 }
 
+TEST(ParseClientConfig, ReadsTlsFilesAndWritesThemBack) {
+  const std::string parties = "[[parties]]\nparty_id = 1\naddress = \"localhost:50100\"\n";
+  absl::StatusOr<ClientConfig> c = ParseClientConfig(
+      "[tls]\nca = \"/c/ports.pem\"\ncert = \"/c/op.pem\"\nkey = \"/c/op.key\"\n" + parties);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->tls.ca, "/c/ports.pem");
+  EXPECT_EQ(c->tls.key, "/c/op.key");
+  absl::StatusOr<ClientConfig> again = ParseClientConfig(ClientConfigToToml(*c));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->tls.cert, "/c/op.pem");
+
+  absl::StatusOr<ClientConfig> bad =
+      ParseClientConfig("[tls]\ncert = \"op.pem\"\ncolor = \"red\"\n" + parties);
+  ASSERT_FALSE(bad.ok());
+  const std::string m(bad.status().message());
+  EXPECT_NE(m.find("tls.ca: missing required key"), std::string::npos) << m;
+  EXPECT_NE(m.find("tls.color: unknown key"), std::string::npos) << m;
+  EXPECT_NE(m.find("tls: give cert and key together"), std::string::npos) << m;
+}
+
 TEST(HealthCheckTimeouts, DefaultsFileAndEnvironment) {
   auto no_env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
   absl::StatusOr<HealthCheckTimeouts> d = LoadHealthCheckTimeouts(std::nullopt, no_env);

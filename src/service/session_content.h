@@ -45,9 +45,9 @@ namespace kms::service {
 
 // How one preprocessing request is split into sessions (ThresholdEngine::Preprocess).
 struct PreprocessingLayout {
-  uint64_t batch = 0;            // triples per batch (mpc::kTripleBatch)
-  std::vector<uint64_t> bits;    // random bits of session i
-  std::vector<uint64_t> randoms; // random sharings of session i (same size as bits)
+  uint64_t batch = 0;             // triples per batch (mpc::kTripleBatch)
+  std::vector<uint64_t> bits;     // random bits of session i
+  std::vector<uint64_t> randoms;  // random sharings of session i (same size as bits)
 };
 
 // The layout the engine uses for `params` over `sessions` sessions: the bits spread evenly

@@ -43,8 +43,8 @@ Bytes SerializeLedgerRecord(LedgerKind kind, const LedgerId& id) {
 
 absl::StatusOr<LedgerEntry> ParseLedgerRecord(ByteSpan data) {
   if (data.size() != kLedgerRecordSize) {
-    return absl::DataLossError(absl::StrCat("ledger record of ", data.size(),
-                                            " bytes; expected ", kLedgerRecordSize));
+    return absl::DataLossError(
+        absl::StrCat("ledger record of ", data.size(), " bytes; expected ", kLedgerRecordSize));
   }
   if (std::string_view(reinterpret_cast<const char*>(data.data()), kLedgerMagic.size()) !=
       kLedgerMagic) {
@@ -94,9 +94,9 @@ absl::Status SessionLedger::Record(LedgerKind kind, const LedgerId& id) {
   const std::string name = LedgerObjectId(kind, id);
   std::lock_guard<std::mutex> lock(mu_);
   if (ids_.count(name) > 0) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(LedgerKindName(kind), " id ", ToHex(id), " was used before (",
-                     Av(kSessionLedger), "/", name, ")"));
+    return absl::AlreadyExistsError(absl::StrCat(LedgerKindName(kind), " id ", ToHex(id),
+                                                 " was used before (", Av(kSessionLedger), "/",
+                                                 name, ")"));
   }
   KMS_RETURN_IF_ERROR(vault_.Put(kSessionLedger, name, SerializeLedgerRecord(kind, id)));
   ids_.insert(name);

@@ -31,7 +31,8 @@ std::vector<lwe::TypedCiphertext> Encrypt(uint64_t value) {
     return lwe::SecretKey::Generate(lwe::TestParameters(), key_rng);
   }();
   static const lwe::CompactPublicKey pk = lwe::GenerateCompactPublicKey(sk, 7, rng);
-  auto ct = lwe::EncryptTyped(pk, *lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint16, value), rng);
+  auto ct =
+      lwe::EncryptTyped(pk, *lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint16, value), rng);
   EXPECT_TRUE(ct.ok());
   return {*ct};
 }
@@ -69,16 +70,15 @@ TEST(SessionContentTest, PreprocessingBindsParametersEpochAndLayout) {
   // The sessions of one request differ by index only.
   EXPECT_NE(DeriveSessionId(base, 0), DeriveSessionId(base, 1));
   // Another layout of the same request: other sessions, none shared with the first layout.
-  const auto three = PreprocessingDomain(
-      id, test, epoch, MakePreprocessingLayout(test, 3, mpc::kTripleBatch));
+  const auto three =
+      PreprocessingDomain(id, test, epoch, MakePreprocessingLayout(test, 3, mpc::kTripleBatch));
   for (uint64_t i = 0; i < 3; ++i) {
     EXPECT_NE(DeriveSessionId(three, i), DeriveSessionId(base, 0));
     EXPECT_NE(DeriveSessionId(three, i), DeriveSessionId(base, 1));
   }
   EXPECT_NE(DeriveSessionId(base, 0),
-            DeriveSessionId(PreprocessingDomain(id, test, epoch,
-                                                MakePreprocessingLayout(test, 2, 1000)),
-                            0));
+            DeriveSessionId(
+                PreprocessingDomain(id, test, epoch, MakePreprocessingLayout(test, 2, 1000)), 0));
   EXPECT_NE(DeriveSessionId(base, 0),
             DeriveSessionId(PreprocessingDomain(id, lwe::DefaultParameters(), epoch, two), 0));
   EXPECT_NE(DeriveSessionId(base, 0),
@@ -130,7 +130,8 @@ TEST(SessionContentTest, DecryptionsUnderOneRequestIdWithOtherCiphertextsGetOthe
     mpc::PrssState<mpc::Share> prss(setups[0], sid);
     return prss.NextMask(4, bd);
   };
-  for (SessionOperation op : {SessionOperation::kPublicDecryption, SessionOperation::kUserDecryption}) {
+  for (SessionOperation op :
+       {SessionOperation::kPublicDecryption, SessionOperation::kUserDecryption}) {
     // The old derivation: one id, one mask for both requests.
     const crypto::SessionId old_id = DeriveSessionId({op, request}, 0);
     EXPECT_EQ(mask(old_id), mask(DeriveSessionId({op, request}, 0)));
@@ -155,9 +156,10 @@ TEST(SessionContentTest, DecryptionsUnderOneRequestIdWithOtherCiphertextsGetOthe
               DeriveSessionId(DecryptionDomain(op, request, key, epoch, swapped), 0));
   }
   // The two decryption operations never share an id either.
-  EXPECT_NE(
-      DeriveSessionId(DecryptionDomain(SessionOperation::kPublicDecryption, request, key, epoch, c1), 0),
-      DeriveSessionId(DecryptionDomain(SessionOperation::kUserDecryption, request, key, epoch, c1), 0));
+  EXPECT_NE(DeriveSessionId(
+                DecryptionDomain(SessionOperation::kPublicDecryption, request, key, epoch, c1), 0),
+            DeriveSessionId(
+                DecryptionDomain(SessionOperation::kUserDecryption, request, key, epoch, c1), 0));
 }
 
 }  // namespace

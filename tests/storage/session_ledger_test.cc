@@ -33,7 +33,8 @@ TEST(SessionLedgerTest, RecordsOnceAndForGood) {
     EXPECT_TRUE(ledger.Contains(LedgerKind::kPreprocessing, Id(1)));
     absl::Status again = ledger.Record(LedgerKind::kPreprocessing, Id(1));
     EXPECT_TRUE(absl::IsAlreadyExists(again)) << again;
-    EXPECT_THAT(again.message(), HasSubstr("preprocessing id " + ToHex(Id(1)) + " was used before"));
+    EXPECT_THAT(again.message(),
+                HasSubstr("preprocessing id " + ToHex(Id(1)) + " was used before"));
     // Kinds are separate namespaces.
     EXPECT_FALSE(ledger.Contains(LedgerKind::kKeyGen, Id(1)));
     ASSERT_TRUE(ledger.Record(LedgerKind::kKeyGen, Id(1)).ok());
@@ -104,8 +105,9 @@ TEST(SessionLedgerTest, LoadRefusesCorruptOrMisplacedRecords) {
   {
     // A record copied under another name (another id or kind).
     RamStorage vault("PRIV-p1");
-    ASSERT_TRUE(vault.Put(kSessionLedger, "keygen-" + ToHex(Id(1)),
-                          SerializeLedgerRecord(LedgerKind::kPreprocessing, Id(1)))
+    ASSERT_TRUE(vault
+                    .Put(kSessionLedger, "keygen-" + ToHex(Id(1)),
+                         SerializeLedgerRecord(LedgerKind::kPreprocessing, Id(1)))
                     .ok());
     SessionLedger ledger(vault);
     absl::Status s = ledger.Load();

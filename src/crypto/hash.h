@@ -29,6 +29,8 @@ inline constexpr Dsep kDsepBroadcast = "BRACHABC";
 inline constexpr Dsep kDsepSessionId = "SESSN_ID";  // the reference's session ids (KAT only)
 // Session ids separated by operation (crypto-spec A.5; crypto/session_id.h).
 inline constexpr Dsep kDsepSessionDomain = "SESS_DOM";
+// Digests of a request's content that session ids are bound to (service/session_content.h).
+inline constexpr Dsep kDsepSessionContent = "SESS_CNT";
 inline constexpr Dsep kDsepTfheGen = "TFHE_GEN";
 inline constexpr Dsep kDsepSigncryption = "SIGNCRYP";
 inline constexpr Dsep kDsepUserDecryption = "USER_DEC";

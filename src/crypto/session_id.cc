@@ -1,6 +1,7 @@
 #include "crypto/session_id.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "crypto/hash.h"
 
@@ -33,13 +34,33 @@ const char* SessionOperationName(SessionOperation operation) {
   return "unknown";
 }
 
+namespace {
+
+// u64le(tag) || u64le(32) || value: one optional element (header, extension rule).
+Bytes TaggedElement(uint64_t tag, const std::array<uint8_t, 32>& value) {
+  Bytes out;
+  out.reserve(16 + value.size());
+  AppendU64Le(out, tag);
+  AppendU64Le(out, value.size());
+  out.insert(out.end(), value.begin(), value.end());
+  return out;
+}
+
+}  // namespace
+
 SessionId DeriveSessionId(const SessionDomain& domain, uint64_t index) {
-  // Fixed-width elements: the layout of a 3-element list is unambiguous (see the header for how
-  // later fields are appended).
+  // The three fixed-width elements first; optional fields follow, tagged, in tag order.
   const std::array<uint8_t, 8> operation = U64Le(static_cast<uint64_t>(domain.operation));
   const std::array<uint8_t, 8> idx = U64Le(index);
-  const Digest d = HashList(kDsepSessionDomain,
-                            {ByteSpan(operation), ByteSpan(domain.request_id), ByteSpan(idx)});
+  std::vector<Bytes> elements;
+  elements.emplace_back(operation.begin(), operation.end());
+  elements.emplace_back(domain.request_id.begin(), domain.request_id.end());
+  elements.emplace_back(idx.begin(), idx.end());
+  if (domain.key_id.has_value())
+    elements.push_back(TaggedElement(kSessionFieldKeyId, *domain.key_id));
+  if (domain.content_digest.has_value())
+    elements.push_back(TaggedElement(kSessionFieldContentDigest, *domain.content_digest));
+  const Digest d = HashList(kDsepSessionDomain, std::span<const Bytes>(elements));
   return LoadU128Le(d.data());
 }
 

@@ -18,11 +18,22 @@
 // `index` numbers the sessions of one operation on one request (preprocessing session i, the
 // ciphertext index of a user decryption); operations with one session use 0.
 //
-// Extension rule: a later input of the derivation (the key id, a digest of the request content)
-// becomes a new, optional field of SessionDomain and goes into the list as one more element
+// Optional fields (the extension rule): a later input of the derivation becomes a new, optional
+// field of SessionDomain and goes into the list as one more element
 // u64le(field tag) || u64le(length) || bytes, after the three above, in tag order and only when
 // set. Ids of domains that do not set it stay as they are; the element count L of HASH_LST and
-// the tags keep every list decodable, so distinct domains never hash the same bytes.
+// the tags keep every list decodable, so distinct domains never hash the same bytes. The fields:
+//   tag 1  key_id[32]          the key the session uses (decryptions)
+//   tag 2  content_digest[32]  a digest of the request's content (service/session_content.h:
+//                              the ciphertexts, the parameter set and batch layout, the epoch)
+// With both set:
+//   SHAKE256("HASH_LST" || "SESS_DOM" || u64le(5) || u64le(operation) || request_id[32] ||
+//            u64le(index) || u64le(1) || u64le(32) || key_id[32] ||
+//            u64le(2) || u64le(32) || content_digest[32])
+// The content digest is what makes a reused request id harmless: the same id with other
+// ciphertexts (or another batch layout) gets another session id, hence other PRSS masks
+// (mpc::PrssState keys its PRFs with the session id), and never repeats a flooding mask.
+// (Ids that start real sessions are in addition never reused at all: storage/session_ledger.h.)
 //
 // The derivation departs from the reference's (no interoperability of session ids with Rust
 // nodes; the wire format is our own anyway, crypto-spec A.4). Known-answer vectors are in
@@ -32,6 +43,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -63,11 +75,17 @@ const char* SessionOperationName(SessionOperation operation);
 struct SessionDomain {
   SessionOperation operation;
   RequestId request_id;
+  std::optional<std::array<uint8_t, 32>> key_id = std::nullopt;          // tag 1
+  std::optional<std::array<uint8_t, 32>> content_digest = std::nullopt;  // tag 2
 };
 
+// The tags of the optional fields (hashed: never renumber or reuse one).
+inline constexpr uint64_t kSessionFieldKeyId = 1;
+inline constexpr uint64_t kSessionFieldContentDigest = 2;
+
 // The id of session number `index` of `domain` (formula above). Deterministic and the same on
-// every party; distinct (operation, request_id, index) give distinct ids up to SHAKE-256
-// collisions in 128 bits.
+// every party; distinct (operation, request_id, index, key_id, content_digest) give distinct ids
+// up to SHAKE-256 collisions in 128 bits.
 SessionId DeriveSessionId(const SessionDomain& domain, uint64_t index);
 
 // Decimal rendering of a u128 (for logs and known-answer tests).

@@ -50,6 +50,11 @@ class CentralizedEngine final : public Engine {
   absl::Status CheckKeyGen(const KeyGenSpec& spec) const override;
   absl::Status CheckPreprocessing(const Id32&) const override { return absl::OkStatus(); }
 
+  // No sessions here; key ids are the stored keys' (CheckKeyGen), so they stay taken across
+  // restarts without a ledger.
+  absl::Status ReserveEpochRun(const Id32&, bool, const Id32&) override { return absl::OkStatus(); }
+  absl::Status ReservePreprocessing(const Id32&) override { return absl::OkStatus(); }
+  absl::Status ReserveKeyGen(const Id32&) override { return absl::OkStatus(); }
   absl::StatusOr<EpochInfo> NewEpoch(const Id32& epoch_id, bool force, const Id32& run_id) override;
   absl::Status DestroyEpoch(const Id32& epoch_id) override;
   absl::StatusOr<PreprocessingInfo> Preprocess(const Id32& request_id,

@@ -251,14 +251,26 @@ absl::Status CoreServiceImpl::StartEpoch(const kms::v1::NewMpcEpochRequest& req)
   const std::string run = IdToHex(run_id);
   const std::string epoch = IdToHex(epoch_id);
   if (req.request_id().empty() && epochs_.Contains(run)) {
-    // The same plain request again (no run id): idempotent, GetEpochResult answers as before.
-    return absl::OkStatus();
+    // The same plain request again (no run id): idempotent, GetEpochResult answers as before,
+    // while the epoch exists or its run goes on.
+    if (epochs_.Running(run) || engine_.CheckEpoch(epoch_id).ok()) return absl::OkStatus();
+    // Destroyed since: the old answer would be wrong, and the run id is never run again.
+    return absl::AlreadyExistsError(absl::StrCat(
+        "request_id: missing, so the run id is the epoch id ", epoch,
+        ", which this party already used; the epoch no longer exists (DestroyMpcEpoch): send "
+        "NewMpcEpoch with a fresh request_id (kms-init picks a random one)"));
   }
   KMS_RETURN_IF_ERROR(epochs_.Start(run));
   auto lease = Charge("new_epoch", 1, options_.costs.new_epoch, "request");
   if (!lease.ok()) {
     epochs_.Abandon(run);
     return lease.status();
+  }
+  // Last check before the launch: the run id is recorded for good (or refused) here.
+  if (absl::Status reserved = engine_.ReserveEpochRun(epoch_id, req.force(), run_id);
+      !reserved.ok()) {
+    epochs_.Abandon(run);
+    return reserved;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -346,6 +358,10 @@ absl::Status CoreServiceImpl::StartPreproc(const kms::v1::KeyGenPreprocRequest& 
     preprocs_.Abandon(id);
     return lease.status();
   }
+  if (absl::Status reserved = engine_.ReservePreprocessing(request_id); !reserved.ok()) {
+    preprocs_.Abandon(id);
+    return reserved;
+  }
   LogInfo("keygen", absl::StrCat("preprocessing started (parameters ", params->name, ")"), id);
   return Launch(
       "preproc", id, preprocs_, std::move(*lease),
@@ -398,6 +414,10 @@ absl::Status CoreServiceImpl::StartKeyGen(const kms::v1::KeyGenRequest& req, boo
   if (!lease.ok()) {
     keygens_.Abandon(id);
     return lease.status();
+  }
+  if (absl::Status reserved = engine_.ReserveKeyGen(spec.request_id); !reserved.ok()) {
+    keygens_.Abandon(id);
+    return reserved;
   }
   if (insecure) LogWarn("keygen", "insecure dealer key generation requested", id);
   return Launch(insecure ? "insecure_keygen" : "keygen", id, keygens_, std::move(*lease),

@@ -107,6 +107,18 @@ class Engine {
   virtual absl::Status CheckKeyGen(const KeyGenSpec& spec) const = 0;
   virtual absl::Status CheckPreprocessing(const Id32& epoch_id) const = 0;
 
+  // ---- session ids (quick, on the RPC thread, right before the work is launched) ----
+  // Threshold: records the id for good in the SessionLedger of the private vault
+  // (storage/session_ledger.h), so that it never runs sessions again, across eviction of the
+  // request table and restarts: ALREADY_EXISTS with the reason when it ran before, and nothing
+  // is recorded or started then. A recorded id stays recorded whatever the work's outcome. The
+  // work methods below refuse to start a session whose id was not reserved. Centralized (no
+  // sessions): OK. ReserveEpochRun records nothing when no PRSS init will run (the epoch exists
+  // and `force` is false: NewEpoch then answers "not created").
+  virtual absl::Status ReserveEpochRun(const Id32& epoch_id, bool force, const Id32& run_id) = 0;
+  virtual absl::Status ReservePreprocessing(const Id32& request_id) = 0;
+  virtual absl::Status ReserveKeyGen(const Id32& key_id) = 0;
+
   // ---- work ----
   virtual absl::StatusOr<EpochInfo> NewEpoch(const Id32& epoch_id, bool force,
                                              const Id32& run_id) = 0;

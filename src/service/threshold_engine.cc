@@ -16,6 +16,7 @@
 #include "service/authorization.h"
 #include "service/key_material.h"
 #include "service/logging.h"
+#include "service/session_content.h"
 
 namespace kms::service {
 namespace {
@@ -23,6 +24,25 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr char kComponent[] = "threshold";
+
+absl::Status KeyGenUsedError(const std::string& id) {
+  return absl::AlreadyExistsError(absl::StrCat(
+      "key generation ", id,
+      " was started before (recorded in SessionLedger; a key-generation id is never reused, even "
+      "after a failure or a restart); choose a new request id"));
+}
+
+absl::Status PreprocessingUsedError(const std::string& id) {
+  return absl::AlreadyExistsError(absl::StrCat(
+      "preprocessing ", id,
+      " was started before (recorded in SessionLedger; a preprocessing id is never reused, even "
+      "after a failure or a restart); choose a new request id"));
+}
+
+absl::Status NotReserved(const char* what, const std::string& id) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(what, " ", id, " was not recorded in the SessionLedger before it started"));
+}
 
 std::string Endpoint(const std::string& host, int port) {
   return host.find(':') != std::string::npos ? absl::StrCat("[", host, "]:", port)
@@ -41,7 +61,8 @@ ThresholdEngine::ThresholdEngine(const ServerConfig& config, storage::VaultSet& 
       insecure_allowed_(config.threshold->insecure),
       round_timeout_(config.threshold->round_timeout_secs),
       decryption_timeout_(config.threshold->decryption_timeout_secs),
-      preprocessing_sessions_(std::max<uint32_t>(1, config.threshold->preprocessing_sessions)) {
+      preprocessing_sessions_(std::max<uint32_t>(1, config.threshold->preprocessing_sessions)),
+      ledger_(*vaults.private_vault) {
   for (const PeerConfig& p : config.threshold->peers) {
     endpoints_[p.party_id] = Endpoint(p.address, p.port);
   }
@@ -167,8 +188,10 @@ absl::Status ThresholdEngine::LoadStoredState() {
     std::lock_guard<std::mutex> lock(mu_);
     prss_.emplace(id, std::make_shared<const mpc::PrssSetup>(std::move(*setup)));
   }
-  LogInfo(kComponent, absl::StrCat("loaded ", key_ids.size(), " key share(s) and ",
-                                   epoch_ids.size(), " PRSS setup(s)"));
+  // ---- ids that started sessions ----
+  KMS_RETURN_IF_ERROR(ledger_.Load());
+  LogInfo(kComponent, absl::StrCat("loaded ", key_ids.size(), " key share(s), ", epoch_ids.size(),
+                                   " PRSS setup(s) and ", ledger_.size(), " used session id(s)"));
   return absl::OkStatus();
 }
 
@@ -249,6 +272,9 @@ absl::Status ThresholdEngine::CheckKeyGen(const KeyGenSpec& spec) const {
     return absl::AlreadyExistsError(
         absl::StrCat("key ", id, " already exists; choose a new request id"));
   }
+  if (ledger_.Contains(storage::LedgerKind::kKeyGen, spec.request_id)) {
+    return KeyGenUsedError(id);
+  }
   if (spec.insecure) return absl::OkStatus();
   if (spec.request_id == spec.preprocessing_id) {
     // Not needed to keep the sessions apart any more (session ids carry the operation), but each
@@ -278,6 +304,42 @@ absl::Status ThresholdEngine::CheckKeyGen(const KeyGenSpec& spec) const {
 // ---------------------------------------------------------------------------------------------
 // Epochs
 
+absl::Status ThresholdEngine::ReserveEpochRun(const Id32& epoch_id, bool force,
+                                              const Id32& run_id) {
+  const std::string epoch = IdToHex(epoch_id);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // NewEpoch will answer "not created" without running anything (checked again there).
+    if (prss_.count(epoch) > 0 && !force) return absl::OkStatus();
+  }
+  absl::Status recorded = ledger_.Record(storage::LedgerKind::kPrssInit, run_id);
+  if (!absl::IsAlreadyExists(recorded)) return recorded;
+  const std::string run = IdToHex(run_id);
+  if (run_id == epoch_id) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "request_id: missing, so the run id is the epoch id ", epoch,
+        ", which already ran a PRSS initialization (recorded in SessionLedger; a run id never runs "
+        "a second one, so the PRSS masks of two runs never repeat); send NewMpcEpoch with a fresh "
+        "request_id (kms-init picks a random one)"));
+  }
+  return absl::AlreadyExistsError(absl::StrCat(
+      "request_id: run id ", run,
+      " already ran a PRSS initialization (recorded in SessionLedger; a run id never runs a second "
+      "one); choose a fresh request_id (kms-init picks a random one)"));
+}
+
+absl::Status ThresholdEngine::ReservePreprocessing(const Id32& request_id) {
+  absl::Status recorded = ledger_.Record(storage::LedgerKind::kPreprocessing, request_id);
+  if (absl::IsAlreadyExists(recorded)) return PreprocessingUsedError(IdToHex(request_id));
+  return recorded;
+}
+
+absl::Status ThresholdEngine::ReserveKeyGen(const Id32& key_id) {
+  absl::Status recorded = ledger_.Record(storage::LedgerKind::kKeyGen, key_id);
+  if (absl::IsAlreadyExists(recorded)) return KeyGenUsedError(IdToHex(key_id));
+  return recorded;
+}
+
 absl::StatusOr<EpochInfo> ThresholdEngine::NewEpoch(const Id32& epoch_id, bool force,
                                                     const Id32& run_id) {
   const std::string epoch = IdToHex(epoch_id);
@@ -285,6 +347,13 @@ absl::StatusOr<EpochInfo> ThresholdEngine::NewEpoch(const Id32& epoch_id, bool f
     std::lock_guard<std::mutex> lock(mu_);
     if (prss_.count(epoch) > 0 && !force) {
       return EpochInfo{false, n_, t_, {}};
+    }
+    if (!ledger_.Contains(storage::LedgerKind::kPrssInit, run_id)) {
+      // ReserveEpochRun found the epoch and recorded nothing; it has been destroyed since.
+      return absl::FailedPreconditionError(absl::StrCat(
+          "epoch ", epoch, " was destroyed after this request was accepted, and its run id ",
+          IdToHex(run_id),
+          " is not recorded in the SessionLedger; send NewMpcEpoch again with a fresh request_id"));
     }
     if (!epochs_in_progress_.insert(epoch).second) {
       return absl::AbortedError(
@@ -300,8 +369,7 @@ absl::StatusOr<EpochInfo> ThresholdEngine::NewEpoch(const Id32& epoch_id, bool f
     }
   } done{this, epoch};
 
-  const net::SessionId sid =
-      crypto::DeriveSessionId({crypto::SessionOperation::kPrssInit, run_id}, 0);
+  const net::SessionId sid = crypto::DeriveSessionId(PrssInitDomain(run_id, epoch_id, n_, t_), 0);
   LogInfo(kComponent,
           absl::StrCat("PRSS initialization of epoch ", epoch, " (session ",
                        crypto::SessionIdToString(sid), ")"),
@@ -355,6 +423,9 @@ absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& reques
                                                               const Id32& epoch_id) {
   KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
   const std::string id = IdToHex(request_id);
+  if (!ledger_.Contains(storage::LedgerKind::kPreprocessing, request_id)) {
+    return NotReserved("preprocessing", id);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (preprocessing_.count(id) > 0) {
@@ -362,28 +433,29 @@ absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& reques
     }
     preprocessing_[id] = PreprocEntry{&params, nullptr};
   }
-  const size_t total_bits = mpc::DkgBitsNeeded(params);
-  const size_t total_randoms = mpc::DkgRandomsNeeded(params);
-  const size_t k = preprocessing_sessions_;
+  // The layout is part of the session ids: a party configured with another number of sessions
+  // (or a request id re-run with another layout) never shares a session or a PRSS output.
+  const PreprocessingLayout layout =
+      MakePreprocessingLayout(params, preprocessing_sessions_, mpc::kTripleBatch);
+  const crypto::SessionDomain domain = PreprocessingDomain(request_id, params, epoch_id, layout);
+  const size_t k = layout.bits.size();
   std::vector<absl::StatusOr<mpc::Preprocessed>> results(k, absl::UnknownError("not run"));
   std::vector<std::thread> threads;
   for (size_t i = 0; i < k; ++i) {
-    const size_t bits = total_bits / k + (i < total_bits % k ? 1 : 0);
-    const size_t randoms = i == 0 ? total_randoms : 0;
+    const size_t bits = layout.bits[i];
+    const size_t randoms = layout.randoms[i];
     threads.emplace_back([&, i, bits, randoms] {
-      const net::SessionId sid =
-          crypto::DeriveSessionId({crypto::SessionOperation::kPreprocessing, request_id}, i);
+      const net::SessionId sid = crypto::DeriveSessionId(domain, i);
       results[i] = RunSession<mpc::Preprocessed>(
           sid, net::NetworkMode::kSync, round_timeout_ * 1000,
           [&](mpc::Session& session) -> absl::StatusOr<mpc::Preprocessed> {
             mpc::PrssState<mpc::Share> state(*prss, session.id());
-            return mpc::Preprocess(session, state, bits, randoms, mpc::kTripleBatch,
-                                   [&](size_t done) {
-                                     LogInfo("keygen",
-                                             absl::StrCat("preprocessing session ", i + 1, "/", k,
-                                                          ": ", done, " of ", bits, " bits"),
-                                             id);
-                                   });
+            return mpc::Preprocess(session, state, bits, randoms, layout.batch, [&](size_t done) {
+              LogInfo("keygen",
+                      absl::StrCat("preprocessing session ", i + 1, "/", k, ": ", done, " of ",
+                                   bits, " bits"),
+                      id);
+            });
           });
     });
   }
@@ -423,6 +495,9 @@ absl::Status ThresholdEngine::DropPreprocessing(const Id32& id) {
 
 absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spec) {
   const std::string id = IdToHex(spec.request_id);
+  if (!ledger_.Contains(storage::LedgerKind::kKeyGen, spec.request_id)) {
+    return NotReserved("key generation", id);
+  }
   std::shared_ptr<mpc::Preprocessed> material;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -463,15 +538,15 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
   if (spec.insecure) {
     LogWarn("keygen", "insecure dealer key generation: party 1 sees the whole key", id);
     share = RunSession<mpc::KeyShare>(
-        crypto::DeriveSessionId({crypto::SessionOperation::kInsecureKeyGen, spec.request_id}, 0),
-        net::NetworkMode::kSync, round_timeout_ * 1000,
+        crypto::DeriveSessionId(KeyGenDomain(spec), 0), net::NetworkMode::kSync,
+        round_timeout_ * 1000,
         [&](mpc::Session& session) { return mpc::InsecureDealerKeyGen(session, params); });
   } else {
     LogInfo("keygen", absl::StrCat("distributed key generation (parameters ", params.name, ")"),
             id);
     share = RunSession<mpc::KeyShare>(
-        crypto::DeriveSessionId({crypto::SessionOperation::kKeyGen, spec.request_id}, 0),
-        net::NetworkMode::kAsync, round_timeout_ * kKeyGenSessionRounds,
+        crypto::DeriveSessionId(KeyGenDomain(spec), 0), net::NetworkMode::kAsync,
+        round_timeout_ * kKeyGenSessionRounds,
         [&](mpc::Session& session) { return mpc::DistributedKeyGen(session, params, *material); });
   }
   KMS_RETURN_IF_ERROR(share.status());
@@ -502,7 +577,9 @@ absl::StatusOr<std::vector<lwe::TypedPlaintext>> ThresholdEngine::PublicDecrypt(
   KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
   KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
   return RunSession<std::vector<lwe::TypedPlaintext>>(
-      crypto::DeriveSessionId({crypto::SessionOperation::kPublicDecryption, request_id}, 0),
+      crypto::DeriveSessionId(DecryptionDomain(crypto::SessionOperation::kPublicDecryption,
+                                               request_id, key_id, epoch_id, ciphertexts),
+                              0),
       net::NetworkMode::kAsync, decryption_timeout_, [&](mpc::Session& session) {
         return mpc::PublicDecrypt(session, key->share, *prss, ciphertexts);
       });
@@ -519,11 +596,13 @@ absl::StatusOr<UserDecryptionOutput> ThresholdEngine::UserDecrypt(
       return absl::InvalidArgumentError(absl::StrCat("ciphertexts[", i, "]: ", valid.message()));
     }
   }
+  // One PRSS mask stream per ciphertext, keyed by a session id bound to the whole request: the
+  // same request id with other ciphertexts never gets the same masks.
+  const crypto::SessionDomain domain = DecryptionDomain(crypto::SessionOperation::kUserDecryption,
+                                                        request_id, key_id, epoch_id, ciphertexts);
   std::vector<net::SessionId> sids;
-  for (size_t i = 0; i < ciphertexts.size(); ++i) {
-    sids.push_back(
-        crypto::DeriveSessionId({crypto::SessionOperation::kUserDecryption, request_id}, i));
-  }
+  for (size_t i = 0; i < ciphertexts.size(); ++i)
+    sids.push_back(crypto::DeriveSessionId(domain, i));
   KMS_ASSIGN_OR_RETURN(std::vector<std::vector<mpc::Share>> shares,
                        mpc::UserDecryptionShares(key->share, *prss, sids, ciphertexts));
   return UserDecryptionOutput{std::move(shares)};

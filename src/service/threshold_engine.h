@@ -4,33 +4,44 @@
 // B §2.5, §2.11, §3). It owns the one peer network of the process (net::GrpcNetwork, mutual TLS
 // on threshold.listen_port) and runs every operation as an MPC session with the other parties:
 //
-//   operation         session id: DeriveSessionId({operation, id}, index)   mode   timeout
-//   NewMpcEpoch       {kPrssInit, run id}, 0                         sync   round_timeout_secs
-//                                                                           per round
-//   KeyGenPreproc     {kPreprocessing, request id}, i                sync   round_timeout_secs
-//                     i = 0..preprocessing_sessions-1, run in parallel,     per round
-//                     results concatenated in session order (session 0 also makes the random
-//                     sharings)
-//   KeyGen (DKG)      {kKeyGen, request id}, 0                       async  kKeyGenSessionRounds
-//                                                                           x round timeout
-//   InsecureKeyGen    {kInsecureKeyGen, request id}, 0               sync   round_timeout_secs
-//                                                                           per round
-//   PublicDecrypt     {kPublicDecryption, request id}, 0             async  decryption_timeout_secs
-//   UserDecrypt       {kUserDecryption, request id}, i per ciphertext i; no messages at all
-// (the run id of NewMpcEpoch is its request_id, or the epoch id when none was given). The
-// operation is part of every session id (crypto/session_id.h), so one request id used by two
-// operations at once (the request layer keeps one id table per operation) gives two sessions
-// that never share a message or a PRSS output.
+//   operation         session id: DeriveSessionId(domain, index)            mode   timeout
+//   NewMpcEpoch       PrssInitDomain(run id, epoch, n, t), 0              sync   round_timeout_secs
+//                                                                               per round
+//   KeyGenPreproc     PreprocessingDomain(request id, params, epoch,      sync   round_timeout_secs
+//                     layout), i = 0..preprocessing_sessions-1, run in          per round
+//                     parallel, results concatenated in session order
+//                     (session 0 also makes the random sharings)
+//   KeyGen (DKG)      KeyGenDomain(spec), 0                               async
+//   kKeyGenSessionRounds
+//                                                                               x round timeout
+//   InsecureKeyGen    KeyGenDomain(spec) (kInsecureKeyGen), 0             sync   round_timeout_secs
+//                                                                               per round
+//   PublicDecrypt     DecryptionDomain(request id, key, epoch, cts), 0    async
+//   decryption_timeout_secs UserDecrypt       DecryptionDomain(request id, key, epoch, cts), i per
+//   ciphertext i; no
+//                     messages at all
+// (service/session_content.h; the run id of NewMpcEpoch is its request_id, or the epoch id when
+// none was given). The operation is part of every session id (crypto/session_id.h), so one
+// request id used by two operations at once (the request layer keeps one id table per
+// operation) gives two sessions that never share a message or a PRSS output; the request's
+// content is part of it too, so a request id reused with other ciphertexts or another layout
+// never repeats a PRSS output either.
+//
+// Run ids of PRSS inits, preprocessing ids and key ids are recorded in the SessionLedger before
+// any session starts (Reserve*, called by the request layer before it launches the work) and
+// are refused (ALREADY_EXISTS) for good afterwards; the work methods check the record.
 //
 // What is stored and what is memory-only:
 //   PRIV-p<i>/PrssSetup/<epoch_id>   the PRSS keys of an epoch (mpc::PrssSetup::Serialize)
 //   PRIV-p<i>/FheKeyInfo/<key_id>    this party's key shares with the public key and its digest
+//   PRIV-p<i>/SessionLedger/<kind>-<id>  ids that started sessions (storage/session_ledger.h)
 //   PUB-p<i>/PublicKey/<key_id>      the compact public key
 //   memory only                      preprocessed material (KeyGenPreproc), consumed by one
 //                                    KeyGen and lost on restart; request results
 // Start() is the boot check of threshold mode: every FheKeyInfo must parse and its PublicKey
 // must match the recorded digest; every PrssSetup must parse and belong to this party (n, t,
-// role). A party without any PRSS starts and reports not ready until NewMpcEpoch ran.
+// role); every SessionLedger record must parse and match its name. A party without any PRSS starts
+// and reports not ready until NewMpcEpoch ran.
 #ifndef KMS_SERVICE_THRESHOLD_ENGINE_H_
 #define KMS_SERVICE_THRESHOLD_ENGINE_H_
 
@@ -48,6 +59,7 @@
 #include "net/grpc_network.h"
 #include "service/config.h"
 #include "service/engine.h"
+#include "storage/session_ledger.h"
 #include "storage/vault.h"
 
 namespace kms::service {
@@ -80,6 +92,10 @@ class ThresholdEngine final : public Engine {
   absl::Status CheckPreprocessing(const Id32& epoch_id) const override {
     return CheckEpoch(epoch_id);
   }
+
+  absl::Status ReserveEpochRun(const Id32& epoch_id, bool force, const Id32& run_id) override;
+  absl::Status ReservePreprocessing(const Id32& request_id) override;
+  absl::Status ReserveKeyGen(const Id32& key_id) override;
 
   absl::StatusOr<EpochInfo> NewEpoch(const Id32& epoch_id, bool force, const Id32& run_id) override;
   absl::Status DestroyEpoch(const Id32& epoch_id) override;
@@ -136,6 +152,7 @@ class ThresholdEngine final : public Engine {
   std::map<uint32_t, std::string> endpoints_;  // party id -> host:port (peer network)
   std::string listen_endpoint_;
   std::unique_ptr<net::GrpcNetwork> net_;
+  storage::SessionLedger ledger_;  // over vaults_.private_vault
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const StoredKey>> keys_ ABSL_GUARDED_BY(mu_);

@@ -5,7 +5,8 @@
 //   public  (PUB-p<i>)    material anyone may read: PublicKey, VerfKey, VerfAddress, CACert,
 //                         ServerKey, CRS
 //   private (PRIV-p<i>)   secrets: SigningKey, FheKeyInfo, FhePrivateKey, PrssSetup, Context,
-//                         plus the digests of this party's public objects
+//                         plus the digests of this party's public objects and the SessionLedger
+//                         (ids that started MPC sessions; no secret, storage/session_ledger.h)
 //   backup  (BACKUP-p<i>, optional) a copy of every private write; restoring means copying it
 //                         back and restarting (the boot check verifies the result)
 // A centralized server uses PUB, PRIV and BACKUP.
@@ -45,6 +46,8 @@ inline constexpr std::string_view kFheKeyInfo = "FheKeyInfo";
 inline constexpr std::string_view kFhePrivateKey = "FhePrivateKey";
 inline constexpr std::string_view kPrssSetup = "PrssSetup";
 inline constexpr std::string_view kContext = "Context";
+// Ids of PRSS inits, preprocessings and key generations ever started (storage/session_ledger.h).
+inline constexpr std::string_view kSessionLedger = "SessionLedger";
 
 // Domain separator of ObjectDigest (crypto-spec §1.9 style: 8 ASCII bytes, one per use).
 inline constexpr crypto::Dsep kDsepStoredObject = "STOR_OBJ";

@@ -66,6 +66,57 @@ TEST(SessionIdTest, DomainSeparatedKnownAnswerVectors) {
   }
 }
 
+TEST(SessionIdTest, OptionalFieldKnownAnswerVectors) {
+  // The key id and content digest fields (tags 1 and 2), from session_id_kat.py too. The vectors
+  // above (no optional field) are unchanged by the extension.
+  std::array<uint8_t, 32> key_id{}, digest{};
+  key_id.fill(0x11);
+  digest.fill(0x22);
+  struct Vector {
+    SessionOperation operation;
+    uint64_t index;
+    bool with_key;
+    bool with_digest;
+    const char* sid;
+  };
+  const Vector vectors[] = {
+      {SessionOperation::kUserDecryption, 3, true, false, "71992297390250246334042222469508272111"},
+      {SessionOperation::kUserDecryption, 3, false, true,
+       "305742569611442331266096252327603997292"},
+      {SessionOperation::kUserDecryption, 3, true, true, "134875689942418424407987118071361707977"},
+      {SessionOperation::kPublicDecryption, 0, true, true,
+       "235697528103140345555382777583636191913"},
+      {SessionOperation::kPreprocessing, 1, false, true, "114159842284694545669311447450317737846"},
+  };
+  for (const Vector& v : vectors) {
+    SessionDomain domain{v.operation, Counting(), std::nullopt, std::nullopt};
+    if (v.with_key) domain.key_id = key_id;
+    if (v.with_digest) domain.content_digest = digest;
+    EXPECT_EQ(SessionIdToString(DeriveSessionId(domain, v.index)), v.sid)
+        << SessionOperationName(v.operation) << " " << v.index << " " << v.with_key << " "
+        << v.with_digest;
+  }
+}
+
+// A key id and a content digest that hold the same 32 bytes give different ids (the tags keep
+// the fields apart), and each field changes the id.
+TEST(SessionIdTest, OptionalFieldsAreTaggedAndBound) {
+  std::array<uint8_t, 32> x{};
+  x.fill(0x33);
+  const SessionOperation op = SessionOperation::kUserDecryption;
+  const SessionId none = DeriveSessionId({op, Counting(), std::nullopt, std::nullopt}, 0);
+  const SessionId as_key = DeriveSessionId({op, Counting(), x, std::nullopt}, 0);
+  const SessionId as_digest = DeriveSessionId({op, Counting(), std::nullopt, x}, 0);
+  EXPECT_NE(none, as_key);
+  EXPECT_NE(none, as_digest);
+  EXPECT_NE(as_key, as_digest);
+  std::array<uint8_t, 32> y = x;
+  y[31] ^= 1;
+  EXPECT_NE(DeriveSessionId({op, Counting(), std::nullopt, x}, 0),
+            DeriveSessionId({op, Counting(), std::nullopt, y}, 0));
+  EXPECT_NE(DeriveSessionId({op, Counting(), x, x}, 0), DeriveSessionId({op, Counting(), y, x}, 0));
+}
+
 // The security review's finding "one session-id namespace for all operations": the same request
 // id under two operations gave the same id (public decryption R and preprocessing session 0 of R,
 // user decryption of ciphertext 2 and the DKG of R, ...). Every (operation, index) pair under one

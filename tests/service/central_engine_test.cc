@@ -64,6 +64,8 @@ TEST(CentralEngineTest, KeyGenDecryptAndReload) {
   // A fresh engine over the same storage loads the key and decrypts the same.
   auto reloaded = CentralizedEngine::Load(vaults, lwe::TestParameters());
   ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+  // The key id stays taken after a restart (the key is stored: no ledger needed here).
+  EXPECT_EQ((*reloaded)->CheckKeyGen(spec).code(), absl::StatusCode::kAlreadyExists);
   auto again = (*reloaded)->PublicDecrypt(Id(11), Id(1), DefaultEpochId(), cts);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)[0], value);

@@ -1,7 +1,8 @@
 // Four ThresholdEngines in one process, each with RAM vaults, over the real gRPC peer network
 // (mutual TLS on loopback): the MPC sessions the service runs, without the request layer. The
 // request layer keeps one id table per operation, so the same request id may reach the engine
-// under two operations at once; the engine must keep their sessions apart.
+// under two operations at once; the engine must keep their sessions apart. It also forgets ids
+// (eviction, restart), so a reused id must never repeat a PRSS output or run a session twice.
 #include "service/threshold_engine.h"
 
 #include <gmock/gmock.h>
@@ -17,9 +18,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "algebra/robust_reconstruction.h"
+#include "common/status_macros.h"
 #include "crypto/random.h"
 #include "lwe/formats.h"
 #include "lwe/typed_ciphertext.h"
+#include "mpc/decryption.h"
 #include "mpc/dkg.h"
 #include "storage/ram_storage.h"
 #include "testing/grpc_test_cluster.h"
@@ -28,6 +32,7 @@ namespace kms::service {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using ::testing::HasSubstr;
 
 Id32 Id(uint8_t v) {
   Id32 id{};
@@ -92,18 +97,27 @@ class EngineCluster {
 
   absl::Status Start() {
     for (int i = 0; i < n_; ++i) {
-      vaults_.push_back(std::make_unique<storage::VaultSet>(
-          storage::MakeVaultSet(std::make_unique<storage::RamStorage>("PUB"),
-                                std::make_unique<storage::RamStorage>("PRIV"), nullptr)));
-      absl::StatusOr<std::unique_ptr<ThresholdEngine>> engine =
-          ThresholdEngine::Start(configs_[static_cast<size_t>(i)], *vaults_.back());
+      if (vaults_.size() <= static_cast<size_t>(i)) {
+        vaults_.push_back(std::make_unique<storage::VaultSet>(
+            storage::MakeVaultSet(std::make_unique<storage::RamStorage>("PUB"),
+                                  std::make_unique<storage::RamStorage>("PRIV"), nullptr)));
+      }
+      absl::StatusOr<std::unique_ptr<ThresholdEngine>> engine = ThresholdEngine::Start(
+          configs_[static_cast<size_t>(i)], *vaults_[static_cast<size_t>(i)]);
       if (!engine.ok()) return engine.status();
       engines_.push_back(std::move(*engine));
     }
     return absl::OkStatus();
   }
 
+  // Every engine stops and starts again over the same vaults (what a restart keeps).
+  absl::Status Restart() {
+    engines_.clear();
+    return Start();
+  }
+
   ThresholdEngine& engine(int party) { return *engines_[static_cast<size_t>(party - 1)]; }
+  storage::VaultSet& vaults(int party) { return *vaults_[static_cast<size_t>(party - 1)]; }
 
   // Runs f(engine) on every party at once (each party serves its request on its own thread, as
   // the service's worker pools do) and returns the results in party order.
@@ -134,6 +148,12 @@ class EngineCluster {
   std::vector<std::unique_ptr<ThresholdEngine>> engines_;
 };
 
+// What the request layer does: record the key id, then run the key generation.
+absl::StatusOr<PublicKeyInfo> ReserveAndGenerate(ThresholdEngine& e, const KeyGenSpec& spec) {
+  KMS_RETURN_IF_ERROR(e.ReserveKeyGen(spec.request_id));
+  return e.GenerateKey(spec);
+}
+
 // Regression test for the security review's finding "one session-id namespace for all
 // operations": PublicDecrypt(R) used DeriveSessionId(R, 0), the id of preprocessing session 0 of
 // KeyGenPreproc(R). The decryption then ran on the preprocessing's network session (its messages
@@ -145,8 +165,10 @@ TEST(ThresholdEngineTest, PublicDecryptionReusingARunningPreprocessingRequestIdD
   EngineCluster cluster(4, 1);
   ASSERT_TRUE(cluster.Start().ok());
   const Id32 epoch = DefaultEpochId();
-  for (const auto& r :
-       cluster.OnAll([&](ThresholdEngine& e) { return e.NewEpoch(epoch, false, epoch); })) {
+  for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<EpochInfo> {
+         KMS_RETURN_IF_ERROR(e.ReserveEpochRun(epoch, false, epoch));
+         return e.NewEpoch(epoch, false, epoch);
+       })) {
     ASSERT_TRUE(r.ok()) << r.status();
   }
 
@@ -156,7 +178,8 @@ TEST(ThresholdEngineTest, PublicDecryptionReusingARunningPreprocessingRequestIdD
   dealer.params = &params;
   dealer.epoch_id = epoch;
   dealer.insecure = true;
-  for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) { return e.GenerateKey(dealer); })) {
+  for (const auto& r :
+       cluster.OnAll([&](ThresholdEngine& e) { return ReserveAndGenerate(e, dealer); })) {
     ASSERT_TRUE(r.ok()) << r.status();
   }
   auto pk_info = cluster.engine(1).GetPublicKey(dealer.request_id);
@@ -172,7 +195,10 @@ TEST(ThresholdEngineTest, PublicDecryptionReusingARunningPreprocessingRequestIdD
   // KeyGenPreproc(R) on every party; PublicDecrypt(R) once its sessions are open everywhere.
   const Id32 shared = Id(0x5a);
   auto preprocessing = std::async(std::launch::async, [&] {
-    return cluster.OnAll([&](ThresholdEngine& e) { return e.Preprocess(shared, params, epoch); });
+    return cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<PreprocessingInfo> {
+      KMS_RETURN_IF_ERROR(e.ReservePreprocessing(shared));
+      return e.Preprocess(shared, params, epoch);
+    });
   });
   const Clock::time_point give_up = Clock::now() + std::chrono::seconds(30);
   for (int p = 1; p <= 4; ++p) {
@@ -210,7 +236,8 @@ TEST(ThresholdEngineTest, PublicDecryptionReusingARunningPreprocessingRequestIdD
   dkg.preprocessing_id = shared;
   dkg.params = &params;
   dkg.epoch_id = epoch;
-  for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) { return e.GenerateKey(dkg); })) {
+  for (const auto& r :
+       cluster.OnAll([&](ThresholdEngine& e) { return ReserveAndGenerate(e, dkg); })) {
     ASSERT_TRUE(r.ok()) << r.status();
   }
   auto dkg_pk_info = cluster.engine(1).GetPublicKey(dkg.request_id);
@@ -226,6 +253,195 @@ TEST(ThresholdEngineTest, PublicDecryptionReusingARunningPreprocessingRequestIdD
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ((*r)[0], value);
   }
+}
+
+// Every party makes the PRSS of the default epoch and a dealer key of the test set; returns
+// the key id.
+Id32 InitAndDealKey(EngineCluster& cluster) {
+  const Id32 epoch = DefaultEpochId();
+  for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<EpochInfo> {
+         KMS_RETURN_IF_ERROR(e.ReserveEpochRun(epoch, false, epoch));
+         return e.NewEpoch(epoch, false, epoch);
+       })) {
+    EXPECT_TRUE(r.ok()) << r.status();
+  }
+  KeyGenSpec dealer;
+  dealer.request_id = Id(0x4b);
+  dealer.params = &lwe::TestParameters();
+  dealer.epoch_id = epoch;
+  dealer.insecure = true;
+  for (const auto& r :
+       cluster.OnAll([&](ThresholdEngine& e) { return ReserveAndGenerate(e, dealer); })) {
+    EXPECT_TRUE(r.ok()) << r.status();
+  }
+  return dealer.request_id;
+}
+
+// The user's view of a user decryption: the block values Δm + e + mask, reconstructed from the
+// packed shares of every party (one ciphertext).
+std::vector<algebra::Z128> OpenedBlocks(
+    const std::vector<absl::StatusOr<UserDecryptionOutput>>& out, size_t blocks) {
+  algebra::ShareColumns<algebra::Gr128> cols;
+  for (size_t p = 0; p < out.size(); ++p) {
+    EXPECT_TRUE(out[p].ok()) << "party " << p + 1 << ": " << out[p].status();
+    if (!out[p].ok()) return {};
+    cols.parties.push_back(static_cast<int>(p + 1));
+    cols.values.push_back(out[p]->packed.at(0));
+  }
+  auto packed = algebra::ReconstructBatchSync<algebra::Gr128>({4, 1, 1}, cols, 0);
+  EXPECT_TRUE(packed.ok());
+  if (!packed.ok()) return {};
+  std::vector<algebra::Z128> values;
+  for (const algebra::Gr128& e : packed.value())
+    for (int l = 0; l < mpc::kUserDecryptionPacking; ++l) values.push_back(e[l]);
+  values.resize(blocks);
+  return values;
+}
+
+// Regression test for the security review's finding "reusable request ids feed the PRSS". A user
+// decryption's masks were the PRSS outputs of session DeriveSessionId({kUserDecryption, R}, i),
+// so two requests under one request id R got the same masks whatever their ciphertexts, and the
+// request table forgets R after eviction or a restart. The user (who reconstructs the masked
+// values) sends R with an honest ciphertext c = (a, b), then R with the all-zero ciphertext:
+// the second answer is the mask E itself, and the first minus the second is b - <a, s> = Δm + e,
+// with the raw encryption noise e that flooding exists to hide (with chosen a, n such values
+// give the key). The same holds for the opened values of a public decryption, which every party
+// sees. Session ids now bind the ciphertexts (and the key and epoch), so the second request
+// draws other masks. Checked two ways: the zero answer no longer cancels the honest answer's
+// mask, and a ciphertext shifted by Δ no longer answers exactly Δ more.
+TEST(ThresholdEngineTest, UserDecryptionsUnderOneRequestIdWithOtherCiphertextsGetOtherMasks) {
+  const lwe::LweParameters& params = lwe::TestParameters();
+  EngineCluster cluster(4, 1);
+  ASSERT_TRUE(cluster.Start().ok());
+  const Id32 key_id = InitAndDealKey(cluster);
+  ASSERT_FALSE(HasFailure());
+  const Id32 epoch = DefaultEpochId();
+  auto pk_info = cluster.engine(1).GetPublicKey(key_id);
+  ASSERT_TRUE(pk_info.ok());
+  auto pk = lwe::ParseCompactPublicKey(pk_info->public_key);
+  ASSERT_TRUE(pk.ok());
+  crypto::AesCtrRng rng;
+  const auto value = *lwe::TypedPlaintext::FromString(
+      lwe::FheType::kEuint256,
+      "0xfedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
+  auto honest = lwe::EncryptTyped(*pk, value, rng);
+  ASSERT_TRUE(honest.ok());
+  const size_t blocks = honest->list.bodies.size();
+  lwe::TypedCiphertext zero = *honest;
+  std::fill(zero.list.mask.begin(), zero.list.mask.end(), algebra::Z128{0});
+  std::fill(zero.list.bodies.begin(), zero.list.bodies.end(), algebra::Z128{0});
+  lwe::TypedCiphertext shifted = *honest;
+  for (auto& b : shifted.list.bodies) b += params.delta;
+
+  const Id32 reused = Id(0x77);
+  auto decrypt = [&](const lwe::TypedCiphertext& ct) {
+    const std::vector<lwe::TypedCiphertext> cts = {ct};
+    return OpenedBlocks(cluster.OnAll([&](ThresholdEngine& e) {
+      return e.UserDecrypt(reused, key_id, epoch, cts);
+    }),
+                        blocks);
+  };
+  const std::vector<algebra::Z128> v_honest = decrypt(*honest);
+  const std::vector<algebra::Z128> v_zero = decrypt(zero);
+  const std::vector<algebra::Z128> v_shifted = decrypt(shifted);
+  ASSERT_EQ(v_honest.size(), blocks);
+  ASSERT_EQ(v_zero.size(), blocks);
+  ASSERT_EQ(v_shifted.size(), blocks);
+
+  // The honest answer still decrypts.
+  std::vector<mpc::Share> opened;
+  for (algebra::Z128 v : v_honest) opened.push_back(mpc::Share::FromScalar(v));
+  auto pt = mpc::DecodeOpenedBlocks(value.type, opened, params);
+  ASSERT_TRUE(pt.ok()) << pt.status();
+  EXPECT_EQ(*pt, value);
+
+  // |e| <= 512 · 2^20 + 2^20 < 2^30 for this set; the flooding masks are of size 2^31 and more.
+  const algebra::Z128 noise_bound = algebra::Z128{1} << 30;
+  size_t exact_shifts = 0, raw_noise_blocks = 0;
+  for (size_t j = 0; j < blocks; ++j) {
+    if (v_shifted[j] - v_honest[j] == params.delta) ++exact_shifts;
+    const algebra::Z128 residue = (v_honest[j] - v_zero[j]) & (params.delta - 1);
+    const algebra::Z128 distance = std::min(residue, params.delta - residue);
+    if (distance < noise_bound) ++raw_noise_blocks;
+  }
+  std::printf(
+      "[ info ] %zu blocks: %zu answered exactly delta more when shifted, %zu within the "
+      "encryption noise of the phase\n",
+      blocks, exact_shifts, raw_noise_blocks);
+  EXPECT_EQ(exact_shifts, 0u) << "the two requests' masks cancelled: they are the same masks";
+  EXPECT_LT(raw_noise_blocks, blocks)
+      << "honest answer minus zero answer is b - <a, s> with its raw noise on every block: the "
+         "user read the phase";
+}
+
+// Ids that started sessions are recorded in the private vault before the work starts and are
+// refused for good, also after every party restarted (the request table forgets ids; so did the
+// engine, whose preprocessed material is memory only): a preprocessing id re-run with another
+// layout would otherwise hand out PRSS outputs a second time, a PRSS init run id would repeat
+// its session.
+TEST(ThresholdEngineTest, SessionIdsAreRecordedForGoodAndSurviveARestart) {
+  const lwe::LweParameters& params = lwe::TestParameters();
+  EngineCluster cluster(4, 1);
+  ASSERT_TRUE(cluster.Start().ok());
+  const Id32 epoch = DefaultEpochId();
+  InitAndDealKey(cluster);
+  ASSERT_FALSE(HasFailure());
+  ThresholdEngine& e1 = cluster.engine(1);
+
+  // Plain init again (run id = epoch id): the epoch exists, nothing runs, nothing is refused.
+  EXPECT_TRUE(e1.ReserveEpochRun(epoch, false, epoch).ok());
+  auto again = e1.NewEpoch(epoch, false, epoch);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->created);
+  // Forced with the run id that already ran: refused.
+  absl::Status forced = e1.ReserveEpochRun(epoch, true, epoch);
+  EXPECT_TRUE(absl::IsAlreadyExists(forced)) << forced;
+
+  const Id32 pre = Id(0x21), key = Id(0x31);
+  EXPECT_TRUE(e1.ReservePreprocessing(pre).ok());
+  absl::Status pre_again = e1.ReservePreprocessing(pre);
+  EXPECT_TRUE(absl::IsAlreadyExists(pre_again)) << pre_again;
+  EXPECT_THAT(pre_again.message(), HasSubstr("never reused"));
+  EXPECT_TRUE(e1.ReserveKeyGen(key).ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(e1.ReserveKeyGen(key)));
+  // One namespace per kind: the same bytes as a preprocessing id and a key id are two ids.
+  EXPECT_TRUE(e1.ReserveKeyGen(pre).ok());
+
+  // Nothing starts without its record.
+  auto unrecorded = e1.Preprocess(Id(0x22), params, epoch);
+  EXPECT_TRUE(absl::IsFailedPrecondition(unrecorded.status())) << unrecorded.status();
+  KeyGenSpec spec;
+  spec.request_id = Id(0x32);
+  spec.params = &params;
+  spec.epoch_id = epoch;
+  spec.insecure = true;
+  auto unrecorded_key = e1.GenerateKey(spec);
+  EXPECT_TRUE(absl::IsFailedPrecondition(unrecorded_key.status())) << unrecorded_key.status();
+
+  // The records hold the kind and the id, nothing else.
+  auto record = cluster.vaults(1).private_vault->Get(storage::kSessionLedger,
+                                                     "preprocessing-" + IdToHex(pre));
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->size(), 48u);
+
+  ASSERT_TRUE(cluster.Restart().ok());
+  ThresholdEngine& r1 = cluster.engine(1);
+  EXPECT_TRUE(absl::IsAlreadyExists(r1.ReservePreprocessing(pre)));
+  EXPECT_TRUE(absl::IsAlreadyExists(r1.ReserveKeyGen(key)));
+  spec.request_id = key;
+  absl::Status check = r1.CheckKeyGen(spec);
+  EXPECT_TRUE(absl::IsAlreadyExists(check)) << check;
+  EXPECT_THAT(check.message(), HasSubstr("SessionLedger"));
+
+  // DestroyMpcEpoch, then the plain init again: its run id (the epoch id) ran before.
+  ASSERT_TRUE(r1.DestroyEpoch(epoch).ok());
+  absl::Status plain = r1.ReserveEpochRun(epoch, false, epoch);
+  EXPECT_TRUE(absl::IsAlreadyExists(plain)) << plain;
+  EXPECT_THAT(plain.message(), HasSubstr("request_id: missing, so the run id is the epoch id"));
+  EXPECT_THAT(plain.message(), HasSubstr("fresh request_id"));
+  // A fresh run id is accepted (the init itself is not run here: one party only).
+  EXPECT_TRUE(r1.ReserveEpochRun(epoch, false, Id(0x99)).ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(r1.ReserveEpochRun(epoch, false, Id(0x99))));
 }
 
 }  // namespace

@@ -1,0 +1,104 @@
+#include "service/session_content.h"
+
+#include <string_view>
+
+#include "crypto/hash.h"
+#include "lwe/fhe_type.h"
+#include "mpc/dkg.h"
+
+namespace kms::service {
+namespace {
+
+using crypto::SessionOperation;
+
+Bytes Number(uint64_t v) {
+  Bytes out;
+  AppendU64Le(out, v);
+  return out;
+}
+
+Bytes IdElement(const Id32& id) { return Bytes(id.begin(), id.end()); }
+
+void AppendName(Bytes& out, std::string_view name) {
+  AppendU64Le(out, name.size());
+  out.insert(out.end(), name.begin(), name.end());
+}
+
+Bytes Name(std::string_view name) {
+  Bytes out;
+  AppendName(out, name);
+  return out;
+}
+
+Bytes CiphertextElement(const lwe::TypedCiphertext& ct) {
+  Bytes out;
+  out.reserve(64 + 16 * (ct.list.mask.size() + ct.list.bodies.size()));
+  AppendName(out, lwe::FheTypeName(ct.type));
+  AppendName(out, ct.list.params != nullptr ? std::string_view(ct.list.params->name) : "");
+  AppendU64Le(out, ct.list.mask.size());
+  for (algebra::Z128 c : ct.list.mask) AppendU128Le(out, c);
+  AppendU64Le(out, ct.list.bodies.size());
+  for (algebra::Z128 b : ct.list.bodies) AppendU128Le(out, b);
+  return out;
+}
+
+// HashList("SESS_CNT", [u64le(operation), elements...]).
+crypto::Digest ContentDigest(SessionOperation operation, std::vector<Bytes> elements) {
+  elements.insert(elements.begin(), Number(static_cast<uint64_t>(operation)));
+  return crypto::HashList(crypto::kDsepSessionContent, std::span<const Bytes>(elements));
+}
+
+}  // namespace
+
+PreprocessingLayout MakePreprocessingLayout(const lwe::LweParameters& params, uint32_t sessions,
+                                            uint64_t batch) {
+  const uint64_t k = sessions == 0 ? 1 : sessions;
+  const uint64_t total_bits = mpc::DkgBitsNeeded(params);
+  const uint64_t total_randoms = mpc::DkgRandomsNeeded(params);
+  PreprocessingLayout layout;
+  layout.batch = batch;
+  for (uint64_t i = 0; i < k; ++i) {
+    layout.bits.push_back(total_bits / k + (i < total_bits % k ? 1 : 0));
+    layout.randoms.push_back(i == 0 ? total_randoms : 0);
+  }
+  return layout;
+}
+
+crypto::SessionDomain PrssInitDomain(const Id32& run_id, const Id32& epoch_id, uint32_t n,
+                                     uint32_t t) {
+  const SessionOperation op = SessionOperation::kPrssInit;
+  return {op, run_id, std::nullopt, ContentDigest(op, {IdElement(epoch_id), Number(n), Number(t)})};
+}
+
+crypto::SessionDomain PreprocessingDomain(const Id32& request_id, const lwe::LweParameters& params,
+                                          const Id32& epoch_id, const PreprocessingLayout& layout) {
+  const SessionOperation op = SessionOperation::kPreprocessing;
+  std::vector<Bytes> elements = {Name(params.name), IdElement(epoch_id), Number(layout.batch),
+                                 Number(layout.bits.size())};
+  for (size_t i = 0; i < layout.bits.size(); ++i) {
+    Bytes session;
+    AppendU64Le(session, layout.bits[i]);
+    AppendU64Le(session, i < layout.randoms.size() ? layout.randoms[i] : 0);
+    elements.push_back(std::move(session));
+  }
+  return {op, request_id, std::nullopt, ContentDigest(op, std::move(elements))};
+}
+
+crypto::SessionDomain KeyGenDomain(const KeyGenSpec& spec) {
+  const SessionOperation op =
+      spec.insecure ? SessionOperation::kInsecureKeyGen : SessionOperation::kKeyGen;
+  return {op, spec.request_id, std::nullopt,
+          ContentDigest(op, {Name(spec.params->name), IdElement(spec.preprocessing_id),
+                             IdElement(spec.epoch_id)})};
+}
+
+crypto::SessionDomain DecryptionDomain(SessionOperation operation, const Id32& request_id,
+                                       const Id32& key_id, const Id32& epoch_id,
+                                       std::span<const lwe::TypedCiphertext> ciphertexts) {
+  std::vector<Bytes> elements = {IdElement(epoch_id)};
+  elements.reserve(1 + ciphertexts.size());
+  for (const lwe::TypedCiphertext& ct : ciphertexts) elements.push_back(CiphertextElement(ct));
+  return {operation, request_id, key_id, ContentDigest(operation, std::move(elements))};
+}
+
+}  // namespace kms::service

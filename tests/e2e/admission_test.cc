@@ -426,7 +426,12 @@ TEST_F(AdmissionE2eTest, KmsClientAttestsWithAProducerKeyFile) {
   ASSERT_EQ(::stat(ProducerKeyFile().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "a producer key is private";
   const std::string endpoint = absl::StrCat("127.0.0.1:", attested_->ports.client);
-  const std::vector<std::string> base = {KMS_CLIENT_BIN, "--endpoint", endpoint, "--quiet"};
+  // The server's operator address, pinned as kms-client requires (the test trusts its server).
+  kms::v1::OperatorPublicKeyResponse op;
+  auto op_ctx = Context();
+  ASSERT_TRUE(Stub(attested_->ports.client)->GetOperatorPublicKey(op_ctx.get(), {}, &op).ok());
+  const std::vector<std::string> base = {KMS_CLIENT_BIN,     "--endpoint", endpoint,
+                                         "--signer-address", op.address(), "--quiet"};
   auto run = [&](std::vector<std::string> args, std::string* out) {
     std::vector<std::string> argv = base;
     argv.insert(argv.end(), args.begin(), args.end());

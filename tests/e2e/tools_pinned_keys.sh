@@ -12,6 +12,7 @@ CLIENT=(kms-client --config "$D/client.toml" --quiet --timeout 60)
 step "kms-local up pins every operator in client.toml"
 expect_exit 0 "kms-local up" kms-local up --dir "$D" --parties 4 --params test \
   --port-offset "$PORT_OFFSET" --decryption-timeout 20 --round-timeout 10
+source "$D/tls.env"  # the tools' TLS identity for the cluster's client ports
 OUT="$(cat "$D/client.toml")"
 declare -A REAL
 for i in 1 2 3 4; do

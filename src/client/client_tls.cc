@@ -1,15 +1,13 @@
 #include "client/client_tls.h"
 
 #include <cstdlib>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "client/absl_compat_internal.h"
+#include "crypto/tls_certificate.h"
 
 namespace kms::client {
 namespace {
-
-constexpr std::streamsize kMaxPemFile = 64 * 1024;
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -17,22 +15,10 @@ std::string Env(const char* name) {
 }
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(what, ": cannot read ", path));
-  std::string data(static_cast<size_t>(kMaxPemFile) + 1, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  const std::streamsize got = in.gcount();
-  if (got > kMaxPemFile) {
-    crypto::SecureZero(data.data(), data.size());
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": ", path, " is larger than ", kMaxPemFile, " bytes"));
-  }
-  data.resize(static_cast<size_t>(got));
-  if (data.find("-----BEGIN ") == std::string::npos) {
-    crypto::SecureZero(data.data(), data.size());
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", path, " is not a PEM file"));
-  }
-  return data;
+  absl::StatusOr<std::string> pem = crypto::ReadPemFile(path);
+  if (!pem.ok())
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", pem.status().message()));
+  return pem;
 }
 
 }  // namespace

@@ -294,13 +294,7 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
   }
   // t + 1 distinct pinned operators must sign one key (the acceptance rule), and n - t parties
   // must hold it.
-  std::vector<PartyKeyGenAnswer> answers;
-  for (const auto& r : results) {
-    PartyKeyGenAnswer& a = answers.emplace_back();
-    a.name = PartyName(r.index);
-    a.pin = signers[r.index];
-    a.result = r.value.ok() ? r.value : Stripped(r.index, r.value.status());
-  }
+  std::vector<PartyKeyGenAnswer> answers = KeyGenAnswers(results, signers);
   const std::vector<v1::Eip712Domain> domains = {request.domain()};
   absl::StatusOr<KeyEndorsement> endorsement =
       TallyKeyGenResults(request.request_id(), KeyThreshold(), answers, domains);
@@ -332,6 +326,19 @@ absl::StatusOr<KeyGenOutcome> ClusterClient::KeyGen(const KeyGenOptions& options
   return outcome;
 }
 
+std::vector<PartyKeyGenAnswer> ClusterClient::KeyGenAnswers(
+    const std::vector<PartyResult<v1::KeyGenResult>>& results,
+    const std::vector<std::optional<PinnedOperator>>& signers) {
+  std::vector<PartyKeyGenAnswer> answers;
+  for (const auto& r : results) {
+    PartyKeyGenAnswer& a = answers.emplace_back();
+    a.name = PartyName(r.index);
+    a.pin = signers[r.index];
+    a.result = r.value.ok() ? r.value : Stripped(r.index, r.value.status());
+  }
+  return answers;
+}
+
 absl::StatusOr<AcceptedPublicKey> ClusterClient::FetchPublicKey(const std::string& key_id) {
   KMS_ASSIGN_OR_RETURN(const auto signers, KeySigners(absl::StrCat("public key ", key_id)));
   v1::RequestId id;
@@ -348,13 +355,7 @@ absl::StatusOr<AcceptedPublicKey> ClusterClient::FetchPublicKey(const std::strin
     return absl::NotFoundError(
         absl::StrCat("public key ", key_id, " not available from any party:", Join(errors)));
   }
-  std::vector<PartyKeyGenAnswer> answers;
-  for (const auto& r : results) {
-    PartyKeyGenAnswer& a = answers.emplace_back();
-    a.name = PartyName(r.index);
-    a.pin = signers[r.index];
-    a.result = r.value.ok() ? r.value : Stripped(r.index, r.value.status());
-  }
+  std::vector<PartyKeyGenAnswer> answers = KeyGenAnswers(results, signers);
   const std::vector<v1::Eip712Domain> domains = KeyGenResultDomains();
   KMS_ASSIGN_OR_RETURN(KeyEndorsement endorsement,
                        TallyKeyGenResults(key_id, KeyThreshold(), answers, domains));

@@ -225,6 +225,10 @@ class ClusterClient {
   // Per party, the signer a public key's endorsement must come from: the pins, the reported
   // operator keys under trust on first use, else FailedPrecondition saying how to pin.
   absl::StatusOr<std::vector<std::optional<PinnedOperator>>> KeySigners(std::string_view what);
+  // Each party's key-generation result with its name and pin, for TallyKeyGenResults.
+  std::vector<PartyKeyGenAnswer> KeyGenAnswers(
+      const std::vector<PartyResult<v1::KeyGenResult>>& results,
+      const std::vector<std::optional<PinnedOperator>>& signers);
   // t for key acceptance: the configured one, else the largest of floor((n - 1) / 3) and the
   // thresholds the parties report.
   uint32_t KeyThreshold();

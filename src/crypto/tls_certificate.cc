@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <array>
+#include <fstream>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -232,6 +233,26 @@ absl::StatusOr<TlsIdentity> GenerateSelfSignedCertificate(
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data), static_cast<size_t>(len)));
   }
   return out;
+}
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::string data(kMaxPemBytes + 1, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<size_t>(in.gcount()));
+  absl::Status refused;
+  if (data.size() > kMaxPemBytes) {
+    refused =
+        absl::InvalidArgumentError(absl::StrCat(path, " is larger than ", kMaxPemBytes, " bytes"));
+  } else if (data.find("-----BEGIN ") == std::string::npos) {
+    refused = absl::InvalidArgumentError(absl::StrCat(path, " is not a PEM file"));
+  }
+  if (!refused.ok()) {
+    SecureZero(data.data(), data.size());
+    return refused;
+  }
+  return data;
 }
 
 absl::StatusOr<std::string> CertificateCommonName(std::string_view pem) {

@@ -62,6 +62,11 @@ bool IdentityIsIpAddress(std::string_view identity);
     std::string_view identity, int validity_days = kCertificateValidityDays,
     const std::vector<std::string>& extra_names = {});
 
+// The text of a PEM file (certificate or private key) of at most kMaxPemBytes.
+// NotFound "cannot read <path>", InvalidArgument "<path> is larger than ..." or "<path> is not a
+// PEM file"; the buffer is zeroed before a refusal, since it may hold a key.
+[[nodiscard]] absl::StatusOr<std::string> ReadPemFile(const std::string& path);
+
 // The subject common name of the (first) certificate in `pem`. InvalidArgument if the PEM does
 // not hold a certificate or the certificate has no CN.
 [[nodiscard]] absl::StatusOr<std::string> CertificateCommonName(std::string_view pem);

@@ -4,7 +4,6 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -17,7 +16,6 @@ namespace {
 
 absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-constexpr std::streamsize kMaxPemFile = 64 * 1024;
 // Distinct certificate encodings remembered per server; callers are few, this bounds memory if
 // a client presents many re-encodings.
 constexpr size_t kMaxMatched = 1024;
@@ -60,19 +58,11 @@ std::optional<CallerRole> RequiredRole(std::string_view rpc) {
 
 absl::StatusOr<std::string> ReadConfiguredPem(const ServerConfig& config, const std::string& path,
                                               const std::string& key_path) {
-  const std::string resolved = config.ResolvePath(path);
-  std::ifstream in(resolved, std::ios::binary);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat(key_path, ": cannot read ", resolved));
-  std::string data(static_cast<size_t>(kMaxPemFile) + 1, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  const std::streamsize got = in.gcount();
-  if (got > kMaxPemFile) {
-    crypto::SecureZero(data.data(), data.size());
-    return absl::FailedPreconditionError(
-        absl::StrCat(key_path, ": ", resolved, " is larger than ", kMaxPemFile, " bytes"));
+  absl::StatusOr<std::string> pem = crypto::ReadPemFile(config.ResolvePath(path));
+  if (!pem.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(key_path, ": ", pem.status().message()));
   }
-  data.resize(static_cast<size_t>(got));
-  return data;
+  return pem;
 }
 
 absl::StatusOr<std::unique_ptr<ClientPortAuth>> ClientPortAuth::Create(const ServerConfig& config) {

@@ -282,7 +282,9 @@ TEST(InProcessNetworkTest, FloodingPeerExhaustsOnlyItsOwnQuota) {
   auto nets = Endpoints(hub);
   for (SessionId s = 1000; s < 1100; ++s) nets[1]->Send(1, Tag{s, 2, 0}, MakePayload("flood"));
   EXPECT_EQ(hub.mailbox(1).unopened_sessions(2), 16u);
-  EXPECT_EQ(hub.mailbox(1).dropped(DeliverResult::kSenderSessionQuota), 84u);
+  // Every refusal counts, the hub's retries of the 84 included (a slow build retries some before
+  // this line), so at least 84; the exact count of given-up messages is checked below.
+  EXPECT_GE(hub.mailbox(1).dropped(DeliverResult::kSenderSessionQuota), 84u);
   nets[2]->Send(1, Tag{kSid, 3, 0}, MakePayload("early"));
   auto got = nets[0]->Receive(kSid, 3, 0, In(milliseconds(1000)));
   ASSERT_TRUE(got.has_value());

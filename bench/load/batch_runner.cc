@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "client/core_client.h"
 #include "client/endpoint.h"
 #include "client/request_id.h"
 #include "client/response_verification.h"
@@ -273,7 +274,8 @@ BatchRunner::BatchRunner(std::vector<Party> parties, uint32_t threshold,
 BatchRunner::~BatchRunner() = default;
 
 absl::StatusOr<std::unique_ptr<BatchRunner>> BatchRunner::Create(
-    std::vector<PartyTarget> targets, uint32_t threshold, std::chrono::milliseconds timeout) {
+    std::vector<PartyTarget> targets, uint32_t threshold, std::chrono::milliseconds timeout,
+    const std::optional<client::ClientTls>& tls) {
   if (targets.empty()) return absl::InvalidArgumentError("parties: the list is empty");
   if (targets.size() < 3 * static_cast<size_t>(threshold) + 1) {
     return absl::InvalidArgumentError(
@@ -293,8 +295,8 @@ absl::StatusOr<std::unique_ptr<BatchRunner>> BatchRunner::Create(
     args.SetMaxSendMessageSize(512 << 20);
     // A separate connection per party even when two parties share an address form.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    auto channel =
-        grpc::CreateCustomChannel(endpoint->ToString(), grpc::InsecureChannelCredentials(), args);
+    auto channel = grpc::CreateCustomChannel(endpoint->ToString(),
+                                             client::ClientChannelCredentials(tls), args);
     Party party;
     party.target = std::move(target);
     party.signer = *signer;

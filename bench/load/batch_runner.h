@@ -30,10 +30,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "client/client_tls.h"
 #include "crypto/secp256k1_signer.h"
 #include "lwe/typed_plaintext.h"
 #include "proto/kms_service.grpc.pb.h"
@@ -77,11 +79,12 @@ struct BatchResult {
 
 class BatchRunner {
  public:
-  // One channel per party. `threshold` is t; `timeout` bounds every call. InvalidArgument for an
-  // empty party list, a malformed endpoint or a malformed signer address.
-  static absl::StatusOr<std::unique_ptr<BatchRunner>> Create(std::vector<PartyTarget> parties,
-                                                             uint32_t threshold,
-                                                             std::chrono::milliseconds timeout);
+  // One channel per party (TLS with `tls`, else plaintext). `threshold` is t; `timeout` bounds
+  // every call. InvalidArgument for an empty party list, a malformed endpoint or a malformed
+  // signer address.
+  static absl::StatusOr<std::unique_ptr<BatchRunner>> Create(
+      std::vector<PartyTarget> parties, uint32_t threshold, std::chrono::milliseconds timeout,
+      const std::optional<client::ClientTls>& tls);
   ~BatchRunner();
 
   size_t parties() const { return parties_.size(); }

@@ -338,7 +338,8 @@ int Run(int argc, char** argv) {
     return kExitFailed;
   }
 
-  auto runner = BatchRunner::Create(parties, *threshold, std::chrono::seconds(flags.timeout_secs));
+  auto runner = BatchRunner::Create(parties, *threshold, std::chrono::seconds(flags.timeout_secs),
+                                    options.tls);
   if (!runner.ok()) return Usage(std::string(runner.status().message()));
 
   std::vector<std::string> modes;

@@ -123,6 +123,18 @@ absl::Status DescribeRpcFailure(std::string_view endpoint, std::string_view rpc,
                                          absl::StatusCodeToString(code), ": ", Av(grpc_message)));
 }
 
+std::shared_ptr<grpc::ChannelCredentials> ClientChannelCredentials(
+    const std::optional<ClientTls>& tls) {
+  if (!tls.has_value()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = tls->ca_pem;
+  ssl.pem_cert_chain = tls->cert_pem;
+  ssl.pem_private_key.assign(tls->key_pem.span().begin(), tls->key_pem.span().end());
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::SslCredentials(ssl);
+  crypto::SecureZero(ssl.pem_private_key.data(), ssl.pem_private_key.size());
+  return credentials;
+}
+
 CoreClient::CoreClient(Endpoint endpoint, const ClientOptions& options)
     : endpoint_(std::move(endpoint)), options_(options) {
   grpc::ChannelArguments args;
@@ -137,17 +149,8 @@ CoreClient::CoreClient(Endpoint endpoint, const ClientOptions& options)
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   // Each client gets its own connection, so parallel tools do not share a subchannel's backoff.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (options_.tls.has_value()) {
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = options_.tls->ca_pem;
-    ssl.pem_cert_chain = options_.tls->cert_pem;
-    ssl.pem_private_key.assign(options_.tls->key_pem.span().begin(),
-                               options_.tls->key_pem.span().end());
-    credentials = grpc::SslCredentials(ssl);
-    crypto::SecureZero(ssl.pem_private_key.data(), ssl.pem_private_key.size());
-  }
-  channel_ = grpc::CreateCustomChannel(endpoint_.ToString(), credentials, args);
+  channel_ =
+      grpc::CreateCustomChannel(endpoint_.ToString(), ClientChannelCredentials(options_.tls), args);
   stub_ = std::make_unique<grpc::GenericStub>(channel_);
 }
 

@@ -40,6 +40,7 @@ class MethodDescriptor;
 }  // namespace google::protobuf
 namespace grpc {
 class Channel;
+class ChannelCredentials;
 class ByteBuffer;
 template <class RequestType, class ResponseType>
 class TemplatedGenericStub;
@@ -68,6 +69,11 @@ absl::StatusOr<const google::protobuf::MethodDescriptor*> FindCoreRpc(std::strin
 
 // The names of every RPC of kms.v1.CoreService, in proto order.
 std::vector<std::string> CoreRpcNames();
+
+// The channel credentials for `tls` (plaintext when nullopt): what CoreClient connects with, for
+// callers that make their own channels (the load generator's asynchronous stubs).
+std::shared_ptr<grpc::ChannelCredentials> ClientChannelCredentials(
+    const std::optional<ClientTls>& tls);
 
 // True for the statuses CoreClient returns when the server could not be reached at all
 // (connection refused, unresolvable name, no connection within the timeout).

@@ -246,23 +246,29 @@ void BM_PrssPhi(benchmark::State& state) {
 }
 BENCHMARK(BM_PrssPhi)->Arg(990)->Unit(benchmark::kMicrosecond);
 
-void BM_PrssPrfKeySetup(benchmark::State& state) {
-  const size_t sets = static_cast<size_t>(state.range(0));
-  std::vector<AesKey> r(sets);
-  for (size_t a = 0; a < sets; ++a) r[a][a % 16] = static_cast<uint8_t>(a);
+// Per-session PRF setup of `keys.size()` sets, for each key form PrssPrf accepts.
+template <typename Key>
+void RunPrfKeySetup(benchmark::State& state, const std::vector<Key>& keys) {
   std::vector<PrssPrf> prfs;
-  prfs.reserve(sets);
+  prfs.reserve(keys.size());
   SessionId sid = 777;
   for (auto _ : state) {
     prfs.clear();
-    for (size_t a = 0; a < sets; ++a) prfs.emplace_back(r[a], sid);
+    for (const Key& key : keys) prfs.emplace_back(key, sid);
     ++sid;
     benchmark::DoNotOptimize(prfs.data());
     benchmark::ClobberMemory();
   }
   state.counters["ns_per_set"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(sets),
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(keys.size()),
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_PrssPrfKeySetup(benchmark::State& state) {
+  const size_t sets = static_cast<size_t>(state.range(0));
+  std::vector<AesKey> r(sets);
+  for (size_t a = 0; a < sets; ++a) r[a][a % 16] = static_cast<uint8_t>(a);
+  RunPrfKeySetup(state, r);
 }
 BENCHMARK(BM_PrssPrfKeySetup)->Arg(495)->Unit(benchmark::kMicrosecond);
 
@@ -275,19 +281,7 @@ void BM_PrssPrfKeySetupFromSchedule(benchmark::State& state) {
     k[a % 16] = static_cast<uint8_t>(a);
     r[a].SetKey(k);
   }
-  std::vector<PrssPrf> prfs;
-  prfs.reserve(sets);
-  SessionId sid = 777;
-  for (auto _ : state) {
-    prfs.clear();
-    for (size_t a = 0; a < sets; ++a) prfs.emplace_back(r[a], sid);
-    ++sid;
-    benchmark::DoNotOptimize(prfs.data());
-    benchmark::ClobberMemory();
-  }
-  state.counters["ns_per_set"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(sets),
-                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  RunPrfKeySetup(state, r);
 }
 BENCHMARK(BM_PrssPrfKeySetupFromSchedule)->Arg(495)->Unit(benchmark::kMicrosecond);
 

@@ -1,0 +1,166 @@
+#include "tfhe/fft.h"
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <numbers>
+
+namespace kms::tfhe {
+
+Fft64Plan::Fft64Plan(size_t polynomial_size) : n_(polynomial_size), m_(polynomial_size / 2) {
+  twist_re_.resize(m_);
+  twist_im_.resize(m_);
+  for (size_t j = 0; j < m_; ++j) {
+    const double angle = std::numbers::pi * static_cast<double>(j) / static_cast<double>(n_);
+    twist_re_[j] = std::cos(angle);
+    twist_im_[j] = std::sin(angle);
+  }
+  const size_t roots = m_ / 2 > 0 ? m_ / 2 : 1;
+  root_re_.resize(roots);
+  root_im_.resize(roots);
+  for (size_t k = 0; k < roots; ++k) {
+    const double angle =
+        -2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(m_);
+    root_re_[k] = std::cos(angle);
+    root_im_[k] = std::sin(angle);
+  }
+}
+
+const Fft64Plan& Fft64Plan::For(size_t polynomial_size) {
+  static std::mutex mu;
+  static std::map<size_t, std::unique_ptr<Fft64Plan>> plans;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& p = plans[polynomial_size];
+  if (!p) p = std::make_unique<Fft64Plan>(polynomial_size);
+  return *p;
+}
+
+void Fft64Plan::DifInPlace(double* re, double* im) const {
+  for (size_t len = m_; len >= 2; len >>= 1) {
+    const size_t half = len >> 1, step = m_ / len;
+    for (size_t s = 0; s < m_; s += len) {
+      double* ar = re + s;
+      double* ai = im + s;
+      for (size_t j = 0; j < half; ++j) {
+        const double ur = ar[j], ui = ai[j], vr = ar[j + half], vi = ai[j + half];
+        ar[j] = ur + vr;
+        ai[j] = ui + vi;
+        const double dr = ur - vr, di = ui - vi;
+        const double wr = root_re_[j * step], wi = root_im_[j * step];
+        ar[j + half] = dr * wr - di * wi;
+        ai[j + half] = dr * wi + di * wr;
+      }
+    }
+  }
+}
+
+void Fft64Plan::DitInverseInPlace(double* re, double* im) const {
+  for (size_t len = 2; len <= m_; len <<= 1) {
+    const size_t half = len >> 1, step = m_ / len;
+    for (size_t s = 0; s < m_; s += len) {
+      double* ar = re + s;
+      double* ai = im + s;
+      for (size_t j = 0; j < half; ++j) {
+        const double wr = root_re_[j * step], wi = -root_im_[j * step];
+        const double xr = ar[j + half], xi = ai[j + half];
+        const double vr = xr * wr - xi * wi, vi = xr * wi + xi * wr;
+        const double ur = ar[j], ui = ai[j];
+        ar[j] = ur + vr;
+        ai[j] = ui + vi;
+        ar[j + half] = ur - vr;
+        ai[j + half] = ui - vi;
+      }
+    }
+  }
+}
+
+void Fft64Plan::Forward(std::span<const uint64_t> a, FourierSpan out) const {
+  for (size_t j = 0; j < m_; ++j) {
+    const double x = static_cast<double>(static_cast<int64_t>(a[j]));
+    const double y = static_cast<double>(static_cast<int64_t>(a[j + m_]));
+    out.re[j] = x * twist_re_[j] - y * twist_im_[j];
+    out.im[j] = x * twist_im_[j] + y * twist_re_[j];
+  }
+  DifInPlace(out.re, out.im);
+}
+
+namespace {
+
+// round(v) mod 2^64 for any finite double v.
+inline uint64_t TorusFromDouble(double v) {
+  constexpr double kTwo64 = 18446744073709551616.0;
+  constexpr double kTwo63 = 9223372036854775808.0;
+  double r = std::nearbyint(v);
+  r -= kTwo64 * std::nearbyint(r / kTwo64);  // exact: r and the multiple are close
+  if (r >= kTwo63) r -= kTwo64;
+  if (r < -kTwo63) r += kTwo64;
+  return static_cast<uint64_t>(static_cast<int64_t>(r));
+}
+
+}  // namespace
+
+void Fft64Plan::BackwardAdd(FourierSpan in, std::span<uint64_t> out) const {
+  DitInverseInPlace(in.re, in.im);
+  const double scale = 1.0 / static_cast<double>(m_);
+  for (size_t j = 0; j < m_; ++j) {
+    const double zr = in.re[j] * scale, zi = in.im[j] * scale;
+    // multiply by conj(twist)
+    const double x = zr * twist_re_[j] + zi * twist_im_[j];
+    const double y = zi * twist_re_[j] - zr * twist_im_[j];
+    out[j] += TorusFromDouble(x);
+    out[j + m_] += TorusFromDouble(y);
+  }
+}
+
+void Fft64Plan::BackwardReal(FourierSpan in, std::span<double> out) const {
+  DitInverseInPlace(in.re, in.im);
+  const double scale = 1.0 / static_cast<double>(m_);
+  for (size_t j = 0; j < m_; ++j) {
+    const double zr = in.re[j] * scale, zi = in.im[j] * scale;
+    out[j] = zr * twist_re_[j] + zi * twist_im_[j];
+    out[j + m_] = zi * twist_re_[j] - zr * twist_im_[j];
+  }
+}
+
+void Fft64Plan::MulAdd(FourierSpan acc, ConstFourierSpan a, ConstFourierSpan b) const {
+  for (size_t j = 0; j < m_; ++j) {
+    const double ar = a.re[j], ai = a.im[j], br = b.re[j], bi = b.im[j];
+    acc.re[j] += ar * br - ai * bi;
+    acc.im[j] += ar * bi + ai * br;
+  }
+}
+
+std::vector<uint64_t> FftNegacyclicProduct(std::span<const uint64_t> a,
+                                           std::span<const uint64_t> b) {
+  const Fft64Plan& plan = Fft64Plan::For(a.size());
+  const size_t m = plan.fourier_size();
+  std::vector<double> buf(4 * m), acc(2 * m, 0.0);
+  FourierSpan fa{buf.data(), buf.data() + m}, fb{buf.data() + 2 * m, buf.data() + 3 * m};
+  plan.Forward(a, fa);
+  plan.Forward(b, fb);
+  FourierSpan fc{acc.data(), acc.data() + m};
+  plan.MulAdd(fc, {fa.re, fa.im}, {fb.re, fb.im});
+  std::vector<uint64_t> out(a.size(), 0);
+  plan.BackwardAdd(fc, out);
+  return out;
+}
+
+std::vector<uint64_t> SchoolbookNegacyclicProduct(std::span<const uint64_t> a,
+                                                  std::span<const uint64_t> b) {
+  const size_t n = a.size();
+  std::vector<uint64_t> out(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      const uint64_t p = a[i] * b[j];
+      if (i + j < n) {
+        out[i + j] += p;
+      } else {
+        out[i + j - n] -= p;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace kms::tfhe

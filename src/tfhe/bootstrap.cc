@@ -154,8 +154,7 @@ LookupTable<uint64_t> GenerateLookupTable(size_t polynomial_size, uint64_t messa
 }
 
 LookupTable<u128> GenerateLookupTable128(size_t polynomial_size, uint64_t cleartext_space,
-                                         u128 delta,
-                                         const std::function<uint64_t(uint64_t)>& f) {
+                                         u128 delta, const std::function<uint64_t(uint64_t)>& f) {
   return FillTable<u128>(polynomial_size, cleartext_space, delta, f);
 }
 
@@ -234,10 +233,10 @@ absl::StatusOr<NttBootstrapKey128> NttBootstrapKey128::Create(const LweBootstrap
   f.data_.resize(polys * kNttPrimes * f.N_);
   const Ntt128Plan& plan = Ntt128Plan::For(f.N_);
   for (size_t q = 0; q < polys; ++q) {
-    plan.ForwardTorus(std::span<const u128>(key.data.data() + q * f.N_, f.N_),
-                      std::span<uint64_t>(f.data_.data() + q * kNttPrimes * f.N_,
-                                          kNttPrimes * f.N_),
-                      /*montgomery=*/true);
+    plan.ForwardTorus(
+        std::span<const u128>(key.data.data() + q * f.N_, f.N_),
+        std::span<uint64_t>(f.data_.data() + q * kNttPrimes * f.N_, kNttPrimes * f.N_),
+        /*montgomery=*/true);
   }
   return f;
 }
@@ -310,9 +309,8 @@ template void SampleExtractCoefficient0<u128>(std::span<const u128>, size_t, std
 
 namespace {
 template <typename Key, typename Scalar, typename Rotate>
-absl::Status Pbs(const Key& key, ModulusSwitchType::Kind ms_kind,
-                 std::span<const uint64_t> lwe_in, const LookupTable<Scalar>& lut,
-                 std::span<Scalar> out, Rotate rotate) {
+absl::Status Pbs(const Key& key, ModulusSwitchType::Kind ms_kind, std::span<const uint64_t> lwe_in,
+                 const LookupTable<Scalar>& lut, std::span<Scalar> out, Rotate rotate) {
   const size_t n = key.polynomial_size();
   if (lwe_in.size() != key.input_lwe_dimension() + 1) {
     return absl::InvalidArgumentError(internal::Cat("bootstrap input: LWE size ", lwe_in.size(),

@@ -72,9 +72,10 @@ LookupTable<uint64_t> GenerateLookupTable(size_t polynomial_size, uint64_t messa
                                           uint64_t carry_modulus,
                                           const std::function<uint64_t(uint64_t)>& f);
 // 128-bit table over `cleartext_space` values with the given Δ (noise squashing: 16, 2^123).
-LookupTable<unsigned __int128> GenerateLookupTable128(
-    size_t polynomial_size, uint64_t cleartext_space, unsigned __int128 delta,
-    const std::function<uint64_t(uint64_t)>& f);
+LookupTable<unsigned __int128> GenerateLookupTable128(size_t polynomial_size,
+                                                      uint64_t cleartext_space,
+                                                      unsigned __int128 delta,
+                                                      const std::function<uint64_t(uint64_t)>& f);
 
 // The 64-bit bootstrapping key in the Fourier domain: per GGSW, level L…1, row 0…k, column
 // 0…k, N/2 complex values (real parts then imaginary parts).
@@ -106,8 +107,7 @@ class FourierBootstrapKey64 {
 // three residue polynomials (Montgomery form).
 class NttBootstrapKey128 {
  public:
-  static absl::StatusOr<NttBootstrapKey128> Create(
-      const LweBootstrapKey<unsigned __int128>& key);
+  static absl::StatusOr<NttBootstrapKey128> Create(const LweBootstrapKey<unsigned __int128>& key);
 
   size_t input_lwe_dimension() const { return n_; }
   size_t glwe_size() const { return glwe_size_; }

@@ -55,8 +55,7 @@ class SignedDecomposer {
     r += 1;
     r >>= 1;
     r &= std::numeric_limits<Scalar>::max() >> (kBits - rep);
-    const Scalar need_balance =
-        (((r - 1) | (rounding_bit << (rep - 1))) & r) >> (rep - 1);
+    const Scalar need_balance = (((r - 1) | (rounding_bit << (rep - 1))) & r) >> (rep - 1);
     return r - (need_balance << rep);
   }
 

@@ -20,8 +20,7 @@ Fft64Plan::Fft64Plan(size_t polynomial_size) : n_(polynomial_size), m_(polynomia
   root_re_.resize(roots);
   root_im_.resize(roots);
   for (size_t k = 0; k < roots; ++k) {
-    const double angle =
-        -2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(m_);
+    const double angle = -2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(m_);
     root_re_[k] = std::cos(angle);
     root_im_[k] = std::sin(angle);
   }

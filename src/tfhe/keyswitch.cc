@@ -46,9 +46,8 @@ absl::Status KeyswitchLweChecked(const LweKeyswitchKey& ksk, std::span<const uin
                                                     ksk.input_lwe_dimension() + 1));
   }
   if (out.size() != ksk.output_lwe_size) {
-    return absl::InvalidArgumentError(internal::Cat("key switching output: LWE size ",
-                                                    out.size(), ", key gives ",
-                                                    ksk.output_lwe_size));
+    return absl::InvalidArgumentError(internal::Cat("key switching output: LWE size ", out.size(),
+                                                    ", key gives ", ksk.output_lwe_size));
   }
   KeyswitchLwe(ksk, in, out);
   return absl::OkStatus();

@@ -74,8 +74,8 @@ absl::StatusOr<LweBootstrapKey<u128>> GenerateNoiseSquashingBootstrapKey(
   }
   const size_t k = p.glwe_dimension, N = p.polynomial_size, L = p.decomp_level_count,
                beta = p.decomp_base_log;
-  if (k == 0 || N < 4 || !std::has_single_bit(N) || N > (size_t{1} << 16) || L == 0 ||
-      beta == 0 || beta * L >= 128 || beta > 62 || s.data.size() != k * N) {
+  if (k == 0 || N < 4 || !std::has_single_bit(N) || N > (size_t{1} << 16) || L == 0 || beta == 0 ||
+      beta * L >= 128 || beta > 62 || s.data.size() != k * N) {
     return absl::InvalidArgumentError("noise-squashing parameters: inconsistent shape");
   }
   const std::vector<uint64_t>& s_in = key.lwe_secret_key.data;
@@ -157,8 +157,7 @@ absl::StatusOr<SquashedNoiseCiphertext> SquashNoise(const ServerKey& server_key,
   const size_t N = key.bootstrapping_key.polynomial_size();
   const uint64_t cs = key.message_modulus * key.carry_modulus;
   const u128 delta = (u128{1} << 127) / cs;
-  const LookupTable<u128> lut =
-      GenerateLookupTable128(N, cs, delta, [](uint64_t x) { return x; });
+  const LookupTable<u128> lut = GenerateLookupTable128(N, cs, delta, [](uint64_t x) { return x; });
   SquashedNoiseCiphertext out;
   out.data.resize(key.bootstrapping_key.output_lwe_dimension() + 1);
   KMS_RETURN_IF_ERROR(
@@ -199,8 +198,7 @@ absl::StatusOr<u128> SquashedPhase(const ClientKey& key, const SquashedNoiseCiph
   return phase;
 }
 
-absl::StatusOr<uint64_t> DecryptSquashed(const ClientKey& key,
-                                         const SquashedNoiseCiphertext& ct) {
+absl::StatusOr<uint64_t> DecryptSquashed(const ClientKey& key, const SquashedNoiseCiphertext& ct) {
   KMS_ASSIGN_OR_RETURN(u128 phase, SquashedPhase(key, ct));
   const uint64_t cs = ct.message_modulus * ct.carry_modulus;
   if (cs < 2 || !std::has_single_bit(cs)) {

@@ -39,9 +39,7 @@ inline uint64_t AddMod(uint64_t a, uint64_t b, uint64_t p) {
   uint64_t s = a + b;
   return s >= p ? s - p : s;
 }
-inline uint64_t SubMod(uint64_t a, uint64_t b, uint64_t p) {
-  return a >= b ? a - b : a + p - b;
-}
+inline uint64_t SubMod(uint64_t a, uint64_t b, uint64_t p) { return a >= b ? a - b : a + p - b; }
 
 }  // namespace
 
@@ -232,8 +230,7 @@ std::vector<u128> NttNegacyclicProduct(std::span<const u128> small_signed,
   return out;
 }
 
-std::vector<u128> SchoolbookNegacyclicProduct128(std::span<const u128> a,
-                                                 std::span<const u128> b) {
+std::vector<u128> SchoolbookNegacyclicProduct128(std::span<const u128> a, std::span<const u128> b) {
   const size_t n = a.size();
   std::vector<u128> out(n, 0);
   for (size_t i = 0; i < n; ++i) {

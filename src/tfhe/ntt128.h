@@ -77,8 +77,7 @@ class Ntt128Plan {
   size_t n_;
   std::array<NttPrime, kNttPrimes> primes_;
   // Per prime: ψ^j and ψ^−j·N^−1 (N each), roots ω^k and ω^−k (N/2 each); Shoup quotients.
-  std::array<std::vector<uint64_t>, kNttPrimes> psi_, psi_q_, ipsi_, ipsi_q_, w_, w_q_, iw_,
-      iw_q_;
+  std::array<std::vector<uint64_t>, kNttPrimes> psi_, psi_q_, ipsi_, ipsi_q_, w_, w_q_, iw_, iw_q_;
   // Garner: p1^−1 mod p2, p1 mod p3, (p1·p2)^−1 mod p3, with Shoup quotients.
   uint64_t inv_p1_mod_p2_, inv_p1_mod_p2_q_, p1_mod_p3_, p1_mod_p3_q_, inv_p1p2_mod_p3_,
       inv_p1p2_mod_p3_q_;
@@ -89,8 +88,7 @@ class Ntt128Plan {
 // Allocates.
 std::vector<u128> NttNegacyclicProduct(std::span<const u128> small_signed,
                                        std::span<const u128> torus);
-std::vector<u128> SchoolbookNegacyclicProduct128(std::span<const u128> a,
-                                                 std::span<const u128> b);
+std::vector<u128> SchoolbookNegacyclicProduct128(std::span<const u128> a, std::span<const u128> b);
 
 }  // namespace kms::tfhe
 

@@ -62,9 +62,8 @@ absl::Status CheckBlock(const ServerKey& key, const ShortintCiphertext& block) {
                               ? key.big_lwe_dimension()
                               : key.small_lwe_dimension();
   if (block.ct.data.size() != expected + 1) {
-    return absl::InvalidArgumentError(internal::Cat("block: LWE dimension ",
-                                                    block.ct.data.size() - 1, ", key expects ",
-                                                    expected));
+    return absl::InvalidArgumentError(internal::Cat(
+        "block: LWE dimension ", block.ct.data.size() - 1, ", key expects ", expected));
   }
   if (!block.ct.modulus.is_native()) {
     return absl::UnimplementedError("block: non-native modulus");
@@ -118,12 +117,10 @@ absl::Status UncheckedAdd(ShortintCiphertext& lhs, const ShortintCiphertext& rhs
 
 absl::Status FullPropagate(const ServerKey& key, FheUint& ct) {
   const uint64_t msg = key.message_modulus;
-  const LookupTable<uint64_t> carry_lut = GenerateLookupTable(key, [msg](uint64_t x) {
-    return x / msg;
-  });
-  const LookupTable<uint64_t> message_lut = GenerateLookupTable(key, [msg](uint64_t x) {
-    return x % msg;
-  });
+  const LookupTable<uint64_t> carry_lut =
+      GenerateLookupTable(key, [msg](uint64_t x) { return x / msg; });
+  const LookupTable<uint64_t> message_lut =
+      GenerateLookupTable(key, [msg](uint64_t x) { return x % msg; });
   for (size_t i = 0; i < ct.blocks.size(); ++i) {
     ShortintCiphertext& block = ct.blocks[i];
     if (i + 1 < ct.blocks.size()) {

@@ -145,9 +145,9 @@ TEST(Ntt128, ProductEqualsSchoolbookModTwoTo128) {
     for (int bits : {1, 24, 33, 40}) {
       std::vector<u128> small(n), torus(n);
       for (auto& d : small) {
-        const int64_t v = bits == 1 ? static_cast<int64_t>(g() & 1)
-                                    : static_cast<int64_t>(g() % (1ULL << (bits - 1))) *
-                                          ((g() & 1) ? 1 : -1);
+        const int64_t v =
+            bits == 1 ? static_cast<int64_t>(g() & 1)
+                      : static_cast<int64_t>(g() % (1ULL << (bits - 1))) * ((g() & 1) ? 1 : -1);
         d = static_cast<u128>(static_cast<__int128>(v));
       }
       for (auto& t : torus) t = Random<u128>(g);
@@ -165,9 +165,9 @@ TEST(LookupTable, BoxesAndHalfBoxRotationAsTfheRs) {
   const uint64_t delta = uint64_t{1} << 59;
   EXPECT_EQ(lut.degree, 1u);  // (x^2 mod 4) ∈ {0, 1}
   for (size_t j = 0; j < 8; ++j) EXPECT_EQ(lut.body[j], 0u);
-  EXPECT_EQ(lut.body[8], 1 * delta);   // f(1) = 1 from index 8 to 23
+  EXPECT_EQ(lut.body[8], 1 * delta);  // f(1) = 1 from index 8 to 23
   EXPECT_EQ(lut.body[23], 1 * delta);
-  EXPECT_EQ(lut.body[24], 0u);         // f(2) = 0
+  EXPECT_EQ(lut.body[24], 0u);  // f(2) = 0
   const auto id = GenerateLookupTable(256, 4, 4, [](uint64_t x) { return x; });
   EXPECT_EQ(id.degree, 15u);
   EXPECT_EQ(id.body[8], delta);

@@ -1,0 +1,225 @@
+// Key switching, programmable bootstrapping and radix addition (tfhe/keyswitch.h,
+// tfhe/bootstrap.h, tfhe/server_key.h) with node-tfhe 1.4.0-alpha.3's golden keys: the compute
+// KSK and BSK of the golden CompressedServerKeys, decompressed by mask regeneration, act on the
+// golden FheUint64 (0x0123456789abcdef) encrypted with the golden ClientKey, and the results
+// decrypt with that ClientKey. kms-default is BC_PARAMS_SNS's compute set (n 918, k 1, N 2048,
+// KS 4/4, PBS 23/1, CenteredMean); kms-test the test shape (n 1, N 256, KS 37/1, PBS 24/1,
+// Standard). The measured noise is logged and checked against the decoding margin Δ/2.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "crypto/random.h"
+#include "tfhe/client_key_encryption.h"
+#include "tfhe/golden_files.h"
+#include "tfhe/keyswitch.h"
+#include "tfhe/server_key.h"
+
+namespace kms::tfhe {
+namespace {
+
+constexpr uint64_t kGoldenU64 = 0x0123456789abcdefULL;
+
+struct Golden {
+  ClientKey client_key;
+  ServerKey server_key;
+  FheUint u64;
+};
+
+// One load per profile for the whole program (the kms-default BSK is 30 MB).
+const Golden* LoadGolden(const std::string& prefix) {
+  static std::map<std::string, std::unique_ptr<Golden>> cache;
+  auto& slot = cache[prefix];
+  if (slot) return slot.get();
+  auto ck_bytes = testing::ReadGolden(prefix + ".ClientKey.bin");
+  auto sk_bytes = testing::ReadGolden(prefix + ".CompressedServerKey.bin");
+  auto ct_bytes = testing::ReadGolden(prefix + ".FheUint64.client_key.bin");
+  if (!ck_bytes || !sk_bytes || !ct_bytes) return nullptr;
+  auto ck = ParseClientKey(*ck_bytes);
+  auto csk = ParseCompressedServerKey(*sk_bytes);
+  auto ct = ParseFheUint(*ct_bytes);
+  EXPECT_TRUE(ck.ok() && csk.ok() && ct.ok());
+  if (!ck.ok() || !csk.ok() || !ct.ok()) return nullptr;
+  auto sk = DecompressServerKey(*csk);
+  EXPECT_TRUE(sk.ok()) << sk.status();
+  if (!sk.ok()) return nullptr;
+  slot = std::make_unique<Golden>(Golden{std::move(*ck), std::move(*sk), std::move(*ct)});
+  return slot.get();
+}
+
+uint64_t Delta(const ClientKey& ck) {
+  return (uint64_t{1} << 63) / (ck.parameters.message_modulus * ck.parameters.carry_modulus);
+}
+
+// Signed distance of a phase to m·Δ.
+int64_t NoiseOf(uint64_t phase, uint64_t m, uint64_t delta) {
+  return static_cast<int64_t>(phase - m * delta);
+}
+
+struct NoiseStats {
+  double sum_sq = 0;
+  int64_t max_abs = 0;
+  size_t count = 0;
+  void Add(int64_t e) {
+    sum_sq += static_cast<double>(e) * static_cast<double>(e);
+    max_abs = std::max(max_abs, e < 0 ? -e : e);
+    ++count;
+  }
+  double Log2Std() const { return 0.5 * std::log2(sum_sq / static_cast<double>(count)); }
+};
+
+class GoldenPbs : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!testing::HaveGoldenFiles()) GTEST_SKIP() << "no golden files";
+    g_ = LoadGolden(GetParam());
+    ASSERT_NE(g_, nullptr);
+  }
+  uint64_t BlockValue(size_t i) const { return (kGoldenU64 >> (2 * i)) & 3; }
+  const Golden* g_ = nullptr;
+};
+
+TEST_P(GoldenPbs, ServerKeyShapesMatchTheClientKey) {
+  const ClassicPBSParameters& p = g_->client_key.parameters;
+  EXPECT_EQ(g_->server_key.small_lwe_dimension(), p.lwe_dimension);
+  EXPECT_EQ(g_->server_key.big_lwe_dimension(), p.glwe_dimension * p.polynomial_size);
+  EXPECT_EQ(g_->server_key.bootstrapping_key.base_log(), p.pbs_base_log);
+  EXPECT_EQ(g_->server_key.key_switching_key.decomp_base_log, p.ks_base_log);
+  EXPECT_EQ(g_->server_key.modulus_switch, p.modulus_switch_noise_reduction_params.kind);
+}
+
+TEST_P(GoldenPbs, KeySwitchedBlocksDecryptWithTheSmallKey) {
+  const ClientKey& ck = g_->client_key;
+  const uint64_t delta = Delta(ck);
+  NoiseStats noise;
+  for (size_t i = 0; i < g_->u64.blocks.size(); ++i) {
+    std::vector<uint64_t> small(g_->server_key.small_lwe_dimension() + 1);
+    ASSERT_TRUE(
+        KeyswitchLweChecked(g_->server_key.key_switching_key, g_->u64.blocks[i].ct.data, small)
+            .ok());
+    LweCiphertext ct{small, ck.parameters.ciphertext_modulus};
+    const uint64_t phase = LwePhase(ct, ck.lwe_secret_key.data);
+    EXPECT_EQ(DecodeMessageAndCarry(phase, 4, 4), BlockValue(i)) << "block " << i;
+    noise.Add(NoiseOf(phase, BlockValue(i), delta));
+  }
+  std::printf("%s after KS: noise std 2^%.2f, max |e| 2^%.2f (Δ = 2^%d)\n", GetParam().c_str(),
+              noise.Log2Std(), std::log2(static_cast<double>(noise.max_abs) + 1),
+              std::countr_zero(delta));
+  EXPECT_LT(noise.max_abs, static_cast<int64_t>(delta / 2));
+  // KS noise of the 4/4 key under TUniform(45) is ≈ 2^53 (kms-default); the decomposition
+  // rounding of 37/1 over 256 bits is ≈ 2^31 (kms-test).
+  EXPECT_LT(noise.Log2Std(), std::countr_zero(delta) - 3);
+}
+
+TEST_P(GoldenPbs, IdentityAndSquareLookupTablesDecrypt) {
+  const ClientKey& ck = g_->client_key;
+  const uint64_t delta = Delta(ck);
+  const auto id = GenerateLookupTable(g_->server_key, [](uint64_t x) { return x; });
+  const auto sq = GenerateLookupTable(g_->server_key, [](uint64_t x) { return (x * x) % 4; });
+  EXPECT_EQ(id.degree, 15u);
+  EXPECT_EQ(sq.degree, 1u);
+  NoiseStats noise;
+  const size_t blocks = GetParam() == "kms-default" ? 12 : g_->u64.blocks.size();
+  for (size_t i = 0; i < blocks; ++i) {
+    const uint64_t m = BlockValue(i);
+    ShortintCiphertext a = g_->u64.blocks[i], b = g_->u64.blocks[i];
+    ASSERT_TRUE(ApplyLookupTable(g_->server_key, a, id).ok());
+    ASSERT_TRUE(ApplyLookupTable(g_->server_key, b, sq).ok());
+    EXPECT_EQ(a.degree, 15u);
+    EXPECT_EQ(a.noise_level, 1u);
+    EXPECT_EQ(b.degree, 1u);
+    auto da = DecryptBlock(ck, a);
+    auto db = DecryptBlock(ck, b);
+    ASSERT_TRUE(da.ok() && db.ok());
+    EXPECT_EQ(*da, m) << "block " << i;
+    EXPECT_EQ(*db, (m * m) % 4) << "block " << i;
+    std::span<const uint64_t> big = ck.glwe_secret_key.data;
+    noise.Add(NoiseOf(LwePhase(a.ct, big), m, delta));
+    noise.Add(NoiseOf(LwePhase(b.ct, big), (m * m) % 4, delta));
+  }
+  std::printf("%s after KS-PBS: noise std 2^%.2f, max |e| 2^%.2f\n", GetParam().c_str(),
+              noise.Log2Std(), std::log2(static_cast<double>(noise.max_abs) + 1));
+  // A PBS output carries the BSK noise (TUniform(17) GLWE noise through N·(k+1)·L digits of
+  // 2^22, ≈ 2^50 measured by node-tfhe after casting + PBS) and the FFT error (< 2^41).
+  EXPECT_LT(noise.Log2Std(), std::countr_zero(delta) - 4);
+}
+
+TEST_P(GoldenPbs, LookupTableOnCarriesReadsTheWholeCleartext) {
+  // A block holding 3 + 3 = 6 (carry 1, message 2): the message and carry tables split it.
+  const ClientKey& ck = g_->client_key;
+  crypto::AesCtrRng rng;
+  auto a = EncryptFheUint(ck, 3, 1, rng);
+  ASSERT_TRUE(a.ok());
+  ShortintCiphertext block = a->blocks[0];
+  ASSERT_TRUE(UncheckedAdd(block, a->blocks[0]).ok());
+  EXPECT_EQ(block.degree, 6u);
+  EXPECT_EQ(block.noise_level, 2u);
+  ShortintCiphertext carry = block, msg = block;
+  ASSERT_TRUE(
+      ApplyLookupTable(g_->server_key, carry,
+                       GenerateLookupTable(g_->server_key, [](uint64_t x) { return x / 4; }))
+          .ok());
+  ASSERT_TRUE(
+      ApplyLookupTable(g_->server_key, msg,
+                       GenerateLookupTable(g_->server_key, [](uint64_t x) { return x % 4; }))
+          .ok());
+  EXPECT_EQ(*DecryptBlock(ck, carry), 1u);
+  EXPECT_EQ(*DecryptBlock(ck, msg), 2u);
+  EXPECT_EQ(carry.degree, 3u);
+}
+
+TEST_P(GoldenPbs, RadixAdditionPropagatesCarries) {
+  const ClientKey& ck = g_->client_key;
+  crypto::AesCtrRng rng;
+  // FheUint8: 0xab + 0x7f = 0x12a → 0x2a (every block carries).
+  auto a8 = EncryptFheUint(ck, 0xab, 4, rng);
+  auto b8 = EncryptFheUint(ck, 0x7f, 4, rng);
+  ASSERT_TRUE(a8.ok() && b8.ok());
+  auto s8 = AddFheUint(g_->server_key, *a8, *b8);
+  ASSERT_TRUE(s8.ok()) << s8.status();
+  auto v8 = DecryptFheUint(ck, *s8);
+  ASSERT_TRUE(v8.ok());
+  EXPECT_TRUE(*v8 == 0x2a) << static_cast<uint64_t>(*v8);
+  for (const auto& b : s8->blocks) {
+    EXPECT_EQ(b.degree, 3u);
+    EXPECT_EQ(b.noise_level, 1u);
+  }
+  if (GetParam() == "kms-test") {
+    // FheUint64 on the golden ciphertext: 0x0123456789abcdef + 0xfedcba9876543211 = 2^64 → 0,
+    // a carry through all 32 blocks. (kms-default runs the 8-bit case only, for time.)
+    auto b64 = EncryptFheUint(ck, 0xfedcba9876543211ULL, 32, rng);
+    ASSERT_TRUE(b64.ok());
+    auto s64 = AddFheUint(g_->server_key, g_->u64, *b64);
+    ASSERT_TRUE(s64.ok()) << s64.status();
+    auto v64 = DecryptFheUint(ck, *s64);
+    ASSERT_TRUE(v64.ok());
+    EXPECT_TRUE(*v64 == 0) << static_cast<uint64_t>(*v64);
+    auto c64 = EncryptFheUint(ck, 0x1111111111111111ULL, 32, rng);
+    auto t64 = AddFheUint(g_->server_key, g_->u64, *c64);
+    ASSERT_TRUE(t64.ok());
+    EXPECT_TRUE(*DecryptFheUint(ck, *t64) == kGoldenU64 + 0x1111111111111111ULL);
+  }
+}
+
+TEST_P(GoldenPbs, RefusesBlocksOfTheWrongShape) {
+  ShortintCiphertext b = g_->u64.blocks[0];
+  b.ct.data.pop_back();
+  EXPECT_FALSE(ApplyLookupTable(g_->server_key, b,
+                                GenerateLookupTable(g_->server_key, [](uint64_t x) { return x; }))
+                   .ok());
+  ShortintCiphertext c = g_->u64.blocks[0];
+  c.message_modulus = 2;
+  EXPECT_FALSE(ApplyLookupTable(g_->server_key, c,
+                                GenerateLookupTable(g_->server_key, [](uint64_t x) { return x; }))
+                   .ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenPbs, ::testing::Values("kms-test", "kms-default"),
+                         [](const auto& info) {
+                           return info.param == "kms-test" ? std::string("KmsTest")
+                                                           : std::string("KmsDefault");
+                         });
+
+}  // namespace
+}  // namespace kms::tfhe

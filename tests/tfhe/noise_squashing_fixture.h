@@ -1,0 +1,95 @@
+// File: tests/tfhe/noise_squashing_fixture.h
+//
+// Shared by the noise-squashing tests: the golden node-tfhe ClientKey and server key of a
+// profile with our own noise-squashing key added, and the squash-and-decrypt check.
+#ifndef KMS_TESTS_TFHE_NOISE_SQUASHING_FIXTURE_H_
+#define KMS_TESTS_TFHE_NOISE_SQUASHING_FIXTURE_H_
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "common/status_macros.h"
+#include "crypto/random.h"
+#include "tfhe/client_key_encryption.h"
+#include "tfhe/golden_files.h"
+#include "tfhe/noise_squashing.h"
+#include "tfhe/server_key.h"
+
+namespace kms::tfhe::testing {
+
+inline constexpr uint64_t kGoldenU64 = 0x0123456789abcdefULL;
+
+inline double Log2Abs(__int128 e) {
+  const double d = static_cast<double>(e);
+  return std::log2(std::fabs(d) + 1);
+}
+
+struct Setup {
+  ClientKey ck;
+  ServerKey sk;
+  FheUint u64;
+  NoiseSquashingKey nsk;
+};
+
+inline absl::StatusOr<Setup> Make(const std::string& prefix, const NoiseSquashingParameters& params) {
+  auto ck_bytes = ReadGolden(prefix + ".ClientKey.bin");
+  auto sk_bytes = ReadGolden(prefix + ".CompressedServerKey.bin");
+  auto ct_bytes = ReadGolden(prefix + ".FheUint64.client_key.bin");
+  if (!ck_bytes || !sk_bytes || !ct_bytes) return absl::NotFoundError("golden files");
+  Setup s;
+  KMS_ASSIGN_OR_RETURN(s.ck, ParseClientKey(*ck_bytes));
+  KMS_ASSIGN_OR_RETURN(CompressedServerKey csk, ParseCompressedServerKey(*sk_bytes));
+  KMS_ASSIGN_OR_RETURN(s.sk, DecompressServerKey(csk));
+  KMS_ASSIGN_OR_RETURN(s.u64, ParseFheUint(*ct_bytes));
+  crypto::AesCtrRng rng;
+  s.ck.noise_squashing_private_key = GenerateNoiseSquashingPrivateKey(params, rng);
+  KMS_ASSIGN_OR_RETURN(LweBootstrapKey<unsigned __int128> bsk,
+                       GenerateNoiseSquashingBootstrapKey(s.ck, rng));
+  KMS_ASSIGN_OR_RETURN(s.nsk, MakeNoiseSquashingKey(bsk, params));
+  return s;
+}
+
+inline void CheckSquash(Setup& s, size_t blocks, double max_log2_noise) {
+  const unsigned __int128 delta = static_cast<unsigned __int128>(1) << 123;
+  const auto id = GenerateLookupTable(s.sk, [](uint64_t x) { return x; });
+  double worst = 0;
+  for (size_t i = 0; i < blocks; ++i) {
+    const uint64_t m = (kGoldenU64 >> (2 * i)) & 3;
+    // The golden block itself (noise level 1, fresh) and a KS-PBS output of it.
+    ShortintCiphertext pbs = s.u64.blocks[i];
+    ASSERT_TRUE(ApplyLookupTable(s.sk, pbs, id).ok());
+    for (const ShortintCiphertext* in : {&s.u64.blocks[i], &pbs}) {
+      auto sq = SquashNoise(s.sk, s.nsk, *in);
+      ASSERT_TRUE(sq.ok()) << sq.status();
+      EXPECT_EQ(sq->data.size(), s.nsk.bootstrapping_key.output_lwe_dimension() + 1);
+      EXPECT_EQ(sq->degree, in->degree);
+      auto v = DecryptSquashed(s.ck, *sq);
+      ASSERT_TRUE(v.ok());
+      EXPECT_EQ(*v, m) << "block " << i;
+      auto phase = SquashedPhase(s.ck, *sq);
+      const __int128 e = static_cast<__int128>(*phase - m * delta);
+      worst = std::max(worst, Log2Abs(e));
+    }
+  }
+  // Packed: blocks 2j, 2j+1 → nibble j.
+  for (size_t j = 0; j < blocks / 2; ++j) {
+    auto packed = PackBlocks(s.u64.blocks[2 * j], s.u64.blocks[2 * j + 1]);
+    ASSERT_TRUE(packed.ok());
+    EXPECT_EQ(packed->degree, 15u);
+    auto sq = SquashNoise(s.sk, s.nsk, *packed);
+    ASSERT_TRUE(sq.ok());
+    const uint64_t nibble = (kGoldenU64 >> (4 * j)) & 15;
+    EXPECT_EQ(*DecryptSquashed(s.ck, *sq), nibble) << "nibble " << j;
+    const __int128 e = static_cast<__int128>(*SquashedPhase(s.ck, *sq) - nibble * delta);
+    worst = std::max(worst, Log2Abs(e));
+  }
+  std::printf("squashed noise: max |e| = 2^%.2f on Z_2^128 (Δ_128 = 2^123)\n", worst);
+  EXPECT_LT(worst, max_log2_noise);
+}
+
+}  // namespace kms::tfhe::testing
+
+#endif  // KMS_TESTS_TFHE_NOISE_SQUASHING_FIXTURE_H_

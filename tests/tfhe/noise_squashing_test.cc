@@ -1,0 +1,54 @@
+// Noise squashing (tfhe/noise_squashing.h): our noise-squashing GLWE secret and 128-bit
+// bootstrapping key, generated for the golden node-tfhe ClientKey's small LWE key, squash
+// KS-PBS outputs of the golden server key (and the golden FheUint64's own blocks) into LWEs over
+// Z_2^128 that decrypt, at Δ_128 = 2^123, to the block values; packed blocks
+// (block_2j + 4·block_2j+1) decrypt to 4-bit nibbles. The 128-bit noise is logged and checked to
+// be far below the switch-and-squash flooding bound 2^70 · … (it must stay below Δ_128/2 by a
+// wide margin for the threshold decryption's flooding to hide it).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "crypto/random.h"
+#include "tfhe/client_key_encryption.h"
+#include "tfhe/golden_files.h"
+#include "tfhe/noise_squashing.h"
+#include "tfhe/server_key.h"
+#include "tfhe/noise_squashing_fixture.h"
+
+namespace kms::tfhe {
+namespace {
+
+using testing::CheckSquash;
+using testing::Make;
+
+TEST(NoiseSquashing, TestProfileSquashesGoldenBlocksAndPbsOutputs) {
+  if (!testing::HaveGoldenFiles()) GTEST_SKIP() << "no golden files";
+  auto s = Make("kms-test", KmsTestNoiseSquashingParameters());
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->nsk.bootstrapping_key.input_lwe_dimension(), 1u);
+  EXPECT_EQ(s->nsk.bootstrapping_key.output_lwe_dimension(), 256u);
+  // TUniform(0) key noise through 2 levels of 2^33 digits and the 2^62 decomposition rounding
+  // of 33/2 on a 256-bit key: ≈ 2^66.
+  CheckSquash(*s, 32, 72);
+}
+
+TEST(NoiseSquashing, RefusesMismatchedBlocks) {
+  if (!testing::HaveGoldenFiles()) GTEST_SKIP() << "no golden files";
+  auto s = Make("kms-test", KmsTestNoiseSquashingParameters());
+  ASSERT_TRUE(s.ok());
+  ShortintCiphertext b = s->u64.blocks[0];
+  b.carry_modulus = 2;
+  EXPECT_FALSE(SquashNoise(s->sk, s->nsk, b).ok());
+  ShortintCiphertext c = s->u64.blocks[0];
+  c.noise_level = 99;
+  EXPECT_FALSE(SquashNoise(s->sk, s->nsk, c).ok());
+  ClientKey no_key = s->ck;
+  no_key.noise_squashing_private_key.reset();
+  EXPECT_FALSE(GenerateNoiseSquashingBootstrapKey(no_key, *std::make_unique<crypto::AesCtrRng>())
+                   .ok());
+}
+
+}  // namespace
+}  // namespace kms::tfhe

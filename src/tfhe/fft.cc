@@ -16,13 +16,15 @@ Fft64Plan::Fft64Plan(size_t polynomial_size) : n_(polynomial_size), m_(polynomia
     twist_re_[j] = std::cos(angle);
     twist_im_[j] = std::sin(angle);
   }
-  const size_t roots = m_ / 2 > 0 ? m_ / 2 : 1;
-  root_re_.resize(roots);
-  root_im_.resize(roots);
-  for (size_t k = 0; k < roots; ++k) {
-    const double angle = -2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(m_);
-    root_re_[k] = std::cos(angle);
-    root_im_[k] = std::sin(angle);
+  // Per stage of half-length h (1, 2, …, M/2), the h roots e^{−iπj/h} at offset h − 1.
+  root_re_.assign(m_ > 1 ? m_ - 1 : 1, 1.0);
+  root_im_.assign(m_ > 1 ? m_ - 1 : 1, 0.0);
+  for (size_t h = 1; h < m_; h <<= 1) {
+    for (size_t j = 0; j < h; ++j) {
+      const double angle = -std::numbers::pi * static_cast<double>(j) / static_cast<double>(h);
+      root_re_[h - 1 + j] = std::cos(angle);
+      root_im_[h - 1 + j] = std::sin(angle);
+    }
   }
 }
 
@@ -36,39 +38,44 @@ const Fft64Plan& Fft64Plan::For(size_t polynomial_size) {
 }
 
 void Fft64Plan::DifInPlace(double* re, double* im) const {
-  for (size_t len = m_; len >= 2; len >>= 1) {
-    const size_t half = len >> 1, step = m_ / len;
-    for (size_t s = 0; s < m_; s += len) {
-      double* ar = re + s;
-      double* ai = im + s;
+  for (size_t half = m_ >> 1; half >= 1; half >>= 1) {
+    const double* __restrict wr = root_re_.data() + half - 1;
+    const double* __restrict wi = root_im_.data() + half - 1;
+    for (size_t s = 0; s < m_; s += 2 * half) {
+      double* __restrict xr = re + s;
+      double* __restrict xi = im + s;
+      double* __restrict yr = re + s + half;
+      double* __restrict yi = im + s + half;
       for (size_t j = 0; j < half; ++j) {
-        const double ur = ar[j], ui = ai[j], vr = ar[j + half], vi = ai[j + half];
-        ar[j] = ur + vr;
-        ai[j] = ui + vi;
+        const double ur = xr[j], ui = xi[j], vr = yr[j], vi = yi[j];
+        xr[j] = ur + vr;
+        xi[j] = ui + vi;
         const double dr = ur - vr, di = ui - vi;
-        const double wr = root_re_[j * step], wi = root_im_[j * step];
-        ar[j + half] = dr * wr - di * wi;
-        ai[j + half] = dr * wi + di * wr;
+        yr[j] = dr * wr[j] - di * wi[j];
+        yi[j] = dr * wi[j] + di * wr[j];
       }
     }
   }
 }
 
 void Fft64Plan::DitInverseInPlace(double* re, double* im) const {
-  for (size_t len = 2; len <= m_; len <<= 1) {
-    const size_t half = len >> 1, step = m_ / len;
-    for (size_t s = 0; s < m_; s += len) {
-      double* ar = re + s;
-      double* ai = im + s;
+  for (size_t half = 1; half < m_; half <<= 1) {
+    const double* __restrict wr = root_re_.data() + half - 1;
+    const double* __restrict wi = root_im_.data() + half - 1;
+    for (size_t s = 0; s < m_; s += 2 * half) {
+      double* __restrict xr = re + s;
+      double* __restrict xi = im + s;
+      double* __restrict yr = re + s + half;
+      double* __restrict yi = im + s + half;
       for (size_t j = 0; j < half; ++j) {
-        const double wr = root_re_[j * step], wi = -root_im_[j * step];
-        const double xr = ar[j + half], xi = ai[j + half];
-        const double vr = xr * wr - xi * wi, vi = xr * wi + xi * wr;
-        const double ur = ar[j], ui = ai[j];
-        ar[j] = ur + vr;
-        ai[j] = ui + vi;
-        ar[j + half] = ur - vr;
-        ai[j + half] = ui - vi;
+        // v = y·conj(w)
+        const double vr = yr[j] * wr[j] + yi[j] * wi[j];
+        const double vi = yi[j] * wr[j] - yr[j] * wi[j];
+        const double ur = xr[j], ui = xi[j];
+        xr[j] = ur + vr;
+        xi[j] = ui + vi;
+        yr[j] = ur - vr;
+        yi[j] = ui - vi;
       }
     }
   }

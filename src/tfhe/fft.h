@@ -66,7 +66,7 @@ class Fft64Plan {
 
   size_t n_, m_;
   std::vector<double> twist_re_, twist_im_;  // e^{iπj/N}, j < N/2
-  std::vector<double> root_re_, root_im_;    // e^{−2πik/(N/2)}, k < N/4
+  std::vector<double> root_re_, root_im_;    // per stage h: e^{−iπj/h}, j < h, at h − 1
 };
 
 // a ⊛ b in Z_2^64[X]/(X^N + 1) through the FFT (b read as signed i64 too).

@@ -35,6 +35,12 @@ inline uint64_t MulShoup(uint64_t a, uint64_t w, uint64_t q, uint64_t p) {
   uint64_t r = a * w - hi * p;
   return r >= p ? r - p : r;
 }
+// a·w mod p up to p: the result is in [0, 2p) (Harvey's lazy form).
+inline uint64_t MulShoupLazy(uint64_t a, uint64_t w, uint64_t q, uint64_t p) {
+  const uint64_t hi = static_cast<uint64_t>((static_cast<u128>(a) * q) >> 64);
+  return a * w - hi * p;
+}
+inline uint64_t Reduce2p(uint64_t a, uint64_t two_p) { return a >= two_p ? a - two_p : a; }
 inline uint64_t AddMod(uint64_t a, uint64_t b, uint64_t p) {
   uint64_t s = a + b;
   return s >= p ? s - p : s;
@@ -70,19 +76,23 @@ Ntt128Plan::Ntt128Plan(size_t polynomial_size) : n_(polynomial_size) {
       x = MulMod(x, psi, p);
       y = MulMod(y, ipsi, p);
     }
-    w_[t].resize(n_ / 2);
-    iw_[t].resize(n_ / 2);
-    w_q_[t].resize(n_ / 2);
-    iw_q_[t].resize(n_ / 2);
-    x = 1;
-    y = 1;
-    for (size_t k = 0; k < n_ / 2; ++k) {
-      w_[t][k] = x;
-      w_q_[t][k] = ShoupQ(x, p);
-      iw_[t][k] = y;
-      iw_q_[t][k] = ShoupQ(y, p);
-      x = MulMod(x, omega, p);
-      y = MulMod(y, iomega, p);
+    // Per stage of half-length h (1, 2, 4, …, N/2), the h twiddles ω_(2h)^j at offset h − 1.
+    w_[t].resize(n_);
+    iw_[t].resize(n_);
+    w_q_[t].resize(n_);
+    iw_q_[t].resize(n_);
+    for (size_t h = 1; h < n_; h <<= 1) {
+      const uint64_t wl = PowMod(omega, n_ / (2 * h), p), iwl = PowMod(iomega, n_ / (2 * h), p);
+      x = 1;
+      y = 1;
+      for (size_t j = 0; j < h; ++j) {
+        w_[t][h - 1 + j] = x;
+        w_q_[t][h - 1 + j] = ShoupQ(x, p);
+        iw_[t][h - 1 + j] = y;
+        iw_q_[t][h - 1 + j] = ShoupQ(y, p);
+        x = MulMod(x, wl, p);
+        y = MulMod(y, iwl, p);
+      }
     }
     two64_mod_[t] = r1;
     two64_mod_q_[t] = ShoupQ(r1, p);
@@ -105,36 +115,37 @@ const Ntt128Plan& Ntt128Plan::For(size_t polynomial_size) {
   return *p;
 }
 
+// Values stay in [0, 2p) (lazy butterflies); p < 2^62 keeps 4p below 2^64.
 void Ntt128Plan::Dif(uint64_t* a, size_t t) const {
-  const uint64_t p = primes_[t].p;
-  const uint64_t* w = w_[t].data();
-  const uint64_t* wq = w_q_[t].data();
-  for (size_t len = n_; len >= 2; len >>= 1) {
-    const size_t half = len >> 1, step = n_ / len;
-    for (size_t s = 0; s < n_; s += len) {
-      uint64_t* x = a + s;
+  const uint64_t p = primes_[t].p, two_p = 2 * p;
+  for (size_t half = n_ >> 1; half >= 1; half >>= 1) {
+    const uint64_t* __restrict w = w_[t].data() + half - 1;
+    const uint64_t* __restrict wq = w_q_[t].data() + half - 1;
+    for (size_t s = 0; s < n_; s += 2 * half) {
+      uint64_t* __restrict x = a + s;
+      uint64_t* __restrict y = a + s + half;
       for (size_t j = 0; j < half; ++j) {
-        const uint64_t u = x[j], v = x[j + half];
-        x[j] = AddMod(u, v, p);
-        x[j + half] = MulShoup(u + p - v, w[j * step], wq[j * step], p);
+        const uint64_t u = x[j], v = y[j];
+        x[j] = Reduce2p(u + v, two_p);
+        y[j] = MulShoupLazy(u + two_p - v, w[j], wq[j], p);
       }
     }
   }
 }
 
 void Ntt128Plan::Dit(uint64_t* a, size_t t) const {
-  const uint64_t p = primes_[t].p;
-  const uint64_t* w = iw_[t].data();
-  const uint64_t* wq = iw_q_[t].data();
-  for (size_t len = 2; len <= n_; len <<= 1) {
-    const size_t half = len >> 1, step = n_ / len;
-    for (size_t s = 0; s < n_; s += len) {
-      uint64_t* x = a + s;
+  const uint64_t p = primes_[t].p, two_p = 2 * p;
+  for (size_t half = 1; half < n_; half <<= 1) {
+    const uint64_t* __restrict w = iw_[t].data() + half - 1;
+    const uint64_t* __restrict wq = iw_q_[t].data() + half - 1;
+    for (size_t s = 0; s < n_; s += 2 * half) {
+      uint64_t* __restrict x = a + s;
+      uint64_t* __restrict y = a + s + half;
       for (size_t j = 0; j < half; ++j) {
         const uint64_t u = x[j];
-        const uint64_t v = MulShoup(x[j + half], w[j * step], wq[j * step], p);
-        x[j] = AddMod(u, v, p);
-        x[j + half] = SubMod(u, v, p);
+        const uint64_t v = MulShoupLazy(y[j], w[j], wq[j], p);
+        x[j] = Reduce2p(u + v, two_p);
+        y[j] = Reduce2p(u + two_p - v, two_p);
       }
     }
   }
@@ -156,7 +167,7 @@ void Ntt128Plan::ForwardSigned(std::span<const u128> digits, std::span<uint64_t>
       const uint64_t r = d < 0 ? p - static_cast<uint64_t>(-d) : static_cast<uint64_t>(d);
       o[j] = MulShoup(r, psi_[t][j], psi_q_[t][j], p);
     }
-    Dif(o, t);
+    Dif(o, t);  // lazy: [0, 2p), which MulAdd accepts
   }
 }
 
@@ -169,8 +180,9 @@ void Ntt128Plan::ForwardTorus(std::span<const u128> a, std::span<uint64_t> out,
       o[j] = MulShoup(Reduce128(a[j], t), psi_[t][j], psi_q_[t][j], p);
     }
     Dif(o, t);
-    if (montgomery) {
-      for (size_t j = 0; j < n_; ++j) o[j] = primes_[t].ToMont(o[j]);
+    for (size_t j = 0; j < n_; ++j) {
+      const uint64_t r = o[j] >= p ? o[j] - p : o[j];
+      o[j] = montgomery ? primes_[t].ToMont(r) : r;
     }
   }
 }

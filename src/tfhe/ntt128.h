@@ -16,7 +16,8 @@
 // (ψ^−j·N^−1): decimation-in-frequency forward (bit-reversed out), decimation-in-time inverse.
 // Multiplications by fixed constants (twiddles, CRT constants) use Shoup's precomputed
 // quotients; key values are kept in Montgomery form so the pointwise product is one Montgomery
-// multiplication. All values are kept reduced in [0, p).
+// multiplication. Butterflies are lazy (Harvey): values in [0, 2p) inside a transform; a
+// signed forward transform is left in [0, 2p), everything else is reduced to [0, p).
 //
 // Thread safety: a plan is immutable after construction; For() is thread-safe.
 #ifndef KMS_TFHE_NTT128_H_
@@ -63,7 +64,8 @@ class Ntt128Plan {
   // out[t·N + j] = NTT_t(a mod p_t) for a torus polynomial (coefficients in [0, 2^128)), in
   // Montgomery form when `montgomery` (the form key polynomials are stored in).
   void ForwardTorus(std::span<const u128> a, std::span<uint64_t> out, bool montgomery) const;
-  // acc_t += a_t·b_t pointwise, b in Montgomery form (gives a·b in normal form).
+  // acc_t += a_t·b_t pointwise, b in Montgomery form (gives a·b in normal form); a in [0, 2p),
+  // acc and b in [0, p).
   void MulAdd(std::span<uint64_t> acc, std::span<const uint64_t> a,
               std::span<const uint64_t> b_mont) const;
   // out += CRT(INTT(in)) mod 2^128, the centered integer. `in` is destroyed.
@@ -76,7 +78,7 @@ class Ntt128Plan {
 
   size_t n_;
   std::array<NttPrime, kNttPrimes> primes_;
-  // Per prime: ψ^j and ψ^−j·N^−1 (N each), roots ω^k and ω^−k (N/2 each); Shoup quotients.
+  // Per prime: ψ^j and ψ^−j·N^−1 (N each), per-stage roots of ω and ω^−1; Shoup quotients.
   std::array<std::vector<uint64_t>, kNttPrimes> psi_, psi_q_, ipsi_, ipsi_q_, w_, w_q_, iw_, iw_q_;
   // Garner: p1^−1 mod p2, p1 mod p3, (p1·p2)^−1 mod p3, with Shoup quotients.
   uint64_t inv_p1_mod_p2_, inv_p1_mod_p2_q_, p1_mod_p3_, p1_mod_p3_q_, inv_p1p2_mod_p3_,

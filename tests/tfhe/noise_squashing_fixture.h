@@ -34,7 +34,8 @@ struct Setup {
   NoiseSquashingKey nsk;
 };
 
-inline absl::StatusOr<Setup> Make(const std::string& prefix, const NoiseSquashingParameters& params) {
+inline absl::StatusOr<Setup> Make(const std::string& prefix,
+                                  const NoiseSquashingParameters& params) {
   auto ck_bytes = ReadGolden(prefix + ".ClientKey.bin");
   auto sk_bytes = ReadGolden(prefix + ".CompressedServerKey.bin");
   auto ct_bytes = ReadGolden(prefix + ".FheUint64.client_key.bin");

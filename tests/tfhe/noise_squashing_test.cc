@@ -5,6 +5,8 @@
 // (block_2j + 4·block_2j+1) decrypt to 4-bit nibbles. The 128-bit noise is logged and checked to
 // be far below the switch-and-squash flooding bound 2^70 · … (it must stay below Δ_128/2 by a
 // wide margin for the threshold decryption's flooding to hide it).
+#include "tfhe/noise_squashing.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,9 +15,8 @@
 #include "crypto/random.h"
 #include "tfhe/client_key_encryption.h"
 #include "tfhe/golden_files.h"
-#include "tfhe/noise_squashing.h"
-#include "tfhe/server_key.h"
 #include "tfhe/noise_squashing_fixture.h"
+#include "tfhe/server_key.h"
 
 namespace kms::tfhe {
 namespace {
@@ -46,8 +47,8 @@ TEST(NoiseSquashing, RefusesMismatchedBlocks) {
   EXPECT_FALSE(SquashNoise(s->sk, s->nsk, c).ok());
   ClientKey no_key = s->ck;
   no_key.noise_squashing_private_key.reset();
-  EXPECT_FALSE(GenerateNoiseSquashingBootstrapKey(no_key, *std::make_unique<crypto::AesCtrRng>())
-                   .ok());
+  EXPECT_FALSE(
+      GenerateNoiseSquashingBootstrapKey(no_key, *std::make_unique<crypto::AesCtrRng>()).ok());
 }
 
 }  // namespace

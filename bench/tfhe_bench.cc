@@ -1,0 +1,157 @@
+// Google Benchmarks of the tfhe layer's computation core at kms v0.12.8 BC_PARAMS_SNS's
+// parameters, one block at a time on one thread:
+//   * polynomial products: the f64 negacyclic FFT (N 2048) and the three-prime NTT (N 2048);
+//   * key switching (k·N 2048 → n 918, 4/4) and the KS-PBS of one block (PBS 23/1, k 1,
+//     N 2048, CenteredMean), with the golden node-tfhe kms-default server key;
+//   * the 128-bit squash bootstrap of one block (n 918 → k 2, N 2048, 24/3): modulus switch,
+//     blind rotation with the NTT-domain key, sample extraction. The key's contents do not
+//     change the cost, so it is random (a real one takes ≈ 20 s to generate).
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "tfhe/bootstrap.h"
+#include "tfhe/fft.h"
+#include "tfhe/golden_files.h"
+#include "tfhe/keyswitch.h"
+#include "tfhe/ntt128.h"
+#include "tfhe/server_key.h"
+
+namespace kms::tfhe {
+namespace {
+
+struct GoldenDefault {
+  ServerKey sk;
+  FheUint u64;
+  bool ok = false;
+};
+
+const GoldenDefault& Golden() {
+  static GoldenDefault* g = [] {
+    auto* out = new GoldenDefault;
+    auto sk_bytes = testing::ReadGolden("kms-default.CompressedServerKey.bin");
+    auto ct_bytes = testing::ReadGolden("kms-default.FheUint64.client_key.bin");
+    if (!sk_bytes || !ct_bytes) return out;
+    auto csk = ParseCompressedServerKey(*sk_bytes);
+    auto ct = ParseFheUint(*ct_bytes);
+    if (!csk.ok() || !ct.ok()) return out;
+    auto sk = DecompressServerKey(*csk);
+    if (!sk.ok()) return out;
+    out->sk = std::move(*sk);
+    out->u64 = std::move(*ct);
+    out->ok = true;
+    return out;
+  }();
+  return *g;
+}
+
+void BM_FftNegacyclicProduct2048(benchmark::State& state) {
+  std::mt19937_64 g(1);
+  std::vector<uint64_t> a(2048), b(2048);
+  for (auto& x : a) x = static_cast<uint64_t>(static_cast<int64_t>(g() % (1 << 23)) - (1 << 22));
+  for (auto& x : b) x = g();
+  const Fft64Plan& plan = Fft64Plan::For(2048);
+  std::vector<double> fa(2048), fb(2048), acc(2048);
+  std::vector<uint64_t> out(2048);
+  plan.Forward(b, {fb.data(), fb.data() + 1024});
+  for (auto _ : state) {
+    plan.Forward(a, {fa.data(), fa.data() + 1024});
+    std::fill(acc.begin(), acc.end(), 0.0);
+    plan.MulAdd({acc.data(), acc.data() + 1024}, {fa.data(), fa.data() + 1024},
+                {fb.data(), fb.data() + 1024});
+    plan.BackwardAdd({acc.data(), acc.data() + 1024}, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_FftNegacyclicProduct2048)->Unit(benchmark::kMicrosecond);
+
+void BM_NttNegacyclicProduct2048(benchmark::State& state) {
+  std::mt19937_64 g(2);
+  std::vector<u128> a(2048), b(2048);
+  for (auto& x : a) {
+    x = static_cast<u128>(static_cast<__int128>(static_cast<int64_t>(g() % (1 << 24)) -
+                                                (1 << 23)));
+  }
+  for (auto& x : b) x = (static_cast<u128>(g()) << 64) | g();
+  const Ntt128Plan& plan = Ntt128Plan::For(2048);
+  const size_t w = kNttPrimes * 2048;
+  std::vector<uint64_t> fa(w), fb(w), acc(w);
+  std::vector<u128> out(2048);
+  plan.ForwardTorus(b, fb, true);
+  for (auto _ : state) {
+    plan.ForwardSigned(a, fa);
+    std::fill(acc.begin(), acc.end(), 0);
+    plan.MulAdd(acc, fa, fb);
+    plan.BackwardAdd(acc, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_NttNegacyclicProduct2048)->Unit(benchmark::kMicrosecond);
+
+void BM_KeySwitchDefault(benchmark::State& state) {
+  const GoldenDefault& g = Golden();
+  if (!g.ok) {
+    state.SkipWithError("no golden kms-default files");
+    return;
+  }
+  std::vector<uint64_t> small(g.sk.small_lwe_dimension() + 1);
+  for (auto _ : state) {
+    KeyswitchLwe(g.sk.key_switching_key, g.u64.blocks[0].ct.data, small);
+    benchmark::DoNotOptimize(small.data());
+  }
+}
+BENCHMARK(BM_KeySwitchDefault)->Unit(benchmark::kMillisecond);
+
+void BM_KsPbsDefault(benchmark::State& state) {
+  const GoldenDefault& g = Golden();
+  if (!g.ok) {
+    state.SkipWithError("no golden kms-default files");
+    return;
+  }
+  const auto lut = GenerateLookupTable(g.sk, [](uint64_t x) { return x; });
+  for (auto _ : state) {
+    ShortintCiphertext b = g.u64.blocks[0];
+    if (!ApplyLookupTable(g.sk, b, lut).ok()) state.SkipWithError("PBS failed");
+    benchmark::DoNotOptimize(b.ct.data.data());
+  }
+}
+BENCHMARK(BM_KsPbsDefault)->Unit(benchmark::kMillisecond);
+
+void BM_SquashBootstrapDefault(benchmark::State& state) {
+  // n 918 → k 2, N 2048, 24/3, random key contents.
+  static NttBootstrapKey128* key = [] {
+    LweBootstrapKey<u128> bsk;
+    bsk.glwe_size = 3;
+    bsk.polynomial_size = 2048;
+    bsk.decomp_base_log = 24;
+    bsk.decomp_level_count = 3;
+    bsk.data.resize(918 * bsk.ggsw_size());
+    std::mt19937_64 g(3);
+    for (auto& x : bsk.data) x = (static_cast<u128>(g()) << 64) | g();
+    auto k = NttBootstrapKey128::Create(bsk);
+    return k.ok() ? new NttBootstrapKey128(std::move(*k)) : nullptr;
+  }();
+  if (key == nullptr) {
+    state.SkipWithError("key conversion failed");
+    return;
+  }
+  std::mt19937_64 g(4);
+  std::vector<uint64_t> lwe(919);
+  for (auto& x : lwe) x = g();
+  const auto lut = GenerateLookupTable128(2048, 16, static_cast<u128>(1) << 123,
+                                          [](uint64_t x) { return x; });
+  std::vector<u128> out(4097);
+  for (auto _ : state) {
+    if (!ProgrammableBootstrap128(*key, ModulusSwitchType::Kind::kCenteredMean, lwe, lut, out)
+             .ok()) {
+      state.SkipWithError("bootstrap failed");
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_SquashBootstrapDefault)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+}  // namespace kms::tfhe
+
+BENCHMARK_MAIN();

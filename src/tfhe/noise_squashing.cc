@@ -174,8 +174,11 @@ absl::StatusOr<ShortintCiphertext> PackBlocks(const ShortintCiphertext& lo,
       lo.carry_modulus != hi.carry_modulus) {
     return absl::InvalidArgumentError("pack: blocks of different shapes");
   }
-  ShortintCiphertext out = lo;
   const uint64_t m = lo.message_modulus;
+  if (lo.carry_modulus < m || lo.degree >= m || hi.degree >= m) {
+    return absl::FailedPreconditionError("pack: carries must be empty and carry ≥ message");
+  }
+  ShortintCiphertext out = lo;
   for (size_t j = 0; j < out.ct.data.size(); ++j) out.ct.data[j] += m * hi.ct.data[j];
   out.degree = lo.degree + m * hi.degree;
   out.noise_level = lo.noise_level + m * hi.noise_level;
@@ -183,6 +186,37 @@ absl::StatusOr<ShortintCiphertext> PackBlocks(const ShortintCiphertext& lo,
     return absl::FailedPreconditionError("pack: the packed degree exceeds message·carry");
   }
   return out;
+}
+
+absl::StatusOr<SquashedNoiseRadixCiphertext> SquashFheUint(const ServerKey& server_key,
+                                                           const NoiseSquashingKey& key,
+                                                           const FheUint& ct) {
+  SquashedNoiseRadixCiphertext out;
+  out.original_block_count = ct.blocks.size();
+  for (size_t i = 0; i < ct.blocks.size(); i += 2) {
+    if (i + 1 < ct.blocks.size()) {
+      KMS_ASSIGN_OR_RETURN(ShortintCiphertext packed, PackBlocks(ct.blocks[i], ct.blocks[i + 1]));
+      KMS_ASSIGN_OR_RETURN(SquashedNoiseCiphertext sq, SquashNoise(server_key, key, packed));
+      out.packed_blocks.push_back(std::move(sq));
+    } else {
+      KMS_ASSIGN_OR_RETURN(SquashedNoiseCiphertext sq, SquashNoise(server_key, key, ct.blocks[i]));
+      out.packed_blocks.push_back(std::move(sq));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<u128> DecryptSquashedFheUint(const ClientKey& key,
+                                            const SquashedNoiseRadixCiphertext& ct) {
+  u128 value = 0;
+  int shift = 0;
+  for (const SquashedNoiseCiphertext& b : ct.packed_blocks) {
+    KMS_ASSIGN_OR_RETURN(uint64_t v, DecryptSquashed(key, b));
+    const int bits = 2 * std::countr_zero(b.message_modulus);
+    if (shift < 128) value += static_cast<u128>(v) << shift;
+    shift += bits;
+  }
+  return value;
 }
 
 absl::StatusOr<u128> SquashedPhase(const ClientKey& key, const SquashedNoiseCiphertext& ct) {

@@ -71,9 +71,24 @@ absl::StatusOr<SquashedNoiseCiphertext> SquashNoise(const ServerKey& server_key,
                                                     const NoiseSquashingKey& key,
                                                     const ShortintCiphertext& block);
 
-// lo + message·hi as one 64-bit block (unchecked), for packed squashing.
+// lo + message·hi as one 64-bit block (tfhe-rs `pack_block_chunk`): FailedPrecondition unless
+// both carries are empty (degree < message) and carry ≥ message; noise levels combine as
+// message·hi + lo.
 absl::StatusOr<ShortintCiphertext> PackBlocks(const ShortintCiphertext& lo,
                                               const ShortintCiphertext& hi);
+
+// integer SquashedNoiseRadixCiphertext: blocks packed by two (the last alone when the count is
+// odd), each squashed (tfhe-rs `squash_radix_ciphertext_noise`).
+struct SquashedNoiseRadixCiphertext {
+  std::vector<SquashedNoiseCiphertext> packed_blocks;
+  uint64_t original_block_count = 0;
+};
+absl::StatusOr<SquashedNoiseRadixCiphertext> SquashFheUint(const ServerKey& server_key,
+                                                           const NoiseSquashingKey& key,
+                                                           const FheUint& ct);
+// Σ_j decrypt(packed_j)·(message²)^j mod 2^128 (each packed block holds two message digits).
+absl::StatusOr<unsigned __int128> DecryptSquashedFheUint(const ClientKey& key,
+                                                         const SquashedNoiseRadixCiphertext& ct);
 
 // phase = body − ⟨mask, S⟩ mod 2^128 with the noise-squashing key seen as LWE key, and the
 // decoded value round(phase / Δ_128) mod message·carry.

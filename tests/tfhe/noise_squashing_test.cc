@@ -35,6 +35,36 @@ TEST(NoiseSquashing, TestProfileSquashesGoldenBlocksAndPbsOutputs) {
   CheckSquash(*s, 32, 72);
 }
 
+TEST(NoiseSquashing, SquashedFheUint64DecryptsToTheGoldenValue) {
+  if (!testing::HaveGoldenFiles()) GTEST_SKIP() << "no golden files";
+  auto s = Make("kms-test", KmsTestNoiseSquashingParameters());
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto sq = SquashFheUint(s->sk, s->nsk, s->u64);
+  ASSERT_TRUE(sq.ok()) << sq.status();
+  EXPECT_EQ(sq->original_block_count, 32u);
+  ASSERT_EQ(sq->packed_blocks.size(), 16u);
+  EXPECT_EQ(sq->packed_blocks[0].degree, 15u);
+  auto v = DecryptSquashedFheUint(s->ck, *sq);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(*v == testing::kGoldenU64);
+  // A radix sum (carries propagated) squashes too; an odd block count leaves one unpacked.
+  crypto::AesCtrRng rng;
+  auto a = EncryptFheUint(s->ck, 0x5a5, 6, rng);
+  auto b = EncryptFheUint(s->ck, 0x1ff, 6, rng);
+  auto sum = AddFheUint(s->sk, *a, *b);
+  ASSERT_TRUE(sum.ok());
+  FheUint odd = *sum;
+  odd.blocks.pop_back();  // 5 blocks: 10 bits
+  auto sq_odd = SquashFheUint(s->sk, s->nsk, odd);
+  ASSERT_TRUE(sq_odd.ok()) << sq_odd.status();
+  EXPECT_EQ(sq_odd->packed_blocks.size(), 3u);
+  EXPECT_TRUE(*DecryptSquashedFheUint(s->ck, *sq_odd) == ((0x5a5 + 0x1ff) & 0x3ff));
+  // Blocks with a carry cannot be packed.
+  FheUint dirty = *a;
+  ASSERT_TRUE(UncheckedAdd(dirty.blocks[0], b->blocks[0]).ok());
+  EXPECT_FALSE(SquashFheUint(s->sk, s->nsk, dirty).ok());
+}
+
 TEST(NoiseSquashing, RefusesMismatchedBlocks) {
   if (!testing::HaveGoldenFiles()) GTEST_SKIP() << "no golden files";
   auto s = Make("kms-test", KmsTestNoiseSquashingParameters());

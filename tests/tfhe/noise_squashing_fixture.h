@@ -15,6 +15,7 @@
 #include "crypto/random.h"
 #include "tfhe/client_key_encryption.h"
 #include "tfhe/golden_files.h"
+#include "tfhe/noise_model.h"
 #include "tfhe/noise_squashing.h"
 #include "tfhe/server_key.h"
 
@@ -53,42 +54,67 @@ inline absl::StatusOr<Setup> Make(const std::string& prefix,
   return s;
 }
 
-inline void CheckSquash(Setup& s, size_t blocks, double max_log2_noise) {
+// Squashes `blocks` golden blocks, their KS-PBS outputs and packed pairs; checks the values,
+// the largest noise (log2 below max_log2_noise) and returns the noise variance measured.
+inline double CheckSquash(Setup& s, size_t blocks, double max_log2_noise) {
   const unsigned __int128 delta = static_cast<unsigned __int128>(1) << 123;
   const auto id = GenerateLookupTable(s.sk, [](uint64_t x) { return x; });
-  double worst = 0;
+  double worst = 0, sum_sq = 0;
+  size_t count = 0;
   for (size_t i = 0; i < blocks; ++i) {
     const uint64_t m = (kGoldenU64 >> (2 * i)) & 3;
     // The golden block itself (noise level 1, fresh) and a KS-PBS output of it.
     ShortintCiphertext pbs = s.u64.blocks[i];
-    ASSERT_TRUE(ApplyLookupTable(s.sk, pbs, id).ok());
+    if (!(ApplyLookupTable(s.sk, pbs, id).ok())) {
+      ADD_FAILURE() << "ApplyLookupTable(s.sk, pbs, id).ok()";
+      return 0;
+    }
     for (const ShortintCiphertext* in : {&s.u64.blocks[i], &pbs}) {
       auto sq = SquashNoise(s.sk, s.nsk, *in);
-      ASSERT_TRUE(sq.ok()) << sq.status();
+      if (!(sq.ok())) {
+        ADD_FAILURE() << "sq.ok()";
+        return 0;
+      }
       EXPECT_EQ(sq->data.size(), s.nsk.bootstrapping_key.output_lwe_dimension() + 1);
       EXPECT_EQ(sq->degree, in->degree);
       auto v = DecryptSquashed(s.ck, *sq);
-      ASSERT_TRUE(v.ok());
+      if (!(v.ok())) {
+        ADD_FAILURE() << "v.ok()";
+        return 0;
+      }
       EXPECT_EQ(*v, m) << "block " << i;
       auto phase = SquashedPhase(s.ck, *sq);
       const __int128 e = static_cast<__int128>(*phase - m * delta);
       worst = std::max(worst, Log2Abs(e));
+      sum_sq += static_cast<double>(e) * static_cast<double>(e);
+      ++count;
     }
   }
   // Packed: blocks 2j, 2j+1 → nibble j.
   for (size_t j = 0; j < blocks / 2; ++j) {
     auto packed = PackBlocks(s.u64.blocks[2 * j], s.u64.blocks[2 * j + 1]);
-    ASSERT_TRUE(packed.ok());
+    if (!(packed.ok())) {
+      ADD_FAILURE() << "packed.ok()";
+      return 0;
+    }
     EXPECT_EQ(packed->degree, 15u);
     auto sq = SquashNoise(s.sk, s.nsk, *packed);
-    ASSERT_TRUE(sq.ok());
+    if (!(sq.ok())) {
+      ADD_FAILURE() << "sq.ok()";
+      return 0;
+    }
     const uint64_t nibble = (kGoldenU64 >> (4 * j)) & 15;
     EXPECT_EQ(*DecryptSquashed(s.ck, *sq), nibble) << "nibble " << j;
     const __int128 e = static_cast<__int128>(*SquashedPhase(s.ck, *sq) - nibble * delta);
     worst = std::max(worst, Log2Abs(e));
+    sum_sq += static_cast<double>(e) * static_cast<double>(e);
+    ++count;
   }
-  std::printf("squashed noise: max |e| = 2^%.2f on Z_2^128 (Δ_128 = 2^123)\n", worst);
+  const double variance = count ? sum_sq / static_cast<double>(count) : 0;
+  std::printf("squashed noise: max |e| = 2^%.2f, std 2^%.2f on Z_2^128 (Δ_128 = 2^123)\n", worst,
+              0.5 * std::log2(variance));
   EXPECT_LT(worst, max_log2_noise);
+  return variance;
 }
 
 }  // namespace kms::tfhe::testing

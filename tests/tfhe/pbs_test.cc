@@ -14,6 +14,7 @@
 #include "tfhe/client_key_encryption.h"
 #include "tfhe/golden_files.h"
 #include "tfhe/keyswitch.h"
+#include "tfhe/noise_model.h"
 #include "tfhe/server_key.h"
 
 namespace kms::tfhe {
@@ -66,8 +67,13 @@ struct NoiseStats {
     max_abs = std::max(max_abs, e < 0 ? -e : e);
     ++count;
   }
-  double Log2Std() const { return 0.5 * std::log2(sum_sq / static_cast<double>(count)); }
+  double Variance() const { return sum_sq / static_cast<double>(count); }
+  double Log2Std() const { return 0.5 * std::log2(Variance()); }
 };
+
+double NoiseVariance(const DynamicDistribution& d) {
+  return testing::TUniformVariance(d.bound_log2);
+}
 
 class GoldenPbs : public ::testing::TestWithParam<std::string> {
  protected:
@@ -107,9 +113,16 @@ TEST_P(GoldenPbs, KeySwitchedBlocksDecryptWithTheSmallKey) {
               noise.Log2Std(), std::log2(static_cast<double>(noise.max_abs) + 1),
               std::countr_zero(delta));
   EXPECT_LT(noise.max_abs, static_cast<int64_t>(delta / 2));
-  // KS noise of the 4/4 key under TUniform(45) is ≈ 2^53 (kms-default); the decomposition
-  // rounding of 37/1 over 256 bits is ≈ 2^31 (kms-test).
-  EXPECT_LT(noise.Log2Std(), std::countr_zero(delta) - 3);
+  // Against the parameter set: KSK noise (the LWE distribution) through every digit, the
+  // rounding on a binary key, the input's GLWE noise. 2.5× allows for the sampling of 32 blocks
+  // (a χ²_32 tail of 10^-5); the lower bound checks that the noise is really there.
+  const ClassicPBSParameters& p = ck.parameters;
+  const double expected = testing::KeyswitchVariance(
+      p.glwe_dimension * p.polynomial_size, p.ks_base_log, p.ks_level,
+      NoiseVariance(p.lwe_noise_distribution), NoiseVariance(p.glwe_noise_distribution));
+  std::printf("%s KS: expected std 2^%.2f\n", GetParam().c_str(), 0.5 * std::log2(expected));
+  EXPECT_LT(noise.Variance(), 2.5 * expected);
+  EXPECT_GT(noise.Variance(), expected / 4);
 }
 
 TEST_P(GoldenPbs, IdentityAndSquareLookupTablesDecrypt) {
@@ -140,8 +153,15 @@ TEST_P(GoldenPbs, IdentityAndSquareLookupTablesDecrypt) {
   }
   std::printf("%s after KS-PBS: noise std 2^%.2f, max |e| 2^%.2f\n", GetParam().c_str(),
               noise.Log2Std(), std::log2(static_cast<double>(noise.max_abs) + 1));
-  // A PBS output carries the BSK noise (TUniform(17) GLWE noise through N·(k+1)·L digits of
-  // 2^22, ≈ 2^50 measured by node-tfhe after casting + PBS) and the FFT error (< 2^41).
+  // A PBS output carries the BSK noise (the GLWE distribution through n·(k+1)·L·N digits), the
+  // decomposition rounding on the GLWE key and the FFT error (< 2^41, negligible); node-tfhe
+  // measures ≈ 2^50 after casting + PBS at kms-default.
+  const ClassicPBSParameters& p = ck.parameters;
+  const double expected = testing::BootstrapVariance(p.lwe_dimension, p.glwe_dimension,
+                                                     p.polynomial_size, p.pbs_base_log, p.pbs_level,
+                                                     NoiseVariance(p.glwe_noise_distribution), 64);
+  std::printf("%s KS-PBS: expected std 2^%.2f\n", GetParam().c_str(), 0.5 * std::log2(expected));
+  EXPECT_LT(noise.Variance(), 2.5 * expected);
   EXPECT_LT(noise.Log2Std(), std::countr_zero(delta) - 4);
 }
 

@@ -102,10 +102,67 @@ uint64_t CenteredMeanBodyCorrection(std::span<const uint64_t> mask, size_t log_m
   return sum_half - (uint64_t{1} << (64 - log_modulus - 1));
 }
 
+double DriftMeasure(std::span<const uint64_t> mask, uint64_t body, size_t log_modulus,
+                    double r_sigma_factor, double input_variance) {
+  auto err = [log_modulus](uint64_t x) {
+    const uint64_t rounded = ModulusSwitch(x, log_modulus) << (64 - log_modulus);
+    return static_cast<double>(static_cast<int64_t>(rounded - x));
+  };
+  double sum = 0, sum_sq = 0;
+  for (uint64_t a : mask) {
+    const double e = err(a);
+    sum += e;
+    sum_sq += e * e;
+  }
+  const double expectancy = err(body) - sum / 2;
+  const double variance = sum_sq / 4;
+  const double modular_input_variance = input_variance * std::ldexp(1.0, 128);
+  return std::fabs(expectancy) + std::sqrt(variance + modular_input_variance) * r_sigma_factor;
+}
+
+int ChooseDriftCandidate(std::span<const uint64_t> lwe, const DriftTechniqueKey& key,
+                         size_t log_modulus) {
+  const auto mask = lwe.first(lwe.size() - 1);
+  double best =
+      DriftMeasure(mask, lwe.back(), log_modulus, key.ms_r_sigma_factor, key.ms_input_variance);
+  int best_index = -1;
+  if (best <= key.ms_bound) return best_index;
+  thread_local std::vector<uint64_t> sum;
+  sum.resize(mask.size());
+  for (size_t z = 0; z < key.count(); ++z) {
+    const uint64_t* zero = key.zeros.data() + z * key.lwe_size;
+    for (size_t i = 0; i < mask.size(); ++i) sum[i] = mask[i] + zero[i];
+    const double m = DriftMeasure(sum, lwe.back() + zero[mask.size()], log_modulus,
+                                  key.ms_r_sigma_factor, key.ms_input_variance);
+    if (m < best) {
+      best = m;
+      best_index = static_cast<int>(z);
+    }
+    if (m <= key.ms_bound) return best_index;
+  }
+  return best_index;
+}
+
 absl::Status ModulusSwitchLwe(std::span<const uint64_t> lwe, size_t log_modulus,
-                              ModulusSwitchType::Kind kind, ModulusSwitchedLwe& out) {
+                              ModulusSwitchType::Kind kind, ModulusSwitchedLwe& out,
+                              const DriftTechniqueKey* drift) {
   if (lwe.empty() || log_modulus == 0 || log_modulus >= 63) {
     return absl::InvalidArgumentError("modulus switch: empty LWE or bad modulus");
+  }
+  if (kind == ModulusSwitchType::Kind::kDriftTechnique) {
+    if (drift == nullptr || drift->lwe_size != lwe.size() || drift->count() == 0) {
+      return absl::InvalidArgumentError(
+          "modulus switch: the drift technique needs encryptions of zero of the input's size");
+    }
+    const int z = ChooseDriftCandidate(lwe, *drift, log_modulus);
+    out.mask.resize(lwe.size() - 1);
+    const uint64_t* zero = z >= 0 ? drift->zeros.data() + z * drift->lwe_size : nullptr;
+    for (size_t i = 0; i + 1 < lwe.size(); ++i) {
+      out.mask[i] = ModulusSwitch(lwe[i] + (zero ? zero[i] : 0), log_modulus);
+    }
+    out.body = ModulusSwitch(lwe.back() + (zero ? zero[lwe.size() - 1] : 0), log_modulus);
+    out.log_modulus = log_modulus;
+    return absl::OkStatus();
   }
   const auto mask = lwe.first(lwe.size() - 1);
   uint64_t correction = 0;
@@ -116,8 +173,7 @@ absl::Status ModulusSwitchLwe(std::span<const uint64_t> lwe, size_t log_modulus,
       correction = CenteredMeanBodyCorrection(mask, log_modulus);
       break;
     case ModulusSwitchType::Kind::kDriftTechnique:
-      return absl::UnimplementedError(
-          "modulus switch: the drift-technique noise reduction is not implemented");
+      break;  // handled above
   }
   out.mask.resize(mask.size());
   for (size_t i = 0; i < mask.size(); ++i) out.mask[i] = ModulusSwitch(mask[i], log_modulus);
@@ -310,7 +366,8 @@ template void SampleExtractCoefficient0<u128>(std::span<const u128>, size_t, std
 namespace {
 template <typename Key, typename Scalar, typename Rotate>
 absl::Status Pbs(const Key& key, ModulusSwitchType::Kind ms_kind, std::span<const uint64_t> lwe_in,
-                 const LookupTable<Scalar>& lut, std::span<Scalar> out, Rotate rotate) {
+                 const LookupTable<Scalar>& lut, std::span<Scalar> out, Rotate rotate,
+                 const DriftTechniqueKey* drift) {
   const size_t n = key.polynomial_size();
   if (lwe_in.size() != key.input_lwe_dimension() + 1) {
     return absl::InvalidArgumentError(internal::Cat("bootstrap input: LWE size ", lwe_in.size(),
@@ -321,7 +378,7 @@ absl::Status Pbs(const Key& key, ModulusSwitchType::Kind ms_kind, std::span<cons
     return absl::InvalidArgumentError("bootstrap: output or lookup-table size mismatch");
   }
   thread_local ModulusSwitchedLwe ms;
-  KMS_RETURN_IF_ERROR(ModulusSwitchLwe(lwe_in, std::countr_zero(2 * n), ms_kind, ms));
+  KMS_RETURN_IF_ERROR(ModulusSwitchLwe(lwe_in, std::countr_zero(2 * n), ms_kind, ms, drift));
   thread_local std::vector<Scalar> acc;
   const size_t g = key.glwe_size();
   acc.assign(g * n, 0);
@@ -335,15 +392,17 @@ absl::Status Pbs(const Key& key, ModulusSwitchType::Kind ms_kind, std::span<cons
 absl::Status ProgrammableBootstrap64(const FourierBootstrapKey64& key,
                                      ModulusSwitchType::Kind ms_kind,
                                      std::span<const uint64_t> lwe_in,
-                                     const LookupTable<uint64_t>& lut, std::span<uint64_t> out) {
-  return Pbs(key, ms_kind, lwe_in, lut, out, BlindRotate64);
+                                     const LookupTable<uint64_t>& lut, std::span<uint64_t> out,
+                                     const DriftTechniqueKey* drift) {
+  return Pbs(key, ms_kind, lwe_in, lut, out, BlindRotate64, drift);
 }
 
 absl::Status ProgrammableBootstrap128(const NttBootstrapKey128& key,
                                       ModulusSwitchType::Kind ms_kind,
                                       std::span<const uint64_t> lwe_in,
-                                      const LookupTable<u128>& lut, std::span<u128> out) {
-  return Pbs(key, ms_kind, lwe_in, lut, out, BlindRotate128);
+                                      const LookupTable<u128>& lut, std::span<u128> out,
+                                      const DriftTechniqueKey* drift) {
+  return Pbs(key, ms_kind, lwe_in, lut, out, BlindRotate128, drift);
 }
 
 }  // namespace kms::tfhe

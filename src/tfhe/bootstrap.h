@@ -8,7 +8,8 @@
 //     first gets Σ_i (round(a_i) − a_i)/2 − 2^(64 − log 2N − 1) added (the mean of the
 //     mask-rounding error on a binary key and half a post-switch step, tfhe-rs
 //     `lwe_ciphertext_centered_binary_modulus_switch`, halving errors summed exactly);
-//     DriftTechnique needs the key's encryptions of zero and is not implemented (Unimplemented);
+//     DriftTechnique first adds the key's encryption of zero that brings tfhe-rs's switch-noise
+//     measure under its bound (or the best one), then switches as Standard;
 //   * blind rotation: the accumulator (a trivial GLWE of the lookup table) is multiplied by
 //     X^−b̃, then for each i with ã_i ≠ 0, ACC ← ACC + GGSW_i ⊡ (X^ã_i·ACC − ACC) (CMUX);
 //   * the external product decomposes each of the k+1 polynomials with SignedDecomposer(β, L)
@@ -54,9 +55,33 @@ struct ModulusSwitchedLwe {
   size_t log_modulus = 0;
 };
 
-// Standard or CenteredMean switch of an LWE (mask then body); Unimplemented for DriftTechnique.
+// The drift technique's key (tfhe-rs ModulusSwitchNoiseReductionKey): encryptions of zero under
+// the input key (`count` LWEs of lwe_size words), the bound on the switch-noise measure, the
+// r·σ factor and the input variance (relative to 1).
+struct DriftTechniqueKey {
+  std::vector<uint64_t> zeros;
+  uint64_t lwe_size = 0;
+  double ms_bound = 0;
+  double ms_r_sigma_factor = 0;
+  double ms_input_variance = 0;
+  size_t count() const { return lwe_size ? zeros.size() / lwe_size : 0; }
+};
+
+// tfhe-rs's measure of the switch noise on a binary key: |E| + r·sqrt(V + V_in·2^128), with
+// E = err(b) − Σ err(a_i)/2 and V = Σ err(a_i)²/4, err(x) = round_2N(x) − x.
+double DriftMeasure(std::span<const uint64_t> mask, uint64_t body, size_t log_modulus,
+                    double r_sigma_factor, double input_variance);
+// tfhe-rs improve_lwe_ciphertext_modulus_switch_noise_for_binary_key: the index of the zero
+// to add (−1 for none): none if the LWE already meets the bound, else the first zero meeting
+// it, else the best one (strictly smaller measure).
+int ChooseDriftCandidate(std::span<const uint64_t> lwe, const DriftTechniqueKey& key,
+                         size_t log_modulus);
+
+// Standard, CenteredMean or DriftTechnique (the chosen zero added, then Standard) switch of an
+// LWE (mask then body). InvalidArgument for DriftTechnique without a key of the LWE's size.
 absl::Status ModulusSwitchLwe(std::span<const uint64_t> lwe, size_t log_modulus,
-                              ModulusSwitchType::Kind kind, ModulusSwitchedLwe& out);
+                              ModulusSwitchType::Kind kind, ModulusSwitchedLwe& out,
+                              const DriftTechniqueKey* drift = nullptr);
 // The CenteredMean body correction alone (added to the body before switching).
 uint64_t CenteredMeanBodyCorrection(std::span<const uint64_t> mask, size_t log_modulus);
 
@@ -142,12 +167,14 @@ void SampleExtractCoefficient0(std::span<const Scalar> glwe, size_t polynomial_s
 absl::Status ProgrammableBootstrap64(const FourierBootstrapKey64& key,
                                      ModulusSwitchType::Kind ms_kind,
                                      std::span<const uint64_t> lwe_in,
-                                     const LookupTable<uint64_t>& lut, std::span<uint64_t> out);
+                                     const LookupTable<uint64_t>& lut, std::span<uint64_t> out,
+                                     const DriftTechniqueKey* drift = nullptr);
 absl::Status ProgrammableBootstrap128(const NttBootstrapKey128& key,
                                       ModulusSwitchType::Kind ms_kind,
                                       std::span<const uint64_t> lwe_in,
                                       const LookupTable<unsigned __int128>& lut,
-                                      std::span<unsigned __int128> out);
+                                      std::span<unsigned __int128> out,
+                                      const DriftTechniqueKey* drift = nullptr);
 
 }  // namespace kms::tfhe
 

@@ -30,7 +30,9 @@ NoiseSquashingParameters KmsTestNoiseSquashingParameters() {
   p.glwe_noise_distribution = DynamicDistribution::TUniform(0);
   p.decomp_base_log = 33;
   p.decomp_level_count = 2;
-  p.modulus_switch_noise_reduction_params.kind = ModulusSwitchType::Kind::kCenteredMean;
+  p.modulus_switch_noise_reduction_params.kind = ModulusSwitchType::Kind::kDriftTechnique;
+  p.modulus_switch_noise_reduction_params.drift =
+      ModulusSwitchNoiseReductionParams{8, 288230376151711744.0, 9.2, 2.182718682903484e-224};
   p.message_modulus = 4;
   p.carry_modulus = 4;
   p.ciphertext_modulus = CiphertextModulus{0, 128};
@@ -127,12 +129,24 @@ absl::StatusOr<LweBootstrapKey<u128>> GenerateNoiseSquashingBootstrapKey(
       }
     }
   }
+  // The NTT of the secret and the products A·S are secret-derived.
+  crypto::SecureZero(s_ntt);
+  crypto::SecureZero(acc);
   return bsk;
 }
 
-absl::StatusOr<NoiseSquashingKey> MakeNoiseSquashingKey(const LweBootstrapKey<u128>& bsk,
-                                                        const NoiseSquashingParameters& params) {
+absl::StatusOr<NoiseSquashingKey> MakeNoiseSquashingKey(
+    const LweBootstrapKey<u128>& bsk, const NoiseSquashingParameters& params,
+    std::optional<DriftTechniqueKey> drift_key) {
   NoiseSquashingKey key;
+  if (params.modulus_switch_noise_reduction_params.kind ==
+      ModulusSwitchType::Kind::kDriftTechnique) {
+    if (!drift_key || drift_key->lwe_size != bsk.input_lwe_dimension() + 1) {
+      return absl::InvalidArgumentError(
+          "noise-squashing key: the drift technique needs zeros under the small key");
+    }
+    key.drift_key = std::move(drift_key);
+  }
   KMS_ASSIGN_OR_RETURN(key.bootstrapping_key, NttBootstrapKey128::Create(bsk));
   key.modulus_switch = params.modulus_switch_noise_reduction_params.kind;
   key.message_modulus = params.message_modulus;
@@ -160,8 +174,9 @@ absl::StatusOr<SquashedNoiseCiphertext> SquashNoise(const ServerKey& server_key,
   const LookupTable<u128> lut = GenerateLookupTable128(N, cs, delta, [](uint64_t x) { return x; });
   SquashedNoiseCiphertext out;
   out.data.resize(key.bootstrapping_key.output_lwe_dimension() + 1);
-  KMS_RETURN_IF_ERROR(
-      ProgrammableBootstrap128(key.bootstrapping_key, key.modulus_switch, small, lut, out.data));
+  KMS_RETURN_IF_ERROR(ProgrammableBootstrap128(key.bootstrapping_key, key.modulus_switch, small,
+                                               lut, out.data,
+                                               key.drift_key ? &*key.drift_key : nullptr));
   out.degree = block.degree;
   out.message_modulus = key.message_modulus;
   out.carry_modulus = key.carry_modulus;

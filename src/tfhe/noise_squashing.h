@@ -23,6 +23,7 @@
 #define KMS_TFHE_NOISE_SQUASHING_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,8 +35,8 @@
 namespace kms::tfhe {
 
 // kms v0.12.8 BC_PARAMS_SNS's noise squashing (k 2, N 2048, TUniform(30), 24/3, CenteredMean,
-// 4/4) and PARAMS_TEST_BK_SNS's shape (k 1, N 256, TUniform(0), 33/2, 4/4) with CenteredMean
-// in place of its drift technique (not implemented here).
+// 4/4) and PARAMS_TEST_BK_SNS's (k 1, N 256, TUniform(0), 33/2, DriftTechnique{8 zeros,
+// ms_bound 2^58, r·σ 9.2, input variance 2.182718682903484e-224}, 4/4).
 NoiseSquashingParameters KmsDefaultNoiseSquashingParameters();
 NoiseSquashingParameters KmsTestNoiseSquashingParameters();
 
@@ -52,11 +53,15 @@ absl::StatusOr<LweBootstrapKey<unsigned __int128>> GenerateNoiseSquashingBootstr
 struct NoiseSquashingKey {
   NttBootstrapKey128 bootstrapping_key;
   ModulusSwitchType::Kind modulus_switch = ModulusSwitchType::Kind::kStandard;
+  std::optional<DriftTechniqueKey> drift_key;  // DriftTechnique only
   uint64_t message_modulus = 0;
   uint64_t carry_modulus = 0;
 };
+// `drift_key` is required (encryptions of zero under the small key) when the parameters use
+// the drift technique.
 absl::StatusOr<NoiseSquashingKey> MakeNoiseSquashingKey(
-    const LweBootstrapKey<unsigned __int128>& bsk, const NoiseSquashingParameters& params);
+    const LweBootstrapKey<unsigned __int128>& bsk, const NoiseSquashingParameters& params,
+    std::optional<DriftTechniqueKey> drift_key = std::nullopt);
 
 // shortint SquashedNoiseCiphertext: LWE over Z_2^128 (k·N mask words then the body).
 struct SquashedNoiseCiphertext {

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "common/status_macros.h"
+#include "tfhe/client_key_encryption.h"
 #include "tfhe/codec_internal.h"
 #include "tfhe/keyswitch.h"
 
@@ -23,9 +24,31 @@ absl::StatusOr<ServerKey> DecompressServerKey(const CompressedServerKey& key) {
     case CompressedModulusSwitchConfiguration::Kind::kCenteredMean:
       sk.modulus_switch = ModulusSwitchType::Kind::kCenteredMean;
       break;
-    case CompressedModulusSwitchConfiguration::Kind::kDriftTechnique:
+    case CompressedModulusSwitchConfiguration::Kind::kDriftTechnique: {
       sk.modulus_switch = ModulusSwitchType::Kind::kDriftTechnique;
+      const CompressedModulusSwitchNoiseReductionKey& d =
+          key.modulus_switch_noise_reduction_key.drift;
+      const SeededLweCiphertextList& z = d.modulus_switch_zeros;
+      if (!z.modulus.is_native())
+        return absl::UnimplementedError("drift zeros: non-native modulus");
+      if (z.lwe_size != sk.small_lwe_dimension() + 1) {
+        return absl::InvalidArgumentError("drift zeros: LWE size differs from the small key's");
+      }
+      DriftTechniqueKey dk;
+      dk.lwe_size = z.lwe_size;
+      dk.ms_bound = d.ms_bound;
+      dk.ms_r_sigma_factor = d.ms_r_sigma_factor;
+      dk.ms_input_variance = d.ms_input_variance;
+      dk.zeros.resize(z.data.size() * z.lwe_size);
+      crypto::TfheXof xof = MaskGeneratorFor(z.compression_seed);
+      for (size_t c = 0; c < z.data.size(); ++c) {
+        uint64_t* lwe = dk.zeros.data() + c * z.lwe_size;
+        for (size_t j = 0; j + 1 < z.lwe_size; ++j) lwe[j] = xof.NextU64();
+        lwe[z.lwe_size - 1] = z.data[c];
+      }
+      sk.drift_key = std::move(dk);
       break;
+    }
   }
   sk.pbs_order = key.pbs_order;
   sk.message_modulus = key.message_modulus;
@@ -41,6 +64,30 @@ absl::StatusOr<ServerKey> DecompressServerKey(const CompressedServerKey& key) {
     return absl::InvalidArgumentError("server key: message·carry must divide N");
   }
   return sk;
+}
+
+absl::StatusOr<DriftTechniqueKey> GenerateDriftTechniqueKey(
+    std::span<const uint64_t> lwe_key, const DynamicDistribution& noise,
+    const ModulusSwitchNoiseReductionParams& params, algebra::RandomSource& rng) {
+  if (noise.kind != DynamicDistribution::Kind::kTUniform || noise.bound_log2 > 62) {
+    return absl::UnimplementedError("drift zeros: only TUniform noise up to 2^62");
+  }
+  DriftTechniqueKey dk;
+  dk.lwe_size = lwe_key.size() + 1;
+  dk.ms_bound = params.ms_bound;
+  dk.ms_r_sigma_factor = params.ms_r_sigma_factor;
+  dk.ms_input_variance = params.ms_input_variance;
+  dk.zeros.resize(params.modulus_switch_zeros_count * dk.lwe_size);
+  for (uint64_t c = 0; c < params.modulus_switch_zeros_count; ++c) {
+    uint64_t* lwe = dk.zeros.data() + c * dk.lwe_size;
+    uint64_t body = SampleTUniform(noise.bound_log2, rng);
+    for (size_t j = 0; j < lwe_key.size(); ++j) {
+      lwe[j] = rng.Uniform<uint64_t>();
+      body += lwe[j] * lwe_key[j];
+    }
+    lwe[lwe_key.size()] = body;
+  }
+  return dk;
 }
 
 LookupTable<uint64_t> GenerateLookupTable(const ServerKey& key,
@@ -88,12 +135,14 @@ absl::Status ApplyLookupTable(const ServerKey& key, ShortintCiphertext& block,
   if (key.pbs_order == PBSOrder::kKeyswitchBootstrap) {
     std::vector<uint64_t> small(key.small_lwe_dimension() + 1);
     KMS_RETURN_IF_ERROR(KeyswitchLweChecked(key.key_switching_key, block.ct.data, small));
-    KMS_RETURN_IF_ERROR(
-        ProgrammableBootstrap64(key.bootstrapping_key, key.modulus_switch, small, lut, big));
+    KMS_RETURN_IF_ERROR(ProgrammableBootstrap64(key.bootstrapping_key, key.modulus_switch, small,
+                                                lut, big,
+                                                key.drift_key ? &*key.drift_key : nullptr));
     block.ct.data = std::move(big);
   } else {
     KMS_RETURN_IF_ERROR(ProgrammableBootstrap64(key.bootstrapping_key, key.modulus_switch,
-                                                block.ct.data, lut, big));
+                                                block.ct.data, lut, big,
+                                                key.drift_key ? &*key.drift_key : nullptr));
     std::vector<uint64_t> small(key.small_lwe_dimension() + 1);
     KMS_RETURN_IF_ERROR(KeyswitchLweChecked(key.key_switching_key, big, small));
     block.ct.data = std::move(small);

@@ -22,9 +22,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "algebra/random_source.h"
 #include "tfhe/bootstrap.h"
 #include "tfhe/ciphertext.h"
 #include "tfhe/compressed_server_key.h"
@@ -36,6 +38,7 @@ struct ServerKey {
   LweKeyswitchKey key_switching_key;
   FourierBootstrapKey64 bootstrapping_key;
   ModulusSwitchType::Kind modulus_switch = ModulusSwitchType::Kind::kStandard;
+  std::optional<DriftTechniqueKey> drift_key;  // DriftTechnique only
   PBSOrder pbs_order = PBSOrder::kKeyswitchBootstrap;
   uint64_t message_modulus = 0;
   uint64_t carry_modulus = 0;
@@ -46,9 +49,16 @@ struct ServerKey {
   size_t big_lwe_dimension() const { return bootstrapping_key.output_lwe_dimension(); }
 };
 
-// Regenerates the compute KSK and BSK masks and converts the BSK to the Fourier domain.
-// Optional parts (casting, compression, noise squashing) are not decompressed here.
+// Regenerates the compute KSK and BSK masks (and the drift technique's encryptions of zero:
+// per ciphertext n mask words from its seed's stream, in order) and converts the BSK to the
+// Fourier domain. Optional parts (casting, compression, noise squashing) are not decompressed.
 absl::StatusOr<ServerKey> DecompressServerKey(const CompressedServerKey& key);
+
+// Fresh encryptions of zero under an LWE key (uniform mask, TUniform noise): the drift
+// technique's key. Unimplemented for Gaussian noise.
+absl::StatusOr<DriftTechniqueKey> GenerateDriftTechniqueKey(
+    std::span<const uint64_t> lwe_key, const DynamicDistribution& noise,
+    const ModulusSwitchNoiseReductionParams& params, algebra::RandomSource& rng);
 
 // A table over the key's message·carry cleartexts (tfhe-rs `generate_lookup_table`).
 LookupTable<uint64_t> GenerateLookupTable(const ServerKey& key,

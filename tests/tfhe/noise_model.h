@@ -38,12 +38,11 @@ inline double KeyswitchVariance(size_t n_in, size_t base_log, size_t levels, dou
 // A blind rotation over n GGSWs of (k+1)·L rows of N coefficients with key noise bsk_var, on a
 // `bits`-bit torus: the external products' key noise plus, for each GGSW of a 1 bit
 // (probability 1/2), the rounding error times the binary GLWE key (k·N/2 + 1 terms).
-inline double BootstrapVariance(size_t n, size_t k, size_t big_n, size_t base_log,
-                                size_t levels, double bsk_var, size_t bits) {
-  const double key = static_cast<double>(n * (k + 1) * levels * big_n) *
-                     DigitVariance(base_log) * bsk_var;
-  const double rounding = static_cast<double>(n) / 2 *
-                          (static_cast<double>(k * big_n) / 2 + 1) *
+inline double BootstrapVariance(size_t n, size_t k, size_t big_n, size_t base_log, size_t levels,
+                                double bsk_var, size_t bits) {
+  const double key =
+      static_cast<double>(n * (k + 1) * levels * big_n) * DigitVariance(base_log) * bsk_var;
+  const double rounding = static_cast<double>(n) / 2 * (static_cast<double>(k * big_n) / 2 + 1) *
                           RoundingVariance(bits, base_log, levels);
   return key + rounding;
 }

@@ -50,7 +50,15 @@ inline absl::StatusOr<Setup> Make(const std::string& prefix,
   s.ck.noise_squashing_private_key = GenerateNoiseSquashingPrivateKey(params, rng);
   KMS_ASSIGN_OR_RETURN(LweBootstrapKey<unsigned __int128> bsk,
                        GenerateNoiseSquashingBootstrapKey(s.ck, rng));
-  KMS_ASSIGN_OR_RETURN(s.nsk, MakeNoiseSquashingKey(bsk, params));
+  std::optional<DriftTechniqueKey> drift;
+  if (params.modulus_switch_noise_reduction_params.kind ==
+      ModulusSwitchType::Kind::kDriftTechnique) {
+    KMS_ASSIGN_OR_RETURN(
+        drift,
+        GenerateDriftTechniqueKey(s.ck.lwe_secret_key.data, s.ck.parameters.lwe_noise_distribution,
+                                  params.modulus_switch_noise_reduction_params.drift, rng));
+  }
+  KMS_ASSIGN_OR_RETURN(s.nsk, MakeNoiseSquashingKey(bsk, params, std::move(drift)));
   return s;
 }
 

@@ -222,6 +222,78 @@ TEST_P(GoldenPbs, RadixAdditionPropagatesCarries) {
   }
 }
 
+TEST_P(GoldenPbs, DriftTechniqueModulusSwitchBootstrapsCorrectly) {
+  // PARAMS_TEST_BK_SNS's compute drift technique {10 zeros, ms_bound 2^58, r·σ 9.755…,
+  // input variance 1.926e-10} with our encryptions of zero under the golden small key, on
+  // the golden server key (node-tfhe writes Standard, the KMS DriftTechnique).
+  if (GetParam() != "kms-test") GTEST_SKIP() << "the drift technique is a test-profile setting";
+  const ClientKey& ck = g_->client_key;
+  crypto::AesCtrRng rng;
+  ServerKey sk = g_->server_key;
+  sk.modulus_switch = ModulusSwitchType::Kind::kDriftTechnique;
+  // The KMS bound 2^58 is met by these switched LWEs already (n = 1); 2^53 makes the selection
+  // of a zero run too.
+  for (const double bound : {288230376151711744.0, 9007199254740992.0}) {
+    const ModulusSwitchNoiseReductionParams params{10, bound, 9.75539320076416,
+                                                   1.92631390716519e-10};
+    auto dk = GenerateDriftTechniqueKey(ck.lwe_secret_key.data,
+                                        ck.parameters.lwe_noise_distribution, params, rng);
+    ASSERT_TRUE(dk.ok());
+    ASSERT_EQ(dk->count(), 10u);
+    // Each zero decrypts to 0 (TUniform(0) noise).
+    for (size_t z = 0; z < dk->count(); ++z) {
+      LweCiphertext zero{std::vector<uint64_t>(dk->zeros.begin() + z * dk->lwe_size,
+                                               dk->zeros.begin() + (z + 1) * dk->lwe_size),
+                         ck.parameters.ciphertext_modulus};
+      EXPECT_LE(static_cast<int64_t>(LwePhase(zero, ck.lwe_secret_key.data)) + 1, 2);
+    }
+    sk.drift_key = *dk;
+    const auto sq = GenerateLookupTable(sk, [](uint64_t x) { return (x * x) % 4; });
+    const size_t log_2n = std::countr_zero(2 * sk.bootstrapping_key.polynomial_size());
+    size_t improved = 0;
+    for (size_t i = 0; i < g_->u64.blocks.size(); ++i) {
+      auto small = KeyswitchToSmall(sk, g_->u64.blocks[i]);
+      ASSERT_TRUE(small.ok());
+      const int z = ChooseDriftCandidate(*small, *dk, log_2n);
+      const double before =
+          DriftMeasure(std::span<const uint64_t>(*small).first(small->size() - 1), small->back(),
+                       log_2n, params.ms_r_sigma_factor, params.ms_input_variance);
+      if (z >= 0) {
+        std::vector<uint64_t> sum = *small;
+        for (size_t j = 0; j < sum.size(); ++j) sum[j] += dk->zeros[z * dk->lwe_size + j];
+        const double after =
+            DriftMeasure(std::span<const uint64_t>(sum).first(sum.size() - 1), sum.back(), log_2n,
+                         params.ms_r_sigma_factor, params.ms_input_variance);
+        EXPECT_LT(after, before);
+        ++improved;
+      } else if (before > params.ms_bound) {
+        // No zero helps: every sum measures at least as much.
+        for (size_t zz = 0; zz < dk->count(); ++zz) {
+          std::vector<uint64_t> sum = *small;
+          for (size_t j = 0; j < sum.size(); ++j) sum[j] += dk->zeros[zz * dk->lwe_size + j];
+          EXPECT_GE(DriftMeasure(std::span<const uint64_t>(sum).first(sum.size() - 1), sum.back(),
+                                 log_2n, params.ms_r_sigma_factor, params.ms_input_variance),
+                    before);
+        }
+      }
+      ShortintCiphertext b = g_->u64.blocks[i];
+      ASSERT_TRUE(ApplyLookupTable(sk, b, sq).ok());
+      const uint64_t m = BlockValue(i);
+      EXPECT_EQ(*DecryptBlock(ck, b), (m * m) % 4) << "block " << i;
+    }
+    std::printf("drift technique, bound 2^%.0f: %zu of %zu blocks improved by a zero\n",
+                std::log2(bound), improved, g_->u64.blocks.size());
+    if (bound < 1e16) {
+      EXPECT_GT(improved, 0u);
+    }
+    // Without a key the drift technique is refused, not silently skipped.
+    ServerKey no_zeros = sk;
+    no_zeros.drift_key.reset();
+    ShortintCiphertext b = g_->u64.blocks[0];
+    EXPECT_FALSE(ApplyLookupTable(no_zeros, b, sq).ok());
+  }
+}
+
 TEST_P(GoldenPbs, RefusesBlocksOfTheWrongShape) {
   ShortintCiphertext b = g_->u64.blocks[0];
   b.ct.data.pop_back();

@@ -12,6 +12,7 @@
 #include "tfhe/bootstrap.h"
 #include "tfhe/decomposition.h"
 #include "tfhe/fft.h"
+#include "tfhe/keyswitch.h"
 #include "tfhe/ntt128.h"
 
 namespace kms::tfhe {
@@ -195,6 +196,61 @@ TEST(ModulusSwitch, CenteredMeanCorrectionRemovesTheMeanRoundingError) {
   const uint64_t c = CenteredMeanBodyCorrection(mask, log);
   const int64_t got = static_cast<int64_t>(c + (uint64_t{1} << (64 - log - 1)));
   EXPECT_LE(std::abs(static_cast<double>(2 * static_cast<__int128>(got) - expected)), 2.0);
+}
+
+TEST(Shapes, InconsistentKeysAndSizesAreRefused) {
+  LweKeyswitchKey ksk;
+  ksk.decomp_base_log = 4;
+  ksk.decomp_level_count = 2;
+  ksk.output_lwe_size = 3;
+  ksk.data.assign(4 * 2 * 3, 0);  // 4 input coefficients
+  std::vector<uint64_t> in(5), out(3);
+  EXPECT_TRUE(KeyswitchLweChecked(ksk, in, out).ok());
+  std::vector<uint64_t> short_in(4), long_out(4);
+  EXPECT_EQ(KeyswitchLweChecked(ksk, short_in, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(KeyswitchLweChecked(ksk, in, long_out).code(), absl::StatusCode::kInvalidArgument);
+  ksk.decomp_base_log = 40;  // 40·2 ≥ 64
+  EXPECT_EQ(KeyswitchLweChecked(ksk, in, out).code(), absl::StatusCode::kInvalidArgument);
+
+  LweBootstrapKey<uint64_t> bsk;
+  bsk.glwe_size = 2;
+  bsk.polynomial_size = 16;
+  bsk.decomp_base_log = 10;
+  bsk.decomp_level_count = 2;
+  bsk.data.assign(3 * bsk.ggsw_size(), 0);
+  EXPECT_TRUE(FourierBootstrapKey64::Create(bsk).ok());
+  bsk.polynomial_size = 12;  // not a power of two
+  EXPECT_FALSE(FourierBootstrapKey64::Create(bsk).ok());
+  bsk.polynomial_size = 16;
+  bsk.data.pop_back();
+  EXPECT_FALSE(FourierBootstrapKey64::Create(bsk).ok());
+
+  LweBootstrapKey<u128> wide;
+  wide.glwe_size = 3;
+  wide.polynomial_size = 2048;
+  wide.decomp_base_log = 46;  // 3·1·2048·2^45 > 2^57: beyond the exact CRT range
+  wide.decomp_level_count = 1;
+  wide.data.assign(wide.ggsw_size(), 0);
+  EXPECT_EQ(NttBootstrapKey128::Create(wide).status().code(), absl::StatusCode::kInvalidArgument);
+  wide.decomp_base_log = 24;
+  EXPECT_TRUE(NttBootstrapKey128::Create(wide).ok());
+
+  // A bootstrap input of the wrong size, a table of the wrong size.
+  bsk.data.assign(3 * bsk.ggsw_size(), 0);
+  auto key = FourierBootstrapKey64::Create(bsk);
+  ASSERT_TRUE(key.ok());
+  const auto lut = GenerateLookupTable(16, 2, 2, [](uint64_t x) { return x; });
+  std::vector<uint64_t> lwe(4), res(17);
+  EXPECT_TRUE(
+      ProgrammableBootstrap64(*key, ModulusSwitchType::Kind::kStandard, lwe, lut, res).ok());
+  std::vector<uint64_t> bad_lwe(3);
+  EXPECT_FALSE(
+      ProgrammableBootstrap64(*key, ModulusSwitchType::Kind::kStandard, bad_lwe, lut, res).ok());
+  const auto bad_lut = GenerateLookupTable(32, 2, 2, [](uint64_t x) { return x; });
+  EXPECT_FALSE(
+      ProgrammableBootstrap64(*key, ModulusSwitchType::Kind::kStandard, lwe, bad_lut, res).ok());
+  EXPECT_FALSE(
+      ProgrammableBootstrap64(*key, ModulusSwitchType::Kind::kDriftTechnique, lwe, lut, res).ok());
 }
 
 }  // namespace

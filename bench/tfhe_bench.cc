@@ -69,8 +69,7 @@ void BM_NttNegacyclicProduct2048(benchmark::State& state) {
   std::mt19937_64 g(2);
   std::vector<u128> a(2048), b(2048);
   for (auto& x : a) {
-    x = static_cast<u128>(static_cast<__int128>(static_cast<int64_t>(g() % (1 << 24)) -
-                                                (1 << 23)));
+    x = static_cast<u128>(static_cast<__int128>(static_cast<int64_t>(g() % (1 << 24)) - (1 << 23)));
   }
   for (auto& x : b) x = (static_cast<u128>(g()) << 64) | g();
   const Ntt128Plan& plan = Ntt128Plan::For(2048);
@@ -138,8 +137,8 @@ void BM_SquashBootstrapDefault(benchmark::State& state) {
   std::mt19937_64 g(4);
   std::vector<uint64_t> lwe(919);
   for (auto& x : lwe) x = g();
-  const auto lut = GenerateLookupTable128(2048, 16, static_cast<u128>(1) << 123,
-                                          [](uint64_t x) { return x; });
+  const auto lut =
+      GenerateLookupTable128(2048, 16, static_cast<u128>(1) << 123, [](uint64_t x) { return x; });
   std::vector<u128> out(4097);
   for (auto _ : state) {
     if (!ProgrammableBootstrap128(*key, ModulusSwitchType::Kind::kCenteredMean, lwe, lut, out)

@@ -13,7 +13,7 @@ D="$WORK/cluster13"
 step "kms-local up: 13 parties, t = 4, test parameters"
 expect_exit 0 "kms-local up --parties 13" kms-local up --dir "$D" --parties 13 --params test \
   --port-offset "$PORT_OFFSET" --decryption-timeout 120 --round-timeout 30
-expect_in "PRSS on all 13 parties" "ready on all 13 parties"
+expect_in "13 parties (t = 4, parameters test)" "13 parties up"
 
 step "kms-load: public and user decryption, ebool and euint64, 1 and 8 requests at once"
 expect_exit 0 "kms-load (every request verified)" kms-load --cluster-dir "$D" --types ebool,euint64 \

@@ -56,12 +56,18 @@ absl::StatusOr<std::vector<R>> CollectAndReconstruct(Session& session, std::vect
   bool decided = attempt(0);
   std::set<Role> seen;
   if (!decided) {
-    session.net().ReceiveUntil(wait_for, [&](const std::map<Role, net::Payload>& got) {
-      for (const auto& [from, payload] : got)
-        if (seen.insert(from).second) add(from, payload);
-      decided = attempt(0);
-      return decided;
-    });
+    // No rule decides with fewer than degree + t + 1 shares heard of (mine and the corrupt
+    // parties' ⊥ included; crypto-spec B §1.6): wait for that many before the first attempt.
+    const int needed = degree + session.t() + 1 - 1 - corrupt;
+    session.net().ReceiveUntil(
+        wait_for,
+        [&](const std::map<Role, net::Payload>& got) {
+          for (const auto& [from, payload] : got)
+            if (seen.insert(from).second) add(from, payload);
+          decided = attempt(0);
+          return decided;
+        },
+        static_cast<size_t>(std::max(1, needed)));
   }
   // Session timeout: whoever has not answered is ⊥.
   if (!decided) attempt(static_cast<int>(wait_for.size() - seen.size()));

@@ -33,6 +33,13 @@ namespace pb = ::kms::peer::v1;
 // gRPC's message limits are set to max_message_bytes plus this.
 constexpr size_t kEnvelopeBytes = 4096;
 constexpr size_t kSessionIdBytes = 16;
+// A sender frame (SendBatch) carries at most this many messages and payload bytes (and never
+// more than max_message_bytes); a message over the byte bound travels alone in a Send.
+constexpr size_t kMaxBatchMessages = 256;
+constexpr size_t kMaxBatchBytes = size_t{4} << 20;
+// Protobuf framing per message of a batch (tags, lengths, session id, sender, round), counted
+// against the batch's byte bound.
+constexpr size_t kBatchFramingBytes = 64;
 // Verified client certificates remembered per process (a peer presents one certificate).
 constexpr size_t kMaxVerifiedCertificates = 1024;
 // Trailing metadata of a RESOURCE_EXHAUSTED answer that a retry may cure (a mailbox quota); its
@@ -268,6 +275,8 @@ class GrpcNetwork::Impl final : public pb::PeerService::Service {
   // PeerService handlers (run on gRPC's server threads).
   grpc::Status Send(grpc::ServerContext* context, const pb::PeerMessage* request,
                     pb::SendAck* response) override;
+  grpc::Status SendBatch(grpc::ServerContext* context, const pb::PeerBatch* request,
+                         pb::BatchAck* response) override;
   grpc::Status HealthCheck(grpc::ServerContext* context, const pb::Ping* request,
                            pb::Pong* response) override;
 
@@ -303,7 +312,7 @@ class GrpcNetwork::Impl final : public pb::PeerService::Service {
     std::vector<std::thread> workers;
   };
   struct Counters {
-    std::atomic<uint64_t> rx_bytes{0}, tx_bytes{0}, rx_messages{0}, tx_messages{0};
+    std::atomic<uint64_t> rx_bytes{0}, tx_bytes{0}, rx_messages{0}, tx_messages{0}, tx_batches{0};
     std::atomic<uint64_t> rejected_unknown_peer{0}, rejected_sender_mismatch{0},
         rejected_oversized{0}, rejected_malformed{0}, rejected_quota{0};
     std::atomic<uint64_t> send_retries{0}, send_quota_retries{0}, send_gave_up{0}, send_failed{0},
@@ -317,6 +326,16 @@ class GrpcNetwork::Impl final : public pb::PeerService::Service {
   // DEADLINE_EXCEEDED in place; kRetryLater when the peer refused it for a quota and it is to
   // be tried again at Clock::now() + message.quota_backoff.
   SendOutcome SendWithRetries(PeerLink& link, Outgoing& message);
+  // Sends `batch` (two or more messages to one peer) in SendBatch frames, retrying the frame on
+  // UNAVAILABLE and DEADLINE_EXCEEDED; messages past max_elapsed are given up one by one.
+  // Returns the messages the peer refused for a quota, to be deferred (quota_backoff set).
+  std::vector<Outgoing> SendBatchWithRetries(PeerLink& link, std::vector<Outgoing> batch);
+  // After a quota refusal of `message`: the next backoff step, and true if it is to be retried
+  // (false: given up, past max_elapsed). Counts the retry or the give-up.
+  bool PrepareQuotaRetry(Outgoing& message);
+  // Checks the message `m` of authenticated `peer` and hands it to the mailbox: the status Send
+  // answers. *quota is set to the mailbox's refusal when it is a retryable quota.
+  grpc::Status DeliverFromPeer(Role peer, const pb::PeerMessage& m, DeliverResult* quota);
   // Puts `message` into link.deferred for its next attempt and wakes a sender thread.
   void Defer(PeerLink& link, Outgoing message);
   // The error message of a RESOURCE_EXHAUSTED answer for mailbox refusal `result` of `peer`.
@@ -495,21 +514,32 @@ void GrpcNetwork::Impl::Defer(PeerLink& link, Outgoing message) {
 }
 
 void GrpcNetwork::Impl::RunSender(PeerLink& link) {
+  const size_t batch_bytes = std::min(kMaxBatchBytes, config_.max_message_bytes);
+  std::vector<Outgoing> batch;
   while (true) {
-    Outgoing message;
+    batch.clear();
     {
       std::unique_lock<std::mutex> lock(link.mu);
       while (true) {
         if (link.stopping) return;
         // Due deferred messages first: they are older than anything in the queue.
         if (!link.deferred.empty() && link.deferred.begin()->first <= Clock::now()) {
-          message = std::move(link.deferred.begin()->second);
+          batch.push_back(std::move(link.deferred.begin()->second));
           link.deferred.erase(link.deferred.begin());
           break;
         }
         if (!link.queue.empty()) {
-          message = std::move(link.queue.front());
-          link.queue.pop_front();
+          // Everything that queued up for this peer while the other sender threads were busy
+          // goes in one frame (several sessions' messages), within the batch bounds.
+          size_t bytes = 0;
+          while (!link.queue.empty() && batch.size() < kMaxBatchMessages) {
+            const size_t size = link.queue.front().payload->size() + kBatchFramingBytes;
+            if (!batch.empty() && bytes + size > batch_bytes) break;
+            bytes += size;
+            batch.push_back(std::move(link.queue.front()));
+            link.queue.pop_front();
+            if (bytes > batch_bytes) break;  // an oversized message travels alone
+          }
           break;
         }
         if (link.deferred.empty()) {
@@ -518,13 +548,112 @@ void GrpcNetwork::Impl::RunSender(PeerLink& link) {
           link.queue_cv.wait_until(lock, link.deferred.begin()->first);
         }
       }
-      link.queued_bytes -= message.payload->size();
-      ++link.in_flight;
+      for (const Outgoing& m : batch) link.queued_bytes -= m.payload->size();
+      link.in_flight += batch.size();
     }
-    const SendOutcome outcome = SendWithRetries(link, message);
-    if (outcome == SendOutcome::kRetryLater) Defer(link, std::move(message));
+    const size_t taken = batch.size();
+    if (taken == 1) {
+      const SendOutcome outcome = SendWithRetries(link, batch.front());
+      if (outcome == SendOutcome::kRetryLater) Defer(link, std::move(batch.front()));
+    } else {
+      for (Outgoing& m : SendBatchWithRetries(link, std::move(batch))) Defer(link, std::move(m));
+    }
     std::lock_guard<std::mutex> lock(link.mu);
-    --link.in_flight;
+    link.in_flight -= taken;
+  }
+}
+
+bool GrpcNetwork::Impl::PrepareQuotaRetry(Outgoing& message) {
+  const RetryPolicy& retry = config_.retry;
+  message.quota_backoff = message.quota_backoff == Clock::duration::zero()
+                              ? retry.initial_backoff
+                              : std::min(std::chrono::duration_cast<Clock::duration>(
+                                             message.quota_backoff * retry.multiplier),
+                                         retry.max_backoff);
+  if (Clock::now() + message.quota_backoff >= message.queued_at + retry.max_elapsed) {
+    counters_.send_gave_up.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  counters_.send_retries.fetch_add(1, std::memory_order_relaxed);
+  counters_.send_quota_retries.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+std::vector<GrpcNetwork::Impl::Outgoing> GrpcNetwork::Impl::SendBatchWithRetries(
+    PeerLink& link, std::vector<Outgoing> batch) {
+  const RetryPolicy& retry = config_.retry;
+  std::vector<Outgoing> deferred;
+  Clock::duration backoff = retry.initial_backoff;
+  while (true) {
+    const Clock::time_point now = Clock::now();
+    // Each message keeps its own max_elapsed.
+    std::erase_if(batch, [&](const Outgoing& m) {
+      if (now < m.queued_at + retry.max_elapsed) return false;
+      counters_.send_gave_up.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    });
+    if (batch.empty()) return deferred;
+    Clock::time_point give_up_at = Clock::time_point::max();
+    pb::PeerBatch request;
+    for (const Outgoing& m : batch) {
+      give_up_at = std::min(give_up_at, m.queued_at + retry.max_elapsed);
+      pb::PeerMessage* out = request.add_messages();
+      out->set_session_id(EncodeSessionId(m.tag.session_id));
+      out->set_sender(static_cast<uint32_t>(m.tag.sender));
+      out->set_round(m.tag.round);
+      out->set_payload(*m.payload);
+    }
+    grpc::ClientContext context;
+    context.set_deadline(ToSystemDeadline(std::min(now + retry.attempt_timeout, give_up_at)));
+    {
+      std::lock_guard<std::mutex> lock(link.mu);
+      if (link.stopping) return deferred;
+      link.active.insert(&context);
+    }
+    pb::BatchAck ack;
+    grpc::Status status = link.stub->SendBatch(&context, request, &ack);
+    {
+      std::lock_guard<std::mutex> lock(link.mu);
+      link.active.erase(&context);
+    }
+    if (status.ok()) {
+      counters_.tx_batches.fetch_add(1, std::memory_order_relaxed);
+      std::vector<char> retryable(batch.size(), 0), failed(batch.size(), 0);
+      for (uint32_t i : ack.retryable())
+        if (i < batch.size()) retryable[i] = 1;
+      for (uint32_t i : ack.failed())
+        if (i < batch.size() && !retryable[i]) failed[i] = 1;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (failed[i]) {
+          counters_.send_failed.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        // Accepted, dropped for good or refused for a quota: the peer read it and counted it.
+        counters_.tx_bytes.fetch_add(request.messages(static_cast<int>(i)).ByteSizeLong(),
+                                     std::memory_order_relaxed);
+        counters_.tx_messages.fetch_add(1, std::memory_order_relaxed);
+        if (retryable[i] && PrepareQuotaRetry(batch[i])) deferred.push_back(std::move(batch[i]));
+      }
+      return deferred;
+    }
+    if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+      // A peer without SendBatch (an older build during an upgrade): one Send per message.
+      for (Outgoing& m : batch)
+        if (SendWithRetries(link, m) == SendOutcome::kRetryLater) deferred.push_back(std::move(m));
+      return deferred;
+    }
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
+        status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+      counters_.send_failed.fetch_add(batch.size(), std::memory_order_relaxed);
+      return deferred;
+    }
+    counters_.send_retries.fetch_add(batch.size(), std::memory_order_relaxed);
+    std::unique_lock<std::mutex> lock(link.mu);
+    link.stop_cv.wait_until(lock, std::min(Clock::now() + backoff, give_up_at),
+                            [&] { return link.stopping; });
+    if (link.stopping) return deferred;
+    backoff = std::min(std::chrono::duration_cast<Clock::duration>(backoff * retry.multiplier),
+                       retry.max_backoff);
   }
 }
 
@@ -535,18 +664,7 @@ GrpcNetwork::Impl::SendOutcome GrpcNetwork::Impl::SendWithRetries(PeerLink& link
   // A refusal for a quota: try again after the next backoff step, unless that is past
   // max_elapsed. The message may be stale by then; the peer then drops it and answers OK.
   const auto retry_later = [&]() {
-    message.quota_backoff = message.quota_backoff == Clock::duration::zero()
-                                ? retry.initial_backoff
-                                : std::min(std::chrono::duration_cast<Clock::duration>(
-                                               message.quota_backoff * retry.multiplier),
-                                           retry.max_backoff);
-    if (Clock::now() + message.quota_backoff >= give_up_at) {
-      counters_.send_gave_up.fetch_add(1, std::memory_order_relaxed);
-      return SendOutcome::kDone;
-    }
-    counters_.send_retries.fetch_add(1, std::memory_order_relaxed);
-    counters_.send_quota_retries.fetch_add(1, std::memory_order_relaxed);
-    return SendOutcome::kRetryLater;
+    return PrepareQuotaRetry(message) ? SendOutcome::kRetryLater : SendOutcome::kDone;
   };
   if (link.role == my_role()) {
     if (DeliverResultIsRetryable(mailbox_.Deliver(message.tag, message.payload))) {
@@ -691,43 +809,72 @@ grpc::Status GrpcNetwork::Impl::Send(grpc::ServerContext* context, const pb::Pee
     counters_.rejected_unknown_peer.fetch_add(1, std::memory_order_relaxed);
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(peer.status().message()));
   }
-  if (request->sender() != static_cast<uint32_t>(*peer)) {
+  DeliverResult quota = DeliverResult::kAccepted;
+  grpc::Status status = DeliverFromPeer(*peer, *request, &quota);
+  if (DeliverResultIsRetryable(quota)) {
+    context->AddTrailingMetadata(kRetryableTrailer, DeliverResultName(quota));
+  }
+  return status;
+}
+
+grpc::Status GrpcNetwork::Impl::SendBatch(grpc::ServerContext* context,
+                                          const pb::PeerBatch* request, pb::BatchAck* response) {
+  absl::StatusOr<Role> peer = AuthenticatedRole(*context);
+  if (!peer.ok()) {
+    counters_.rejected_unknown_peer.fetch_add(1, std::memory_order_relaxed);
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(peer.status().message()));
+  }
+  for (int i = 0; i < request->messages_size(); ++i) {
+    DeliverResult quota = DeliverResult::kAccepted;
+    if (DeliverFromPeer(*peer, request->messages(i), &quota).ok()) continue;
+    if (DeliverResultIsRetryable(quota)) {
+      response->add_retryable(static_cast<uint32_t>(i));
+    } else {
+      response->add_failed(static_cast<uint32_t>(i));
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status GrpcNetwork::Impl::DeliverFromPeer(Role peer, const pb::PeerMessage& message,
+                                                DeliverResult* quota) {
+  if (message.sender() != static_cast<uint32_t>(peer)) {
     counters_.rejected_sender_mismatch.fetch_add(1, std::memory_order_relaxed);
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        absl::StrCat("tag names sender ", request->sender(),
-                                     " but the peer's certificate is party ", *peer));
+                        absl::StrCat("tag names sender ", message.sender(),
+                                     " but the peer's certificate is party ", peer));
   }
-  if (request->session_id().size() != kSessionIdBytes) {
+  if (message.session_id().size() != kSessionIdBytes) {
     counters_.rejected_malformed.fetch_add(1, std::memory_order_relaxed);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("session_id must be ", kSessionIdBytes, " bytes, got ",
-                                     request->session_id().size()));
+                                     message.session_id().size()));
   }
-  if (request->payload().size() > config_.max_message_bytes) {
+  if (message.payload().size() > config_.max_message_bytes) {
     counters_.rejected_oversized.fetch_add(1, std::memory_order_relaxed);
     return grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("payload is ", request->payload().size(),
+        absl::StrCat("payload is ", message.payload().size(),
                      " bytes, more than max_message_bytes ", config_.max_message_bytes));
   }
   // Counted before the mailbox sees it (a receiver woken by the delivery may read the counters
   // at once), quota refusals included: their bytes did cross the network, and the sender counts
   // them in tx_* alike.
-  counters_.rx_bytes.fetch_add(request->ByteSizeLong(), std::memory_order_relaxed);
+  counters_.rx_bytes.fetch_add(message.ByteSizeLong(), std::memory_order_relaxed);
   counters_.rx_messages.fetch_add(1, std::memory_order_relaxed);
-  Tag tag{DecodeSessionId(request->session_id()), *peer, request->round()};
-  const DeliverResult result = mailbox_.Deliver(tag, MakePayload(request->payload()));
+  Tag tag{DecodeSessionId(message.session_id()), peer, message.round()};
+  const DeliverResult result = mailbox_.Deliver(tag, MakePayload(message.payload()));
   if (DeliverResultIsRetryable(result)) {
     // The sender is over one of its quotas here (or, with overcommitted options, all senders
     // together are): it retries with backoff, and succeeds once this party opens or consumes
     // its sessions.
     counters_.rejected_quota.fetch_add(1, std::memory_order_relaxed);
-    context->AddTrailingMetadata(kRetryableTrailer, DeliverResultName(result));
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, QuotaMessage(result, *peer));
+    *quota = result;
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, QuotaMessage(result, peer));
   }
   if (result == DeliverResult::kTooLarge) {
     counters_.rejected_oversized.fetch_add(1, std::memory_order_relaxed);
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, QuotaMessage(result, *peer));
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, QuotaMessage(result, peer));
   }
   // Accepted, or dropped for good (stale round, closed session, duplicate, shutdown): answered
   // OK, as the sender can do nothing better with it.
@@ -786,6 +933,7 @@ GrpcNetworkStats GrpcNetwork::Impl::stats() const {
   s.tx_bytes = get(counters_.tx_bytes);
   s.rx_messages = get(counters_.rx_messages);
   s.tx_messages = get(counters_.tx_messages);
+  s.tx_batches = get(counters_.tx_batches);
   s.rejected_unknown_peer = get(counters_.rejected_unknown_peer);
   s.rejected_sender_mismatch = get(counters_.rejected_sender_mismatch);
   s.rejected_oversized = get(counters_.rejected_oversized);
@@ -840,6 +988,13 @@ std::optional<std::pair<Role, Payload>> GrpcNetwork::ReceiveAny(SessionId sid, u
                                                                 const std::set<Role>& from,
                                                                 Clock::time_point deadline) {
   return impl_->mailbox().ReceiveAny(sid, round, from, deadline);
+}
+
+std::vector<std::pair<Role, Payload>> GrpcNetwork::ReceiveMany(SessionId sid, uint64_t round,
+                                                               const std::set<Role>& from,
+                                                               size_t min_count,
+                                                               Clock::time_point deadline) {
+  return impl_->mailbox().ReceiveMany(sid, round, from, min_count, deadline);
 }
 
 void GrpcNetwork::CloseSession(SessionId sid) { impl_->mailbox().CloseSession(sid); }

@@ -265,6 +265,13 @@ std::optional<std::pair<Role, Payload>> InProcessNetwork::ReceiveAny(SessionId s
   return hub_.mailbox(role_).ReceiveAny(sid, round, from, deadline);
 }
 
+std::vector<std::pair<Role, Payload>> InProcessNetwork::ReceiveMany(SessionId sid, uint64_t round,
+                                                                    const std::set<Role>& from,
+                                                                    size_t min_count,
+                                                                    Clock::time_point deadline) {
+  return hub_.mailbox(role_).ReceiveMany(sid, round, from, min_count, deadline);
+}
+
 void InProcessNetwork::CloseSession(SessionId sid) { hub_.mailbox(role_).CloseSession(sid); }
 
 std::optional<Clock::time_point> InProcessNetwork::LastHeard(SessionId sid, Role from) {

@@ -231,6 +231,9 @@ class InProcessNetwork final : public Network {
   void Send(Role to, const Tag& tag, Payload payload) override;
   std::optional<Payload> Receive(SessionId sid, Role from, uint64_t round,
                                  Clock::time_point deadline) override;
+  std::vector<std::pair<Role, Payload>> ReceiveMany(SessionId sid, uint64_t round,
+                                                    const std::set<Role>& from, size_t min_count,
+                                                    Clock::time_point deadline) override;
   std::optional<std::pair<Role, Payload>> ReceiveAny(SessionId sid, uint64_t round,
                                                      const std::set<Role>& from,
                                                      Clock::time_point deadline) override;

@@ -150,7 +150,16 @@ DeliverResult Mailbox::Deliver(const Tag& tag, Payload payload, Clock::time_poin
   session->messages.emplace(key, Entry{std::move(payload), available_at, next_seq_++});
   session->last_heard[sender] = std::max(now, available_at);
   session->last_activity = now;
-  if (session->waiters > 0) session->cv.notify_all();
+  if (session->waiters > 0) {
+    // A lone ReceiveMany waiter that still needs more than this message sleeps on (a delayed
+    // message always wakes it: it must learn the message's available-at time).
+    if (session->waiters == 1 && session->wake_need > 1 && tag.round == session->current_round &&
+        available_at <= now) {
+      --session->wake_need;
+    } else {
+      session->cv.notify_all();
+    }
+  }
   return Count(DeliverResult::kAccepted);
 }
 
@@ -281,6 +290,59 @@ std::optional<std::pair<Role, Payload>> Mailbox::ReceiveAny(SessionId sid, uint6
   --session->waiters;
   session->last_activity = now;
   return result;
+}
+
+std::vector<std::pair<Role, Payload>> Mailbox::ReceiveMany(SessionId sid, uint64_t round,
+                                                           const std::set<Role>& from,
+                                                           size_t min_count,
+                                                           Clock::time_point deadline) {
+  std::vector<std::pair<Role, Payload>> out;
+  if (from.empty()) return out;
+  min_count = std::clamp<size_t>(min_count, 1, from.size());
+  std::unique_lock<std::mutex> lock(mu_);
+  Clock::time_point now = Clock::now();
+  if (shutdown_) return out;
+  MaybeSweepLocked(now);
+  std::shared_ptr<Session> session = OpenLocked(sid, now);
+  if (!session || round < session->current_round) return out;
+  AdvanceRoundLocked(*session, round);
+  ++session->waiters;
+  using Iter = std::map<std::pair<Role, uint64_t>, Entry>::iterator;
+  std::vector<Iter> ready;
+  while (true) {
+    if (shutdown_ || session->closed || round < session->current_round) {
+      ready.clear();
+      break;
+    }
+    Clock::time_point wake = deadline;
+    ready.clear();
+    for (Role role : from) {
+      auto it = session->messages.find(std::make_pair(role, round));
+      if (it == session->messages.end()) continue;
+      if (it->second.available_at > now) {
+        wake = std::min(wake, it->second.available_at);
+        continue;
+      }
+      ready.push_back(it);
+    }
+    if (ready.size() >= min_count || now >= deadline) break;
+    session->wake_need = min_count - ready.size();
+    session->cv.wait_until(lock, wake);
+    session->wake_need = 0;
+    now = Clock::now();
+  }
+  std::sort(ready.begin(), ready.end(), [](const Iter& a, const Iter& b) {
+    return std::make_pair(a->second.available_at, a->second.seq) <
+           std::make_pair(b->second.available_at, b->second.seq);
+  });
+  out.reserve(ready.size());
+  for (Iter it : ready) {
+    const Role role = it->first.first;
+    out.emplace_back(role, TakeLocked(*session, it));
+  }
+  --session->waiters;
+  session->last_activity = now;
+  return out;
 }
 
 void Mailbox::EraseSessionLocked(std::map<SessionId, std::shared_ptr<Session>>::iterator it) {

@@ -151,6 +151,13 @@ class Mailbox {
                                                      const std::set<Role>& from,
                                                      Clock::time_point deadline);
 
+  // Network::ReceiveMany: waits until messages of at least min(min_count, |from|) roles of `from`
+  // for (sid, round) are available (deliveries before that do not wake the receiver), then takes
+  // every available one; at `deadline`, on close or shutdown, takes what is available then.
+  std::vector<std::pair<Role, Payload>> ReceiveMany(SessionId sid, uint64_t round,
+                                                    const std::set<Role>& from, size_t min_count,
+                                                    Clock::time_point deadline);
+
   // Network::CloseSession: drops everything buffered for `sid`, wakes its receivers (they
   // return nullopt) and drops later messages for it.
   void CloseSession(SessionId sid);
@@ -203,6 +210,9 @@ class Mailbox {
     std::set<Role> taken_in_current_round;
     std::map<Role, Clock::time_point> last_heard;
     int waiters = 0;
+    // Set by a lone ReceiveMany waiter: current-round deliveries still needed before waking it
+    // can help (0: wake on every delivery).
+    size_t wake_need = 0;
     std::condition_variable cv;
   };
 

@@ -33,6 +33,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace kms::net {
 
@@ -83,6 +84,26 @@ class Network {
   virtual std::optional<std::pair<Role, Payload>> ReceiveAny(SessionId sid, uint64_t round,
                                                              const std::set<Role>& from,
                                                              Clock::time_point deadline) = 0;
+
+  // Waits until messages tagged (sid, round) from at least `min_count` roles of `from` (all of
+  // `from` if it has fewer) are available, then takes and returns every available one of them
+  // (earliest available first); at `deadline`, or when the session closes, returns what is
+  // available then (possibly nothing). One wake-up for a quorum instead of one per message
+  // (asynchronous robust open). The default takes them one by one with ReceiveAny.
+  virtual std::vector<std::pair<Role, Payload>> ReceiveMany(SessionId sid, uint64_t round,
+                                                            const std::set<Role>& from,
+                                                            size_t min_count,
+                                                            Clock::time_point deadline) {
+    std::vector<std::pair<Role, Payload>> out;
+    std::set<Role> left = from;
+    while (!left.empty()) {
+      auto got = ReceiveAny(sid, round, left, out.size() < min_count ? deadline : Clock::now());
+      if (!got) break;
+      left.erase(got->first);
+      out.push_back(std::move(*got));
+    }
+    return out;
+  }
 
   // Forgets everything buffered for `sid`; later messages for it are dropped. Call when a
   // session ends. Thread-safe. Receivers waiting on `sid` return nullopt. Closed ids are

@@ -61,7 +61,8 @@ std::map<Role, Payload> RoundChannel::ReceiveFromAll(const std::set<Role>& from)
 }
 
 std::map<Role, Payload> RoundChannel::ReceiveUntil(
-    const std::set<Role>& from, const std::function<bool(const std::map<Role, Payload>&)>& enough) {
+    const std::set<Role>& from, const std::function<bool(const std::map<Role, Payload>&)>& enough,
+    size_t min_count) {
   std::map<Role, Payload> got;
   std::set<Role> pending = from, silent;
   pending.erase(my_role());
@@ -82,6 +83,22 @@ std::map<Role, Payload> RoundChannel::ReceiveUntil(
         ++it;
       }
       if (pending.empty()) break;
+    }
+    if (!sync && min_count > 1) {
+      // Everything that has arrived, once at least the quorum the caller needs is there.
+      const size_t need = got.size() >= min_count ? 1 : min_count - got.size();
+      auto batch = net_.ReceiveMany(sid_, round_, pending, need, wake);
+      const Clock::time_point now = Clock::now();
+      if (!batch.empty()) {
+        for (auto& [r, p] : batch) {
+          pending.erase(r);
+          got.emplace(r, std::move(p));
+        }
+        if (enough(got)) return got;
+        continue;
+      }
+      if (now >= until || now < wake) break;  // deadline, or the session closed
+      continue;
     }
     auto next = net_.ReceiveAny(sid_, round_, pending, wake);
     const Clock::time_point now = Clock::now();

@@ -74,10 +74,13 @@ class RoundChannel {
   // Messages of this round from every role in `from` (never mine), waiting until all have
   // arrived or the deadline passes; missing senders are absent from the result.
   std::map<Role, Payload> ReceiveFromAll(const std::set<Role>& from);
-  // As ReceiveFromAll, but returns as soon as `enough(received so far)` holds.
+  // As ReceiveFromAll, but returns as soon as `enough(received so far)` holds. In asynchronous
+  // mode `enough` is first asked once `min_count` messages have arrived (a lower bound the
+  // caller knows: nothing can be decided with fewer), and this party sleeps until then instead
+  // of waking for every message (Network::ReceiveMany).
   std::map<Role, Payload> ReceiveUntil(
-      const std::set<Role>& from,
-      const std::function<bool(const std::map<Role, Payload>&)>& enough);
+      const std::set<Role>& from, const std::function<bool(const std::map<Role, Payload>&)>& enough,
+      size_t min_count = 1);
 
   // All roles except mine and those in `exclude`.
   std::set<Role> Others(const std::set<Role>& exclude = {}) const;

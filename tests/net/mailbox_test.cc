@@ -255,6 +255,60 @@ TEST(MailboxTest, ReceiveAnyReturnsInArrivalOrderFromTheGivenSet) {
   EXPECT_EQ(*third->second, "three");
 }
 
+TEST(MailboxTest, ReceiveManyWaitsForTheQuorumAndTakesEverythingThere) {
+  Mailbox box(5);
+  box.Deliver(T(4, 1), MakePayload("four"));
+  box.Deliver(T(5, 1), MakePayload("five (not asked)"));
+  // One of three asked for is there: at the deadline it is returned alone.
+  auto partial = box.ReceiveMany(kSid, 1, {2, 3, 4}, 3, In(milliseconds(5)));
+  ASSERT_EQ(partial.size(), 1u);
+  EXPECT_EQ(partial[0].first, 4);
+  // Two more arrive one after the other; one wake-up returns both, in arrival order.
+  std::thread sender([&] {
+    std::this_thread::sleep_for(milliseconds(10));
+    box.Deliver(T(3, 1), MakePayload("three"));
+    std::this_thread::sleep_for(milliseconds(10));
+    box.Deliver(T(2, 1), MakePayload("two"));
+  });
+  auto both = box.ReceiveMany(kSid, 1, {2, 3}, 2, In(milliseconds(5000)));
+  sender.join();
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].first, 3);
+  EXPECT_EQ(*both[0].second, "three");
+  EXPECT_EQ(both[1].first, 2);
+  // Taken out; asking for more than the set has waits for the whole set.
+  EXPECT_TRUE(box.ReceiveMany(kSid, 1, {2, 3, 4}, 1, In(milliseconds(5))).empty());
+  box.Deliver(T(2, 2), MakePayload("two, next round"));
+  auto next = box.ReceiveMany(kSid, 2, {2}, 10, In(milliseconds(5000)));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(*next[0].second, "two, next round");
+  // Closing the session wakes a waiting ReceiveMany with nothing.
+  std::thread closer([&] {
+    std::this_thread::sleep_for(milliseconds(10));
+    box.CloseSession(kSid);
+  });
+  auto start = Clock::now();
+  EXPECT_TRUE(box.ReceiveMany(kSid, 2, {3, 4}, 2, In(milliseconds(5000))).empty());
+  closer.join();
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  EXPECT_TRUE(box.ReceiveMany(kSid, 2, {}, 1, In(milliseconds(5000))).empty());
+}
+
+TEST(MailboxTest, ReceiveManySeesADelayedMessageAtItsTime) {
+  Mailbox box(4);
+  box.Deliver(T(2, 0), MakePayload("now"));
+  // Delivered while the receiver waits, visible 30 ms later: the receiver must wake for it.
+  std::thread sender([&] {
+    std::this_thread::sleep_for(milliseconds(5));
+    box.Deliver(T(3, 0), MakePayload("later"), Clock::now() + milliseconds(30));
+  });
+  auto start = Clock::now();
+  auto got = box.ReceiveMany(kSid, 0, {2, 3, 4}, 2, In(milliseconds(5000)));
+  sender.join();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+}
+
 TEST(MailboxTest, DelayedMessagesBecomeVisibleAtTheirTime) {
   Mailbox box(4);
   auto start = Clock::now();

@@ -23,7 +23,8 @@ using Invariant = std::tuple<uint32_t, Bytes, std::vector<std::tuple<uint32_t, i
 
 Invariant InvariantOf(const ref::UserDecryptionPayload& p) {
   std::vector<std::tuple<uint32_t, int32_t, Bytes>> entries;
-  for (const auto& e : p.entries) entries.emplace_back(e.packing_factor, e.fhe_type, e.external_handle);
+  for (const auto& e : p.entries)
+    entries.emplace_back(e.packing_factor, e.fhe_type, e.external_handle);
   return {p.degree, p.digest, std::move(entries)};
 }
 
@@ -60,8 +61,9 @@ absl::StatusOr<std::vector<Gr128>> PackPlaintext(int32_t fhe_type, ByteSpan le_b
     return absl::InvalidArgumentError("plaintext: more bytes than the type holds");
   }
   auto bit = [&](size_t i) -> unsigned {
-    return i / 8 < le_bytes.size() && i < static_cast<size_t>(bits) ? (le_bytes[i / 8] >> (i % 8)) & 1
-                                                                    : 0;
+    return i / 8 < le_bytes.size() && i < static_cast<size_t>(bits)
+               ? (le_bytes[i / 8] >> (i % 8)) & 1
+               : 0;
   };
   std::vector<Gr128> out((blocks + 3) / 4);
   for (size_t k = 0; k < blocks; ++k) {
@@ -84,8 +86,9 @@ absl::StatusOr<Bytes> DecodePhases(int32_t fhe_type, uint32_t packing_factor,
   const size_t block_bits = 2 * packing_factor;
   for (size_t k = 0; k < blocks; ++k) {
     const Z128 c = phases[k / 4].coefs()[k % 4];
-    const unsigned d =
-        c > negative_floor ? 0 : static_cast<unsigned>(((c + (Z128{1} << 122)) >> kBlockShift) & 15);
+    const unsigned d = c > negative_floor
+                           ? 0
+                           : static_cast<unsigned>(((c + (Z128{1} << 122)) >> kBlockShift) & 15);
     // value += d << (k * block_bits), with carries.
     const size_t shift = k * block_bits;
     unsigned carry = d << (shift % 8);
@@ -108,8 +111,9 @@ absl::StatusOr<Bytes> DecodePhases(int32_t fhe_type, uint32_t packing_factor,
 
 absl::StatusOr<std::vector<ref::TypedPlaintext>> ReconstructUserDecryption(
     std::span<const ServerIdentity> servers, const crypto::Eip712Domain& domain,
-    const ref::UserEncKey& user_key, const crypto::SecretBytes& dk, const crypto::EthAddress& client_address,
-    std::span<const Bytes> handles, std::span<const ReceivedResponse> responses) {
+    const ref::UserEncKey& user_key, const crypto::SecretBytes& dk,
+    const crypto::EthAddress& client_address, std::span<const Bytes> handles,
+    std::span<const ReceivedResponse> responses) {
   if (servers.empty()) return absl::InvalidArgumentError("user decryption: no servers");
   if (responses.empty()) return absl::InvalidArgumentError("user decryption: no responses");
   KMS_ASSIGN_OR_RETURN(crypto::Digest link,
@@ -150,8 +154,8 @@ absl::StatusOr<std::vector<ref::TypedPlaintext>> ReconstructUserDecryption(
     }
     std::vector<ref::TypedPlaintext> out;
     for (const auto& e : p.entries) {
-      KMS_ASSIGN_OR_RETURN(Bytes msg, ref::Unsigncrypt(dk, user_key, client_address,
-                                                       checked[0].key, e.signcrypted_ciphertext));
+      KMS_ASSIGN_OR_RETURN(Bytes msg, ref::Unsigncrypt(dk, user_key, client_address, checked[0].key,
+                                                       e.signcrypted_ciphertext));
       KMS_ASSIGN_OR_RETURN(ref::SigncryptionPayload sp, ref::ParseSigncryptionPayload(msg));
       if (!std::equal(sp.link.begin(), sp.link.end(), link.begin(), link.end())) {
         return absl::InvalidArgumentError("user decryption: signcrypted link mismatch");
@@ -212,7 +216,8 @@ absl::StatusOr<std::vector<ref::TypedPlaintext>> ReconstructUserDecryption(
         ++failures;
         continue;
       }
-      KMS_ASSIGN_OR_RETURN(std::vector<Gr128> shares, ref::ParseResiduePolys(sp->plaintext, num_elems));
+      KMS_ASSIGN_OR_RETURN(std::vector<Gr128> shares,
+                           ref::ParseResiduePolys(sp->plaintext, num_elems));
       shares.resize(num_elems);  // fewer elements are zero-filled, as the reference does
       cols.parties.push_back(static_cast<int>(c->party_id));
       cols.values.push_back(std::move(shares));
@@ -222,8 +227,8 @@ absl::StatusOr<std::vector<ref::TypedPlaintext>> ReconstructUserDecryption(
           absl::StrCat("user decryption: too many errors in signcryption: ", failures));
     }
     const int num_bot = n - static_cast<int>(cols.parties.size());
-    auto phases = algebra::ReconstructBatchSync(algebra::RobustParams{n, t, static_cast<int>(degree)},
-                                                std::move(cols), num_bot);
+    auto phases = algebra::ReconstructBatchSync(
+        algebra::RobustParams{n, t, static_cast<int>(degree)}, std::move(cols), num_bot);
     if (!phases.ok()) {
       return absl::InvalidArgumentError("user decryption: cannot reconstruct the shares");
     }

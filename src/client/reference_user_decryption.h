@@ -51,7 +51,7 @@ uint32_t PackingFactor(int32_t fhe_type);
 // The packed, noiseless phases Δ·d_k of a little-endian plaintext (what the parties' shares
 // reconstruct to, up to noise). InvalidArgument for an unsupported type or too many bytes.
 [[nodiscard]] absl::StatusOr<std::vector<algebra::Gr128>> PackPlaintext(int32_t fhe_type,
-                                                                      ByteSpan le_bytes);
+                                                                        ByteSpan le_bytes);
 
 // Decodes reconstructed phases into the little-endian plaintext (ceil(bits/8) bytes).
 [[nodiscard]] absl::StatusOr<Bytes> DecodePhases(int32_t fhe_type, uint32_t packing_factor,
@@ -74,8 +74,9 @@ struct ReceivedResponse {
 [[nodiscard]] absl::StatusOr<std::vector<crypto::reference::TypedPlaintext>>
 ReconstructUserDecryption(std::span<const ServerIdentity> servers,
                           const crypto::Eip712Domain& domain,
-                          const crypto::reference::UserEncKey& user_key, const crypto::SecretBytes& dk,
-                          const crypto::EthAddress& client_address, std::span<const Bytes> handles,
+                          const crypto::reference::UserEncKey& user_key,
+                          const crypto::SecretBytes& dk, const crypto::EthAddress& client_address,
+                          std::span<const Bytes> handles,
                           std::span<const ReceivedResponse> responses);
 
 }  // namespace kms::client::reference

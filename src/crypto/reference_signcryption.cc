@@ -189,9 +189,9 @@ absl::StatusOr<Bytes> EncodeUserEncKey(const MlKemParameters& params, ByteSpan e
     return absl::InvalidArgumentError("user key: only ML-KEM-512 and ML-KEM-1024 are encodable");
   }
   if (ek.size() != params.encapsulation_key_size) {
-    return absl::InvalidArgumentError(absl::StrCat("user key: ", std::string(params.name), " ek must have ",
-                                                   params.encapsulation_key_size, " bytes, not ",
-                                                   ek.size()));
+    return absl::InvalidArgumentError(absl::StrCat("user key: ", std::string(params.name),
+                                                   " ek must have ", params.encapsulation_key_size,
+                                                   " bytes, not ", ek.size()));
   }
   Bytes out(kUserEncKeyHeader.begin(), kUserEncKeyHeader.end());
   AppendU32Le(out, params == kMlKem512 ? 0 : 1);
@@ -212,7 +212,8 @@ absl::StatusOr<UserEncKey> ParseUserEncKey(ByteSpan enc_key) {
   UserEncKey key;
   key.encoded.assign(enc_key.begin(), enc_key.end());
   const size_t legacy_size = 8 + kMlKem1024.encapsulation_key_size;
-  if (enc_key.size() == legacy_size && LoadU64Le(enc_key.data()) == kMlKem1024.encapsulation_key_size) {
+  if (enc_key.size() == legacy_size &&
+      LoadU64Le(enc_key.data()) == kMlKem1024.encapsulation_key_size) {
     key.params = &kMlKem1024;
     key.ek.assign(enc_key.begin() + 8, enc_key.end());
   } else {
@@ -257,8 +258,8 @@ absl::StatusOr<SecretBytes> ParseUserDecKey(ByteSpan encoded) {
   if (dk.size() == kMlKem512.decapsulation_key_size) params = &kMlKem512;
   if (dk.size() == kMlKem1024.decapsulation_key_size) params = &kMlKem1024;
   if (params == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "user decryption key: ", dk.size(), " bytes is neither ML-KEM-512 nor ML-KEM-1024"));
+    return absl::InvalidArgumentError(absl::StrCat("user decryption key: ", dk.size(),
+                                                   " bytes is neither ML-KEM-512 nor ML-KEM-1024"));
   }
   KMS_RETURN_IF_ERROR(MlKem(*params).CheckDecapsulationKey(dk));
   return SecretBytes(dk);
@@ -404,10 +405,9 @@ absl::StatusOr<Bytes> Unsigncrypt(const SecretBytes& dk, const UserEncKey& user_
   if (user_key.params == nullptr) return absl::InvalidArgumentError("user key: not parsed");
   KMS_ASSIGN_OR_RETURN(HybridKemCt ct, ParseHybridKemCt(ciphertext));
   if (ct.kem_ct.size() != user_key.params->ciphertext_size) {
-    return absl::InvalidArgumentError(absl::StrCat("signcrypted ciphertext: kem_ct has ",
-                                                   ct.kem_ct.size(), " bytes, ",
-                                                   std::string(user_key.params->name), " needs ",
-                                                   user_key.params->ciphertext_size));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "signcrypted ciphertext: kem_ct has ", ct.kem_ct.size(), " bytes, ",
+        std::string(user_key.params->name), " needs ", user_key.params->ciphertext_size));
   }
   KMS_ASSIGN_OR_RETURN(SecretBytes key, MlKem(*user_key.params).Decaps(dk.span(), ct.kem_ct));
   KMS_ASSIGN_OR_RETURN(SecretBytes pt, AesGcmOpen(key, ct.nonce, ct.sealed));
@@ -448,7 +448,8 @@ Bytes EncodeUserDecryptionPayload(const UserDecryptionPayload& payload) {
 absl::StatusOr<UserDecryptionPayload> ParseUserDecryptionPayload(ByteSpan data) {
   Reader r(data, "user decryption payload");
   UserDecryptionPayload p;
-  KMS_ASSIGN_OR_RETURN(ByteSpan vk, r.Vec("verification_key", 8 + VerificationKey::kUncompressedSize));
+  KMS_ASSIGN_OR_RETURN(ByteSpan vk,
+                       r.Vec("verification_key", 8 + VerificationKey::kUncompressedSize));
   KMS_ASSIGN_OR_RETURN(ByteSpan digest, r.Vec("digest", 1024));
   p.verification_key.assign(vk.begin(), vk.end());
   p.digest.assign(digest.begin(), digest.end());

@@ -61,7 +61,8 @@
 namespace kms::crypto::reference {
 
 // The 57 bytes of the tfhe-rs safe_serialize header of a UnifiedPublicEncKey:
-// String "0.5", Versioned, String "0.1", String "UnifiedPublicEncKey", UnifiedPublicEncKeyVersioned::V0.
+// String "0.5", Versioned, String "0.1", String "UnifiedPublicEncKey",
+// UnifiedPublicEncKeyVersioned::V0.
 inline constexpr size_t kUserEncKeyHeaderSize = 57;
 extern const std::array<uint8_t, kUserEncKeyHeaderSize> kUserEncKeyHeader;
 // 57 + u32 variant + u64 800 + 800.
@@ -128,7 +129,7 @@ Bytes EncodeSigncryptionPayload(ByteSpan plaintext, int32_t fhe_type, ByteSpan l
 // bincode(Vec<ResiduePolyF4Z128>) and its parser (at most max_count elements).
 Bytes EncodeResiduePolys(std::span<const algebra::Gr128> polys);
 [[nodiscard]] absl::StatusOr<std::vector<algebra::Gr128>> ParseResiduePolys(ByteSpan data,
-                                                                          size_t max_count);
+                                                                            size_t max_count);
 
 // bincode(HybridKemCt) and its parser.
 struct HybridKemCt {

@@ -11,14 +11,22 @@ namespace kms::crypto::reference {
 
 absl::StatusOr<int> FheTypeBits(int32_t fhe_type) {
   switch (fhe_type) {
-    case kFheBool: return 1;
-    case kFheUint8: return 8;
-    case kFheUint16: return 16;
-    case kFheUint32: return 32;
-    case kFheUint64: return 64;
-    case kFheUint128: return 128;
-    case kFheUint160: return 160;
-    case kFheUint256: return 256;
+    case kFheBool:
+      return 1;
+    case kFheUint8:
+      return 8;
+    case kFheUint16:
+      return 16;
+    case kFheUint32:
+      return 32;
+    case kFheUint64:
+      return 64;
+    case kFheUint128:
+      return 128;
+    case kFheUint160:
+      return 160;
+    case kFheUint256:
+      return 256;
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("fhe_type: ", fhe_type, " is not supported (0 and 2..8 are)"));
@@ -86,7 +94,8 @@ Eip712Struct KeyDigestStruct(uint8_t key_type, ByteSpan digest) {
 Eip712Struct ReferenceKeygenVerification(const Digest& prep_keygen_id, const Digest& key_id,
                                          std::span<const KeyDigestEntry> key_digests) {
   std::vector<Eip712Struct> digests;
-  for (const KeyDigestEntry& e : key_digests) digests.push_back(KeyDigestStruct(e.key_type, e.digest));
+  for (const KeyDigestEntry& e : key_digests)
+    digests.push_back(KeyDigestStruct(e.key_type, e.digest));
   Eip712Struct s("KeygenVerification");
   s.AddUint256("prepKeygenId", prep_keygen_id)
       .AddUint256("keyId", key_id)
@@ -119,7 +128,8 @@ Bytes EncodePublicDecryptionPayload(ByteSpan verification_key,
   for (const TypedPlaintext& p : plaintexts) {
     AppendU64Le(out, p.bytes.size());
     Append(out, p.bytes);
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(static_cast<uint32_t>(p.fhe_type) >> (8 * i)));
+    for (int i = 0; i < 4; ++i)
+      out.push_back(static_cast<uint8_t>(static_cast<uint32_t>(p.fhe_type) >> (8 * i)));
   }
   out.push_back(1);
   const std::string hex = ToHex(request_id);

@@ -82,8 +82,7 @@ inline constexpr uint8_t kKeyTypePublic = 1;
 Eip712Struct ReferenceKeygenVerification(const Digest& prep_keygen_id, const Digest& key_id,
                                          std::span<const KeyDigestEntry> key_digests);
 Eip712Struct PrepKeygenVerification(const Digest& prep_keygen_id);
-Eip712Struct CrsgenVerification(const Digest& crs_id, uint64_t max_bit_length,
-                                ByteSpan crs_digest);
+Eip712Struct CrsgenVerification(const Digest& crs_id, uint64_t max_bit_length, ByteSpan crs_digest);
 
 // The legacy 64-byte public-decryption `signature`: ECDSA(SHA-256("PUBL_DEC" ‖ payload)).
 // bincode(PublicDecryptionResponsePayload) = u64 41 ‖ verification key ‖ u64 n ‖

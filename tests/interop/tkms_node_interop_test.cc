@@ -68,8 +68,8 @@ std::map<std::string, std::string> RunNode(const std::string& args, std::string*
 
 std::map<std::string, std::string> RunNodeJson(const std::string& cmd, const json& input,
                                                std::string* raw = nullptr) {
-  const std::string path = ::testing::TempDir() + "/tkms_" + cmd + "_" +
-                           std::to_string(::getpid()) + ".json";
+  const std::string path =
+      ::testing::TempDir() + "/tkms_" + cmd + "_" + std::to_string(::getpid()) + ".json";
   std::ofstream(path) << input.dump();
   auto out = RunNode(cmd + " '" + path + "'", raw);
   std::filesystem::remove(path);
@@ -150,11 +150,13 @@ class TkmsInterop : public ::testing::Test {
     return *r;
   }
 
-  json Input(const std::vector<int>& server_ids, const std::vector<ref::UserDecryptionResponse>& rs) {
+  json Input(const std::vector<int>& server_ids,
+             const std::vector<ref::UserDecryptionResponse>& rs) {
     json servers = json::array();
     for (int id : server_ids) {
-      servers.push_back({{"id", id},
-                         {"address", signers_[id - 1].verification_key().EthereumAddressChecksummed()}});
+      servers.push_back(
+          {{"id", id},
+           {"address", signers_[id - 1].verification_key().EthereumAddressChecksummed()}});
     }
     json handles = json::array();
     for (const Bytes& h : handles_) handles.push_back(ToHex(h));
@@ -247,11 +249,14 @@ TEST_F(TkmsInterop, ThresholdFourOfFour) {
   ExpectReconstructs(Input({1, 2, 3, 4}, rs));
   // Our own client reconstructs the same responses.
   std::vector<client::reference::ServerIdentity> servers;
-  for (uint32_t p = 1; p <= 4; ++p) servers.push_back({p, signers_[p - 1].verification_key().EthereumAddress()});
+  for (uint32_t p = 1; p <= 4; ++p)
+    servers.push_back({p, signers_[p - 1].verification_key().EthereumAddress()});
   std::vector<client::reference::ReceivedResponse> received;
-  for (const auto& r : rs) received.push_back({r.payload, Bytes(r.external_signature.begin(), r.external_signature.end())});
-  auto ours = client::reference::ReconstructUserDecryption(servers, domain_, user_key_, dk_, client_,
-                                                           handles_, received);
+  for (const auto& r : rs)
+    received.push_back(
+        {r.payload, Bytes(r.external_signature.begin(), r.external_signature.end())});
+  auto ours = client::reference::ReconstructUserDecryption(servers, domain_, user_key_, dk_,
+                                                           client_, handles_, received);
   ASSERT_TRUE(ours.ok()) << ours.status();
   for (size_t i = 0; i < clears_.size(); ++i) EXPECT_EQ((*ours)[i].bytes, clears_[i].le) << i;
 }
@@ -286,14 +291,16 @@ TEST_F(TkmsInterop, DroppedResponsesAreDropped) {
   auto shares = Shares(4, 1);
   std::vector<ref::UserDecryptionResponse> zero_based;
   for (int p = 0; p < 4; ++p) zero_based.push_back(Respond(signers_[p], shares[p], p, 1, false));
-  EXPECT_NE(ExpectError(Input({1, 2, 3, 4}, zero_based)).find("Could not validate"), std::string::npos);
+  EXPECT_NE(ExpectError(Input({1, 2, 3, 4}, zero_based)).find("Could not validate"),
+            std::string::npos);
 }
 
 TEST_F(TkmsInterop, WrongSignatureIsRefused) {
   auto rs = Threshold();
   for (auto& r : rs) r.external_signature[10] ^= 1;
-  EXPECT_NE(ExpectError(Input({1, 2, 3, 4}, rs)).find("Could not validate the aggregated responses"),
-            std::string::npos);
+  EXPECT_NE(
+      ExpectError(Input({1, 2, 3, 4}, rs)).find("Could not validate the aggregated responses"),
+      std::string::npos);
 }
 
 TEST_F(TkmsInterop, Centralized) {
@@ -308,7 +315,9 @@ TEST_F(TkmsInterop, Centralized) {
 TEST_F(TkmsInterop, SignedResultsVerifyWithEthers) {
   const SigningKey& key = signers_[1];
   const std::string address = key.verification_key().EthereumAddressChecksummed();
-  json domain = {{"name", "Decryption"}, {"version", "1"}, {"chainId", kChainId},
+  json domain = {{"name", "Decryption"},
+                 {"version", "1"},
+                 {"chainId", kChainId},
                  {"verifyingContract", kContract}};
   json gen_domain = domain;
   gen_domain["name"] = "KMSGeneration";
@@ -320,21 +329,23 @@ TEST_F(TkmsInterop, SignedResultsVerifyWithEthers) {
                  const json& types, const json& value) {
     const crypto::Digest digest = crypto::Eip712Digest(cd, s);
     digests.push_back("0x" + ToHex(digest));
-    cases.push_back({{"domain", d}, {"types", types}, {"value", value},
+    cases.push_back({{"domain", d},
+                     {"types", types},
+                     {"value", value},
                      {"signature", "0x" + ToHex(key.SignDigest(digest))}});
   };
   // Public decryption of (true, 0xa5, 0x0123456789abcdef).
   std::vector<Bytes> handles = {Bytes(32, 0x11), Bytes(32, 0x22), Bytes(32, 0x33)};
-  std::vector<ref::TypedPlaintext> pts = {{{1}, ref::kFheBool},
-                                          {{0xa5}, ref::kFheUint8},
-                                          {clears_[2].le, ref::kFheUint64}};
+  std::vector<ref::TypedPlaintext> pts = {
+      {{1}, ref::kFheBool}, {{0xa5}, ref::kFheUint8}, {clears_[2].le, ref::kFheUint64}};
   const Bytes abi = *ref::AbiEncodePlaintexts(pts);
   add(domain, domain_, *ref::ReferencePublicDecryptVerification(handles, pts),
       {{"PublicDecryptVerification",
         {{{"name", "ctHandles"}, {"type", "bytes32[]"}},
          {{"name", "decryptedResult"}, {"type", "bytes"}},
          {{"name", "extraData"}, {"type", "bytes"}}}}},
-      {{"ctHandles", {"0x" + ToHex(handles[0]), "0x" + ToHex(handles[1]), "0x" + ToHex(handles[2])}},
+      {{"ctHandles",
+        {"0x" + ToHex(handles[0]), "0x" + ToHex(handles[1]), "0x" + ToHex(handles[2])}},
        {"decryptedResult", "0x" + ToHex(abi)},
        {"extraData", "0x"}});
   // Key generation with the ServerKey and PublicKey digests.
@@ -348,7 +359,8 @@ TEST_F(TkmsInterop, SignedResultsVerifyWithEthers) {
         {{{"name", "prepKeygenId"}, {"type", "uint256"}},
          {{"name", "keyId"}, {"type", "uint256"}},
          {{"name", "keyDigests"}, {"type", "KeyDigest[]"}}}},
-       {"KeyDigest", {{{"name", "keyType"}, {"type", "uint8"}}, {{"name", "digest"}, {"type", "bytes"}}}}},
+       {"KeyDigest",
+        {{{"name", "keyType"}, {"type", "uint8"}}, {{"name", "digest"}, {"type", "bytes"}}}}},
       {{"prepKeygenId", "0x" + ToHex(prep)},
        {"keyId", "0x" + ToHex(key_id)},
        {"keyDigests",
@@ -364,7 +376,9 @@ TEST_F(TkmsInterop, SignedResultsVerifyWithEthers) {
         {{{"name", "crsId"}, {"type", "uint256"}},
          {{"name", "maxBitLength"}, {"type", "uint256"}},
          {{"name", "crsDigest"}, {"type", "bytes"}}}}},
-      {{"crsId", "0x" + ToHex(crs_id)}, {"maxBitLength", 2048}, {"crsDigest", "0x" + ToHex(Bytes(32, 6))}});
+      {{"crsId", "0x" + ToHex(crs_id)},
+       {"maxBitLength", 2048},
+       {"crsDigest", "0x" + ToHex(Bytes(32, 6))}});
   std::string raw;
   auto out = RunNodeJson("verify_typed", {{"cases", cases}}, &raw);
   for (size_t i = 0; i < digests.size(); ++i) {

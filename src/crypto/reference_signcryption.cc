@@ -527,11 +527,14 @@ absl::StatusOr<UserDecryptionResponse> MakeUserDecryptionResponse(
   payload.party_id = party_id;
   payload.degree = degree;
   for (const ResponseEntryInput& e : entries) {
-    const Bytes msg = EncodeSigncryptionPayload(e.plaintext, e.fhe_type, link);
+    // msg holds this party's shares: wiped once it is encrypted.
+    Bytes msg = EncodeSigncryptionPayload(e.plaintext, e.fhe_type, link);
     SigncryptedEntry out;
     out.fhe_type = e.fhe_type;
-    KMS_ASSIGN_OR_RETURN(out.signcrypted_ciphertext,
-                         Signcrypt(signer, user_key, client_address, msg));
+    auto ct = Signcrypt(signer, user_key, client_address, msg);
+    SecureZero(msg);
+    if (!ct.ok()) return ct.status();
+    out.signcrypted_ciphertext = std::move(*ct);
     out.external_handle = e.external_handle;
     out.packing_factor = e.packing_factor;
     payload.entries.push_back(std::move(out));

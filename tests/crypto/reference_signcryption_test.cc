@@ -79,9 +79,10 @@ TEST(ReferenceSigncryptionTest, KnownDigests) {
 }
 
 TEST(ReferenceSigncryptionTest, KnownSignedResults) {
-  const std::vector<TypedPlaintext> pts = {{{1}, kFheBool},
-                                           {{0xa5}, kFheUint8},
-                                           {{0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01}, kFheUint64}};
+  const std::vector<TypedPlaintext> pts = {
+      {{1}, kFheBool},
+      {{0xa5}, kFheUint8},
+      {{0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01}, kFheUint64}};
   const std::vector<Bytes> handles = Handles();
   auto two = std::vector<TypedPlaintext>(pts.begin(), pts.end());
   // The spec's vector has the two handles and the three values' ABI words.
@@ -96,7 +97,8 @@ TEST(ReferenceSigncryptionTest, KnownSignedResults) {
   Digest a, b, c;
   a.fill(1);
   b.fill(2);
-  const std::vector<KeyDigestEntry> kd = {{kKeyTypeServer, Bytes(32, 3)}, {kKeyTypePublic, Bytes(32, 4)}};
+  const std::vector<KeyDigestEntry> kd = {{kKeyTypeServer, Bytes(32, 3)},
+                                          {kKeyTypePublic, Bytes(32, 4)}};
   const Eip712Struct keygen = ReferenceKeygenVerification(a, b, kd);
   EXPECT_EQ(keygen.EncodeType(),
             "KeygenVerification(uint256 prepKeygenId,uint256 keyId,KeyDigest[] keyDigests)"
@@ -114,7 +116,8 @@ TEST(ReferenceSigncryptionTest, KnownSignedResults) {
 
 TEST(ReferenceSigncryptionTest, SigncryptionPayloadLayout) {
   // The reference's frozen unit-test vector: bytes [1..5], type 8, link deadbeef.
-  const Bytes msg = EncodeSigncryptionPayload(Bytes{1, 2, 3, 4, 5}, 8, Bytes{0xde, 0xad, 0xbe, 0xef});
+  const Bytes msg =
+      EncodeSigncryptionPayload(Bytes{1, 2, 3, 4, 5}, 8, Bytes{0xde, 0xad, 0xbe, 0xef});
   EXPECT_EQ(ToHex(msg), "05000000000000000102030405080000000400000000000000deadbeef");
   auto parsed = ParseSigncryptionPayload(msg);
   ASSERT_TRUE(parsed.ok());
@@ -140,20 +143,24 @@ TEST(ReferenceSigncryptionTest, SigncryptRoundTripAndSizes) {
   Bytes m(32, 0x42), nonce(12, 0x24);
   const Bytes ct = *SigncryptDeterministic(signer, key, User(), msg, m, nonce);
   EXPECT_EQ(ct.size(), 1032u);
-  EXPECT_EQ(ToHex(ByteSpan(ct).first(20)), "242424242424242424242424" "0003000000000000");
+  EXPECT_EQ(ToHex(ByteSpan(ct).first(20)),
+            "242424242424242424242424"
+            "0003000000000000");
   EXPECT_EQ(ct, *SigncryptDeterministic(signer, key, User(), msg, m, nonce));
   auto back = Unsigncrypt(user.decapsulation_key, key, User(), signer.verification_key(), ct);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, msg);
   // Another signer, another client address, a flipped byte: refused.
   EXPECT_FALSE(Unsigncrypt(user.decapsulation_key, key, User(),
-                           SigningKey::Generate().verification_key(), ct).ok());
+                           SigningKey::Generate().verification_key(), ct)
+                   .ok());
   EthAddress other = User();
   other[0] ^= 1;
   EXPECT_FALSE(Unsigncrypt(user.decapsulation_key, key, other, signer.verification_key(), ct).ok());
   Bytes bad = ct;
   bad.back() ^= 1;
-  EXPECT_FALSE(Unsigncrypt(user.decapsulation_key, key, User(), signer.verification_key(), bad).ok());
+  EXPECT_FALSE(
+      Unsigncrypt(user.decapsulation_key, key, User(), signer.verification_key(), bad).ok());
   // Four elements (euint64) -> 1224 bytes, sixteen (euint256) -> 1992 bytes.
   for (auto [count, size] : {std::pair{4, 1224}, std::pair{16, 1992}}) {
     const Bytes s = EncodeResiduePolys(std::vector<algebra::Gr128>(count));
@@ -201,7 +208,8 @@ TEST(ReferenceSigncryptionTest, PublicDecryptionLegacyPayloadLayout) {
   Digest id;
   id.fill(0xab);
   const Bytes vk = EncodePublicSigKey(signer.verification_key());
-  const Bytes p = EncodePublicDecryptionPayload(vk, std::vector<TypedPlaintext>{{{0xa5}, kFheUint8}}, id);
+  const Bytes p =
+      EncodePublicDecryptionPayload(vk, std::vector<TypedPlaintext>{{{0xa5}, kFheUint8}}, id);
   // u64 41 ‖ 41 B ‖ u64 1 ‖ (u64 1 ‖ a5 ‖ i32 2) ‖ 01 ‖ u64 64 ‖ 64 hex.
   EXPECT_EQ(p.size(), 8u + 41 + 8 + 8 + 1 + 4 + 1 + 8 + 64);
   EXPECT_EQ(p[8 + 41 + 8 + 8], 0xa5);

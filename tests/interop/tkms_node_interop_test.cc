@@ -201,6 +201,25 @@ class TkmsInterop : public ::testing::Test {
     return out["error"];
   }
 
+  // Our own client (client/reference_user_decryption.h) on the same responses.
+  void ExpectOursReconstructs(uint32_t num_servers,
+                              const std::vector<ref::UserDecryptionResponse>& rs) {
+    std::vector<client::reference::ServerIdentity> servers;
+    for (uint32_t p = 1; p <= num_servers; ++p) {
+      servers.push_back({p, signers_[p - 1].verification_key().EthereumAddress()});
+    }
+    std::vector<client::reference::ReceivedResponse> received;
+    for (const auto& r : rs) {
+      received.push_back(
+          {r.payload, Bytes(r.external_signature.begin(), r.external_signature.end())});
+    }
+    auto ours = client::reference::ReconstructUserDecryption(servers, domain_, user_key_, dk_,
+                                                             client_, handles_, received);
+    ASSERT_TRUE(ours.ok()) << ours.status();
+    ASSERT_EQ(ours->size(), clears_.size());
+    for (size_t i = 0; i < clears_.size(); ++i) EXPECT_EQ((*ours)[i].bytes, clears_[i].le) << i;
+  }
+
   std::vector<ref::UserDecryptionResponse> Threshold(int tampered_party = 0) {
     auto shares = Shares(4, 1);
     if (tampered_party > 0) shares[tampered_party - 1] = Shares(4, 1)[tampered_party - 1];
@@ -247,28 +266,20 @@ TEST_F(TkmsInterop, SigncryptionIsReadByMlKemPkeDecrypt) {
 TEST_F(TkmsInterop, ThresholdFourOfFour) {
   auto rs = Threshold();
   ExpectReconstructs(Input({1, 2, 3, 4}, rs));
-  // Our own client reconstructs the same responses.
-  std::vector<client::reference::ServerIdentity> servers;
-  for (uint32_t p = 1; p <= 4; ++p)
-    servers.push_back({p, signers_[p - 1].verification_key().EthereumAddress()});
-  std::vector<client::reference::ReceivedResponse> received;
-  for (const auto& r : rs)
-    received.push_back(
-        {r.payload, Bytes(r.external_signature.begin(), r.external_signature.end())});
-  auto ours = client::reference::ReconstructUserDecryption(servers, domain_, user_key_, dk_,
-                                                           client_, handles_, received);
-  ASSERT_TRUE(ours.ok()) << ours.status();
-  for (size_t i = 0; i < clears_.size(); ++i) EXPECT_EQ((*ours)[i].bytes, clears_[i].le) << i;
+  ExpectOursReconstructs(4, rs);
 }
 
 TEST_F(TkmsInterop, ThreeOfFourSuffice) {
   auto rs = Threshold();
   rs.erase(rs.begin() + 1);
   ExpectReconstructs(Input({1, 2, 3, 4}, rs));
+  ExpectOursReconstructs(4, rs);
 }
 
 TEST_F(TkmsInterop, OneTamperedShareIsCorrected) {
-  ExpectReconstructs(Input({1, 2, 3, 4}, Threshold(/*tampered_party=*/3)));
+  const auto rs = Threshold(/*tampered_party=*/3);
+  ExpectReconstructs(Input({1, 2, 3, 4}, rs));
+  ExpectOursReconstructs(4, rs);
 }
 
 TEST_F(TkmsInterop, TwoOfFourAreTooFew) {
@@ -282,6 +293,7 @@ TEST_F(TkmsInterop, DroppedResponsesAreDropped) {
   auto rs = Threshold();
   rs[3].external_signature[64] -= 27;
   ExpectReconstructs(Input({1, 2, 3, 4}, rs));
+  ExpectOursReconstructs(4, rs);
   // A foreign signer under party 4's id is dropped likewise.
   rs = Threshold();
   const SigningKey foreign = SigningKey::Generate();
@@ -308,6 +320,7 @@ TEST_F(TkmsInterop, Centralized) {
   for (const Clear& c : clears_) pts.push_back(c.le);
   auto r = Respond(signers_[0], pts, 1, 0, true);
   ExpectReconstructs(Input({1}, {r}));
+  ExpectOursReconstructs(1, {r});
   r.external_signature[64] -= 27;
   EXPECT_NE(ExpectError(Input({1}, {r})).find("signature"), std::string::npos);
 }

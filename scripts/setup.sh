@@ -53,7 +53,7 @@ fi
 # (a stamp in node_modules records the lock file's hash). It runs as the folder's owner, so that
 # a setup run through sudo leaves no root-owned node_modules behind. A failure (no registry) is a
 # warning: the interop tests then report themselves skipped, the committed vectors still run.
-NPM_FOLDERS=(tests/crypto/ml_kem_kat tests/interop/node)
+NPM_FOLDERS=(tests/crypto/ml_kem_kat tests/interop/node tests/interop/tkms)
 for folder in "${NPM_FOLDERS[@]}"; do
   dir="$repo/$folder"
   stamp="$dir/node_modules/.kms-lock-sha256"

@@ -69,6 +69,10 @@ Eip712Struct& Eip712Struct::AddUint32(std::string name, uint32_t value) {
   return Add(std::move(name), "uint32", Uint256FromU64(value));
 }
 
+Eip712Struct& Eip712Struct::AddUint8(std::string name, uint8_t value) {
+  return Add(std::move(name), "uint8", Uint256FromU64(value));
+}
+
 Eip712Struct& Eip712Struct::AddAddress(std::string name, const EthAddress& value) {
   return Add(std::move(name), "address", LeftPadded(value));
 }
@@ -97,6 +101,19 @@ Eip712Struct& Eip712Struct::AddStruct(std::string name, Eip712Struct value) {
   std::string type = value.type_name_;
   return Add(std::move(name), std::move(type), word,
              std::make_shared<const Eip712Struct>(std::move(value)));
+}
+
+Eip712Struct& Eip712Struct::AddStructArray(std::string name, const Eip712Struct& element_type,
+                                           std::span<const Eip712Struct> values) {
+  assert(element_type.type_name_ != type_name_);
+  std::vector<Digest> words;
+  words.reserve(values.size());
+  for (const Eip712Struct& v : values) {
+    assert(v.type_name_ == element_type.type_name_);
+    words.push_back(v.HashStruct());
+  }
+  return Add(std::move(name), element_type.type_name_ + "[]", HashOfWords(words),
+             std::make_shared<const Eip712Struct>(element_type));
 }
 
 std::string Eip712Struct::EncodeOwnType() const {

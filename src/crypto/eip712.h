@@ -81,12 +81,20 @@ class Eip712Struct {
   }
   // A uint32 field: encoded as a uint256 word, named "uint32" in the type string.
   Eip712Struct& AddUint32(std::string name, uint32_t value);
+  // A uint8 field (e.g. a Solidity enum): one uint256 word, named "uint8" in the type string.
+  Eip712Struct& AddUint8(std::string name, uint8_t value);
   Eip712Struct& AddAddress(std::string name, const EthAddress& value);
   Eip712Struct& AddBool(std::string name, bool value);
   Eip712Struct& AddString(std::string name, std::string_view value);
   Eip712Struct& AddBytes(std::string name, ByteSpan value);
   Eip712Struct& AddBytes32Array(std::string name, std::span<const Digest> value);
   Eip712Struct& AddStruct(std::string name, Eip712Struct value);
+  // An array of structs, "T[]" with T = element_type's type name: keccak256 of the
+  // concatenated hashStruct of the values. element_type (any value of T; its field values are
+  // not used) supplies T's type string, so an empty array is typed too. REQUIRES every value to
+  // be of type T.
+  Eip712Struct& AddStructArray(std::string name, const Eip712Struct& element_type,
+                               std::span<const Eip712Struct> values);
 
   const std::string& type_name() const { return type_name_; }
 

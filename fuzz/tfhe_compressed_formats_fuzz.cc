@@ -1,7 +1,8 @@
 // libFuzzer target: the input is handed to every parser of the 128-bit and compressed ciphertext
 // formats (tfhe/squashed_noise.h, tfhe/compressed_ciphertext_list.h: SquashedNoiseFheUint,
 // SquashedNoiseFheBool, CompressedCiphertextList, CompressedSquashedNoiseCiphertextList) and of the
-// uncompressed ServerKey (tfhe/server_key.h). Whatever
+// uncompressed ServerKey (tfhe/server_key.h) and the CompressedXofKeySet (tfhe/xof_key_set.h).
+// Whatever
 // parses must serialize to exactly the input bytes; every LWE of an accepted list is unpacked
 // (and the 128-bit blocks decrypted with a fixed key of the right dimension) without crashing.
 // Any crash, sanitizer report, leak or broken round trip is a bug.
@@ -13,6 +14,7 @@
 #include "tfhe/compressed_ciphertext_list.h"
 #include "tfhe/server_key.h"
 #include "tfhe/squashed_noise.h"
+#include "tfhe/xof_key_set.h"
 
 namespace kms::tfhe {
 namespace {
@@ -43,6 +45,10 @@ std::vector<u128> FixedKey(size_t n) {
 constexpr uint64_t kMaxUnpackedWords = uint64_t{1} << 20;
 
 void FuzzOne(ByteSpan data) {
+  if (auto keyset = RoundTrip<CompressedXofKeySet>(data, ParseCompressedXofKeySet,
+                                                   SerializeCompressedXofKeySet)) {
+    Check(keyset->compressed_public_key.tag == keyset->compressed_server_key.tag);
+  }
   if (auto key = RoundTrip<ServerKey>(data, ParseServerKey, SerializeServerKey)) {
     Check(key->key_switching_key.output_lwe_size == key->small_lwe_dimension() + 1);
   }

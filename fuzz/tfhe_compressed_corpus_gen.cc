@@ -1,9 +1,10 @@
 // tfhe_compressed_corpus_gen OUT_DIR: the seed corpus of tfhe_compressed_formats_fuzz, made with
 // our own kms-test-shaped keys (node-tfhe cannot make these formats): a SquashedNoiseFheUint and a
 // SquashedNoiseFheBool (cut to 2-word LWEs, the fuzzer only needs the shape), a
-// CompressedCiphertextList of a 3-block FheUint and a CompressedSquashedNoiseCiphertextList of a
-// boolean and a 2-block integer. Deterministic. Not a fuzz target (no _fuzz suffix); run it by
-// hand to refresh fuzz/corpus/tfhe_compressed_formats_fuzz/.
+// CompressedCiphertextList of a 3-block FheUint, a CompressedSquashedNoiseCiphertextList of a
+// boolean and a 2-block integer, and a miniature ServerKey (n = 2, k = 1, N = 4, with a
+// compression key and a noise-squashing key). Deterministic. Not a fuzz target (no _fuzz suffix);
+// run it by hand to refresh fuzz/corpus/tfhe_compressed_formats_fuzz/.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "tfhe/client_key_encryption.h"
 #include "tfhe/compression.h"
 #include "tfhe/key_generation.h"
+#include "tfhe/server_key.h"
 
 namespace {
 
@@ -72,5 +74,43 @@ int main(int argc, char** argv) {
   auto fu = *EncryptFheUint(*key, 9, 3, rng);
   auto list = *CompressCiphertexts(ck, fu.blocks, {{DataKind::Kind::kUnsigned, 3}});
   Write(out / "CompressedCiphertextList.bin", *SerializeCompressedCiphertextList(list));
+
+  ServerKey sk;
+  sk.key_switching_key = LweKeyswitchKey{std::vector<uint64_t>(4 * 3, 7), 4, 1, 3, {}};
+  sk.bootstrapping_key =
+      FourierLweBootstrapKey{std::vector<double>(2 * 4 * 4, 0.5), 4, 2, 2, 23, 1};
+  sk.modulus_switch_noise_reduction_key.kind = ModulusSwitchConfiguration::Kind::kCenteredMean;
+  sk.message_modulus = 4;
+  sk.carry_modulus = 4;
+  sk.max_degree = 15;
+  sk.max_noise_level = 5;
+  CompressionKey small_ck;
+  small_ck.packing_key_switching_key.data.assign(4 * 2 * 4, 3);
+  small_ck.packing_key_switching_key.decomp_base_log = 4;
+  small_ck.packing_key_switching_key.decomp_level_count = 1;
+  small_ck.packing_key_switching_key.output_glwe_size = 2;
+  small_ck.packing_key_switching_key.output_polynomial_size = 4;
+  small_ck.lwe_per_glwe = 4;
+  small_ck.storage_log_modulus = 9;
+  sk.compression_key = small_ck;
+  NoiseSquashingKey ns;
+  ns.bsk = Fourier128LweBootstrapKey{std::vector<double>(2 * 4 * 2, 1.0),
+                                     std::vector<double>(2 * 4 * 2, 2.0),
+                                     std::vector<double>(2 * 4 * 2, 3.0),
+                                     std::vector<double>(2 * 4 * 2, 4.0),
+                                     4,
+                                     2,
+                                     2,
+                                     24,
+                                     1};
+  ns.message_modulus = 4;
+  ns.carry_modulus = 4;
+  sk.noise_squashing_key = ns;
+  auto sk_bytes = SerializeServerKey(sk);
+  if (!sk_bytes.ok()) {
+    std::cerr << sk_bytes.status() << "\n";
+    return 1;
+  }
+  Write(out / "ServerKey.mini.bin", *sk_bytes);
   return 0;
 }

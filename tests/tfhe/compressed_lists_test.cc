@@ -17,6 +17,7 @@
 #include "crypto/tfhe_xof.h"
 #include "testing/seeded_rng.h"
 #include "tfhe/client_key_encryption.h"
+#include "tfhe/compressed_conformance.h"
 #include "tfhe/compression.h"
 #include "tfhe/golden_files.h"
 #include "tfhe/key_generation.h"
@@ -608,6 +609,47 @@ TEST(CompressedFormatsBadInput, TrailingBytesAndSizeLimit) {
   EXPECT_TRUE(ParseSquashedNoiseFheBool(bytes, bytes.size()).ok());
   EXPECT_THAT(std::string(ParseSquashedNoiseFheBool(bytes, bytes.size() - 1).status().message()),
               HasSubstr("size limit"));
+}
+
+}  // namespace
+}  // namespace kms::tfhe
+
+namespace kms::tfhe {
+namespace {
+
+TEST(CompressedConformance, OurCiphertextsConformAndMismatchesAreNamed) {
+  kms::testing::SeededRng rng(61);
+  const ClientKey& key = FullTestKey();
+  const auto& ns = key.noise_squashing_private_key->params;
+  auto u = *EncryptSquashedNoiseFheUint(SnsKey(), kValue, 32, 4, 4, 0, rng);
+  EXPECT_TRUE(CheckConformance(u, ns, 32).ok());
+  EXPECT_THAT(std::string(CheckConformance(u, ns, 16).message()),
+              HasSubstr("original_block_count is 32, expected 16"));
+  auto b = *EncryptSquashedNoiseFheBool(SnsKey(), true, 4, 4, 0, rng);
+  EXPECT_TRUE(CheckConformance(b, ns).ok());
+  NoiseSquashingParameters other = ns;
+  other.polynomial_size = 512;
+  EXPECT_THAT(std::string(CheckConformance(b, other).message()),
+              HasSubstr("ciphertext.ct dimension is 256, expected 512"));
+
+  auto nsck = *GenerateNoiseSquashingCompressionKey(key, rng);
+  auto sq =
+      *CompressSquashedNoiseCiphertexts(nsck, u.packed_blocks, {{DataKind::Kind::kUnsigned, 32}});
+  const auto& nsc = key.noise_squashing_compression_private_key->params;
+  EXPECT_TRUE(CheckConformance(sq, nsc).ok());
+  NoiseSquashingCompressionParameters nsc_other = nsc;
+  nsc_other.lwe_per_glwe = 64;
+  EXPECT_THAT(std::string(CheckConformance(sq, nsc_other).message()),
+              HasSubstr("meta.lwe_per_glwe is 128, expected 64"));
+
+  auto ck = *GenerateCompressionKey(key, rng);
+  auto fu = *EncryptFheUint(key, 9, 3, rng);
+  auto list = *CompressCiphertexts(ck, fu.blocks, {{DataKind::Kind::kUnsigned, 3}});
+  EXPECT_TRUE(CheckConformance(list, key.compression_key->params, key.parameters).ok());
+  CompressionParameters cp = key.compression_key->params;
+  cp.storage_log_modulus = 12;
+  EXPECT_THAT(std::string(CheckConformance(list, cp, key.parameters).message()),
+              HasSubstr("glwe[0].log_modulus is 9, expected 12"));
 }
 
 }  // namespace

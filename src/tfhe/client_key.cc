@@ -58,13 +58,57 @@ void ConvertStandardAtomicPattern(Codec& c, ClientKey& v) {
   RequireLweLength(c, v.lwe_secret_key, v.parameters.lwe_dimension, "lwe_secret_key");
 }
 
+// 1.7's Option<ReRandomizationParameters[0]>: 0 LegacyDedicatedCPKWithKeySwitch{rerand_ksk_params}
+// | 1 DerivedCPKWithoutKeySwitch, kept in the two fields of ClientKey.
+void ConvertReRandomizationParameters(Codec& c, ClientKey& v) {
+  Codec::Scope scope(c, "cpk_re_randomization_params");
+  bool present =
+      v.cpk_re_randomization_ksk_params.has_value() || v.cpk_re_randomization_derived_cpk;
+  c.Require(!(v.cpk_re_randomization_ksk_params && v.cpk_re_randomization_derived_cpk), "",
+            "either dedicated key-switching parameters or a derived CPK, not both");
+  uint8_t flag = present ? 1 : 0;
+  c.U8(flag, "");
+  if (!c.ok()) return;
+  if (flag > 1) {
+    c.Fail("", internal::Cat("invalid Option tag ", flag));
+    return;
+  }
+  if (c.reading()) {
+    v.cpk_re_randomization_ksk_params.reset();
+    v.cpk_re_randomization_derived_cpk = false;
+  }
+  if (flag == 0) return;
+  c.VersionTag(0, "");
+  uint32_t kind = v.cpk_re_randomization_derived_cpk ? 1 : 0;
+  c.Variant(kind, 2, "variant");
+  if (!c.ok()) return;
+  if (kind == 1) {
+    if (c.reading()) v.cpk_re_randomization_derived_cpk = true;
+    return;
+  }
+  if (c.reading()) v.cpk_re_randomization_ksk_params.emplace();
+  Codec::Scope legacy(c, "LegacyDedicatedCPKWithKeySwitch");
+  Convert(c, *v.cpk_re_randomization_ksk_params, "rerand_ksk_params");
+}
+
 }  // namespace
 
 void Convert(Codec& c, ClientKey& v) {
   c.VersionTag(1, "");
   {
     Codec::Scope integer_client_key(c, "key");
-    c.VersionTag(6, "");  // IntegerClientKey, tfhe-rs 1.4 (1.7: 8)
+    // IntegerClientKey: 6 in tfhe-rs 1.4.0-alpha.3, 8 in 1.7.0 (7 is a 1.5/1.6 form, refused).
+    uint32_t version = v.format == ClientKey::Format::kTfhe17 ? 8 : 6;
+    c.U32(version, "version");
+    if (!c.ok()) return;
+    if (version != 6 && version != 8) {
+      c.Fail("version", internal::Cat("unknown version tag ", version,
+                                      ", expected 6 (tfhe-rs 1.4) or 8 (1.7)"));
+      return;
+    }
+    if (c.reading()) {
+      v.format = version == 8 ? ClientKey::Format::kTfhe17 : ClientKey::Format::kTfhe14;
+    }
     {
       Codec::Scope integer(c, "key");
       c.VersionTag(0, "");  // integer::ClientKey
@@ -85,8 +129,35 @@ void Convert(Codec& c, ClientKey& v) {
                }
                Convert(c, k.ksk_parameters, "1");
              });
+    const bool v17 = v.format == ClientKey::Format::kTfhe17;
     c.Option(v.compression_key, "compression_key",
-             ConvertPackingPrivateKey<ClientKey::CompressionPrivateKey>);
+             [v17](Codec& c, ClientKey::CompressionPrivateKey& k) {
+               if (!v17) {
+                 ConvertPackingPrivateKey(c, k);
+                 return;
+               }
+               // 1.7: params = CompressionParameters[1]::Classic(ClassicCompressionParameters[0]).
+               c.VersionTag(0, "");
+               Codec::Scope shortint(c, "key");
+               c.VersionTag(0, "");
+               Convert(c, k.post_packing_ks_key, "post_packing_ks_key");
+               {
+                 Codec::Scope params(c, "params");
+                 c.VersionTag(1, "");
+                 uint32_t kind = 0;  // 0 Classic, 1 MultiBit
+                 c.Variant(kind, 2, "variant");
+                 if (!c.ok()) return;
+                 if (kind != 0) {
+                   c.Fail("variant", "multi-bit compression parameters are not supported");
+                   return;
+                 }
+                 Convert(c, k.params, "Classic");
+               }
+               if (c.ok()) {
+                 RequireGlweShape(c, k.post_packing_ks_key, k.params.packing_ks_glwe_dimension,
+                                  k.params.packing_ks_polynomial_size, "post_packing_ks_key");
+               }
+             });
     c.Option(v.noise_squashing_private_key, "noise_squashing_private_key",
              [](Codec& c, ClientKey::NoiseSquashingPrivateKey& k) {
                c.VersionTag(0, "");  // integer::NoiseSquashingPrivateKey
@@ -101,10 +172,42 @@ void Convert(Codec& c, ClientKey& v) {
              });
     c.Option(v.noise_squashing_compression_private_key, "noise_squashing_compression_private_key",
              ConvertPackingPrivateKey<ClientKey::NoiseSquashingCompressionPrivateKey>);
-    c.Option(v.cpk_re_randomization_ksk_params, "cpk_re_randomization_ksk_params",
-             [](Codec& c, ShortintKeySwitchingParameters& p) { Convert(c, p, ""); });
+    if (!v17) {
+      c.Require(!v.cpk_re_randomization_derived_cpk && !v.dedicated_oprf_private_key,
+                "cpk_re_randomization_ksk_params",
+                "a derived re-randomization CPK and the OPRF key exist only in tfhe-rs 1.7");
+      c.Option(v.cpk_re_randomization_ksk_params, "cpk_re_randomization_ksk_params",
+               [](Codec& c, ShortintKeySwitchingParameters& p) { Convert(c, p, ""); });
+    } else {
+      ConvertReRandomizationParameters(c, v);
+      c.Option(v.dedicated_oprf_private_key, "dedicated_oprf_private_key",
+               [](Codec& c, LweSecretKey<uint64_t>& k) {
+                 c.VersionTag(0, "");  // integer::OprfPrivateKey
+                 Codec::Scope shortint(c, "0");
+                 c.VersionTag(0, "");  // shortint::OprfPrivateKey
+                 Codec::Scope ap(c, "0");
+                 c.VersionTag(0, "");  // AtomicPatternOprfPrivateKey
+                 if (!internal::StandardAtomicPattern(c)) return;
+                 Convert(c, k, "Standard");
+               });
+      if (c.ok() && v.dedicated_oprf_private_key) {
+        RequireLweLength(c, *v.dedicated_oprf_private_key, v.parameters.lwe_dimension,
+                         "dedicated_oprf_private_key");
+      }
+    }
   }
   ConvertTaggedBytes(c, v.tag, "tag");
+}
+
+absl::StatusOr<ClientKey> ToTfhe14Format(const ClientKey& key) {
+  if (key.cpk_re_randomization_derived_cpk) {
+    return absl::InvalidArgumentError(
+        "a derived re-randomization CPK (tfhe-rs 1.7) has no tfhe-rs 1.4 form");
+  }
+  ClientKey out = key;
+  out.format = ClientKey::Format::kTfhe14;
+  out.dedicated_oprf_private_key.reset();
+  return out;
 }
 
 absl::StatusOr<ClientKey> ParseClientKey(ByteSpan data, uint64_t size_limit) {

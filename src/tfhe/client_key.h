@@ -19,6 +19,15 @@
 // n, n̂, the compression and noise-squashing GLWE sizes) and its polynomial size. The key bits
 // themselves are not checked to be binary.
 //
+// tfhe-rs 1.7.0 ClientKeys are read too (IntegerClientKey V8): the compression parameters are
+// CompressionParameters[1]::Classic(ClassicCompressionParameters[0]{the same fields}), the
+// re-randomization field is Option<ReRandomizationParameters[0]: 0
+// LegacyDedicatedCPKWithKeySwitch{rerand_ksk_params} | 1 DerivedCPKWithoutKeySwitch>, and a last
+// field dedicated_oprf_private_key: Option<integer::OprfPrivateKey[0] → shortint[0] →
+// AtomicPatternOprfPrivateKey[0]::Standard(LweSecretKey)> follows. `format` records which form
+// was read, so that a parsed key re-serializes to itself; new keys are written in the 1.4 form,
+// and ToTfhe14Format converts a 1.7 key (dropping the OPRF key, which 1.4 has no field for).
+//
 // Secret: the key vectors are zeroed when the ClientKey is destroyed; SerializeClientKey
 // returns a zeroing buffer. Never log a ClientKey.
 #ifndef KMS_TFHE_CLIENT_KEY_H_
@@ -38,6 +47,10 @@
 namespace kms::tfhe {
 
 struct ClientKey {
+  // The tfhe-rs form: IntegerClientKey V6 (1.4.0-alpha.3, what we write) or V8 (1.7.0).
+  enum class Format : uint8_t { kTfhe14 = 0, kTfhe17 = 1 };
+  Format format = Format::kTfhe14;
+
   // shortint StandardAtomicPatternClientKey.
   GlweSecretKey<uint64_t> glwe_secret_key;
   LweSecretKey<uint64_t> lwe_secret_key;
@@ -74,7 +87,13 @@ struct ClientKey {
   };
   std::optional<NoiseSquashingCompressionPrivateKey> noise_squashing_compression_private_key;
 
+  // 1.4: the dedicated re-randomization KSK parameters; 1.7: LegacyDedicatedCPKWithKeySwitch.
   std::optional<ShortintKeySwitchingParameters> cpk_re_randomization_ksk_params;
+  // 1.7 only: ReRandomizationParameters::DerivedCPKWithoutKeySwitch (then the field above is
+  // empty).
+  bool cpk_re_randomization_derived_cpk = false;
+  // 1.7 only: the OPRF secret (AtomicPatternOprfPrivateKey::Standard, n bits).
+  std::optional<LweSecretKey<uint64_t>> dedicated_oprf_private_key;
 
   std::vector<uint8_t> tag;
 
@@ -84,6 +103,11 @@ void Convert(Codec& c, ClientKey& v);
 
 absl::StatusOr<ClientKey> ParseClientKey(ByteSpan data, uint64_t size_limit = kDefaultSizeLimit);
 absl::StatusOr<crypto::SecretBytes> SerializeClientKey(const ClientKey& key);
+
+// The same key in the tfhe-rs 1.4.0-alpha.3 form (IntegerClientKey V6): the OPRF secret is
+// dropped; InvalidArgument for DerivedCPKWithoutKeySwitch re-randomization, which 1.4 cannot
+// express.
+absl::StatusOr<ClientKey> ToTfhe14Format(const ClientKey& key);
 
 }  // namespace kms::tfhe
 

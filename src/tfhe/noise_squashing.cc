@@ -173,9 +173,9 @@ absl::StatusOr<SquashedNoiseCiphertext> SquashNoise(const ServerKey& server_key,
   const u128 delta = (u128{1} << 127) / cs;
   const LookupTable<u128> lut = GenerateLookupTable128(N, cs, delta, [](uint64_t x) { return x; });
   SquashedNoiseCiphertext out;
-  out.data.resize(key.bootstrapping_key.output_lwe_dimension() + 1);
+  out.ct.data.resize(key.bootstrapping_key.output_lwe_dimension() + 1);
   KMS_RETURN_IF_ERROR(ProgrammableBootstrap128(key.bootstrapping_key, key.modulus_switch, small,
-                                               lut, out.data,
+                                               lut, out.ct.data,
                                                key.drift_key ? &*key.drift_key : nullptr));
   out.degree = block.degree;
   out.message_modulus = key.message_modulus;
@@ -203,10 +203,10 @@ absl::StatusOr<ShortintCiphertext> PackBlocks(const ShortintCiphertext& lo,
   return out;
 }
 
-absl::StatusOr<SquashedNoiseRadixCiphertext> SquashFheUint(const ServerKey& server_key,
-                                                           const NoiseSquashingKey& key,
-                                                           const FheUint& ct) {
-  SquashedNoiseRadixCiphertext out;
+absl::StatusOr<SquashedNoiseFheUint> SquashFheUint(const ServerKey& server_key,
+                                                   const NoiseSquashingKey& key,
+                                                   const FheUint& ct) {
+  SquashedNoiseFheUint out;
   out.original_block_count = ct.blocks.size();
   for (size_t i = 0; i < ct.blocks.size(); i += 2) {
     if (i + 1 < ct.blocks.size()) {
@@ -219,43 +219,6 @@ absl::StatusOr<SquashedNoiseRadixCiphertext> SquashFheUint(const ServerKey& serv
     }
   }
   return out;
-}
-
-absl::StatusOr<u128> DecryptSquashedFheUint(const ClientKey& key,
-                                            const SquashedNoiseRadixCiphertext& ct) {
-  u128 value = 0;
-  int shift = 0;
-  for (const SquashedNoiseCiphertext& b : ct.packed_blocks) {
-    KMS_ASSIGN_OR_RETURN(uint64_t v, DecryptSquashed(key, b));
-    const int bits = 2 * std::countr_zero(b.message_modulus);
-    if (shift < 128) value += static_cast<u128>(v) << shift;
-    shift += bits;
-  }
-  return value;
-}
-
-absl::StatusOr<u128> SquashedPhase(const ClientKey& key, const SquashedNoiseCiphertext& ct) {
-  if (!key.noise_squashing_private_key) {
-    return absl::InvalidArgumentError("client key has no noise-squashing key");
-  }
-  const auto& s = key.noise_squashing_private_key->post_noise_squashing_secret_key.data;
-  if (ct.data.size() != s.size() + 1) {
-    return absl::InvalidArgumentError("squashed ciphertext: dimension differs from the key's");
-  }
-  u128 phase = ct.data.back();
-  for (size_t i = 0; i < s.size(); ++i) phase -= ct.data[i] * s[i];
-  return phase;
-}
-
-absl::StatusOr<uint64_t> DecryptSquashed(const ClientKey& key, const SquashedNoiseCiphertext& ct) {
-  KMS_ASSIGN_OR_RETURN(u128 phase, SquashedPhase(key, ct));
-  const uint64_t cs = ct.message_modulus * ct.carry_modulus;
-  if (cs < 2 || !std::has_single_bit(cs)) {
-    return absl::InvalidArgumentError("squashed ciphertext: bad moduli");
-  }
-  const int shift = 127 - std::countr_zero(cs);  // log2 Δ
-  const u128 rounded = (phase + (u128{1} << (shift - 1))) >> shift;
-  return static_cast<uint64_t>(rounded % cs);
 }
 
 }  // namespace kms::tfhe

@@ -31,6 +31,7 @@
 #include "tfhe/bootstrap.h"
 #include "tfhe/client_key.h"
 #include "tfhe/server_key.h"
+#include "tfhe/squashed_noise.h"
 
 namespace kms::tfhe {
 
@@ -63,14 +64,6 @@ absl::StatusOr<NoiseSquashingKey> MakeNoiseSquashingKey(
     const LweBootstrapKey<unsigned __int128>& bsk, const NoiseSquashingParameters& params,
     std::optional<DriftTechniqueKey> drift_key = std::nullopt);
 
-// shortint SquashedNoiseCiphertext: LWE over Z_2^128 (k·N mask words then the body).
-struct SquashedNoiseCiphertext {
-  std::vector<unsigned __int128> data;
-  uint64_t degree = 0;
-  uint64_t message_modulus = 0;
-  uint64_t carry_modulus = 0;
-};
-
 // Squashes one block (its degree must be < message·carry of the squashing key).
 absl::StatusOr<SquashedNoiseCiphertext> SquashNoise(const ServerKey& server_key,
                                                     const NoiseSquashingKey& key,
@@ -83,23 +76,10 @@ absl::StatusOr<ShortintCiphertext> PackBlocks(const ShortintCiphertext& lo,
                                               const ShortintCiphertext& hi);
 
 // integer SquashedNoiseRadixCiphertext: blocks packed by two (the last alone when the count is
-// odd), each squashed (tfhe-rs `squash_radix_ciphertext_noise`).
-struct SquashedNoiseRadixCiphertext {
-  std::vector<SquashedNoiseCiphertext> packed_blocks;
-  uint64_t original_block_count = 0;
-};
-absl::StatusOr<SquashedNoiseRadixCiphertext> SquashFheUint(const ServerKey& server_key,
-                                                           const NoiseSquashingKey& key,
-                                                           const FheUint& ct);
-// Σ_j decrypt(packed_j)·(message²)^j mod 2^128 (each packed block holds two message digits).
-absl::StatusOr<unsigned __int128> DecryptSquashedFheUint(const ClientKey& key,
-                                                         const SquashedNoiseRadixCiphertext& ct);
-
-// phase = body − ⟨mask, S⟩ mod 2^128 with the noise-squashing key seen as LWE key, and the
-// decoded value round(phase / Δ_128) mod message·carry.
-absl::StatusOr<unsigned __int128> SquashedPhase(const ClientKey& key,
-                                                const SquashedNoiseCiphertext& ct);
-absl::StatusOr<uint64_t> DecryptSquashed(const ClientKey& key, const SquashedNoiseCiphertext& ct);
+// odd), each squashed (tfhe-rs `squash_radix_ciphertext_noise`); state Normal, empty tag.
+absl::StatusOr<SquashedNoiseFheUint> SquashFheUint(const ServerKey& server_key,
+                                                   const NoiseSquashingKey& key, const FheUint& ct);
+// Decryption of the results: squashed_noise.h (DecryptSquashedNoiseBlock / FheUint).
 
 }  // namespace kms::tfhe
 

@@ -6,7 +6,8 @@
 //       (build() and build_packed()), and we decrypt them with the CPK secret;
 //   (b) we encrypt FheUint64 / FheBool with our ClientKey, node-tfhe decrypts them;
 //   (c) node-tfhe makes a fresh ClientKey, ciphertexts and a list at run time, we decrypt them
-//       (1.4 only: a 1.7 ClientKey is IntegerClientKey V8, which we do not read yet).
+//       (a 1.7 ClientKey is IntegerClientKey V8 with an OPRF key: read, re-serialized to
+//       itself and converted to the 1.4 form).
 // The program exits 77 (CTest: Skipped) when node or the packages are missing.
 #include <gtest/gtest.h>
 
@@ -163,13 +164,23 @@ TEST_P(TfheNodeInterop, WeDecryptWhatAFreshNodeKeyEncrypts) {
   auto cpk = ParseCompactPublicKey(ReadFile(Path("fresh.CompactPublicKey.bin")));
   ASSERT_TRUE(cpk.ok()) << cpk.status();
   EXPECT_TRUE(CheckConformance(cpk->parameters, params_.compact_public_key).ok());
-  auto ck = ParseClientKey(ReadFile(Path("fresh.ClientKey.bin")));
-  if (GetParam().version == "17") {
-    // IntegerClientKey V8 (tfhe-rs 1.7) is refused by tag: reading it is future work.
-    EXPECT_EQ(ck.status().code(), absl::StatusCode::kInvalidArgument);
-    GTEST_SKIP() << "decrypting needs the 1.7 ClientKey (IntegerClientKey V8), not read yet";
-  }
+  const Bytes ck_bytes = ReadFile(Path("fresh.ClientKey.bin"));
+  auto ck = ParseClientKey(ck_bytes);
   ASSERT_TRUE(ck.ok()) << ck.status();
+  // 1.7 writes IntegerClientKey V8 (with its OPRF key); we read it, re-serialize it to the same
+  // bytes, and convert it to the 1.4 form we write.
+  EXPECT_EQ(ck->format,
+            GetParam().version == "17" ? ClientKey::Format::kTfhe17 : ClientKey::Format::kTfhe14);
+  auto again = SerializeClientKey(*ck);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(
+      std::equal(ck_bytes.begin(), ck_bytes.end(), again->span().begin(), again->span().end()));
+  if (GetParam().version == "17") {
+    EXPECT_TRUE(ck->dedicated_oprf_private_key.has_value());
+    auto as14 = ToTfhe14Format(*ck);
+    ASSERT_TRUE(as14.ok()) << as14.status();
+    EXPECT_TRUE(SerializeClientKey(*as14).ok());
+  }
   EXPECT_TRUE(CheckConformance(*u64, ck->parameters, 32).ok());
   auto got = DecryptFheUint(*ck, *u64);
   ASSERT_TRUE(got.ok()) << got.status();

@@ -83,16 +83,16 @@ inline double CheckSquash(Setup& s, size_t blocks, double max_log2_noise) {
         ADD_FAILURE() << "sq.ok()";
         return 0;
       }
-      EXPECT_EQ(sq->data.size(), s.nsk.bootstrapping_key.output_lwe_dimension() + 1);
+      EXPECT_EQ(sq->ct.data.size(), s.nsk.bootstrapping_key.output_lwe_dimension() + 1);
       EXPECT_EQ(sq->degree, in->degree);
-      auto v = DecryptSquashed(s.ck, *sq);
+      auto v = DecryptSquashedNoiseBlock(*NoiseSquashingLweKey(s.ck), *sq);
       if (!(v.ok())) {
         ADD_FAILURE() << "v.ok()";
         return 0;
       }
       EXPECT_EQ(*v, m) << "block " << i;
-      auto phase = SquashedPhase(s.ck, *sq);
-      const __int128 e = static_cast<__int128>(*phase - m * delta);
+      const u128 phase = LwePhase128(sq->ct, *NoiseSquashingLweKey(s.ck));
+      const __int128 e = static_cast<__int128>(phase - m * delta);
       worst = std::max(worst, Log2Abs(e));
       sum_sq += static_cast<double>(e) * static_cast<double>(e);
       ++count;
@@ -112,8 +112,10 @@ inline double CheckSquash(Setup& s, size_t blocks, double max_log2_noise) {
       return 0;
     }
     const uint64_t nibble = (kGoldenU64 >> (4 * j)) & 15;
-    EXPECT_EQ(*DecryptSquashed(s.ck, *sq), nibble) << "nibble " << j;
-    const __int128 e = static_cast<__int128>(*SquashedPhase(s.ck, *sq) - nibble * delta);
+    EXPECT_EQ(*DecryptSquashedNoiseBlock(*NoiseSquashingLweKey(s.ck), *sq), nibble)
+        << "nibble " << j;
+    const __int128 e =
+        static_cast<__int128>(LwePhase128(sq->ct, *NoiseSquashingLweKey(s.ck)) - nibble * delta);
     worst = std::max(worst, Log2Abs(e));
     sum_sq += static_cast<double>(e) * static_cast<double>(e);
     ++count;

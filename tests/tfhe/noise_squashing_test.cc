@@ -44,7 +44,7 @@ TEST(NoiseSquashing, SquashedFheUint64DecryptsToTheGoldenValue) {
   EXPECT_EQ(sq->original_block_count, 32u);
   ASSERT_EQ(sq->packed_blocks.size(), 16u);
   EXPECT_EQ(sq->packed_blocks[0].degree, 15u);
-  auto v = DecryptSquashedFheUint(s->ck, *sq);
+  auto v = DecryptSquashedNoiseFheUint(*NoiseSquashingLweKey(s->ck), *sq);
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(*v == testing::kGoldenU64);
   // A radix sum (carries propagated) squashes too; an odd block count leaves one unpacked.
@@ -58,7 +58,8 @@ TEST(NoiseSquashing, SquashedFheUint64DecryptsToTheGoldenValue) {
   auto sq_odd = SquashFheUint(s->sk, s->nsk, odd);
   ASSERT_TRUE(sq_odd.ok()) << sq_odd.status();
   EXPECT_EQ(sq_odd->packed_blocks.size(), 3u);
-  EXPECT_TRUE(*DecryptSquashedFheUint(s->ck, *sq_odd) == ((0x5a5 + 0x1ff) & 0x3ff));
+  EXPECT_TRUE(*DecryptSquashedNoiseFheUint(*NoiseSquashingLweKey(s->ck), *sq_odd) ==
+              ((0x5a5 + 0x1ff) & 0x3ff));
   // Blocks with a carry cannot be packed.
   FheUint dirty = *a;
   ASSERT_TRUE(UncheckedAdd(dirty.blocks[0], b->blocks[0]).ok());

@@ -26,9 +26,9 @@ absl::StatusOr<std::vector<uint64_t>> CompactListLwe(const CompactCiphertextList
   const size_t n = l.lwe_dimension();
   if (n == 0 || i >= l.lwe_ciphertext_count ||
       l.data.size() != l.mask_count() * n + l.lwe_ciphertext_count) {
-    return absl::InvalidArgumentError(
-        internal::Cat("CompactCiphertextList: no LWE ", i, " in a list of ",
-                      l.lwe_ciphertext_count, " (or an inconsistent data length)"));
+    return absl::InvalidArgumentError(internal::Cat("CompactCiphertextList: no LWE ", i,
+                                                    " in a list of ", l.lwe_ciphertext_count,
+                                                    " (or an inconsistent data length)"));
   }
   std::vector<uint64_t> out(n + 1);
   // X^shift·M, negacyclic: coefficient k is M[k − shift] for k >= shift, −M[k − shift + n̂]
@@ -52,13 +52,13 @@ absl::StatusOr<std::vector<ShortintCiphertext>> CastAndApplyLookupTables(
     return absl::UnimplementedError("casting into a BootstrapKeyswitch server key");
   }
   const bool to_small = casting_key.destination_key == EncryptionKeyChoice::kSmall;
-  const size_t out_dim = to_small ? server_key.small_lwe_dimension()
-                                  : server_key.big_lwe_dimension();
+  const size_t out_dim =
+      to_small ? server_key.small_lwe_dimension() : server_key.big_lwe_dimension();
   const LweKeyswitchKey& ksk = casting_key.key_switching_key;
   if (ksk.output_lwe_size != out_dim + 1) {
-    return absl::InvalidArgumentError(internal::Cat(
-        "casting key: output LWE size ", ksk.output_lwe_size, ", the destination key has ",
-        out_dim + 1));
+    return absl::InvalidArgumentError(internal::Cat("casting key: output LWE size ",
+                                                    ksk.output_lwe_size,
+                                                    ", the destination key has ", out_dim + 1));
   }
   std::vector<uint64_t> keyswitched(out_dim + 1);
   KMS_RETURN_IF_ERROR(KeyswitchLweChecked(ksk, lwe, keyswitched));
@@ -76,8 +76,8 @@ absl::StatusOr<std::vector<ShortintCiphertext>> CastAndApplyLookupTables(
       // Under the small key of a KeyswitchBootstrap key: the PBS alone lands on the big key.
       block.ct.data.assign(server_key.big_lwe_dimension() + 1, 0);
       KMS_RETURN_IF_ERROR(ProgrammableBootstrap64(
-          server_key.bootstrapping_key, server_key.modulus_switch, keyswitched, *lut,
-          block.ct.data, server_key.drift_key ? &*server_key.drift_key : nullptr));
+          server_key.bootstrapping_key, server_key.modulus_switch, keyswitched, *lut, block.ct.data,
+          server_key.drift_key ? &*server_key.drift_key : nullptr));
       block.degree = lut->degree;
       block.noise_level = 1;
     } else {
@@ -123,8 +123,8 @@ absl::StatusOr<std::vector<ShortintCiphertext>> ExpandCompactListBlocks(
       case DataKind::Kind::kUnsigned:
       case DataKind::Kind::kSigned:
         if (kind.block_count > list.ct_list.lwe_ciphertext_count * 2) {
-          return absl::InvalidArgumentError(internal::Cat(
-              "CompactCiphertextList.info[", v, "]: more blocks than the list holds"));
+          return absl::InvalidArgumentError(internal::Cat("CompactCiphertextList.info[", v,
+                                                          "]: more blocks than the list holds"));
         }
         is_bool.insert(is_bool.end(), kind.block_count, false);
         break;
@@ -163,8 +163,9 @@ absl::StatusOr<std::vector<ShortintCiphertext>> ExpandCompactListBlocks(
   return blocks;
 }
 
-absl::StatusOr<CompactCiphertextListExpander> ExpandCompactList(
-    const ServerKey& server_key, const CastingKey& casting_key, const CompactCiphertextList& list) {
+absl::StatusOr<CompactCiphertextListExpander> ExpandCompactList(const ServerKey& server_key,
+                                                                const CastingKey& casting_key,
+                                                                const CompactCiphertextList& list) {
   CompactCiphertextListExpander out;
   KMS_ASSIGN_OR_RETURN(out.blocks, ExpandCompactListBlocks(server_key, casting_key, list));
   out.info = list.info;
@@ -196,9 +197,8 @@ absl::StatusOr<FheUint> CompactCiphertextListExpander::GetFheUint(size_t index,
         internal::Cat("expander: value ", index, " is not an unsigned integer"));
   }
   if (num_blocks != 0 && kind.block_count != num_blocks) {
-    return absl::InvalidArgumentError(internal::Cat("expander: value ", index, " has ",
-                                                    kind.block_count, " blocks, expected ",
-                                                    num_blocks));
+    return absl::InvalidArgumentError(internal::Cat(
+        "expander: value ", index, " has ", kind.block_count, " blocks, expected ", num_blocks));
   }
   if (start + kind.block_count > blocks.size()) {
     return absl::InvalidArgumentError("expander: fewer blocks than info announces");

@@ -76,8 +76,9 @@ struct CompactCiphertextListExpander {
   absl::StatusOr<FheBool> GetFheBool(size_t index) const;
 };
 
-absl::StatusOr<CompactCiphertextListExpander> ExpandCompactList(
-    const ServerKey& server_key, const CastingKey& casting_key, const CompactCiphertextList& list);
+absl::StatusOr<CompactCiphertextListExpander> ExpandCompactList(const ServerKey& server_key,
+                                                                const CastingKey& casting_key,
+                                                                const CompactCiphertextList& list);
 
 }  // namespace kms::tfhe
 

@@ -5,13 +5,14 @@
 // (degree message − 1 or 1 for a Boolean, noise level 1, Standard(KS-PBS), the list's tag).
 // kms-test expands the whole lists; kms-default (BC_PARAMS_SNS, ≈ 0.1 s per PBS) the first two
 // packed LWEs (the Boolean and the u8's low blocks) and the first unpacked one.
+#include "tfhe/expansion.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 
 #include "tfhe/client_key_encryption.h"
 #include "tfhe/compact_ciphertext_list.h"
-#include "tfhe/expansion.h"
 #include "tfhe/golden_files.h"
 
 namespace kms::tfhe {
@@ -118,7 +119,8 @@ TEST(Expansion, KmsDefaultFirstLwesCastAndBootstrap) {
   const uint64_t msg = sk.message_modulus;
   const auto msg_lut = GenerateLookupTable(sk, [msg](uint64_t x) { return x % msg; });
   const auto carry_lut = GenerateLookupTable(sk, [msg](uint64_t x) { return (x / msg) % msg; });
-  const auto bool_lut = GenerateLookupTable(sk, [msg](uint64_t x) { return uint64_t{x % msg != 0}; });
+  const auto bool_lut =
+      GenerateLookupTable(sk, [msg](uint64_t x) { return uint64_t{x % msg != 0}; });
   // Packed LWE 0 = bool + 4·(0xab & 3); LWE 1 = (0xab >> 2 & 3) + 4·(0xab >> 4 & 3).
   const LookupTable<uint64_t>* luts0[] = {&bool_lut, &carry_lut};
   const LookupTable<uint64_t>* luts1[] = {&msg_lut, &carry_lut};

@@ -18,7 +18,9 @@
 // Why the keys come from node-tfhe 1.4 for the 1.7 runs: a 1.7 CompressedServerKey
 // (IntegerCompressedServerKey V7, CompressionSeed V1, OPRF key) and ClientKey (IntegerClientKey
 // V8) are not read by our parser yet, while node-tfhe 1.7 reads the 1.4 ClientKey. So the 1.7
-// runs check every 1.7 object but those two keys.
+// runs check every 1.7 object but those two keys. `v17_kms_test_own_keys` makes both keys with
+// node-tfhe 1.7: it checks that our parser refuses them by tag and reports itself SKIPPED (it
+// runs the whole check once both are read).
 // The program exits 77 (CTest: Skipped) when node or the packages are missing.
 #include <gtest/gtest.h>
 
@@ -41,8 +43,9 @@ namespace {
 using ::kms::testing::RunNodeScript;
 
 struct Case {
-  std::string version;  // "14" or "17"
-  std::string profile;  // "kms-test" or "kms-default"
+  std::string version;              // "14" or "17"
+  std::string profile;              // "kms-test" or "kms-default"
+  std::string keys_version = "14";  // the node-tfhe that makes the ClientKey and server key
 };
 
 std::string Hex(unsigned __int128 v) {
@@ -79,30 +82,49 @@ struct NodeKeys {
 
 std::filesystem::path TempDir() {
   static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() /
-             ("kms-tfhe-expand-" + std::to_string(::getpid()));
+    auto d =
+        std::filesystem::temp_directory_path() / ("kms-tfhe-expand-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     return d;
   }();
   return dir;
 }
 
-const NodeKeys* KeysFor(const std::string& profile) {
+// Keys made by node-tfhe `version`. A refusal by our parser of a 1.7 key (by its version tag)
+// is returned in *refused instead of failing the test.
+const NodeKeys* KeysFor(const std::string& profile, const std::string& version,
+                        std::string* refused) {
   static std::map<std::string, std::unique_ptr<NodeKeys>> cache;
-  auto& slot = cache[profile];
+  static std::map<std::string, std::string> refusals;
+  const std::string id = version + "." + profile;
+  if (refusals.count(id)) {
+    *refused = refusals[id];
+    return nullptr;
+  }
+  auto& slot = cache[id];
   if (slot) return slot.get();
-  const std::string prefix = (TempDir() / (profile + ".keys")).string();
+  const std::string prefix = (TempDir() / (id + ".keys")).string();
   auto t0 = std::chrono::steady_clock::now();
-  auto r = RunNodeScript("tfhe_expand.js", "14", profile, "keys '" + prefix + "'");
+  auto r = RunNodeScript("tfhe_expand.js", version, profile, "keys '" + prefix + "'");
   EXPECT_TRUE(r.ok) << r.output;
   if (!r.ok) return nullptr;
-  std::cout << "[ node 1.4 " << profile << " ] ClientKey + CompressedServerKey in " << Seconds(t0)
-            << " s\n";
+  std::cout << "[ node " << version << " " << profile << " ] ClientKey + CompressedServerKey in "
+            << Seconds(t0) << " s\n";
   auto keys = std::make_unique<NodeKeys>();
   keys->client_key_file = prefix + ".ClientKey.bin";
   auto ck = ParseClientKey(ReadFile(keys->client_key_file));
-  EXPECT_TRUE(ck.ok()) << ck.status();
   auto csk = ParseCompressedServerKey(ReadFile(prefix + ".CompressedServerKey.bin"));
+  if (version == "17" && (!ck.ok() || !csk.ok())) {
+    // tfhe-rs 1.7's IntegerClientKey V8 / IntegerCompressedServerKey V7: refused by tag.
+    for (const absl::Status& st : {ck.status(), csk.status()}) {
+      EXPECT_TRUE(st.ok() || st.code() == absl::StatusCode::kInvalidArgument) << st;
+    }
+    refusals[id] = "our parser does not read node-tfhe 1.7's own keys yet: ClientKey: " +
+                   ck.status().ToString() + "; CompressedServerKey: " + csk.status().ToString();
+    *refused = refusals[id];
+    return nullptr;
+  }
+  EXPECT_TRUE(ck.ok()) << ck.status();
   EXPECT_TRUE(csk.ok()) << csk.status();
   if (!ck.ok() || !csk.ok()) return nullptr;
   EXPECT_TRUE(CheckConformance(*csk, *ck).ok());
@@ -133,7 +155,9 @@ class TfheExpandInterop : public ::testing::TestWithParam<Case> {
 };
 
 TEST_P(TfheExpandInterop, ExpandsComputesAndNodeDecrypts) {
-  const NodeKeys* keys = KeysFor(GetParam().profile);
+  std::string refused;
+  const NodeKeys* keys = KeysFor(GetParam().profile, GetParam().keys_version, &refused);
+  if (keys == nullptr && !refused.empty()) GTEST_SKIP() << refused;
   ASSERT_NE(keys, nullptr);
   const ClientKey& ck = keys->client_key;
   const ServerKey& sk = keys->server_key;
@@ -266,11 +290,13 @@ TEST_P(TfheExpandInterop, ExpandsComputesAndNodeDecrypts) {
 
 INSTANTIATE_TEST_SUITE_P(Node, TfheExpandInterop,
                          ::testing::Values(Case{"14", "kms-test"}, Case{"17", "kms-test"},
-                                           Case{"14", "kms-default"}, Case{"17", "kms-default"}),
+                                           Case{"14", "kms-default"}, Case{"17", "kms-default"},
+                                           Case{"17", "kms-test", "17"}),
                          [](const auto& info) {
                            std::string p = info.param.profile;
                            for (char& c : p) c = c == '-' ? '_' : c;
-                           return "v" + info.param.version + "_" + p;
+                           return "v" + info.param.version + "_" + p +
+                                  (info.param.keys_version == "14" ? "" : "_own_keys");
                          });
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -232,6 +233,28 @@ TEST_P(TfheExpandInterop, ExpandsComputesAndNodeDecrypts) {
     for (const auto& blk : e64->blocks) {
       EXPECT_EQ(blk.degree, 3u);
       EXPECT_EQ(blk.noise_level, 1u);
+    }
+    // Noise of every expanded block against its cleartext (casting KS + PBS: the PBS's
+    // output noise), under the big key; it must leave the decoding margin Δ/2 wide open.
+    {
+      const uint64_t delta = (uint64_t{1} << 63) / (pbs.message_modulus * pbs.carry_modulus);
+      std::vector<uint64_t> clear = {b ? 1u : 0u};
+      for (int j = 0; j < 4; ++j) clear.push_back((u8 >> (2 * j)) & 3);
+      for (int j = 0; j < 32; ++j) clear.push_back((u64 >> (2 * j)) & 3);
+      ASSERT_EQ(e->blocks.size(), clear.size());
+      double sum_sq = 0, max_abs = 0;
+      for (size_t j = 0; j < clear.size(); ++j) {
+        const int64_t err = static_cast<int64_t>(
+            LwePhase(e->blocks[j].ct, ck.glwe_secret_key.data) - clear[j] * delta);
+        const double a = std::fabs(static_cast<double>(err));
+        sum_sq += a * a;
+        max_abs = std::max(max_abs, a);
+      }
+      const double log2_std = 0.5 * std::log2(sum_sq / static_cast<double>(clear.size()));
+      std::cout << "[ C++ " << GetParam().profile << " ] " << kind << " expansion noise: std 2^"
+                << log2_std << ", max 2^" << std::log2(std::max(max_abs, 1.0)) << " (Δ = 2^"
+                << std::log2(static_cast<double>(delta)) << ")\n";
+      EXPECT_LT(max_abs, static_cast<double>(delta) / 8);
     }
     auto vb = DecryptFheBool(ck, *eb);
     auto v8 = DecryptFheUint(ck, *e8);

@@ -3,6 +3,9 @@
 //   * polynomial products: the f64 negacyclic FFT (N 2048) and the three-prime NTT (N 2048);
 //   * key switching (k·N 2048 → n 918, 4/4) and the KS-PBS of one block (PBS 23/1, k 1,
 //     N 2048, CenteredMean), with the golden node-tfhe kms-default server key;
+//   * compact-list expansion per block (casting key switch n̂ 2048 → n 918, 4/4, then the PBS
+//     to the big key), for a build() list (one block per LWE) and a build_packed() list (one
+//     LWE, one key switch, two PBS: per block is half of it), with the golden kms-default list;
 //   * the 128-bit squash bootstrap of one block (n 918 → k 2, N 2048, 24/3): modulus switch,
 //     blind rotation with the NTT-domain key, sample extraction. The key's contents do not
 //     change the cost, so it is random (a real one takes ≈ 20 s to generate).
@@ -11,6 +14,7 @@
 #include <random>
 
 #include "tfhe/bootstrap.h"
+#include "tfhe/expansion.h"
 #include "tfhe/fft.h"
 #include "tfhe/golden_files.h"
 #include "tfhe/keyswitch.h"
@@ -115,6 +119,80 @@ void BM_KsPbsDefault(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_KsPbsDefault)->Unit(benchmark::kMillisecond);
+
+struct GoldenExpansion {
+  CastingKey casting_key;
+  CompactCiphertextList build;
+  CompactCiphertextList packed;
+  bool ok = false;
+};
+
+const GoldenExpansion& Expansion() {
+  static GoldenExpansion* g = [] {
+    auto* out = new GoldenExpansion;
+    auto sk_bytes = testing::ReadGolden("kms-default.CompressedServerKey.bin");
+    auto build_bytes = testing::ReadGolden("kms-default.CompactCiphertextList.mixed.bin");
+    auto packed_bytes = testing::ReadGolden("kms-default.CompactCiphertextList.mixed.packed.bin");
+    if (!sk_bytes || !build_bytes || !packed_bytes) return out;
+    auto csk = ParseCompressedServerKey(*sk_bytes);
+    auto build = ParseCompactCiphertextList(*build_bytes);
+    auto packed = ParseCompactCiphertextList(*packed_bytes);
+    if (!csk.ok() || !build.ok() || !packed.ok()) return out;
+    auto cast = DecompressCastingKey(*csk);
+    if (!cast.ok()) return out;
+    out->casting_key = std::move(*cast);
+    out->build = std::move(*build);
+    out->packed = std::move(*packed);
+    out->ok = true;
+    return out;
+  }();
+  return *g;
+}
+
+// One block of a build() list: rotation of LWE 1 (a u8 block), casting KS, message PBS.
+void BM_CompactListExpandBlockDefault(benchmark::State& state) {
+  const GoldenDefault& g = Golden();
+  const GoldenExpansion& e = Expansion();
+  if (!g.ok || !e.ok) {
+    state.SkipWithError("no golden kms-default files");
+    return;
+  }
+  const uint64_t msg = g.sk.message_modulus;
+  const auto lut = GenerateLookupTable(g.sk, [msg](uint64_t x) { return x % msg; });
+  const LookupTable<uint64_t>* luts[] = {&lut};
+  for (auto _ : state) {
+    auto lwe = CompactListLwe(e.build, 1);
+    auto blocks = lwe.ok() ? CastAndApplyLookupTables(g.sk, e.casting_key, *lwe, luts)
+                           : absl::StatusOr<std::vector<ShortintCiphertext>>(lwe.status());
+    if (!blocks.ok()) state.SkipWithError("expansion failed");
+    benchmark::DoNotOptimize(blocks);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CompactListExpandBlockDefault)->Unit(benchmark::kMillisecond);
+
+// One LWE of a build_packed() list: one casting KS, the message and carry PBS (two blocks).
+void BM_CompactListExpandPackedLweDefault(benchmark::State& state) {
+  const GoldenDefault& g = Golden();
+  const GoldenExpansion& e = Expansion();
+  if (!g.ok || !e.ok) {
+    state.SkipWithError("no golden kms-default files");
+    return;
+  }
+  const uint64_t msg = g.sk.message_modulus;
+  const auto msg_lut = GenerateLookupTable(g.sk, [msg](uint64_t x) { return x % msg; });
+  const auto carry_lut = GenerateLookupTable(g.sk, [msg](uint64_t x) { return (x / msg) % msg; });
+  const LookupTable<uint64_t>* luts[] = {&msg_lut, &carry_lut};
+  for (auto _ : state) {
+    auto lwe = CompactListLwe(e.packed, 1);
+    auto blocks = lwe.ok() ? CastAndApplyLookupTables(g.sk, e.casting_key, *lwe, luts)
+                           : absl::StatusOr<std::vector<ShortintCiphertext>>(lwe.status());
+    if (!blocks.ok()) state.SkipWithError("expansion failed");
+    benchmark::DoNotOptimize(blocks);
+  }
+  state.SetItemsProcessed(2 * state.iterations());  // blocks
+}
+BENCHMARK(BM_CompactListExpandPackedLweDefault)->Unit(benchmark::kMillisecond);
 
 void BM_SquashBootstrapDefault(benchmark::State& state) {
   // n 918 → k 2, N 2048, 24/3, random key contents.

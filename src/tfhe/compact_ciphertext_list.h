@@ -16,7 +16,7 @@
 // a Boolean is one block). Lists holding strings are not cross-checked (their block counts
 // depend on the character encoding).
 //
-// Expansion (casting key switch and PBS) and decryption are not here yet.
+// Expansion (casting key switch and PBS) is in tfhe/expansion.h.
 #ifndef KMS_TFHE_COMPACT_CIPHERTEXT_LIST_H_
 #define KMS_TFHE_COMPACT_CIPHERTEXT_LIST_H_
 

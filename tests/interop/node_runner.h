@@ -1,9 +1,10 @@
 // File: tests/interop/node_runner.h
 //
-// Runs tests/interop/node/tfhe_interop.js under node and parses its `name = value` lines, for
-// the interop tests that check our tfhe layer against the real node-tfhe packages. Also says
-// why the packages cannot run here (no node, node too old, `npm ci` not run), so that the test
-// program can report itself skipped (CTest SKIP_RETURN_CODE) instead of passing.
+// Runs the scripts of tests/interop/node (tfhe_interop.js, tfhe_expand.js) under node and parses
+// its `name = value` lines, for the interop tests that check our tfhe layer against the real
+// node-tfhe packages. Also says why the packages cannot run here (no node, node too old, `npm ci`
+// not run), so that the test program can report itself skipped (CTest SKIP_RETURN_CODE) instead of
+// passing.
 #ifndef KMS_TESTS_INTEROP_NODE_RUNNER_H_
 #define KMS_TESTS_INTEROP_NODE_RUNNER_H_
 
@@ -46,10 +47,11 @@ struct NodeResult {
   std::map<std::string, std::string> values;  // the `name = value` lines
 };
 
-// node tfhe_interop.js VERSION PROFILE ARGS (each argument single-quoted; none may hold ').
-inline NodeResult RunNodeTfhe(const std::string& version, const std::string& profile,
-                              const std::string& args) {
-  const std::string command = "node '" + kInteropNodeDir + "/tfhe_interop.js' " + version + " " +
+// node SCRIPT VERSION PROFILE ARGS, SCRIPT a file of tests/interop/node (each argument
+// single-quoted; none may hold ').
+inline NodeResult RunNodeScript(const std::string& script, const std::string& version,
+                                const std::string& profile, const std::string& args) {
+  const std::string command = "node '" + kInteropNodeDir + "/" + script + "' " + version + " " +
                               profile + " " + args + " 2>&1";
   NodeResult r;
   FILE* pipe = popen(command.c_str(), "r");
@@ -66,6 +68,12 @@ inline NodeResult RunNodeTfhe(const std::string& version, const std::string& pro
     if (eq != std::string::npos) r.values[line.substr(0, eq)] = line.substr(eq + 3);
   }
   return r;
+}
+
+// node tfhe_interop.js VERSION PROFILE ARGS.
+inline NodeResult RunNodeTfhe(const std::string& version, const std::string& profile,
+                              const std::string& args) {
+  return RunNodeScript("tfhe_interop.js", version, profile, args);
 }
 
 }  // namespace kms::testing

@@ -5,8 +5,11 @@
 // serialize. Its key-switching keys carry all their masks; its bootstrapping keys are in the
 // Fourier domain, kept here as the raw f64 words tfhe-rs wrote (this layer converts nothing).
 //
+// Named PublishedServerKey here because `ServerKey` (server_key.h) is the computing form: the
+// standard-domain KSK and our Fourier-domain BSK that the bootstrap runs on.
+//
 // Layout, tags in brackets:
-//   PublishedServerKey[3] → key: IntegerServerKey[7]{ key: integer::ServerKey[1] → shortint PublishedServerKey[2]{
+//   ServerKey[3] → key: IntegerServerKey[7]{ key: integer::ServerKey[1] → shortint ServerKey[2]{
 //     atomic_pattern: AtomicPatternServerKey[0]::Standard(StandardAtomicPatternServerKey[0]{
 //       key_switching_key: LweKeyswitchKey[2], bootstrapping_key:
 //       SerializableShortintBootstrappingKey[2]::Classic{bsk: FourierLweBootstrapKey[1],
@@ -176,7 +179,8 @@ struct PublishedServerKey {
 };
 void Convert(Codec& c, PublishedServerKey& v);
 
-absl::StatusOr<PublishedServerKey> ParsePublishedServerKey(ByteSpan data, uint64_t size_limit = kDefaultSizeLimit);
+absl::StatusOr<PublishedServerKey> ParsePublishedServerKey(ByteSpan data,
+                                                           uint64_t size_limit = kDefaultSizeLimit);
 absl::StatusOr<Bytes> SerializePublishedServerKey(const PublishedServerKey& key);
 
 }  // namespace kms::tfhe

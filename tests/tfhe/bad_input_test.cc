@@ -8,44 +8,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "testing/allocation_probe.h"
 #include "tfhe/golden_files.h"
-
-// ---- allocation probe: the largest single operator-new request while armed ----
-// Replacing the global operator new is left to the plain build: the sanitizer runtimes
-// intercept it themselves (there the probe reports 0 and the size checks are skipped).
-#if defined(__SANITIZE_ADDRESS__)
-#define KMS_ALLOCATION_PROBE 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KMS_ALLOCATION_PROBE 0
-#endif
-#endif
-#ifndef KMS_ALLOCATION_PROBE
-#define KMS_ALLOCATION_PROBE 1
-#endif
-
-namespace {
-std::atomic<bool> g_probe_armed{false};
-std::atomic<size_t> g_largest_allocation{0};
-}  // namespace
-
-#if KMS_ALLOCATION_PROBE
-void* operator new(size_t size) {
-  if (g_probe_armed.load(std::memory_order_relaxed)) {
-    size_t seen = g_largest_allocation.load(std::memory_order_relaxed);
-    while (size > seen && !g_largest_allocation.compare_exchange_weak(seen, size)) {
-    }
-  }
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-// GCC cannot see that these pair with the replacement above.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
-#endif
 
 namespace kms::tfhe {
 namespace {

@@ -90,8 +90,8 @@ absl::StatusOr<LweBootstrapKey<uint64_t>> GenerateDecompressionBootstrapKey(
   const GlweSecretKey<uint64_t>& s = key.glwe_secret_key;
   const size_t k = key.parameters.glwe_dimension, N = key.parameters.polynomial_size,
                L = cp.br_level, beta = cp.br_base_log;
-  if (k == 0 || N < 4 || !std::has_single_bit(N) || N > (size_t{1} << 16) || L == 0 ||
-      beta == 0 || beta * L > 64 || s.data.size() != k * N) {
+  if (k == 0 || N < 4 || !std::has_single_bit(N) || N > (size_t{1} << 16) || L == 0 || beta == 0 ||
+      beta * L > 64 || s.data.size() != k * N) {
     return absl::InvalidArgumentError("decompression key: inconsistent shape");
   }
   const std::vector<uint64_t>& s_in = key.compression_key->post_packing_ks_key.data;
@@ -182,16 +182,15 @@ absl::StatusOr<ShortintCiphertext> UnpackBlock(const CompressedCiphertextList& l
                                                uint64_t block_index,
                                                const DecompressionKey64& key) {
   if (block_index >= list.len()) {
-    return absl::InvalidArgumentError(internal::Cat("CompressedCiphertextList: block ",
-                                                    block_index, " out of range (", list.len(),
-                                                    " blocks)"));
+    return absl::InvalidArgumentError(internal::Cat("CompressedCiphertextList: block ", block_index,
+                                                    " out of range (", list.len(), " blocks)"));
   }
   if (!list.meta) return absl::InvalidArgumentError("CompressedCiphertextList: no meta");
   const CompressedCiphertextListMeta& meta = *list.meta;
   if (meta.message_modulus != meta.carry_modulus) {
-    return absl::InvalidArgumentError(
-        internal::Cat("CompressedCiphertextList: message modulus ", meta.message_modulus,
-                      " != carry modulus ", meta.carry_modulus, ", not supported"));
+    return absl::InvalidArgumentError(internal::Cat("CompressedCiphertextList: message modulus ",
+                                                    meta.message_modulus, " != carry modulus ",
+                                                    meta.carry_modulus, ", not supported"));
   }
   if (meta.ciphertext_modulus.modulus != 0) {
     return absl::UnimplementedError("CompressedCiphertextList: non-native modulus");
@@ -200,9 +199,9 @@ absl::StatusOr<ShortintCiphertext> UnpackBlock(const CompressedCiphertextList& l
   const auto& glwe0 = list.modulus_switched_glwe_ciphertext_list[0];
   const uint64_t storage_dim = glwe0.glwe_dimension * glwe0.polynomial_size;
   if (bsk.input_lwe_dimension() != storage_dim) {
-    return absl::InvalidArgumentError(
-        internal::Cat("decompression key: input dimension ", bsk.input_lwe_dimension(),
-                      ", the list's GLWEs are ", storage_dim));
+    return absl::InvalidArgumentError(internal::Cat("decompression key: input dimension ",
+                                                    bsk.input_lwe_dimension(),
+                                                    ", the list's GLWEs are ", storage_dim));
   }
   const size_t N = bsk.polynomial_size();
   if (meta.carry_modulus == 0 || N % meta.carry_modulus != 0 ||
@@ -238,8 +237,8 @@ absl::StatusOr<FheUint> UnpackFheUint(const CompressedCiphertextList& list, uint
   uint64_t first = 0, count = 0;
   KMS_RETURN_IF_ERROR(LocateValue(list, index, first, count));
   if (list.info[index].kind != DataKind::Kind::kUnsigned) {
-    return absl::InvalidArgumentError(internal::Cat(
-        "CompressedCiphertextList: value ", index, " is not an unsigned radix"));
+    return absl::InvalidArgumentError(
+        internal::Cat("CompressedCiphertextList: value ", index, " is not an unsigned radix"));
   }
   if (index >= list.re_randomization_metadata.size()) {
     return absl::InvalidArgumentError(

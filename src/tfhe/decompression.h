@@ -79,8 +79,7 @@ LookupTable<uint64_t> DecompressionLookupTable(size_t polynomial_size, uint64_t 
 
 // Block `block_index` of the list (steps 1–3).
 absl::StatusOr<ShortintCiphertext> UnpackBlock(const CompressedCiphertextList& list,
-                                               uint64_t block_index,
-                                               const DecompressionKey64& key);
+                                               uint64_t block_index, const DecompressionKey64& key);
 
 // Value `index` (`info[index]`): Unsigned as an FheUint, Boolean as an FheBool.
 absl::StatusOr<FheUint> UnpackFheUint(const CompressedCiphertextList& list, uint64_t index,

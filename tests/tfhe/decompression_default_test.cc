@@ -24,8 +24,8 @@ TEST(DecompressionDefault, UnpacksDecryptsAndAdds) {
   const CompressionParameters cp = KmsDefaultCompressionParameters();
   const double expected = testing::BootstrapVariance(
       1024, s->ck.parameters.glwe_dimension, s->ck.parameters.polynomial_size, cp.br_base_log,
-      cp.br_level,
-      testing::TUniformVariance(s->ck.parameters.glwe_noise_distribution.bound_log2), 64);
+      cp.br_level, testing::TUniformVariance(s->ck.parameters.glwe_noise_distribution.bound_log2),
+      64);
   std::printf(
       "decompressed noise (kms-default): std 2^%.2f, max 2^%.2f, model std 2^%.2f (Δ = 2^59)\n",
       0.5 * std::log2(variance), worst, 0.5 * std::log2(expected));

@@ -10,7 +10,9 @@
 #include <cstdio>
 
 #include "tfhe/decompression_fixture.h"
+#include "tfhe/mask_regeneration.h"
 #include "tfhe/noise_model.h"
+#include "tfhe/noise_squashing.h"
 
 namespace kms::tfhe {
 namespace {
@@ -27,9 +29,9 @@ const testing::DecompressionSetup* SharedSetup() {
   return s;
 }
 
-#define REQUIRE_SETUP()                                          \
+#define REQUIRE_SETUP()                                               \
   if (!testing::HaveGoldenFiles()) GTEST_SKIP() << "no golden files"; \
-  const testing::DecompressionSetup* s = SharedSetup();                \
+  const testing::DecompressionSetup* s = SharedSetup();               \
   ASSERT_NE(s, nullptr)
 
 TEST(DecompressionLookupTable, IdentityOverCarryBoxesAtTheListEncoding) {
@@ -67,10 +69,11 @@ TEST(Decompression, UnpacksAndDecryptsWithTfheRsMetadataAndModelNoise) {
   const CompressionParameters cp = KmsTestCompressionParameters();
   const double expected = testing::BootstrapVariance(
       256, s->ck.parameters.glwe_dimension, s->ck.parameters.polynomial_size, cp.br_base_log,
-      cp.br_level,
-      testing::TUniformVariance(s->ck.parameters.glwe_noise_distribution.bound_log2), 64);
-  std::printf("decompressed noise (kms-test): std 2^%.2f, max 2^%.2f, model std 2^%.2f (Δ = 2^59)\n",
-              0.5 * std::log2(variance), worst, 0.5 * std::log2(expected));
+      cp.br_level, testing::TUniformVariance(s->ck.parameters.glwe_noise_distribution.bound_log2),
+      64);
+  std::printf(
+      "decompressed noise (kms-test): std 2^%.2f, max 2^%.2f, model std 2^%.2f (Δ = 2^59)\n",
+      0.5 * std::log2(variance), worst, 0.5 * std::log2(expected));
   // The model has no term for the f64 FFT's rounding, which at N 256 and 24-bit digits is of
   // the order of the decomposition rounding (≈ 2^40 per external product, 256 of them: 2^44,
   // against the model's 2^45.2); measured ≈ 2.3× the model's variance, so 4× here. At
@@ -96,6 +99,91 @@ TEST(Decompression, UnpackedBlocksAdd) {
   auto b = UnpackFheBool(s->list, 2, s->decompression_key);
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_TRUE(SerializeFheBool(*b).ok());
+}
+
+// A seeded decompression key in a CompressedServerKey (the form a server key carries), with our
+// key's plaintexts and noise under masks from a CompressionSeed's stream: serialized, parsed,
+// decompressed (mask regeneration, Fourier conversion) and used. This checks the path and the
+// body layout (GGSW, levels L…1, rows 0…k); the stream itself is checked against node-tfhe's
+// keys by tfhe_mask_regeneration_test.
+TEST(Decompression, FromASeededServerKeyPart) {
+  REQUIRE_SETUP();
+  const LweBootstrapKey<uint64_t>& ref = s->decompression_bsk;
+  const size_t n = ref.input_lwe_dimension(), L = ref.decomp_level_count, G = ref.glwe_size,
+               N = ref.polynomial_size;
+  SeededLweBootstrapKey<uint64_t> seeded;
+  auto& list = seeded.ggsw_list;
+  list.glwe_size = G;
+  list.polynomial_size = N;
+  list.decomp_base_log = ref.decomp_base_log;
+  list.decomp_level_count = L;
+  list.compression_seed.seed = (static_cast<u128>(0x0123456789abcdefULL) << 64) | 0x5eed;
+  list.data.assign(n * L * G * N, 0);
+  auto masks = DecompressBootstrapKey(seeded);  // zero bodies: the regenerated masks only
+  ASSERT_TRUE(masks.ok()) << masks.status();
+  const GlweSecretKey<uint64_t>& key = s->ck.glwe_secret_key;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t level = L; level >= 1; --level) {
+      for (size_t r = 0; r < G; ++r) {
+        // body = (plaintext + noise of our row) + A_new·S = phase_ref − phase(A_new, 0).
+        GlweCiphertextOf<uint64_t> old_row{
+            std::vector<uint64_t>(ref.Row(i, level, r), ref.Row(i, level, r) + G * N), G - 1, N};
+        GlweCiphertextOf<uint64_t> new_row{
+            std::vector<uint64_t>(masks->Row(i, level, r), masks->Row(i, level, r) + G * N), G - 1,
+            N};
+        const auto phase_ref = GlwePhase(old_row, key);
+        const auto phase_new = GlwePhase(new_row, key);
+        uint64_t* body = list.data.data() + ((i * L + (L - level)) * G + r) * N;
+        for (size_t j = 0; j < N; ++j) body[j] = phase_ref[j] - phase_new[j];
+      }
+    }
+  }
+  auto sk_bytes = testing::ReadGolden("kms-test.CompressedServerKey.bin");
+  ASSERT_TRUE(sk_bytes.has_value());
+  auto csk = ParseCompressedServerKey(*sk_bytes);
+  ASSERT_TRUE(csk.ok()) << csk.status();
+  csk->decompression_key = CompressedDecompressionKey{seeded, 256};
+  auto bytes = SerializeCompressedServerKey(*csk);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto parsed = ParseCompressedServerKey(*bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  auto dk = DecompressDecompressionKey(*parsed);
+  ASSERT_TRUE(dk.ok()) << dk.status();
+  EXPECT_EQ(dk->tag, parsed->tag);
+  EXPECT_EQ(dk->lwe_per_glwe, 256u);
+  auto v = UnpackFheUint(s->list, 1, *dk);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(static_cast<uint64_t>(*DecryptFheUint(s->ck, *v)), testing::kU64);
+  auto b = UnpackFheBool(s->list, 2, *dk);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_TRUE(*DecryptFheBool(s->ck, *b));
+}
+
+// Unpacked blocks squash (PARAMS_TEST_BK_SNS's SnS, our key, drift technique) and decrypt at
+// 128 bits.
+TEST(Decompression, UnpackedBlocksSquash) {
+  REQUIRE_SETUP();
+  ClientKey ck = s->ck;
+  kms::testing::SeededRng rng(5);
+  const NoiseSquashingParameters params = KmsTestNoiseSquashingParameters();
+  ck.noise_squashing_private_key = GenerateNoiseSquashingPrivateKey(params, rng);
+  auto bsk = GenerateNoiseSquashingBootstrapKey(ck, rng);
+  ASSERT_TRUE(bsk.ok()) << bsk.status();
+  auto drift =
+      GenerateDriftTechniqueKey(ck.lwe_secret_key.data, ck.parameters.lwe_noise_distribution,
+                                params.modulus_switch_noise_reduction_params.drift, rng);
+  ASSERT_TRUE(drift.ok()) << drift.status();
+  auto nsk = MakeNoiseSquashingKey(*bsk, params, std::move(*drift));
+  ASSERT_TRUE(nsk.ok()) << nsk.status();
+  auto v = UnpackFheUint(s->list, 0, s->decompression_key);
+  ASSERT_TRUE(v.ok()) << v.status();
+  for (size_t j = 0; j < v->blocks.size(); ++j) {
+    auto sq = SquashNoise(s->sk, *nsk, v->blocks[j]);
+    ASSERT_TRUE(sq.ok()) << sq.status();
+    auto m = DecryptSquashedNoiseBlock(*NoiseSquashingLweKey(ck), *sq);
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_EQ(*m, (testing::kU8 >> (2 * j)) & 3) << j;
+  }
 }
 
 TEST(Decompression, Refusals) {

@@ -8,15 +8,24 @@
 //     LWE, one key switch, two PBS: per block is half of it), with the golden kms-default list;
 //   * the 128-bit squash bootstrap of one block (n 918 → k 2, N 2048, 24/3): modulus switch,
 //     blind rotation with the NTT-domain key, sample extraction. The key's contents do not
-//     change the cost, so it is random (a real one takes ≈ 20 s to generate).
+//     change the cost, so it is random (a real one takes ≈ 20 s to generate);
+//   * decompression of one block of a SmallCompressed list (storage log 12 → 2N 4096, blind
+//     rotation with the decompression key n 1024 → k 1, N 2048, 23/1, sample extraction) and
+//     the packing key switching of 256 LWEs (2048 → k 4, N 256, 3/4) into one GLWE, with our
+//     keys at BC_PARAMS_SNS's compression parameters (generated once, a few seconds).
 #include <benchmark/benchmark.h>
 
 #include <random>
 
+#include "testing/seeded_rng.h"
 #include "tfhe/bootstrap.h"
+#include "tfhe/client_key_encryption.h"
+#include "tfhe/compression.h"
+#include "tfhe/decompression.h"
 #include "tfhe/expansion.h"
 #include "tfhe/fft.h"
 #include "tfhe/golden_files.h"
+#include "tfhe/key_generation.h"
 #include "tfhe/keyswitch.h"
 #include "tfhe/ntt128.h"
 #include "tfhe/server_key.h"
@@ -227,6 +236,88 @@ void BM_SquashBootstrapDefault(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SquashBootstrapDefault)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// Our keys at BC_PARAMS_SNS's shape: compute secrets, compression secret, packing key,
+// decompression key; a list of 256 blocks (8 FheUint64) and the 256 LWEs it packs.
+struct DefaultCompression {
+  ClientKey ck;
+  CompressionKey compression_key;
+  DecompressionKey64 decompression_key;
+  CompressedCiphertextList list;
+  std::vector<std::vector<uint64_t>> lwes;
+  bool ok = false;
+};
+
+const DefaultCompression& Compression() {
+  static DefaultCompression* d = [] {
+    auto* out = new DefaultCompression;
+    kms::testing::SeededRng rng(9);
+    auto ck = GenerateClientKey(KmsDefaultKeyParameters(), rng);
+    if (!ck.ok()) return out;
+    out->ck = std::move(*ck);
+    auto secret = GenerateCompressionPrivateKey(KmsDefaultCompressionParameters(), rng);
+    if (!secret.ok()) return out;
+    out->ck.compression_key = std::move(*secret);
+    auto ck_key = GenerateCompressionKey(out->ck, rng);
+    auto dk = GenerateDecompressionKey(out->ck, rng);
+    if (!ck_key.ok() || !dk.ok()) return out;
+    out->compression_key = std::move(*ck_key);
+    out->decompression_key = std::move(*dk);
+    std::vector<ShortintCiphertext> blocks;
+    std::vector<DataKind> info(8);
+    for (int v = 0; v < 8; ++v) {
+      auto ct = EncryptFheUint(out->ck, 0x0123456789abcdefULL * (v + 1), 32, rng);
+      if (!ct.ok()) return out;
+      blocks.insert(blocks.end(), ct->blocks.begin(), ct->blocks.end());
+      info[v].block_count = 32;
+    }
+    for (const auto& b : blocks) {
+      out->lwes.push_back(b.ct.data);
+      // The compression multiplies each block by the message modulus before packing.
+      for (auto& w : out->lwes.back()) w *= b.message_modulus;
+    }
+    auto list = CompressCiphertexts(out->compression_key, blocks, info);
+    if (!list.ok()) return out;
+    out->list = std::move(*list);
+    out->ok = true;
+    return out;
+  }();
+  return *d;
+}
+
+void BM_DecompressBlockDefault(benchmark::State& state) {
+  const DefaultCompression& d = Compression();
+  if (!d.ok) {
+    state.SkipWithError("key generation failed");
+    return;
+  }
+  uint64_t i = 0;
+  for (auto _ : state) {
+    auto block = UnpackBlock(d.list, i++ % d.list.len(), d.decompression_key);
+    if (!block.ok()) state.SkipWithError("decompression failed");
+    benchmark::DoNotOptimize(block);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecompressBlockDefault)->Unit(benchmark::kMillisecond);
+
+// 256 LWEs (n 2048) into one GLWE (k 4, N 256); the counter is the time per block.
+void BM_PackingKeyswitch256Default(benchmark::State& state) {
+  const DefaultCompression& d = Compression();
+  if (!d.ok) {
+    state.SkipWithError("key generation failed");
+    return;
+  }
+  for (auto _ : state) {
+    auto glwe = KeyswitchAndPack<uint64_t>(d.compression_key.packing_key_switching_key, d.lwes);
+    if (!glwe.ok()) state.SkipWithError("packing failed");
+    benchmark::DoNotOptimize(glwe);
+  }
+  state.SetItemsProcessed(256 * state.iterations());
+  state.counters["per_block"] = benchmark::Counter(
+      256, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_PackingKeyswitch256Default)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace
 }  // namespace kms::tfhe

@@ -451,6 +451,20 @@ CompressionParameters KmsTestCompressionParameters() {
   return p;
 }
 
+CompressionParameters KmsDefaultCompressionParameters() {
+  CompressionParameters p;
+  p.br_level = 1;
+  p.br_base_log = 23;
+  p.packing_ks_level = 3;
+  p.packing_ks_base_log = 4;
+  p.packing_ks_polynomial_size = 256;
+  p.packing_ks_glwe_dimension = 4;
+  p.lwe_per_glwe = 256;
+  p.storage_log_modulus = 12;
+  p.packing_ks_key_noise_distribution = DynamicDistribution::TUniform(43);
+  return p;
+}
+
 NoiseSquashingCompressionParameters KmsTestNoiseSquashingCompressionParameters() {
   NoiseSquashingCompressionParameters p;
   p.packing_ks_level = 1;

@@ -141,6 +141,10 @@ absl::StatusOr<CompressedSquashedNoiseCiphertextList> CompressSquashedNoiseCiphe
 // (interop-tfhe-1.4.md §2.2), for keys of the KmsTestKeyParameters() shape (the noise-squashing
 // parameters and secret are in noise_squashing.h).
 CompressionParameters KmsTestCompressionParameters();
+// kms v0.12.8 BC_PARAMS_SNS's compression (V1_4_COMP_PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M128,
+// interop-tfhe-1.4.md §2.1): br 1/23, packing KS 3/4 (level 3, base_log 4), N 256, k 4,
+// 256 per GLWE, storage log 12, TUniform(43).
+CompressionParameters KmsDefaultCompressionParameters();
 NoiseSquashingCompressionParameters KmsTestNoiseSquashingCompressionParameters();
 
 // Uniform binary GLWE secrets of the parameters' shapes.

@@ -1,0 +1,278 @@
+#include "tfhe/decompression.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "common/status_macros.h"
+#include "crypto/secure_zero.h"
+#include "tfhe/client_key_encryption.h"
+#include "tfhe/codec_internal.h"
+#include "tfhe/ntt128.h"
+
+namespace kms::tfhe {
+namespace {
+
+uint64_t LoadU64(const uint8_t* b) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | b[i];
+  return v;
+}
+
+// The first block of value `index` and its block count (integer `blocks_of`).
+absl::Status LocateValue(const CompressedCiphertextList& list, uint64_t index, uint64_t& first,
+                         uint64_t& count) {
+  if (index >= list.info.size()) {
+    return absl::InvalidArgumentError(internal::Cat("CompressedCiphertextList: index ", index,
+                                                    " out of range (", list.info.size(),
+                                                    " values)"));
+  }
+  first = 0;
+  for (uint64_t i = 0; i <= index; ++i) {
+    const DataKind& kind = list.info[i];
+    uint64_t blocks = 0;
+    switch (kind.kind) {
+      case DataKind::Kind::kUnsigned:
+      case DataKind::Kind::kSigned:
+        blocks = kind.block_count;
+        break;
+      case DataKind::Kind::kBoolean:
+        blocks = 1;
+        break;
+      case DataKind::Kind::kString:
+        return absl::UnimplementedError("CompressedCiphertextList: string values");
+    }
+    if (i < index) {
+      first += blocks;
+    } else {
+      count = blocks;
+    }
+  }
+  if (first + count > list.len()) {
+    return absl::InvalidArgumentError("CompressedCiphertextList: info exceeds the block count");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<DecompressionKey64> MakeDecompressionKey(const LweBootstrapKey<uint64_t>& bsk,
+                                                        uint64_t lwe_per_glwe,
+                                                        std::vector<uint8_t> tag) {
+  if (lwe_per_glwe == 0) {
+    return absl::InvalidArgumentError("decompression key: lwe_per_glwe is 0");
+  }
+  KMS_ASSIGN_OR_RETURN(FourierBootstrapKey64 f, FourierBootstrapKey64::Create(bsk));
+  return DecompressionKey64{std::move(f), lwe_per_glwe, std::move(tag)};
+}
+
+absl::StatusOr<DecompressionKey64> DecompressDecompressionKey(const CompressedServerKey& key) {
+  if (!key.decompression_key) {
+    return absl::InvalidArgumentError("the server key has no decompression key");
+  }
+  KMS_ASSIGN_OR_RETURN(LweBootstrapKey<uint64_t> bsk,
+                       DecompressBootstrapKey(key.decompression_key->blind_rotate_key));
+  return MakeDecompressionKey(bsk, key.decompression_key->lwe_per_glwe, key.tag);
+}
+
+absl::StatusOr<LweBootstrapKey<uint64_t>> GenerateDecompressionBootstrapKey(
+    const ClientKey& key, algebra::RandomSource& rng) {
+  if (!key.compression_key) {
+    return absl::InvalidArgumentError("the client key has no compression secret");
+  }
+  const CompressionParameters& cp = key.compression_key->params;
+  const DynamicDistribution& noise = key.parameters.glwe_noise_distribution;
+  if (noise.kind != DynamicDistribution::Kind::kTUniform || noise.bound_log2 > 62) {
+    return absl::UnimplementedError("decompression key: only TUniform noise up to 2^62");
+  }
+  if (key.parameters.ciphertext_modulus.modulus != 0) {
+    return absl::UnimplementedError("decompression key: non-native modulus");
+  }
+  const GlweSecretKey<uint64_t>& s = key.glwe_secret_key;
+  const size_t k = key.parameters.glwe_dimension, N = key.parameters.polynomial_size,
+               L = cp.br_level, beta = cp.br_base_log;
+  if (k == 0 || N < 4 || !std::has_single_bit(N) || N > (size_t{1} << 16) || L == 0 || beta == 0 ||
+      beta * L > 64 || s.data.size() != k * N) {
+    return absl::InvalidArgumentError("decompression key: inconsistent shape");
+  }
+  const std::vector<uint64_t>& s_in = key.compression_key->post_packing_ks_key.data;
+  const size_t n = s_in.size();
+  const size_t g = k + 1;
+  LweBootstrapKey<uint64_t> bsk;
+  bsk.glwe_size = g;
+  bsk.polynomial_size = N;
+  bsk.decomp_base_log = beta;
+  bsk.decomp_level_count = L;
+  bsk.data.assign(n * L * g * g * N, 0);
+  // A·S exactly: the 128-bit NTT of the binary key times the mask (< 2^64), reduced mod 2^64.
+  const Ntt128Plan& plan = Ntt128Plan::For(N);
+  const size_t w = kNttPrimes * N;
+  std::vector<uint64_t> s_ntt(k * w);
+  std::vector<u128> wide(N);
+  for (size_t c = 0; c < k; ++c) {
+    for (size_t j = 0; j < N; ++j) wide[j] = s.data[c * N + j] & 1;
+    plan.ForwardSigned(wide, std::span<uint64_t>(s_ntt.data() + c * w, w));
+  }
+  std::vector<uint64_t> fa(w), acc(w);
+  std::vector<u128> prod(N);
+  std::vector<uint8_t> mask_bytes(8 * N);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t bit = s_in[i] & 1;
+    for (size_t li = 0; li < L; ++li) {
+      const size_t level = L - li;
+      const uint64_t scaled = beta * level == 64 ? bit : bit << (64 - beta * level);
+      for (size_t r = 0; r < g; ++r) {
+        uint64_t* glwe = bsk.data.data() + (((i * L + li) * g + r) * g) * N;
+        uint64_t* body = glwe + k * N;
+        std::fill(acc.begin(), acc.end(), 0);
+        for (size_t c = 0; c < k; ++c) {
+          rng.Fill(mask_bytes);
+          uint64_t* a = glwe + c * N;
+          for (size_t j = 0; j < N; ++j) {
+            a[j] = LoadU64(mask_bytes.data() + 8 * j);
+            wide[j] = a[j];
+          }
+          plan.ForwardTorus(wide, fa, /*montgomery=*/true);
+          plan.MulAdd(acc, std::span<const uint64_t>(s_ntt.data() + c * w, w), fa);
+        }
+        std::fill(prod.begin(), prod.end(), 0);
+        plan.BackwardAdd(acc, prod);
+        for (size_t j = 0; j < N; ++j) {
+          body[j] = static_cast<uint64_t>(prod[j]) + SampleTUniform(noise.bound_log2, rng);
+        }
+        if (r < k) {
+          for (size_t j = 0; j < N; ++j) body[j] -= scaled * (s.data[r * N + j] & 1);
+        } else {
+          body[0] += scaled;
+        }
+      }
+    }
+  }
+  crypto::SecureZero(s_ntt);
+  crypto::SecureZero(acc);
+  crypto::SecureZero(std::span<u128>(prod));
+  crypto::SecureZero(std::span<u128>(wide));
+  return bsk;
+}
+
+absl::StatusOr<DecompressionKey64> GenerateDecompressionKey(const ClientKey& key,
+                                                            algebra::RandomSource& rng) {
+  KMS_ASSIGN_OR_RETURN(LweBootstrapKey<uint64_t> bsk, GenerateDecompressionBootstrapKey(key, rng));
+  return MakeDecompressionKey(bsk, key.compression_key->params.lwe_per_glwe);
+}
+
+LookupTable<uint64_t> DecompressionLookupTable(size_t polynomial_size, uint64_t message_modulus,
+                                               uint64_t carry_modulus) {
+  // Input: carry cleartexts (message·carry / message), carry modulus 1; output Δ of the list.
+  const uint64_t inputs = carry_modulus;
+  const uint64_t delta = (uint64_t{1} << 63) / (message_modulus * carry_modulus);
+  const size_t box = polynomial_size / inputs;
+  LookupTable<uint64_t> lut;
+  lut.body.assign(polynomial_size, 0);
+  for (uint64_t i = 0; i < inputs; ++i) {
+    std::fill(lut.body.begin() + i * box, lut.body.begin() + (i + 1) * box, i * delta);
+    lut.degree = std::max(lut.degree, i);
+  }
+  const size_t half = box / 2;
+  for (size_t j = 0; j < half; ++j) lut.body[j] = uint64_t{0} - lut.body[j];
+  std::rotate(lut.body.begin(), lut.body.begin() + half, lut.body.end());
+  return lut;
+}
+
+absl::StatusOr<ShortintCiphertext> UnpackBlock(const CompressedCiphertextList& list,
+                                               uint64_t block_index,
+                                               const DecompressionKey64& key) {
+  if (block_index >= list.len()) {
+    return absl::InvalidArgumentError(internal::Cat("CompressedCiphertextList: block ", block_index,
+                                                    " out of range (", list.len(), " blocks)"));
+  }
+  if (!list.meta) return absl::InvalidArgumentError("CompressedCiphertextList: no meta");
+  const CompressedCiphertextListMeta& meta = *list.meta;
+  if (meta.message_modulus != meta.carry_modulus) {
+    return absl::InvalidArgumentError(internal::Cat("CompressedCiphertextList: message modulus ",
+                                                    meta.message_modulus, " != carry modulus ",
+                                                    meta.carry_modulus, ", not supported"));
+  }
+  if (meta.ciphertext_modulus.modulus != 0) {
+    return absl::UnimplementedError("CompressedCiphertextList: non-native modulus");
+  }
+  const FourierBootstrapKey64& bsk = key.blind_rotate_key;
+  const auto& glwe0 = list.modulus_switched_glwe_ciphertext_list[0];
+  const uint64_t storage_dim = glwe0.glwe_dimension * glwe0.polynomial_size;
+  if (bsk.input_lwe_dimension() != storage_dim) {
+    return absl::InvalidArgumentError(internal::Cat("decompression key: input dimension ",
+                                                    bsk.input_lwe_dimension(),
+                                                    ", the list's GLWEs are ", storage_dim));
+  }
+  const size_t N = bsk.polynomial_size();
+  if (meta.carry_modulus == 0 || N % meta.carry_modulus != 0 ||
+      meta.message_modulus * meta.carry_modulus > N) {
+    return absl::InvalidArgumentError("decompression key: polynomial size too small for the list");
+  }
+  KMS_ASSIGN_OR_RETURN(ModulusSwitchedLweCiphertext storage, UnpackStorageLwe(list, block_index));
+  KMS_ASSIGN_OR_RETURN(ModulusSwitchedLweCiphertext switched, BlindRotationInput(storage, N));
+  ModulusSwitchedLwe ms;
+  ms.mask.assign(switched.data.begin(), switched.data.end() - 1);
+  ms.body = switched.data.back();
+  ms.log_modulus = switched.log_modulus;
+  const LookupTable<uint64_t> lut =
+      DecompressionLookupTable(N, meta.message_modulus, meta.carry_modulus);
+  const size_t g = bsk.glwe_size();
+  std::vector<uint64_t> acc(g * N, 0);
+  std::copy(lut.body.begin(), lut.body.end(), acc.begin() + (g - 1) * N);
+  BlindRotate64(bsk, ms, acc);
+  ShortintCiphertext out;
+  out.ct.data.resize(bsk.output_lwe_dimension() + 1);
+  out.ct.modulus = meta.ciphertext_modulus;
+  SampleExtractCoefficient0<uint64_t>(acc, N, out.ct.data);
+  out.degree = lut.degree;
+  out.noise_level = 1;
+  out.message_modulus = meta.message_modulus;
+  out.carry_modulus = meta.carry_modulus;
+  out.atomic_pattern = meta.atomic_pattern;
+  return out;
+}
+
+absl::StatusOr<FheUint> UnpackFheUint(const CompressedCiphertextList& list, uint64_t index,
+                                      const DecompressionKey64& key) {
+  uint64_t first = 0, count = 0;
+  KMS_RETURN_IF_ERROR(LocateValue(list, index, first, count));
+  if (list.info[index].kind != DataKind::Kind::kUnsigned) {
+    return absl::InvalidArgumentError(
+        internal::Cat("CompressedCiphertextList: value ", index, " is not an unsigned radix"));
+  }
+  if (index >= list.re_randomization_metadata.size()) {
+    return absl::InvalidArgumentError(
+        internal::Cat("CompressedCiphertextList: no re-randomization metadata for value ", index));
+  }
+  FheUint out;
+  out.blocks.reserve(count);
+  for (uint64_t b = 0; b < count; ++b) {
+    KMS_ASSIGN_OR_RETURN(ShortintCiphertext block, UnpackBlock(list, first + b, key));
+    out.blocks.push_back(std::move(block));
+  }
+  out.tag = key.tag;
+  out.re_randomization_metadata = list.re_randomization_metadata[index];
+  return out;
+}
+
+absl::StatusOr<FheBool> UnpackFheBool(const CompressedCiphertextList& list, uint64_t index,
+                                      const DecompressionKey64& key) {
+  uint64_t first = 0, count = 0;
+  KMS_RETURN_IF_ERROR(LocateValue(list, index, first, count));
+  if (list.info[index].kind != DataKind::Kind::kBoolean) {
+    return absl::InvalidArgumentError(
+        internal::Cat("CompressedCiphertextList: value ", index, " is not a boolean"));
+  }
+  if (index >= list.re_randomization_metadata.size()) {
+    return absl::InvalidArgumentError(
+        internal::Cat("CompressedCiphertextList: no re-randomization metadata for value ", index));
+  }
+  FheBool out;
+  KMS_ASSIGN_OR_RETURN(out.block, UnpackBlock(list, first, key));
+  out.block.degree = 1;  // hlapi: the data kind says the value is a boolean
+  out.tag = key.tag;
+  out.re_randomization_metadata = list.re_randomization_metadata[index];
+  return out;
+}
+
+}  // namespace kms::tfhe

@@ -115,8 +115,9 @@ void CompactListBuilder::PushBool(bool value) {
   values_.push_back({DataKind::Kind::kBoolean, value ? u128{1} : u128{0}, 1});
 }
 
-absl::StatusOr<CompactCiphertextList> CompactListBuilder::BuildImpl(
-    const CompactPublicKey& cpk, algebra::RandomSource& rng, bool packed) const {
+absl::StatusOr<CompactCiphertextList> CompactListBuilder::BuildImpl(const CompactPublicKey& cpk,
+                                                                    algebra::RandomSource& rng,
+                                                                    bool packed) const {
   const uint64_t msg = cpk.parameters.message_modulus;
   const uint64_t carry = cpk.parameters.carry_modulus;
   if (msg < 2 || !std::has_single_bit(msg)) {
@@ -171,8 +172,8 @@ absl::StatusOr<CompactCiphertextList> CompactListBuilder::BuildImpl(
   return list;
 }
 
-absl::StatusOr<CompactCiphertextList> CompactListBuilder::Build(
-    const CompactPublicKey& cpk, algebra::RandomSource& rng) const {
+absl::StatusOr<CompactCiphertextList> CompactListBuilder::Build(const CompactPublicKey& cpk,
+                                                                algebra::RandomSource& rng) const {
   return BuildImpl(cpk, rng, /*packed=*/false);
 }
 

@@ -56,8 +56,8 @@ const Golden* LoadGolden(const std::string& prefix, bool with_server_key) {
     EXPECT_TRUE(ck.ok() && cpk.ok() && b.ok() && p.ok());
     if (!ck.ok() || !cpk.ok() || !b.ok() || !p.ok()) return nullptr;
     slot = std::make_unique<Golden>(Golden{std::move(*ck), std::move(*cpk), std::move(*b),
-                                           std::move(*p), std::move(*b_bytes),
-                                           std::move(*p_bytes), std::nullopt, std::nullopt});
+                                           std::move(*p), std::move(*b_bytes), std::move(*p_bytes),
+                                           std::nullopt, std::nullopt});
   }
   if (with_server_key && !slot->server_key) {
     auto sk_bytes = testing::ReadGolden(prefix + ".CompressedServerKey.bin");
@@ -153,9 +153,8 @@ TEST_P(CompactEncryption, U64ListsHaveNodeShapeAndDecrypt) {
   ASSERT_TRUE(builder.PushUint(kU64, 64).ok());
   // kms-test: TUniform(0), n̂ 512 (< 2^6 measured for node); kms-default: TUniform(17),
   // n̂ 2048 (< 2^24 for node). Bounds: |⟨e_cpk, r⟩ + ⟨e1, s⟩ + e2| ≤ (2n̂ + 1)·2^b.
-  const double bound =
-      std::log2(2.0 * g->cpk.parameters.encryption_lwe_dimension + 1) +
-      g->cpk.parameters.encryption_noise_distribution.bound_log2;
+  const double bound = std::log2(2.0 * g->cpk.parameters.encryption_lwe_dimension + 1) +
+                       g->cpk.parameters.encryption_noise_distribution.bound_log2;
   auto built = builder.Build(g->cpk, rng);
   ASSERT_TRUE(built.ok()) << built.status();
   EXPECT_EQ(built->degree, 3u);
@@ -172,8 +171,7 @@ TEST_P(CompactEncryption, U64ListsHaveNodeShapeAndDecrypt) {
   EXPECT_TRUE(CheckConformance(*packed, g->cpk.parameters).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, CompactEncryption,
-                         ::testing::Values("kms-test", "kms-default"),
+INSTANTIATE_TEST_SUITE_P(Golden, CompactEncryption, ::testing::Values("kms-test", "kms-default"),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (char& c : s) c = c == '-' ? '_' : c;

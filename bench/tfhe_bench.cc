@@ -6,6 +6,9 @@
 //   * compact-list expansion per block (casting key switch n̂ 2048 → n 918, 4/4, then the PBS
 //     to the big key), for a build() list (one block per LWE) and a build_packed() list (one
 //     LWE, one key switch, two PBS: per block is half of it), with the golden kms-default list;
+//   * encryption of one u64 under the golden kms-default CompactPublicKey (n̂ 2048,
+//     TUniform(17)) into a build() list: 32 bodies, one mask, two schoolbook semi-reverse
+//     convolutions of size 2048;
 //   * the 128-bit squash bootstrap of one block (n 918 → k 2, N 2048, 24/3): modulus switch,
 //     blind rotation with the NTT-domain key, sample extraction. The key's contents do not
 //     change the cost, so it is random (a real one takes ≈ 20 s to generate);
@@ -17,9 +20,11 @@
 
 #include <random>
 
+#include "crypto/random.h"
 #include "testing/seeded_rng.h"
 #include "tfhe/bootstrap.h"
 #include "tfhe/client_key_encryption.h"
+#include "tfhe/compact_encryption.h"
 #include "tfhe/compression.h"
 #include "tfhe/decompression.h"
 #include "tfhe/expansion.h"
@@ -202,6 +207,30 @@ void BM_CompactListExpandPackedLweDefault(benchmark::State& state) {
   state.SetItemsProcessed(2 * state.iterations());  // blocks
 }
 BENCHMARK(BM_CompactListExpandPackedLweDefault)->Unit(benchmark::kMillisecond);
+
+// One u64 pushed and built (build()) under the golden kms-default CPK.
+void BM_CompactEncryptU64Default(benchmark::State& state) {
+  static CompactPublicKey* cpk = [] {
+    auto bytes = testing::ReadGolden("kms-default.CompactPublicKey.bin");
+    if (!bytes) return static_cast<CompactPublicKey*>(nullptr);
+    auto parsed = ParseCompactPublicKey(*bytes);
+    return parsed.ok() ? new CompactPublicKey(std::move(*parsed)) : nullptr;
+  }();
+  if (cpk == nullptr) {
+    state.SkipWithError("no golden kms-default CPK");
+    return;
+  }
+  crypto::AesCtrRng rng;
+  for (auto _ : state) {
+    CompactListBuilder builder;
+    if (!builder.PushUint(0x0123456789abcdefULL, 64).ok()) state.SkipWithError("push failed");
+    auto list = builder.Build(*cpk, rng);
+    if (!list.ok()) state.SkipWithError("encryption failed");
+    benchmark::DoNotOptimize(list);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CompactEncryptU64Default)->Unit(benchmark::kMillisecond);
 
 void BM_SquashBootstrapDefault(benchmark::State& state) {
   // n 918 → k 2, N 2048, 24/3, random key contents.

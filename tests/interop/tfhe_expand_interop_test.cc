@@ -21,6 +21,11 @@
 // runs check every 1.7 object but those two keys. `v17_kms_test_own_keys` makes both keys with
 // node-tfhe 1.7: it checks that our parser refuses them by tag and reports itself SKIPPED (it
 // runs the whole check once both are read).
+// `NodeExpandsWhatWeEncrypt`: node-tfhe writes the CompactPublicKey of that ClientKey; we
+// encrypt [bool, u8, u64] (kms-default: [bool, u8], node's expansion being slow) under it
+// with build() and build_packed() (tfhe/compact_encryption.h);
+// node-tfhe safe_deserializes both lists, expands them with a server key it makes from the
+// ClientKey, and decrypts the three values to ours.
 // The program exits 77 (CTest: Skipped) when node or the packages are missing.
 #include <gtest/gtest.h>
 
@@ -34,6 +39,7 @@
 #include "crypto/random.h"
 #include "node_runner.h"
 #include "tfhe/client_key_encryption.h"
+#include "tfhe/compact_encryption.h"
 #include "tfhe/conformance.h"
 #include "tfhe/expansion.h"
 #include "tfhe/server_key.h"
@@ -308,6 +314,63 @@ TEST_P(TfheExpandInterop, ExpandsComputesAndNodeDecrypts) {
   for (const auto& [name, value] : expected) {
     ASSERT_TRUE(r.values.count(name)) << name << "\n" << r.output;
     EXPECT_EQ(r.values[name], value) << name;
+  }
+}
+
+TEST_P(TfheExpandInterop, NodeExpandsWhatWeEncrypt) {
+  std::string refused;
+  const NodeKeys* keys = KeysFor(GetParam().profile, GetParam().keys_version, &refused);
+  if (keys == nullptr && !refused.empty()) GTEST_SKIP() << refused;
+  ASSERT_NE(keys, nullptr);
+  const ClientKey& ck = keys->client_key;
+  auto r = Node("cpk '" + keys->client_key_file.string() + "' '" + Path("node.cpk.bin") + "'");
+  ASSERT_TRUE(r.ok) << r.output;
+  auto cpk = ParseCompactPublicKey(ReadFile(Path("node.cpk.bin")));
+  ASSERT_TRUE(cpk.ok()) << cpk.status();
+  EXPECT_TRUE(CheckConformance(cpk->parameters, ck.dedicated_compact_private_key->parameters).ok());
+
+  const uint64_t u8 = rng_.Uniform<uint64_t>() & 0xff;
+  const uint64_t u64 = rng_.Uniform<uint64_t>();
+  const bool b = (rng_.Uniform<uint64_t>() & 1) != 0;
+  // node-tfhe's expansion at kms-default costs ≈ 1 s per block here: [bool, u8] only (5 blocks).
+  const bool with_u64 = GetParam().profile == "kms-test";
+  CompactListBuilder builder;
+  builder.PushBool(b);
+  ASSERT_TRUE(builder.PushUint(u8, 8).ok());
+  if (with_u64) {
+    ASSERT_TRUE(builder.PushUint(u64, 64).ok());
+  }
+  const std::string kinds = with_u64 ? "bool,u8,u64" : "bool,u8";
+  const size_t blocks = with_u64 ? 37 : 5;
+  std::string args = "expand '" + keys->client_key_file.string() + "'";
+  for (const bool packed : {false, true}) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto list = packed ? builder.BuildPacked(*cpk, rng_) : builder.Build(*cpk, rng_);
+    ASSERT_TRUE(list.ok()) << list.status();
+    std::cout << "[ C++ " << GetParam().profile << " ] encrypted the "
+              << (packed ? "packed" : "build") << " list in " << Seconds(t0) << " s\n";
+    EXPECT_EQ(list->expansion_kind, cpk->parameters.expansion_kind);
+    EXPECT_EQ(list->ct_list.lwe_ciphertext_count, packed ? (blocks + 1) / 2 : blocks);
+    // Our own check first: the compact secret decrypts every LWE.
+    auto plain = DecryptCompactList(ck, *list);
+    ASSERT_TRUE(plain.ok()) << plain.status();
+    auto bytes = SerializeCompactCiphertextList(*list);
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    const std::string name = packed ? "packed" : "build";
+    WriteFile(Path("ours." + name + ".list.bin"), *bytes);
+    args += " '" + name + ":" + Path("ours." + name + ".list.bin") + ":" + kinds + "'";
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  r = Node(args);
+  ASSERT_TRUE(r.ok) << r.output;
+  std::cout << "[ node " << GetParam().version << " " << GetParam().profile
+            << " ] server key, expansion and decryption of both lists in " << Seconds(t0) << " s\n";
+  for (const std::string name : {"build", "packed"}) {
+    EXPECT_EQ(r.values[name + "_0"], b ? "1" : "0") << r.output;
+    EXPECT_EQ(r.values[name + "_1"], Hex(u8)) << r.output;
+    if (with_u64) {
+      EXPECT_EQ(r.values[name + "_2"], Hex(u64)) << r.output;
+    }
   }
 }
 

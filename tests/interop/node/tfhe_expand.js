@@ -12,6 +12,13 @@
 //                                build_packed() list of [BOOL, U8, U64] and FheUint8(U8),
 //                                FheUint64(U64), FheBool(BOOL) with the client key; writes
 //                                OUT.{CompactPublicKey,build,packed,FheUint8,FheUint64,FheBool}.bin
+//   cpk CK OUT                   loads CK and writes its CompactPublicKey to OUT
+//   expand CK NAME:FILE:KINDS... loads CK, sets a server key made from it (TfheServerKey.new:
+//                                node-tfhe cannot decompress a CompressedServerKey),
+//                                safe_deserializes each FILE as a CompactCiphertextList whose
+//                                values are KINDS (comma-separated bool | u8 | u64), expands
+//                                it and decrypts every value; prints NAME_0, NAME_1, … (0/1
+//                                for Booleans, hex for integers)
 //   decrypt CK NAME:TYPE:FILE... safe_deserialize each FILE as TYPE (FheUint8 | FheUint64 |
 //                                FheBool) and decrypt it with CK; prints `NAME = value` (hex for
 //                                integers, 0/1 for Booleans)
@@ -79,6 +86,27 @@ function encrypt(ckFile, outPrefix, b, u8, u64) {
   out('encrypted', 1);
 }
 
+function cpk(ckFile, outFile) {
+  const ck = loadClientKey(ckFile);
+  fs.writeFileSync(outFile, tfhe.TfheCompactPublicKey.new(ck).safe_serialize(LIMIT));
+  out('cpk', 1);
+}
+
+function expand(ckFile, ...items) {
+  const ck = loadClientKey(ckFile);
+  tfhe.set_server_key(tfhe.TfheServerKey.new(ck));
+  for (const item of items) {
+    const [name, file, kinds] = item.split(':');
+    const e = tfhe.CompactCiphertextList.safe_deserialize(read(file), LIMIT).expand();
+    kinds.split(',').forEach((kind, i) => {
+      if (kind === 'bool') out(`${name}_${i}`, e.get_bool(i).decrypt(ck) ? 1 : 0);
+      else if (kind === 'u8') out(`${name}_${i}`, '0x' + BigInt(e.get_uint8(i).decrypt(ck)).toString(16));
+      else if (kind === 'u64') out(`${name}_${i}`, '0x' + BigInt(e.get_uint64(i).decrypt(ck)).toString(16));
+      else throw new Error(`bad kind ${kind}`);
+    });
+  }
+}
+
 function decrypt(ckFile, ...items) {
   const ck = loadClientKey(ckFile);
   for (const item of items) {
@@ -89,6 +117,6 @@ function decrypt(ckFile, ...items) {
   }
 }
 
-const commands = {keys, encrypt, decrypt};
+const commands = {keys, encrypt, cpk, expand, decrypt};
 if (!commands[command]) throw new Error(`unknown command ${command}`);
 commands[command](...args);

@@ -5,18 +5,12 @@
 
 #include "common/status_macros.h"
 #include "crypto/secure_zero.h"
+#include "tfhe/bootstrap_key_generation.h"
 #include "tfhe/client_key_encryption.h"
 #include "tfhe/codec_internal.h"
-#include "tfhe/ntt128.h"
 
 namespace kms::tfhe {
 namespace {
-
-uint64_t LoadU64(const uint8_t* b) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | b[i];
-  return v;
-}
 
 // The first block of value `index` and its block count (integer `blocks_of`).
 absl::Status LocateValue(const CompressedCiphertextList& list, uint64_t index, uint64_t& first,
@@ -88,70 +82,13 @@ absl::StatusOr<LweBootstrapKey<uint64_t>> GenerateDecompressionBootstrapKey(
     return absl::UnimplementedError("decompression key: non-native modulus");
   }
   const GlweSecretKey<uint64_t>& s = key.glwe_secret_key;
-  const size_t k = key.parameters.glwe_dimension, N = key.parameters.polynomial_size,
-               L = cp.br_level, beta = cp.br_base_log;
-  if (k == 0 || N < 4 || !std::has_single_bit(N) || N > (size_t{1} << 16) || L == 0 || beta == 0 ||
-      beta * L > 64 || s.data.size() != k * N) {
-    return absl::InvalidArgumentError("decompression key: inconsistent shape");
+  if (s.polynomial_size != key.parameters.polynomial_size ||
+      s.data.size() != key.parameters.glwe_dimension * key.parameters.polynomial_size) {
+    return absl::InvalidArgumentError(
+        "decompression key: the GLWE key differs from its parameters");
   }
-  const std::vector<uint64_t>& s_in = key.compression_key->post_packing_ks_key.data;
-  const size_t n = s_in.size();
-  const size_t g = k + 1;
-  LweBootstrapKey<uint64_t> bsk;
-  bsk.glwe_size = g;
-  bsk.polynomial_size = N;
-  bsk.decomp_base_log = beta;
-  bsk.decomp_level_count = L;
-  bsk.data.assign(n * L * g * g * N, 0);
-  // A·S exactly: the 128-bit NTT of the binary key times the mask (< 2^64), reduced mod 2^64.
-  const Ntt128Plan& plan = Ntt128Plan::For(N);
-  const size_t w = kNttPrimes * N;
-  std::vector<uint64_t> s_ntt(k * w);
-  std::vector<u128> wide(N);
-  for (size_t c = 0; c < k; ++c) {
-    for (size_t j = 0; j < N; ++j) wide[j] = s.data[c * N + j] & 1;
-    plan.ForwardSigned(wide, std::span<uint64_t>(s_ntt.data() + c * w, w));
-  }
-  std::vector<uint64_t> fa(w), acc(w);
-  std::vector<u128> prod(N);
-  std::vector<uint8_t> mask_bytes(8 * N);
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t bit = s_in[i] & 1;
-    for (size_t li = 0; li < L; ++li) {
-      const size_t level = L - li;
-      const uint64_t scaled = beta * level == 64 ? bit : bit << (64 - beta * level);
-      for (size_t r = 0; r < g; ++r) {
-        uint64_t* glwe = bsk.data.data() + (((i * L + li) * g + r) * g) * N;
-        uint64_t* body = glwe + k * N;
-        std::fill(acc.begin(), acc.end(), 0);
-        for (size_t c = 0; c < k; ++c) {
-          rng.Fill(mask_bytes);
-          uint64_t* a = glwe + c * N;
-          for (size_t j = 0; j < N; ++j) {
-            a[j] = LoadU64(mask_bytes.data() + 8 * j);
-            wide[j] = a[j];
-          }
-          plan.ForwardTorus(wide, fa, /*montgomery=*/true);
-          plan.MulAdd(acc, std::span<const uint64_t>(s_ntt.data() + c * w, w), fa);
-        }
-        std::fill(prod.begin(), prod.end(), 0);
-        plan.BackwardAdd(acc, prod);
-        for (size_t j = 0; j < N; ++j) {
-          body[j] = static_cast<uint64_t>(prod[j]) + SampleTUniform(noise.bound_log2, rng);
-        }
-        if (r < k) {
-          for (size_t j = 0; j < N; ++j) body[j] -= scaled * (s.data[r * N + j] & 1);
-        } else {
-          body[0] += scaled;
-        }
-      }
-    }
-  }
-  crypto::SecureZero(s_ntt);
-  crypto::SecureZero(acc);
-  crypto::SecureZero(std::span<u128>(prod));
-  crypto::SecureZero(std::span<u128>(wide));
-  return bsk;
+  return GenerateLweBootstrapKey<uint64_t>(key.compression_key->post_packing_ks_key.data, s,
+                                           {cp.br_base_log, cp.br_level}, noise.bound_log2, rng);
 }
 
 absl::StatusOr<DecompressionKey64> GenerateDecompressionKey(const ClientKey& key,

@@ -3,6 +3,7 @@
 #include <bit>
 
 #include "common/status_macros.h"
+#include "tfhe/bootstrap_key_generation.h"
 #include "tfhe/client_key_encryption.h"
 #include "tfhe/codec_internal.h"
 #include "tfhe/ntt128.h"
@@ -55,14 +56,6 @@ ClientKey::NoiseSquashingPrivateKey GenerateNoiseSquashingPrivateKey(
   return key;
 }
 
-namespace {
-u128 LoadU128(const uint8_t* b) {
-  u128 v = 0;
-  for (int i = 15; i >= 0; --i) v = v << 8 | b[i];
-  return v;
-}
-}  // namespace
-
 absl::StatusOr<LweBootstrapKey<u128>> GenerateNoiseSquashingBootstrapKey(
     const ClientKey& key, algebra::RandomSource& rng) {
   if (!key.noise_squashing_private_key) {
@@ -74,65 +67,14 @@ absl::StatusOr<LweBootstrapKey<u128>> GenerateNoiseSquashingBootstrapKey(
       p.glwe_noise_distribution.bound_log2 > 62) {
     return absl::UnimplementedError("noise-squashing key: only TUniform noise up to 2^62");
   }
-  const size_t k = p.glwe_dimension, N = p.polynomial_size, L = p.decomp_level_count,
-               beta = p.decomp_base_log;
-  if (k == 0 || N < 4 || !std::has_single_bit(N) || N > (size_t{1} << 16) || L == 0 || beta == 0 ||
-      beta * L >= 128 || beta > 62 || s.data.size() != k * N) {
-    return absl::InvalidArgumentError("noise-squashing parameters: inconsistent shape");
+  if (s.polynomial_size != p.polynomial_size ||
+      s.data.size() != p.glwe_dimension * p.polynomial_size) {
+    return absl::InvalidArgumentError(
+        "noise-squashing key: the GLWE key differs from its parameters");
   }
-  const std::vector<uint64_t>& s_in = key.lwe_secret_key.data;
-  const size_t n = s_in.size();
-  const size_t g = k + 1;
-  LweBootstrapKey<u128> bsk;
-  bsk.glwe_size = g;
-  bsk.polynomial_size = N;
-  bsk.decomp_base_log = beta;
-  bsk.decomp_level_count = L;
-  bsk.data.assign(n * L * g * g * N, 0);
-  const Ntt128Plan& plan = Ntt128Plan::For(N);
-  const size_t w = kNttPrimes * N;
-  // NTT of each key polynomial S_c (binary, small signed), once.
-  std::vector<uint64_t> s_ntt(k * w);
-  for (size_t c = 0; c < k; ++c) {
-    plan.ForwardSigned(std::span<const u128>(s.data.data() + c * N, N),
-                       std::span<uint64_t>(s_ntt.data() + c * w, w));
-  }
-  std::vector<uint64_t> fa(w), acc(w);
-  std::vector<uint8_t> mask_bytes(16 * N);
-  for (size_t i = 0; i < n; ++i) {
-    const u128 bit = s_in[i] & 1;
-    for (size_t li = 0; li < L; ++li) {
-      const size_t level = L - li;
-      const u128 scaled = bit << (128 - beta * level);
-      for (size_t r = 0; r < g; ++r) {
-        u128* glwe = bsk.data.data() + (((i * L + li) * g + r) * g) * N;
-        u128* body = glwe + k * N;
-        std::fill(acc.begin(), acc.end(), 0);
-        for (size_t c = 0; c < k; ++c) {
-          rng.Fill(mask_bytes);
-          u128* a = glwe + c * N;
-          for (size_t j = 0; j < N; ++j) a[j] = LoadU128(mask_bytes.data() + 16 * j);
-          // Σ_c A_c·S_c: S_c in normal form, A_c to Montgomery form gives the plain product.
-          plan.ForwardTorus(std::span<const u128>(a, N), fa, /*montgomery=*/true);
-          plan.MulAdd(acc, std::span<const uint64_t>(s_ntt.data() + c * w, w), fa);
-        }
-        plan.BackwardAdd(acc, std::span<u128>(body, N));
-        for (size_t j = 0; j < N; ++j) {
-          const uint64_t e = SampleTUniform(p.glwe_noise_distribution.bound_log2, rng);
-          body[j] += static_cast<u128>(static_cast<__int128>(static_cast<int64_t>(e)));
-        }
-        if (r < k) {
-          for (size_t j = 0; j < N; ++j) body[j] -= scaled * s.data[r * N + j];
-        } else {
-          body[0] += scaled;
-        }
-      }
-    }
-  }
-  // The NTT of the secret and the products A·S are secret-derived.
-  crypto::SecureZero(s_ntt);
-  crypto::SecureZero(acc);
-  return bsk;
+  return GenerateLweBootstrapKey<u128>(key.lwe_secret_key.data, s,
+                                       {p.decomp_base_log, p.decomp_level_count},
+                                       p.glwe_noise_distribution.bound_log2, rng);
 }
 
 absl::StatusOr<NoiseSquashingKey> MakeNoiseSquashingKey(

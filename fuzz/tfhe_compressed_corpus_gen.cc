@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   small_ck.lwe_per_glwe = 4;
   small_ck.storage_log_modulus = 9;
   sk.compression_key = small_ck;
-  NoiseSquashingKey ns;
+  PublishedNoiseSquashingKey ns;
   ns.bsk = Fourier128LweBootstrapKey{std::vector<double>(2 * 4 * 2, 1.0),
                                      std::vector<double>(2 * 4 * 2, 2.0),
                                      std::vector<double>(2 * 4 * 2, 3.0),

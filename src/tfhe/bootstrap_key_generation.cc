@@ -54,7 +54,8 @@ absl::StatusOr<LweBootstrapKey<Scalar>> GenerateLweBootstrapKey(
           Scalar* a = glwe + c * N;
           for (size_t j = 0; j < N; ++j) {
             Scalar v = 0;
-            for (size_t b = sizeof(Scalar); b-- > 0;) v = v << 8 | mask_bytes[sizeof(Scalar) * j + b];
+            for (size_t b = sizeof(Scalar); b-- > 0;)
+              v = v << 8 | mask_bytes[sizeof(Scalar) * j + b];
             a[j] = v;
             wide[j] = v;
           }
@@ -86,8 +87,9 @@ absl::StatusOr<LweBootstrapKey<Scalar>> GenerateLweBootstrapKey(
 template absl::StatusOr<LweBootstrapKey<uint64_t>> GenerateLweBootstrapKey(
     std::span<const uint64_t>, const GlweSecretKey<uint64_t>&, GgswDecomposition, uint32_t,
     algebra::RandomSource&);
-template absl::StatusOr<LweBootstrapKey<u128>> GenerateLweBootstrapKey(
-    std::span<const uint64_t>, const GlweSecretKey<u128>&, GgswDecomposition, uint32_t,
-    algebra::RandomSource&);
+template absl::StatusOr<LweBootstrapKey<u128>> GenerateLweBootstrapKey(std::span<const uint64_t>,
+                                                                       const GlweSecretKey<u128>&,
+                                                                       GgswDecomposition, uint32_t,
+                                                                       algebra::RandomSource&);
 
 }  // namespace kms::tfhe

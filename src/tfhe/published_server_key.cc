@@ -63,7 +63,7 @@ void ConvertDecompressionKey(Codec& c, DecompressionKey& v) {
   c.TaggedU64(v.lwe_per_glwe, "lwe_per_glwe");
 }
 
-void ConvertNoiseSquashingKey(Codec& c, NoiseSquashingKey& v) {
+void ConvertNoiseSquashingKey(Codec& c, PublishedNoiseSquashingKey& v) {
   c.VersionTag(0, "");  // integer::NoiseSquashingKey
   Codec::Scope shortint(c, "key");
   c.VersionTag(2, "");

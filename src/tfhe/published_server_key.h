@@ -136,13 +136,15 @@ struct DecompressionKey {
   bool operator==(const DecompressionKey&) const = default;
 };
 
-struct NoiseSquashingKey {
+// shortint NoiseSquashingKey as published: its Fourier128 bootstrapping key as raw f64 words
+// (noise_squashing.h's NoiseSquashingKey is the computing form).
+struct PublishedNoiseSquashingKey {
   Fourier128LweBootstrapKey bsk;
   ModulusSwitchConfiguration modulus_switch_noise_reduction_key;
   uint64_t message_modulus = 0;
   uint64_t carry_modulus = 0;
   CiphertextModulus output_ciphertext_modulus{0, 128};
-  bool operator==(const NoiseSquashingKey&) const = default;
+  bool operator==(const PublishedNoiseSquashingKey&) const = default;
 };
 
 struct ReRandomizationKeySwitchingKey {
@@ -167,7 +169,7 @@ struct PublishedServerKey {
   std::optional<KeySwitchingKeyMaterial> cpk_key_switching_key_material;
   std::optional<CompressionKey> compression_key;
   std::optional<DecompressionKey> decompression_key;
-  std::optional<NoiseSquashingKey> noise_squashing_key;
+  std::optional<PublishedNoiseSquashingKey> noise_squashing_key;
   std::optional<NoiseSquashingCompressionKey> noise_squashing_compression_key;
   std::optional<ReRandomizationKeySwitchingKey> cpk_re_randomization_key_switching_key_material;
 

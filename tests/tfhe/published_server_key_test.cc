@@ -90,7 +90,7 @@ PublishedServerKey SmallServerKey() {
   ck.storage_log_modulus = 9;
   key.compression_key = ck;
   key.decompression_key = DecompressionKey{Bsk(4, 1, 1, 4, rng), 4};
-  NoiseSquashingKey ns;
+  PublishedNoiseSquashingKey ns;
   ns.bsk.polynomial_size = 4;
   ns.bsk.input_lwe_dimension = 2;
   ns.bsk.glwe_size = 2;

@@ -152,21 +152,4 @@ std::vector<uint64_t> FftNegacyclicProduct(std::span<const uint64_t> a,
   return out;
 }
 
-std::vector<uint64_t> SchoolbookNegacyclicProduct(std::span<const uint64_t> a,
-                                                  std::span<const uint64_t> b) {
-  const size_t n = a.size();
-  std::vector<uint64_t> out(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      const uint64_t p = a[i] * b[j];
-      if (i + j < n) {
-        out[i + j] += p;
-      } else {
-        out[i + j - n] -= p;
-      }
-    }
-  }
-  return out;
-}
-
 }  // namespace kms::tfhe

@@ -73,9 +73,6 @@ class Fft64Plan {
 // REQUIRES: equal power-of-two sizes. Allocates (convenience for tests and key generation).
 std::vector<uint64_t> FftNegacyclicProduct(std::span<const uint64_t> a,
                                            std::span<const uint64_t> b);
-// The exact schoolbook product mod 2^64, for tests.
-std::vector<uint64_t> SchoolbookNegacyclicProduct(std::span<const uint64_t> a,
-                                                  std::span<const uint64_t> b);
 
 }  // namespace kms::tfhe
 

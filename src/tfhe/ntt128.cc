@@ -242,20 +242,4 @@ std::vector<u128> NttNegacyclicProduct(std::span<const u128> small_signed,
   return out;
 }
 
-std::vector<u128> SchoolbookNegacyclicProduct128(std::span<const u128> a, std::span<const u128> b) {
-  const size_t n = a.size();
-  std::vector<u128> out(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      const u128 p = a[i] * b[j];
-      if (i + j < n) {
-        out[i + j] += p;
-      } else {
-        out[i + j - n] -= p;
-      }
-    }
-  }
-  return out;
-}
-
 }  // namespace kms::tfhe

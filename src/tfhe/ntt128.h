@@ -90,7 +90,6 @@ class Ntt128Plan {
 // Allocates.
 std::vector<u128> NttNegacyclicProduct(std::span<const u128> small_signed,
                                        std::span<const u128> torus);
-std::vector<u128> SchoolbookNegacyclicProduct128(std::span<const u128> a, std::span<const u128> b);
 
 }  // namespace kms::tfhe
 

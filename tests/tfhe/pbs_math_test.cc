@@ -18,6 +18,25 @@
 namespace kms::tfhe {
 namespace {
 
+// The exact schoolbook product in Z_2^w[X]/(X^N + 1), the oracle of the FFT and NTT products.
+template <typename Scalar>
+std::vector<Scalar> SchoolbookNegacyclicProduct(const std::vector<Scalar>& a,
+                                                const std::vector<Scalar>& b) {
+  const size_t n = a.size();
+  std::vector<Scalar> out(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      const Scalar p = a[i] * b[j];
+      if (i + j < n) {
+        out[i + j] += p;
+      } else {
+        out[i + j - n] -= p;
+      }
+    }
+  }
+  return out;
+}
+
 template <typename Scalar>
 Scalar Random(std::mt19937_64& g) {
   if constexpr (sizeof(Scalar) == 8) {
@@ -153,8 +172,7 @@ TEST(Ntt128, ProductEqualsSchoolbookModTwoTo128) {
       }
       for (auto& t : torus) t = Random<u128>(g);
       if (n == 2048 && bits != 24) continue;  // the schoolbook product is O(N^2)
-      EXPECT_TRUE(NttNegacyclicProduct(small, torus) ==
-                  SchoolbookNegacyclicProduct128(small, torus))
+      EXPECT_TRUE(NttNegacyclicProduct(small, torus) == SchoolbookNegacyclicProduct(small, torus))
           << "N " << n << " bits " << bits;
     }
   }

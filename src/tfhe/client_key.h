@@ -48,7 +48,7 @@ namespace kms::tfhe {
 
 struct ClientKey {
   // The tfhe-rs form: IntegerClientKey V6 (1.4.0-alpha.3, what we write) or V8 (1.7.0).
-  enum class Format : uint8_t { kTfhe14 = 0, kTfhe17 = 1 };
+  using Format = TfheFormat;
   Format format = Format::kTfhe14;
 
   // shortint StandardAtomicPatternClientKey.

@@ -53,6 +53,10 @@ using u128 = unsigned __int128;
 // The KMS's SAFE_SER_SIZE_LIMIT (2 GiB), also the default limit of every Parse* here.
 inline constexpr uint64_t kDefaultSizeLimit = uint64_t{1} << 31;
 
+// The tfhe-rs release whose version tags and layouts an object has: 1.4.0-alpha.3, what the KMS
+// writes, or 1.7.0, read and re-serialized as read.
+enum class TfheFormat : uint8_t { kTfhe14 = 0, kTfhe17 = 1 };
+
 class Codec {
  public:
   // A reader over `data`; at most `size_limit` bytes are consumed. `root` starts every error path.

@@ -6,46 +6,49 @@
 namespace kms::tfhe {
 namespace {
 
-// The three wrapper layers above the shortint key, each one version tag and a field `key`.
-template <typename F>
-void Wrappers(Codec& c, uint32_t shortint_tag, F&& shortint_fields) {
-  Codec::Scope hl(c, "key");  // IntegerCompactPublicKey / IntegerCompressedCompactPublicKey
+// The shortint key's fields, then the check that the key has the parameters' dimension.
+template <typename Key>
+void ConvertShortintFields(Codec& c, Key& v) {
+  c.VersionTag(1, "");  // shortint::(Compressed)CompactPublicKey
+  Convert(c, v.key, "key");
+  Convert(c, v.parameters, "parameters");
+  if (!c.ok()) return;
+  c.Require(v.key.lwe_dimension() == v.parameters.encryption_lwe_dimension, "key",
+            internal::Cat("dimension ", v.key.lwe_dimension(),
+                          " differs from parameters.encryption_lwe_dimension ",
+                          v.parameters.encryption_lwe_dimension));
+}
+
+// integer::(Compressed)CompactPublicKey[0] → key: the shortint key.
+template <typename Key>
+void ConvertIntegerLevel(Codec& c, Key& v) {
   c.VersionTag(0, "");
-  Codec::Scope integer(c, "key");  // integer::(Compressed)CompactPublicKey
-  c.VersionTag(0, "");
-  Codec::Scope shortint(c, "key");  // shortint::(Compressed)CompactPublicKey
-  c.VersionTag(shortint_tag, "");
-  shortint_fields();
+  Codec::Scope shortint(c, "key");
+  ConvertShortintFields(c, v);
+}
+
+// The high-level key: version tag 1, IntegerCompactPublicKey / IntegerCompressedCompactPublicKey
+// [0] → key: the integer key, then the tag.
+template <typename Key>
+void ConvertHighLevel(Codec& c, Key& v) {
+  c.VersionTag(1, "");
+  {
+    Codec::Scope hl(c, "key");
+    c.VersionTag(0, "");
+    Codec::Scope integer(c, "key");
+    ConvertIntegerLevel(c, v);
+  }
+  ConvertTaggedBytes(c, v.tag, "tag");
 }
 
 }  // namespace
 
-void Convert(Codec& c, CompactPublicKey& v) {
-  c.VersionTag(1, "");
-  Wrappers(c, 1, [&] {
-    Convert(c, v.key, "key");
-    Convert(c, v.parameters, "parameters");
-    if (!c.ok()) return;
-    c.Require(v.key.lwe_dimension() == v.parameters.encryption_lwe_dimension, "key",
-              internal::Cat("dimension ", v.key.lwe_dimension(),
-                            " differs from parameters.encryption_lwe_dimension ",
-                            v.parameters.encryption_lwe_dimension));
-  });
-  ConvertTaggedBytes(c, v.tag, "tag");
-}
-
-void Convert(Codec& c, CompressedCompactPublicKey& v) {
-  c.VersionTag(1, "");
-  Wrappers(c, 1, [&] {
-    Convert(c, v.key, "key");
-    Convert(c, v.parameters, "parameters");
-    if (!c.ok()) return;
-    c.Require(v.key.lwe_dimension() == v.parameters.encryption_lwe_dimension, "key",
-              internal::Cat("dimension ", v.key.lwe_dimension(),
-                            " differs from parameters.encryption_lwe_dimension ",
-                            v.parameters.encryption_lwe_dimension));
-  });
-  ConvertTaggedBytes(c, v.tag, "tag");
+void Convert(Codec& c, CompactPublicKey& v) { ConvertHighLevel(c, v); }
+void Convert(Codec& c, CompressedCompactPublicKey& v) { ConvertHighLevel(c, v); }
+void ConvertIntegerCompressedCompactPublicKey(Codec& c, CompressedCompactPublicKey& v,
+                                              std::string_view field) {
+  Codec::Scope scope(c, field);
+  ConvertIntegerLevel(c, v);
 }
 
 absl::StatusOr<CompactPublicKey> ParseCompactPublicKey(ByteSpan data, uint64_t size_limit) {

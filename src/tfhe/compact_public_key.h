@@ -43,6 +43,10 @@ struct CompressedCompactPublicKey {
   bool operator==(const CompressedCompactPublicKey&) const = default;
 };
 void Convert(Codec& c, CompressedCompactPublicKey& v);
+// integer::CompressedCompactPublicKey[0] and below, without the high-level wrapper and tag: the
+// form a tfhe-rs 1.7 CompressedServerKey embeds as its derived re-randomization key.
+void ConvertIntegerCompressedCompactPublicKey(Codec& c, CompressedCompactPublicKey& v,
+                                              std::string_view field);
 
 absl::StatusOr<CompactPublicKey> ParseCompactPublicKey(ByteSpan data,
                                                        uint64_t size_limit = kDefaultSizeLimit);

@@ -1,5 +1,8 @@
 #include "tfhe/compressed_server_key.h"
 
+#include <optional>
+#include <variant>
+
 #include "tfhe/codec_internal.h"
 #include "tfhe/safe_serialize.h"
 
@@ -27,22 +30,61 @@ void Convert(Codec& c, CompressedCompressionKey& v) {
             "storage_log_modulus must be in [1, 64]");
 }
 
-void Convert(Codec& c, CompressedDecompressionKey& v) {
+// ShortintCompressedBootstrappingKey[3]::Classic{bsk, modulus_switch_noise_reduction_key}.
+void ConvertCompressedBootstrappingKey(Codec& c, SeededLweBootstrapKey<uint64_t>& bsk,
+                                       CompressedModulusSwitchConfiguration& ms,
+                                       std::string_view field) {
+  Codec::Scope bk(c, field);
+  c.VersionTag(3, "");
+  uint32_t kind = 0;  // 0 Classic, 1 MultiBit
+  c.Variant(kind, 2, "variant");
+  if (!c.ok()) return;
+  if (kind != 0) {
+    c.Fail("variant", "multi-bit bootstrapping keys are not supported");
+    return;
+  }
+  Codec::Scope classic(c, "Classic");
+  Convert(c, bsk, "bsk");
+  Convert(c, ms, "modulus_switch_noise_reduction_key");
+}
+
+void Convert(Codec& c, CompressedDecompressionKey& v, TfheFormat format) {
   c.VersionTag(1, "");  // integer::CompressedDecompressionKey
   Codec::Scope shortint(c, "key");
-  c.VersionTag(1, "");
-  Convert(c, v.blind_rotate_key, "blind_rotate_key");
+  if (format == TfheFormat::kTfhe14) {
+    c.Require(v.modulus_switch_noise_reduction_key.kind ==
+                  CompressedModulusSwitchConfiguration::Kind::kStandard,
+              "modulus_switch_noise_reduction_key",
+              "a tfhe-rs 1.4 decompression key has no modulus-switch configuration");
+    c.VersionTag(1, "");
+    Convert(c, v.blind_rotate_key, "blind_rotate_key");
+  } else {
+    c.VersionTag(2, "");
+    ConvertCompressedBootstrappingKey(c, v.blind_rotate_key, v.modulus_switch_noise_reduction_key,
+                                      "bsk");
+  }
   c.TaggedU64(v.lwe_per_glwe, "lwe_per_glwe");
 }
 
-void Convert(Codec& c, CompressedNoiseSquashingKey& v) {
+void Convert(Codec& c, CompressedNoiseSquashingKey& v, TfheFormat format) {
+  const bool v17 = format == TfheFormat::kTfhe17;
   c.VersionTag(0, "");  // integer::CompressedNoiseSquashingKey
   Codec::Scope shortint(c, "key");
-  c.VersionTag(2, "");
+  c.VersionTag(v17 ? 3 : 2, "");
   {
+    // 1.7 wraps the bootstrapping key in its (Standard) atomic pattern.
+    std::optional<Codec::Scope> ap;
+    std::optional<Codec::Scope> standard;
+    if (v17) {
+      ap.emplace(c, "atomic_pattern");
+      c.VersionTag(0, "");  // CompressedAtomicPatternNoiseSquashingKey
+      if (!internal::StandardAtomicPattern(c)) return;
+      standard.emplace(c, "Standard");
+      c.VersionTag(0, "");  // CompressedStandardAtomicPatternNoiseSquashingKey
+    }
     Codec::Scope bk(c, "bootstrapping_key");
-    c.VersionTag(0, "");  // CompressedShortint128BootstrappingKey
-    uint32_t kind = 0;    // 0 Classic, 1 MultiBit
+    c.VersionTag(v17 ? 1 : 0, "");  // CompressedShortint128BootstrappingKey
+    uint32_t kind = 0;              // 0 Classic, 1 MultiBit
     c.Variant(kind, 2, "variant");
     if (!c.ok()) return;
     if (kind != 0) {
@@ -71,15 +113,61 @@ void Convert(Codec& c, CompressedNoiseSquashingCompressionKey& v) {
       "lwe_per_glwe", "lwe_per_glwe must be in [1, output polynomial size]");
 }
 
-void Convert(Codec& c, CompressedReRandomizationKeySwitchingKey& v) {
+void Convert(Codec& c, CompressedReRandomizationKeySwitchingKey& v, TfheFormat format) {
   c.VersionTag(0, "");
   uint32_t kind = static_cast<uint32_t>(v.kind);
   c.Variant(kind, 2, "variant");
   if (!c.ok()) return;
   if (c.reading()) v.kind = static_cast<CompressedReRandomizationKeySwitchingKey::Kind>(kind);
   if (v.kind == CompressedReRandomizationKeySwitchingKey::Kind::kDedicatedKSK) {
-    Convert(c, v.dedicated, "DedicatedKSK");
+    Convert(c, v.dedicated, "DedicatedKSK", format);
   }
+}
+
+// tfhe-rs 1.7's cpk_re_randomization_key: CompressedReRandomizationKey[0]{0 LegacyDedicatedCPK{
+// ksk} | 1 DerivedCPKWithoutKeySwitch{cpk}}, onto the two optional fields of the key.
+void ConvertReRandomizationKey17(Codec& c, CompressedServerKey& v) {
+  std::optional<std::monostate> present;
+  if (v.cpk_re_randomization_key_switching_key_material || v.cpk_re_randomization_derived_cpk) {
+    present.emplace();
+  }
+  c.Option(present, "cpk_re_randomization_key", [&v](Codec& c, std::monostate&) {
+    c.VersionTag(0, "");
+    uint32_t kind = v.cpk_re_randomization_derived_cpk ? 1 : 0;
+    c.Variant(kind, 2, "variant");
+    if (!c.ok()) return;
+    if (kind == 0) {
+      Codec::Scope legacy(c, "LegacyDedicatedCPK");
+      auto& ksk = v.cpk_re_randomization_key_switching_key_material;
+      if (c.reading()) ksk.emplace();
+      Codec::Scope field(c, "ksk");
+      Convert(c, *ksk, TfheFormat::kTfhe17);
+    } else {
+      Codec::Scope derived(c, "DerivedCPKWithoutKeySwitch");
+      auto& cpk = v.cpk_re_randomization_derived_cpk;
+      if (c.reading()) cpk.emplace();
+      ConvertIntegerCompressedCompactPublicKey(c, *cpk, "cpk");
+    }
+  });
+}
+
+// tfhe-rs 1.7's oprf_key: integer CompressedOprfServerKey[0] → shortint[0]{inner:
+// CompressedOprfBootstrappingKey[0]::Classic{seeded_bsk}}.
+void ConvertOprfKey(Codec& c, SeededLweBootstrapKey<uint64_t>& bsk) {
+  c.VersionTag(0, "");  // integer::CompressedOprfServerKey
+  Codec::Scope shortint(c, "key");
+  c.VersionTag(0, "");
+  Codec::Scope inner(c, "inner");
+  c.VersionTag(0, "");  // CompressedOprfBootstrappingKey
+  uint32_t kind = 0;    // 0 Classic, 1 MultiBit
+  c.Variant(kind, 2, "variant");
+  if (!c.ok()) return;
+  if (kind != 0) {
+    c.Fail("variant", "multi-bit OPRF keys are not supported");
+    return;
+  }
+  Codec::Scope classic(c, "Classic");
+  Convert(c, bsk, "seeded_bsk");
 }
 
 // The shortint CompressedServerKey with its Standard atomic pattern.
@@ -95,20 +183,9 @@ void ConvertShortint(Codec& c, CompressedServerKey& v) {
     Codec::Scope standard(c, "Standard");
     c.VersionTag(0, "");
     Convert(c, v.key_switching_key, "key_switching_key");
-    {
-      Codec::Scope bk(c, "bootstrapping_key");
-      c.VersionTag(3, "");   // ShortintCompressedBootstrappingKey
-      uint32_t bk_kind = 0;  // 0 Classic, 1 MultiBit
-      c.Variant(bk_kind, 2, "variant");
-      if (!c.ok()) return;
-      if (bk_kind != 0) {
-        c.Fail("variant", "multi-bit bootstrapping keys are not supported");
-        return;
-      }
-      Codec::Scope classic(c, "Classic");
-      Convert(c, v.bootstrapping_key, "bsk");
-      Convert(c, v.modulus_switch_noise_reduction_key, "modulus_switch_noise_reduction_key");
-    }
+    ConvertCompressedBootstrappingKey(c, v.bootstrapping_key, v.modulus_switch_noise_reduction_key,
+                                      "bootstrapping_key");
+    if (!c.ok()) return;
     Convert(c, v.pbs_order, "pbs_order");
   }
   c.TaggedU64(v.message_modulus, "message_modulus");
@@ -178,6 +255,10 @@ void CheckShapes(Codec& c, const CompressedServerKey& v) {
     check_ksk(v.cpk_re_randomization_key_switching_key_material->dedicated,
               "cpk_re_randomization_key_switching_key_material");
   }
+  if (v.oprf_bootstrapping_key) {
+    RequireDimension(c, v.oprf_bootstrapping_key->output_lwe_dimension(), big, "oprf_key",
+                     "the OPRF bootstrapping key's output dimension");
+  }
 }
 
 }  // namespace
@@ -198,35 +279,69 @@ void Convert(Codec& c, CompressedModulusSwitchConfiguration& v, std::string_view
   c.TaggedF64(v.drift.ms_input_variance, "ms_input_variance");
 }
 
-void Convert(Codec& c, CompressedKeySwitchingKeyMaterial& v, std::string_view field) {
+void Convert(Codec& c, CompressedKeySwitchingKeyMaterial& v, std::string_view field,
+             TfheFormat format) {
   Codec::Scope scope(c, field);
   c.VersionTag(2, "");  // integer::CompressedKeySwitchingKeyMaterial
   Codec::Scope material(c, "material");
-  c.VersionTag(2, "");  // shortint, 1.4.0-alpha.3 shape
+  c.VersionTag(2, "");  // shortint (same tag in both shapes)
   Convert(c, v.key_switching_key, "key_switching_key");
   c.I8(v.cast_rshift, "cast_rshift");
   Convert(c, v.destination_key, "destination_key");
+  if (format == TfheFormat::kTfhe14) return;
+  Codec::Scope ap(c, "destination_atomic_pattern");
+  c.VersionTag(0, "");  // KeySwitchingKeyDestinationAtomicPattern: 0 Standard, 1 KeySwitch32
+  uint32_t kind = 0;
+  c.Variant(kind, 2, "variant");
+  if (c.ok() && kind != 0) c.Fail("variant", "the KeySwitch32 atomic pattern is not supported");
 }
 
 void Convert(Codec& c, CompressedServerKey& v) {
   c.VersionTag(2, "");
   {
     Codec::Scope integer_key(c, "integer_key");
-    c.VersionTag(5, "");  // IntegerCompressedServerKey, tfhe-rs 1.4 (1.7: 7)
+    // IntegerCompressedServerKey: 5 in tfhe-rs 1.4.0-alpha.3, 7 in 1.7.0 (6 is a 1.5/1.6 form).
+    uint32_t version = v.format == TfheFormat::kTfhe17 ? 7 : 5;
+    c.U32(version, "version");
+    if (!c.ok()) return;
+    if (version != 5 && version != 7) {
+      c.Fail("version", internal::Cat("unknown version tag ", version,
+                                      ", expected 5 (tfhe-rs 1.4) or 7 (1.7)"));
+      return;
+    }
+    if (c.reading()) v.format = version == 7 ? TfheFormat::kTfhe17 : TfheFormat::kTfhe14;
+    const TfheFormat format = v.format;
+    if (format == TfheFormat::kTfhe14) {
+      c.Require(!v.cpk_re_randomization_derived_cpk && !v.oprf_bootstrapping_key, "version",
+                "a derived re-randomization key or an OPRF key needs the tfhe-rs 1.7 form");
+    }
+    c.Require(
+        !(v.cpk_re_randomization_derived_cpk && v.cpk_re_randomization_key_switching_key_material),
+        "cpk_re_randomization_key", "holds either a key-switching key or a derived key");
+    if (!c.ok()) return;
     ConvertShortint(c, v);
-    c.Option(v.cpk_key_switching_key_material, "cpk_key_switching_key_material",
-             [](Codec& c, CompressedKeySwitchingKeyMaterial& m) { Convert(c, m, ""); });
+    c.Option(
+        v.cpk_key_switching_key_material, "cpk_key_switching_key_material",
+        [format](Codec& c, CompressedKeySwitchingKeyMaterial& m) { Convert(c, m, "", format); });
     c.Option(v.compression_key, "compression_key",
              [](Codec& c, CompressedCompressionKey& k) { Convert(c, k); });
     c.Option(v.decompression_key, "decompression_key",
-             [](Codec& c, CompressedDecompressionKey& k) { Convert(c, k); });
+             [format](Codec& c, CompressedDecompressionKey& k) { Convert(c, k, format); });
     c.Option(v.noise_squashing_key, "noise_squashing_key",
-             [](Codec& c, CompressedNoiseSquashingKey& k) { Convert(c, k); });
+             [format](Codec& c, CompressedNoiseSquashingKey& k) { Convert(c, k, format); });
     c.Option(v.noise_squashing_compression_key, "noise_squashing_compression_key",
              [](Codec& c, CompressedNoiseSquashingCompressionKey& k) { Convert(c, k); });
-    c.Option(v.cpk_re_randomization_key_switching_key_material,
-             "cpk_re_randomization_key_switching_key_material",
-             [](Codec& c, CompressedReRandomizationKeySwitchingKey& k) { Convert(c, k); });
+    if (format == TfheFormat::kTfhe14) {
+      c.Option(v.cpk_re_randomization_key_switching_key_material,
+               "cpk_re_randomization_key_switching_key_material",
+               [](Codec& c, CompressedReRandomizationKeySwitchingKey& k) {
+                 Convert(c, k, TfheFormat::kTfhe14);
+               });
+    } else {
+      ConvertReRandomizationKey17(c, v);
+      c.Option(v.oprf_bootstrapping_key, "oprf_key",
+               [](Codec& c, SeededLweBootstrapKey<uint64_t>& k) { ConvertOprfKey(c, k); });
+    }
   }
   if (c.ok()) CheckShapes(c, v);
   ConvertTaggedBytes(c, v.tag, "tag");

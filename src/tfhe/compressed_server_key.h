@@ -7,15 +7,31 @@
 // decompression keys, the noise-squashing (128-bit) bootstrapping key, the noise-squashing
 // compression key and the re-randomization key-switching key.
 //
-// Layout: CompressedServerKey[2] → IntegerCompressedServerKey[5]{ key: integer[2] → shortint
-// CompressedServerKey[3]{ CompressedAtomicPatternServerKey[0]::Standard(
-// CompressedStandardAtomicPatternServerKey[0]{key_switching_key, bootstrapping_key:
-// ShortintCompressedBootstrappingKey[3]::Classic{bsk, CompressedModulusSwitchConfiguration[0]},
-// pbs_order}), message_modulus, carry_modulus, max_degree, max_noise_level },
-// cpk_key_switching_key_material, compression_key, decompression_key, noise_squashing_key,
-// noise_squashing_compression_key, cpk_re_randomization_key_switching_key_material }, tag.
-// In 1.4.0-alpha.3 CompressedKeySwitchingKeyMaterial[2] has no destination_atomic_pattern
-// (tfhe-rs 1.4.0 added it without a version bump; 1.7 cannot read these blobs).
+// Layout (tfhe-rs 1.4.0-alpha.3, what the KMS writes): CompressedServerKey[2] →
+// IntegerCompressedServerKey[5]{ key: integer[2] → shortint CompressedServerKey[3]{
+// CompressedAtomicPatternServerKey[0]::Standard(CompressedStandardAtomicPatternServerKey[0]{
+// key_switching_key, bootstrapping_key: ShortintCompressedBootstrappingKey[3]::Classic{bsk,
+// CompressedModulusSwitchConfiguration[0]}, pbs_order}), message_modulus, carry_modulus,
+// max_degree, max_noise_level }, cpk_key_switching_key_material, compression_key,
+// decompression_key, noise_squashing_key, noise_squashing_compression_key,
+// cpk_re_randomization_key_switching_key_material }, tag. In 1.4.0-alpha.3
+// CompressedKeySwitchingKeyMaterial[2] has no destination_atomic_pattern (tfhe-rs 1.4.0 added it
+// without a version bump; 1.7 cannot read these blobs).
+//
+// tfhe-rs 1.7.0 (read, and re-written as read; `format`): IntegerCompressedServerKey[7] with the
+// same first five fields, then cpk_re_randomization_key: Option<CompressedReRandomizationKey[0]{
+// 0 LegacyDedicatedCPK{ksk: CompressedReRandomizationKeySwitchingKey[0]} |
+// 1 DerivedCPKWithoutKeySwitch{cpk: integer::CompressedCompactPublicKey[0]}}>, and oprf_key:
+// Option<integer CompressedOprfServerKey[0] → shortint[0] → CompressedOprfBootstrappingKey[0]::
+// Classic{seeded_bsk}>. Its parts differ: every CKSKM ends with destination_atomic_pattern
+// (KeySwitchingKeyDestinationAtomicPattern[0], Standard only); the decompression key is shortint
+// [2]{bsk: ShortintCompressedBootstrappingKey[3]::Classic{bsk, modulus-switch configuration},
+// lwe_per_glwe}; the noise-squashing key is shortint[3]{CompressedAtomicPatternNoiseSquashingKey[0]
+// ::Standard(CompressedStandardAtomicPatternNoiseSquashingKey[0]{CompressedShortint128
+// BootstrappingKey[1]}), message_modulus, carry_modulus, output modulus}; seeds are
+// CompressionSeed V1 (tfhe/entities.h). Sources: tfhe-rs-1.7.0 high_level_api/keys/inner.rs,
+// …/keys/cpk_re_randomization.rs, shortint/noise_squashing/…/compressed/standard.rs,
+// shortint/oprf.rs, shortint/list_compression/compressed_server_keys.rs.
 //
 // Checked on parse and serialize: every entity's own invariants (tfhe/entities.h), and the
 // shapes that chain: the compute KSK maps the BSK's output dimension (k·N) to its input
@@ -34,6 +50,7 @@
 #include "absl/status/statusor.h"
 #include "common/bytes.h"
 #include "tfhe/codec.h"
+#include "tfhe/compact_public_key.h"
 #include "tfhe/entities.h"
 #include "tfhe/parameters.h"
 
@@ -58,14 +75,16 @@ struct CompressedModulusSwitchConfiguration {
 };
 void Convert(Codec& c, CompressedModulusSwitchConfiguration& v, std::string_view field);
 
-// integer[2] → shortint CompressedKeySwitchingKeyMaterial[2] (1.4.0-alpha.3 shape).
+// integer[2] → shortint CompressedKeySwitchingKeyMaterial[2] (in 1.7 followed by a Standard
+// destination_atomic_pattern).
 struct CompressedKeySwitchingKeyMaterial {
   SeededLweKeyswitchKey key_switching_key;
   int8_t cast_rshift = 0;
   EncryptionKeyChoice destination_key = EncryptionKeyChoice::kSmall;
   bool operator==(const CompressedKeySwitchingKeyMaterial&) const = default;
 };
-void Convert(Codec& c, CompressedKeySwitchingKeyMaterial& v, std::string_view field);
+void Convert(Codec& c, CompressedKeySwitchingKeyMaterial& v, std::string_view field,
+             TfheFormat format);
 
 // integer[2] → shortint CompressedCompressionKey[2].
 struct CompressedCompressionKey {
@@ -75,10 +94,12 @@ struct CompressedCompressionKey {
   bool operator==(const CompressedCompressionKey&) const = default;
 };
 
-// integer[1] → shortint CompressedDecompressionKey[1].
+// integer[1] → shortint CompressedDecompressionKey[1] (1.7: [2], with a modulus-switch
+// configuration beside the key; Standard in 1.4, which has none).
 struct CompressedDecompressionKey {
   SeededLweBootstrapKey<uint64_t> blind_rotate_key;
   uint64_t lwe_per_glwe = 0;
+  CompressedModulusSwitchConfiguration modulus_switch_noise_reduction_key;
   bool operator==(const CompressedDecompressionKey&) const = default;
 };
 
@@ -125,10 +146,16 @@ struct CompressedServerKey {
   std::optional<CompressedDecompressionKey> decompression_key;
   std::optional<CompressedNoiseSquashingKey> noise_squashing_key;
   std::optional<CompressedNoiseSquashingCompressionKey> noise_squashing_compression_key;
+  // The re-randomization key: a key-switching key (1.4; 1.7's LegacyDedicatedCPK), or in 1.7
+  // alone a derived compact public key (DerivedCPKWithoutKeySwitch, tag empty). At most one.
   std::optional<CompressedReRandomizationKeySwitchingKey>
       cpk_re_randomization_key_switching_key_material;
+  std::optional<CompressedCompactPublicKey> cpk_re_randomization_derived_cpk;
+  // 1.7 only: the OPRF bootstrapping key (Classic), from the OPRF secret to the compute GLWE key.
+  std::optional<SeededLweBootstrapKey<uint64_t>> oprf_bootstrapping_key;
 
   std::vector<uint8_t> tag;
+  TfheFormat format = TfheFormat::kTfhe14;
 
   // The compute key's dimensions: n (small LWE) and k·N (GLWE seen as LWE).
   uint64_t small_lwe_dimension() const { return bootstrapping_key.input_lwe_dimension(); }

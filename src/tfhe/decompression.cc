@@ -63,6 +63,13 @@ absl::StatusOr<DecompressionKey64> DecompressDecompressionKey(const CompressedSe
   if (!key.decompression_key) {
     return absl::InvalidArgumentError("the server key has no decompression key");
   }
+  if (key.decompression_key->modulus_switch_noise_reduction_key.kind !=
+      CompressedModulusSwitchConfiguration::Kind::kStandard) {
+    // The blind rotation reads the stored (already switched) coefficients; a tfhe-rs 1.7 key
+    // whose decompression asks for a noise-reduced switch is not handled.
+    return absl::UnimplementedError(
+        "a decompression key with a noise-reduced modulus switch is not supported");
+  }
   KMS_ASSIGN_OR_RETURN(LweBootstrapKey<uint64_t> bsk,
                        DecompressBootstrapKey(key.decompression_key->blind_rotate_key));
   return MakeDecompressionKey(bsk, key.decompression_key->lwe_per_glwe, key.tag);

@@ -1,5 +1,7 @@
 #include "tfhe/entities.h"
 
+#include <algorithm>
+
 #include "tfhe/codec_internal.h"
 
 namespace kms::tfhe {
@@ -22,8 +24,71 @@ bool IsMultiple(u128 size, u128 unit) { return unit != 0 && size % unit == 0; }
 
 void Convert(Codec& c, CompressionSeed& v, std::string_view field) {
   Codec::Scope scope(c, field);
-  c.VersionTag(0, "");
-  c.U128(v.seed, "seed");
+  uint32_t version = static_cast<uint32_t>(v.version);
+  c.U32(version, "version");
+  if (!c.ok()) return;
+  if (version > 1) {
+    c.Fail("version",
+           internal::Cat("unknown version tag ", version, ", expected 0 (tfhe-rs 1.4) or 1 (1.7)"));
+    return;
+  }
+  if (version == 0) {
+    if (c.writing() &&
+        (v.kind != CompressionSeed::Kind::kCtr || v.aes_index != 0 || v.byte_index != 1)) {
+      c.Fail("version", "a V0 CompressionSeed is a Ctr seed starting at byte 1");
+      return;
+    }
+    c.U128(v.seed, "seed");
+    if (c.reading()) v = CompressionSeed{.seed = v.seed};
+    return;
+  }
+  v.version = CompressionSeed::Version::kV1;
+  Codec::Scope inner(c, "inner");
+  c.VersionTag(0, "");  // AesCtrParams
+  {
+    Codec::Scope seed(c, "seed");
+    c.VersionTag(0, "");  // SeedKind
+    uint32_t kind = static_cast<uint32_t>(v.kind);
+    c.Variant(kind, 2, "variant");
+    if (!c.ok()) return;
+    v.kind = static_cast<CompressionSeed::Kind>(kind);
+    if (v.kind == CompressionSeed::Kind::kCtr) {
+      Codec::Scope ctr(c, "Ctr");
+      c.VersionTag(0, "");  // Seed
+      c.U128(v.seed, "0");
+    } else {
+      Codec::Scope xof(c, "Xof");
+      c.VersionTag(0, "");  // XofSeed
+      // The data: the 8-byte domain separator and the u128 seed, little-endian.
+      std::vector<uint8_t> data;
+      if (c.writing()) {
+        data.assign(kXofSeedSeparator.begin(), kXofSeedSeparator.end());
+        for (int i = 0; i < 16; ++i) data.push_back(static_cast<uint8_t>(v.seed >> (8 * i)));
+      }
+      c.VecU8(data, "data");
+      if (!c.ok()) return;
+      if (data.size() != 24 ||
+          !std::equal(kXofSeedSeparator.begin(), kXofSeedSeparator.end(), data.begin())) {
+        c.Fail("data", internal::Cat("XofSeed data of ", data.size(),
+                                     " bytes is not \"TFHE_GEN\" followed by a 16-byte seed "
+                                     "(the only XOF seed form supported)"));
+        return;
+      }
+      v.seed = 0;
+      for (int i = 15; i >= 0; --i) v.seed = (v.seed << 8) | data[8 + i];
+    }
+  }
+  Codec::Scope first(c, "first_index");
+  c.VersionTag(0, "");  // TableIndex
+  {
+    Codec::Scope aes(c, "aes_index");
+    c.VersionTag(0, "");
+    c.U128(v.aes_index, "0");
+  }
+  c.TaggedU64(v.byte_index, "byte_index");
+  if (!c.ok()) return;
+  c.Require(v.byte_index < 16, "byte_index",
+            internal::Cat("byte index ", v.byte_index, " is not below 16 (an AES block)"));
 }
 
 void Convert(Codec& c, LweCiphertext& v, std::string_view field) {

@@ -25,9 +25,23 @@
 
 namespace kms::tfhe {
 
-// CompressionSeed[0]{seed: Seed(u128)} (tfhe-rs 1.4; 1.7 has AesCtrParams with a start index).
+// The seed of a seeded entity's masks, in either version:
+//   V0 (tfhe-rs 1.4): CompressionSeed[0]{seed: u128}, a SeedKind::Ctr seed whose stream starts at
+//     byte 1 (tfhe-csprng 0.7.0's TableIndex::SECOND; 1.7 upgrades V0 so);
+//   V1 (tfhe-rs 1.7): CompressionSeed[1]{AesCtrParams[0]{seed: SeedKind[0] (0 Ctr(Seed[0] u128) |
+//     1 Xof(XofSeed[0]{data})), first_index: TableIndex[0]{AesIndex[0] u128, ByteIndex[0] u64}}}.
+// An Xof seed must be the KMS form "TFHE_GEN" ‖ u128 LE (the only one whose stream the XOF of
+// crypto/tfhe_xof.h derives); other XofSeed data is refused on parse.
+inline constexpr std::string_view kXofSeedSeparator = "TFHE_GEN";
 struct CompressionSeed {
-  u128 seed = 0;
+  enum class Version : uint32_t { kV0 = 0, kV1 = 1 };
+  enum class Kind : uint32_t { kCtr = 0, kXof = 1 };
+  Version version = Version::kV0;
+  Kind kind = Kind::kCtr;  // always Ctr in V0
+  u128 seed = 0;           // the Ctr seed, or the u128 after "TFHE_GEN" of an Xof seed
+  // Where the masks start in the stream: block aes_index, byte byte_index (< 16). V0: (0, 1).
+  u128 aes_index = 0;
+  uint64_t byte_index = 1;
   bool operator==(const CompressionSeed&) const = default;
 };
 void Convert(Codec& c, CompressionSeed& v, std::string_view field);

@@ -1,6 +1,7 @@
 #include "tfhe/mask_regeneration.h"
 
 #include "algebra/base_ring.h"
+#include "crypto/secure_zero.h"
 #include "tfhe/safe_serialize.h"
 
 namespace kms::tfhe {
@@ -38,8 +39,20 @@ Scalar NextMask(crypto::TfheXof& xof) {
 }  // namespace
 
 crypto::TfheXof MaskGeneratorFor(const CompressionSeed& seed) {
-  crypto::TfheXof xof = crypto::TfheXof::FromCtrSeed(seed.seed);
-  xof.Skip(1);  // tfhe-csprng 0.7.0: TableIndex::SECOND
+  // Ctr: AES key u128le(seed), counter from 0; Xof: the CBC-MAC key and counter offset c2. The
+  // masks start at block aes_index (added to the counter), byte byte_index.
+  crypto::AesKey key;
+  u128 counter = seed.aes_index;
+  if (seed.kind == CompressionSeed::Kind::kCtr) {
+    algebra::StoreLe<algebra::Z128>(seed.seed, key.data());
+  } else {
+    crypto::TfheXof::InitialState state = crypto::TfheXof::Initialize(seed.seed);
+    key = state.key;
+    counter += state.counter;  // wraps mod 2^128 as the generator's counter does
+  }
+  crypto::TfheXof xof(key, counter);
+  crypto::SecureZero(key.data(), key.size());
+  xof.Skip(seed.byte_index);
   return xof;
 }
 

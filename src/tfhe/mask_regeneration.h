@@ -37,7 +37,9 @@
 
 namespace kms::tfhe {
 
-// The mask stream of one CompressionSeed, positioned at tfhe-csprng 0.7.0's first byte (1).
+// The mask stream of one CompressionSeed, positioned at its first index: byte 1 for V0 seeds
+// (tfhe-csprng 0.7.0), the stored (block, byte) for V1 seeds (tfhe-rs 1.7 writes (0, 0) for
+// standalone keys). An Xof seed keeps its counter offset throughout (csprng ≥ 0.8).
 crypto::TfheXof MaskGeneratorFor(const CompressionSeed& seed);
 
 // CompressedCompactPublicKey::decompress(): the regenerated mask a, the stored body b, the same

@@ -142,7 +142,7 @@ TEST(Decompression, FromASeededServerKeyPart) {
   ASSERT_TRUE(sk_bytes.has_value());
   auto csk = ParseCompressedServerKey(*sk_bytes);
   ASSERT_TRUE(csk.ok()) << csk.status();
-  csk->decompression_key = CompressedDecompressionKey{seeded, 256};
+  csk->decompression_key = CompressedDecompressionKey{seeded, 256, {}};
   auto bytes = SerializeCompressedServerKey(*csk);
   ASSERT_TRUE(bytes.ok()) << bytes.status();
   auto parsed = ParseCompressedServerKey(*bytes);

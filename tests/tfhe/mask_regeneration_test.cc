@@ -36,7 +36,7 @@ class MaskRegeneration : public ::testing::Test {
 TEST(MaskGenerator, StartsAtByteOneOfAesCtrUnderTheSeed) {
   // Byte 1 of AES_{u128le(seed)}(u128le(0)) onwards: the generator of a fresh seed and a plain
   // key/counter stream with its first byte dropped agree.
-  const CompressionSeed seed{(u128{0x0011223344556677ULL} << 64) | 0x8899aabbccddeeffULL};
+  const CompressionSeed seed{.seed = (u128{0x0011223344556677ULL} << 64) | 0x8899aabbccddeeffULL};
   crypto::TfheXof generator = MaskGeneratorFor(seed);
   crypto::AesKey key;
   algebra::StoreLe<algebra::Z128>(seed.seed, key.data());

@@ -15,7 +15,6 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -559,6 +558,20 @@ TEST_F(XofKeySetExpansion, BoundaryMasksAreAesBytesAtTheSourcePositions) {
   const CompressedXofKeySet built = BuildKeyset(*ck_, kSeed, true, layout);
   auto x = ExpandCompressedXofKeySet(built);
   ASSERT_TRUE(x.ok()) << x.status();
+  // The entity sizes in stream bytes, from the parameters: mask elements × 8 (or 16).
+  const ClientKey& ck = *ck_;
+  const uint64_t n_hat = ck.dedicated_compact_private_key->key.data.size();
+  const uint64_t kn = ck.glwe_secret_key.data.size(), n = ck.lwe_secret_key.data.size();
+  const uint64_t k = ck.parameters.glwe_dimension, big_n = ck.parameters.polynomial_size;
+  const CompressionParameters& cp = ck.compression_key->params;
+  const uint64_t kn_c = cp.packing_ks_glwe_dimension * cp.packing_ks_polynomial_size;
+  EXPECT_EQ(layout.cpk, u128{8} * n_hat);
+  EXPECT_EQ(layout.compression, u128{8} * kn * cp.packing_ks_level * kn_c);
+  EXPECT_EQ(layout.decompression, u128{8} * kn_c * cp.br_level * (k + 1) * k * big_n);
+  EXPECT_EQ(layout.ksk, u128{8} * kn * ck.parameters.ks_level * n);
+  EXPECT_EQ(layout.bsk, u128{8} * n * ck.parameters.pbs_level * (k + 1) * k * big_n);
+  EXPECT_EQ(layout.zeros, u128{8} * kComputeZeros * n);
+
   const crypto::TfheXof::InitialState st = crypto::TfheXof::InitializeFromData(built.seed);
   const u128 c2 = st.counter;
   u128 t = 1;

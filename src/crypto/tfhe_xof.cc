@@ -19,22 +19,35 @@ AesBlock Xor(const AesBlock& a, const AesBlock& b) {
 
 TfheXof::InitialState TfheXof::Initialize(algebra::Z128 seed) {
   static_assert(kDsepTfheGen.size() == 8);
-  // data = "TFHE_GEN" || u128le(seed); the three CBC-MAC blocks of B §2.10.
-  AesBlock m1{}, m2{}, m3{};
-  std::memcpy(m1.data(), kDsepTfheGen.data(), 8);
-  uint8_t seed_le[16];
-  algebra::StoreLe<algebra::Z128>(seed, seed_le);
-  std::memcpy(m1.data() + 8, seed_le, 8);
-  std::memcpy(m2.data(), seed_le + 8, 8);  // m2[8..16] stays zero: the padding 0^8
-  algebra::StoreLe<algebra::Z128>(algebra::Z128{192}, m3.data());
+  // data = "TFHE_GEN" || u128le(seed): m_1, m_2 (zero-padded) and m_3 = u128le(192) of B §2.10.
+  uint8_t data[24];
+  std::memcpy(data, kDsepTfheGen.data(), 8);
+  algebra::StoreLe<algebra::Z128>(seed, data + 8);
+  InitialState state = InitializeFromData(data);
+  SecureZero(data, sizeof(data));
+  return state;
+}
 
+TfheXof::InitialState TfheXof::InitializeFromData(std::span<const uint8_t> data) {
+  // c_0 = 0, c_i = AES_0(c_{i-1} XOR m_i); the last block m is the bit length. The key is the
+  // last chaining value, the counter the one before it (c_0 = 0 for empty data).
   const Aes128 zero_key_aes(AesKey{});
-  const AesBlock c1 = zero_key_aes.Encrypt(m1);  // c_0 = 0, so c_0 XOR m_1 = m_1
-  const AesBlock c2 = zero_key_aes.Encrypt(Xor(c1, m2));
-  const AesBlock c3 = zero_key_aes.Encrypt(Xor(c2, m3));
+  AesBlock prev{}, c{};
+  auto absorb = [&](const AesBlock& m) {
+    prev = c;
+    c = zero_key_aes.Encrypt(Xor(prev, m));
+  };
+  for (size_t at = 0; at < data.size(); at += 16) {
+    AesBlock m{};
+    std::memcpy(m.data(), data.data() + at, std::min<size_t>(16, data.size() - at));
+    absorb(m);
+  }
+  AesBlock bit_len{};
+  algebra::StoreLe<algebra::Z128>(algebra::Z128{data.size()} * 8, bit_len.data());
+  absorb(bit_len);
   InitialState state;
-  state.key = c3;
-  state.counter = algebra::LoadLe<algebra::Z128>(c2.data());
+  state.key = c;
+  state.counter = algebra::LoadLe<algebra::Z128>(prev.data());
   return state;
 }
 

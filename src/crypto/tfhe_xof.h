@@ -54,6 +54,10 @@ class TfheXof {
     algebra::Z128 counter;
   };
   static InitialState Initialize(algebra::Z128 seed);
+  // The same CBC-MAC over any XofSeed data (tfhe-csprng `xof_init`): the data in 16-byte blocks,
+  // the last one zero-padded, then u128le(8·|data|). Initialize(seed) is this over
+  // "TFHE_GEN" || u128le(seed); a CompressedXofKeySet stores the data itself.
+  static InitialState InitializeFromData(std::span<const uint8_t> data);
 
   // Next out.size() bytes of the stream; successive calls continue where the last stopped.
   void Fill(std::span<uint8_t> out);

@@ -14,15 +14,6 @@ namespace {
 using internal::kBits;
 
 template <typename Scalar>
-Scalar NextMask(crypto::TfheXof& xof) {
-  if constexpr (sizeof(Scalar) == 8) {
-    return xof.NextU64();
-  } else {
-    return xof.NextU128();
-  }
-}
-
-template <typename Scalar>
 Scalar Uniform(algebra::RandomSource& rng) {
   if constexpr (sizeof(Scalar) == 8) {
     uint8_t buf[8];
@@ -215,6 +206,13 @@ void Convert(Codec& c, NoiseSquashingCompressionKey& v, std::string_view field) 
 template <typename Scalar>
 absl::StatusOr<LwePackingKeyswitchKey<Scalar>> DecompressPackingKeySwitchingKey(
     const SeededLwePackingKeyswitchKey<Scalar>& key) {
+  MaskStream masks = MaskStream::FromCompressionSeed(key.compression_seed);
+  return DecompressPackingKeySwitchingKey(key, masks);
+}
+
+template <typename Scalar>
+absl::StatusOr<LwePackingKeyswitchKey<Scalar>> DecompressPackingKeySwitchingKey(
+    const SeededLwePackingKeyswitchKey<Scalar>& key, MaskStream& masks) {
   KMS_RETURN_IF_ERROR(RequireNative(key.modulus, "packing key mask regeneration"));
   const uint64_t n = key.output_polynomial_size;
   if (n == 0 || key.output_glwe_size < 2 || key.data.size() % n != 0) {
@@ -233,10 +231,10 @@ absl::StatusOr<LwePackingKeyswitchKey<Scalar>> DecompressPackingKeySwitchingKey(
   out.modulus = key.modulus;
   const uint64_t k = key.output_glwe_size - 1;
   out.data.resize(entries * key.output_glwe_size * n);
-  crypto::TfheXof xof = MaskGeneratorFor(key.compression_seed);
+  // Read from the generator itself, no fork (seeded_glwe_ciphertext_list_decompression.rs).
   for (uint64_t e = 0; e < entries; ++e) {
     Scalar* glwe = out.data.data() + e * key.output_glwe_size * n;
-    for (uint64_t j = 0; j < k * n; ++j) glwe[j] = NextMask<Scalar>(xof);
+    for (uint64_t j = 0; j < k * n; ++j) glwe[j] = masks.Next<Scalar>();
     std::copy(key.data.begin() + e * n, key.data.begin() + (e + 1) * n, glwe + k * n);
   }
   return out;
@@ -545,6 +543,10 @@ template absl::StatusOr<LwePackingKeyswitchKey<uint64_t>> DecompressPackingKeySw
     const SeededLwePackingKeyswitchKey<uint64_t>&);
 template absl::StatusOr<LwePackingKeyswitchKey<u128>> DecompressPackingKeySwitchingKey(
     const SeededLwePackingKeyswitchKey<u128>&);
+template absl::StatusOr<LwePackingKeyswitchKey<uint64_t>> DecompressPackingKeySwitchingKey(
+    const SeededLwePackingKeyswitchKey<uint64_t>&, MaskStream&);
+template absl::StatusOr<LwePackingKeyswitchKey<u128>> DecompressPackingKeySwitchingKey(
+    const SeededLwePackingKeyswitchKey<u128>&, MaskStream&);
 template absl::StatusOr<LwePackingKeyswitchKey<uint64_t>> GeneratePackingKeySwitchingKey(
     std::span<const uint64_t>, const GlweSecretKey<uint64_t>&, uint64_t, uint64_t, uint32_t,
     algebra::RandomSource&);

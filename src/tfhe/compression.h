@@ -41,6 +41,7 @@
 #include "tfhe/compressed_ciphertext_list.h"
 #include "tfhe/compressed_server_key.h"
 #include "tfhe/entities.h"
+#include "tfhe/mask_regeneration.h"
 #include "tfhe/squashed_noise.h"
 
 namespace kms::tfhe {
@@ -100,6 +101,10 @@ void Convert(Codec& c, NoiseSquashingCompressionKey& v, std::string_view field);
 template <typename Scalar>
 absl::StatusOr<LwePackingKeyswitchKey<Scalar>> DecompressPackingKeySwitchingKey(
     const SeededLwePackingKeyswitchKey<Scalar>& key);
+// The same from `masks` (read without a fork, mask_regeneration.h), ignoring the key's seed.
+template <typename Scalar>
+absl::StatusOr<LwePackingKeyswitchKey<Scalar>> DecompressPackingKeySwitchingKey(
+    const SeededLwePackingKeyswitchKey<Scalar>& key, MaskStream& masks);
 absl::StatusOr<CompressionKey> DecompressCompressionKey(const CompressedCompressionKey& key);
 absl::StatusOr<NoiseSquashingCompressionKey> DecompressNoiseSquashingCompressionKey(
     const CompressedNoiseSquashingCompressionKey& key);

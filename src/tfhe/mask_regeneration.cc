@@ -1,5 +1,8 @@
 #include "tfhe/mask_regeneration.h"
 
+#include <algorithm>
+#include <string>
+
 #include "algebra/base_ring.h"
 #include "crypto/secure_zero.h"
 #include "tfhe/safe_serialize.h"
@@ -27,15 +30,6 @@ absl::Status CheckOutputSize(uint64_t bodies, uint64_t words_per_body, uint64_t 
   return absl::OkStatus();
 }
 
-template <typename Scalar>
-Scalar NextMask(crypto::TfheXof& xof) {
-  if constexpr (sizeof(Scalar) == 8) {
-    return xof.NextU64();
-  } else {
-    return xof.NextU128();
-  }
-}
-
 }  // namespace
 
 crypto::TfheXof MaskGeneratorFor(const CompressionSeed& seed) {
@@ -56,7 +50,62 @@ crypto::TfheXof MaskGeneratorFor(const CompressionSeed& seed) {
   return xof;
 }
 
+MaskStream::MaskStream(const crypto::AesKey& key, u128 offset)
+    : key_(key), offset_(offset), xof_(key, offset) {
+  xof_.Skip(1);  // TableIndex::SECOND
+}
+
+MaskStream MaskStream::FromCompressionSeed(const CompressionSeed& seed) {
+  crypto::AesKey key;
+  algebra::StoreLe<algebra::Z128>(seed.seed, key.data());
+  return MaskStream(key, 0);
+}
+
+MaskStream MaskStream::FromXofSeed(std::span<const uint8_t> data) {
+  const crypto::TfheXof::InitialState state = crypto::TfheXof::InitializeFromData(data);
+  return MaskStream(state.key, state.counter);
+}
+
+void MaskStream::Fill(std::span<uint8_t> out) {
+  xof_.Fill(out);
+  position_ += out.size();
+}
+
+uint64_t MaskStream::NextU64() {
+  position_ += 8;
+  return xof_.NextU64();
+}
+
+u128 MaskStream::NextU128() {
+  position_ += 16;
+  return xof_.NextU128();
+}
+
+absl::Status MaskStream::Fork(uint64_t children, uint64_t bytes_per_child, const char* what) {
+  if (children == 0 || bytes_per_child == 0) {
+    return absl::InvalidArgumentError(std::string(what) +
+                                      ": tfhe-rs cannot fork its mask generator into zero "
+                                      "children or zero bytes per child");
+  }
+  if (!forked_) {
+    forked_ = true;
+    if (offset_ != 0) {
+      // From here on byte t is AES_key(t/16)[t mod 16]: the counter restarts without c_2.
+      xof_ = crypto::TfheXof(key_, position_ / 16);
+      xof_.Skip(static_cast<uint64_t>(position_ % 16));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<CompactPublicKey> DecompressCompactPublicKey(const CompressedCompactPublicKey& key) {
+  MaskStream masks =
+      MaskStream::FromCompressionSeed(key.key.seeded_glwe_ciphertext.compression_seed);
+  return DecompressCompactPublicKey(key, masks);
+}
+
+absl::StatusOr<CompactPublicKey> DecompressCompactPublicKey(const CompressedCompactPublicKey& key,
+                                                            MaskStream& masks) {
   const SeededGlweCiphertext& seeded = key.key.seeded_glwe_ciphertext;
   if (absl::Status s = RequireNative(seeded.modulus, "compact public key"); !s.ok()) return s;
   const uint64_t n = seeded.data.size();
@@ -65,8 +114,7 @@ absl::StatusOr<CompactPublicKey> DecompressCompactPublicKey(const CompressedComp
   glwe.polynomial_size = n;
   glwe.modulus = seeded.modulus;
   glwe.data.resize(2 * n);
-  crypto::TfheXof xof = MaskGeneratorFor(seeded.compression_seed);
-  for (uint64_t i = 0; i < n; ++i) glwe.data[i] = xof.NextU64();
+  for (uint64_t i = 0; i < n; ++i) glwe.data[i] = masks.NextU64();
   std::copy(seeded.data.begin(), seeded.data.end(), glwe.data.begin() + n);
   out.parameters = key.parameters;
   out.tag = key.tag;
@@ -74,10 +122,26 @@ absl::StatusOr<CompactPublicKey> DecompressCompactPublicKey(const CompressedComp
 }
 
 absl::StatusOr<LweKeyswitchKey> DecompressKeySwitchingKey(const SeededLweKeyswitchKey& key) {
+  MaskStream masks = MaskStream::FromCompressionSeed(key.compression_seed);
+  return DecompressKeySwitchingKey(key, masks);
+}
+
+absl::StatusOr<LweKeyswitchKey> DecompressKeySwitchingKey(const SeededLweKeyswitchKey& key,
+                                                          MaskStream& masks) {
   if (absl::Status s = RequireNative(key.modulus, "key-switching key"); !s.ok()) return s;
   if (absl::Status s =
           CheckOutputSize(key.data.size(), key.output_lwe_size, 8, "key-switching key");
       !s.ok()) {
+    return s;
+  }
+  if (key.output_lwe_size < 2 || key.decomp_level_count == 0 || key.data.empty() ||
+      key.data.size() % key.decomp_level_count != 0) {
+    return absl::InvalidArgumentError(
+        "the seeded key-switching key's output_lwe_size, level count and bodies do not match");
+  }
+  const uint64_t n_out = key.output_lwe_dimension();
+  // One child per entry (seeded_lwe_ciphertext_list_decompression.rs).
+  if (absl::Status s = masks.Fork(key.data.size(), 8 * n_out, "key-switching key"); !s.ok()) {
     return s;
   }
   LweKeyswitchKey out;
@@ -85,14 +149,35 @@ absl::StatusOr<LweKeyswitchKey> DecompressKeySwitchingKey(const SeededLweKeyswit
   out.decomp_level_count = key.decomp_level_count;
   out.output_lwe_size = key.output_lwe_size;
   out.modulus = key.modulus;
-  const uint64_t n_out = key.output_lwe_dimension();
   out.data.resize(key.data.size() * key.output_lwe_size);
-  crypto::TfheXof xof = MaskGeneratorFor(key.compression_seed);
   // The stored bodies are in the same (coefficient, level L … 1) order as the entries.
   for (uint64_t e = 0; e < key.data.size(); ++e) {
     uint64_t* lwe = out.data.data() + e * key.output_lwe_size;
-    for (uint64_t j = 0; j < n_out; ++j) lwe[j] = xof.NextU64();
+    for (uint64_t j = 0; j < n_out; ++j) lwe[j] = masks.NextU64();
     lwe[n_out] = key.data[e];
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<uint64_t>> DecompressLweCiphertextList(
+    const SeededLweCiphertextList& list, MaskStream& masks) {
+  if (absl::Status s = RequireNative(list.modulus, "LWE ciphertext list"); !s.ok()) return s;
+  if (list.lwe_size == 0) {
+    return absl::InvalidArgumentError("the seeded LWE list's lwe_size must be at least 1");
+  }
+  if (absl::Status s = CheckOutputSize(list.data.size(), list.lwe_size, 8, "LWE ciphertext list");
+      !s.ok()) {
+    return s;
+  }
+  const uint64_t n = list.lwe_size - 1;
+  if (absl::Status s = masks.Fork(list.data.size(), 8 * n, "LWE ciphertext list"); !s.ok()) {
+    return s;
+  }
+  std::vector<uint64_t> out(list.data.size() * list.lwe_size);
+  for (uint64_t c = 0; c < list.data.size(); ++c) {
+    uint64_t* lwe = out.data() + c * list.lwe_size;
+    for (uint64_t j = 0; j < n; ++j) lwe[j] = masks.NextU64();
+    lwe[n] = list.data[c];
   }
   return out;
 }
@@ -100,11 +185,36 @@ absl::StatusOr<LweKeyswitchKey> DecompressKeySwitchingKey(const SeededLweKeyswit
 template <typename Scalar>
 absl::StatusOr<LweBootstrapKey<Scalar>> DecompressBootstrapKey(
     const SeededLweBootstrapKey<Scalar>& key) {
+  MaskStream masks = MaskStream::FromCompressionSeed(key.ggsw_list.compression_seed);
+  return DecompressBootstrapKey(key, masks);
+}
+
+template <typename Scalar>
+absl::StatusOr<LweBootstrapKey<Scalar>> DecompressBootstrapKey(
+    const SeededLweBootstrapKey<Scalar>& key, MaskStream& masks) {
   const SeededGgswCiphertextList<Scalar>& list = key.ggsw_list;
   if (absl::Status s = RequireNative(list.modulus, "bootstrapping key"); !s.ok()) return s;
+  const uint64_t n = list.polynomial_size;
+  const uint64_t levels = list.decomp_level_count;
   if (absl::Status s =
           CheckOutputSize(list.data.size(), list.glwe_size, sizeof(Scalar), "bootstrapping key");
       !s.ok()) {
+    return s;
+  }
+  if (n == 0 || levels == 0 || list.glwe_size < 2 || list.data.empty() ||
+      list.data.size() % n != 0 || (list.data.size() / n) % (levels * list.glwe_size) != 0) {
+    return absl::InvalidArgumentError(
+        "the seeded bootstrapping key's glwe_size, polynomial size, level count and bodies do "
+        "not match");
+  }
+  const uint64_t k = list.glwe_size - 1;
+  // One stored body polynomial per (GGSW, level, row), in the entries' order.
+  const uint64_t rows = list.data.size() / n;
+  const uint64_t ggsws = rows / (levels * list.glwe_size);
+  // Mask bytes of one row, one level matrix and one GGSW (bounded by the size check above).
+  const uint64_t row_bytes = k * n * sizeof(Scalar);
+  const uint64_t level_bytes = list.glwe_size * row_bytes;
+  if (absl::Status s = masks.Fork(ggsws, levels * level_bytes, "bootstrapping key"); !s.ok()) {
     return s;
   }
   LweBootstrapKey<Scalar> out;
@@ -113,16 +223,23 @@ absl::StatusOr<LweBootstrapKey<Scalar>> DecompressBootstrapKey(
   out.decomp_base_log = list.decomp_base_log;
   out.decomp_level_count = list.decomp_level_count;
   out.modulus = list.modulus;
-  const uint64_t n = list.polynomial_size;
-  const uint64_t k = list.glwe_size - 1;
-  // One stored body polynomial per (GGSW, level, row), in the entries' order.
-  const uint64_t rows = list.data.size() / n;
   out.data.resize(rows * list.glwe_size * n);
-  crypto::TfheXof xof = MaskGeneratorFor(list.compression_seed);
-  for (uint64_t r = 0; r < rows; ++r) {
-    Scalar* glwe = out.data.data() + r * list.glwe_size * n;
-    for (uint64_t j = 0; j < k * n; ++j) glwe[j] = NextMask<Scalar>(xof);
-    std::copy(list.data.begin() + r * n, list.data.begin() + (r + 1) * n, glwe + k * n);
+  uint64_t r = 0;
+  for (uint64_t g = 0; g < ggsws; ++g) {
+    if (absl::Status s = masks.Fork(levels, level_bytes, "bootstrapping key GGSW"); !s.ok()) {
+      return s;
+    }
+    for (uint64_t level = 0; level < levels; ++level) {
+      if (absl::Status s = masks.Fork(list.glwe_size, row_bytes, "bootstrapping key level");
+          !s.ok()) {
+        return s;
+      }
+      for (uint64_t row = 0; row < list.glwe_size; ++row, ++r) {
+        Scalar* glwe = out.data.data() + r * list.glwe_size * n;
+        for (uint64_t j = 0; j < k * n; ++j) glwe[j] = masks.Next<Scalar>();
+        std::copy(list.data.begin() + r * n, list.data.begin() + (r + 1) * n, glwe + k * n);
+      }
+    }
   }
   return out;
 }
@@ -131,5 +248,9 @@ template absl::StatusOr<LweBootstrapKey<uint64_t>> DecompressBootstrapKey(
     const SeededLweBootstrapKey<uint64_t>&);
 template absl::StatusOr<LweBootstrapKey<u128>> DecompressBootstrapKey(
     const SeededLweBootstrapKey<u128>&);
+template absl::StatusOr<LweBootstrapKey<uint64_t>> DecompressBootstrapKey(
+    const SeededLweBootstrapKey<uint64_t>&, MaskStream&);
+template absl::StatusOr<LweBootstrapKey<u128>> DecompressBootstrapKey(
+    const SeededLweBootstrapKey<u128>&, MaskStream&);
 
 }  // namespace kms::tfhe

@@ -1,35 +1,61 @@
 // File: tfhe/mask_regeneration.h
 //
 // Decompression of tfhe-rs's seeded objects: the masks that a seeded entity does not store are
-// regenerated from its CompressionSeed with tfhe-csprng's AES-CTR generator, in exactly the
-// order tfhe-rs drew them, and put back next to the stored bodies.
+// regenerated with tfhe-csprng's AES-CTR generator, in exactly the order tfhe-rs drew them, and
+// put back next to the stored bodies. Two sources: the entity's own CompressionSeed (standalone
+// decompression, `decompress()` of one key), or a MaskStream shared by a whole keyset
+// (CompressedXofKeySet, tfhe/xof_key_set_expansion.h), positioned where the entity starts.
 //
-// The generator (tfhe-csprng 0.7.0, the one of tfhe-rs 1.4.0-alpha.3; interop-tfhe-1.4.md §3.4):
-// a CompressionSeed V0 {seed: u128} is SeedKind::Ctr: AES-128 with key u128le(seed), counter
-// block j = u128le(j), and the stream starts at byte 1 (TableIndex::SECOND), byte 0 is never
-// used. Each native u64 mask element is the next 8 stream bytes read little-endian. tfhe-rs
-// forks the generator per ciphertext (and per GGSW level and row), but the children get
-// consecutive, exactly sized ranges, so the masks are the stream read sequentially in data
-// order; with a Ctr seed the 0.7.0 fork-offset bug (the XOF counter offset is lost) has no
-// effect, the offset being 0.
+// The generator (tfhe-csprng 0.7.0, the one of tfhe-rs 1.4.0-alpha.3, tfhe/Cargo.toml;
+// interop-tfhe-1.4.md §3.4). Byte t of the stream (its TableIndex, 16·block + byte) is
+// AES_key(u128le(offset + t/16))[t mod 16]; every generator starts at t = 1
+// (TableIndex::SECOND, aes_ctr/generic.rs `new` and `from_seed`), byte 0 is never used.
+//   * SeedKind::Ctr (a CompressionSeed V0 {seed: u128}): key = u128le(seed), offset 0.
+//   * SeedKind::Xof (a keyset's XofSeed data): key = c_3, offset = c_2 of the CBC-MAC
+//     (aes_ctr/mod.rs `xof_init`, crypto::TfheXof::InitializeFromData).
+//   * try_fork(n, b) (aes_ctr/generic.rs; par_try_fork in parallel.rs is the same) gives child i
+//     the bytes [t + i·b, t + (i+1)·b), t the parent's next byte, and moves the parent to
+//     t + n·b. Children and the re-seated parent are built with State::new (states.rs), whose
+//     offset is AesIndex(0): in 0.7.0 the XOF offset c_2 is lost at the first fork, in the
+//     parent and in every generator made after it. With a Ctr seed the offset is 0 anyway.
+//   * Each native mask element is the next 8 (u64) or 16 (u128) bytes read little-endian
+//     (core_crypto commons/math/random/uniform.rs). tfhe-rs sizes a fork child by its mask
+//     elements only (MaskRandomGeneratorForkConfig; the noise has its own generator in
+//     EncryptionRandomGenerator), and decompression fills each child exactly, so the masks are
+//     the stream read sequentially in data order; a fork only drops the offset.
 //
-// Orders (tfhe-rs core_crypto, *_generation.rs):
-//   CompactPublicKey    the n̂ mask coefficients a_0 … a_{n̂−1};
+// Orders and forks (tfhe-rs 1.4.0-alpha.3 core_crypto/algorithms/*_decompression.rs):
+//   CompactPublicKey    the n̂ mask coefficients a_0 … a_{n̂−1}, read from the generator
+//                       itself (seeded_glwe_ciphertext_decompression.rs: no fork);
 //   LweKeyswitchKey     per input key coefficient i, per level L … 1, the n_out mask words;
+//                       one fork of n_in·L children of 8·n_out bytes
+//                       (seeded_lwe_ciphertext_list_decompression.rs);
+//   LweCiphertextList   (the drift technique's encryptions of zero) per ciphertext, n mask
+//                       words; one fork of count children of 8·n bytes (same file);
 //   LweBootstrapKey     per GGSW (input key bit), per level L … 1, per row 0 … k, the k mask
-//                       polynomials of N coefficients.
+//                       polynomials of N coefficients; forks: count GGSWs of L·(k+1)·k·N
+//                       elements, then per GGSW L levels of (k+1)·k·N, then per level k+1 rows
+//                       of k·N (seeded_ggsw_ciphertext_list_decompression.rs,
+//                       seeded_ggsw_ciphertext_decompression.rs);
+//   packing KSK         (tfhe/compression.h) per (i, level L … 1), the k·N mask words, read
+//                       from the generator itself (seeded_glwe_ciphertext_list_decompression.rs:
+//                       no fork).
+// tfhe-rs panics on a fork of zero children or zero bytes (ForkError); the stream variants
+// refuse those with InvalidArgument.
 //
 // All functions take a validated parsed entity (its Convert checks hold). Unimplemented for
-// non-native moduli, whose masks tfhe-rs draws differently; InvalidArgument when the result
-// would exceed safe_serialize's 2 GiB limit (output_lwe_size and glwe_size are free fields of
-// an untrusted blob).
-// Thread safety: pure functions.
+// non-native moduli, whose masks tfhe-rs draws differently (rejection sampling, larger forks);
+// InvalidArgument when the result would exceed safe_serialize's 2 GiB limit (output_lwe_size
+// and glwe_size are free fields of an untrusted blob), checked before anything is allocated.
+// Thread safety: pure functions; a MaskStream is not thread-safe.
 #ifndef KMS_TFHE_MASK_REGENERATION_H_
 #define KMS_TFHE_MASK_REGENERATION_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "crypto/tfhe_xof.h"
 #include "tfhe/compact_public_key.h"
@@ -42,9 +68,52 @@ namespace kms::tfhe {
 // standalone keys). An Xof seed keeps its counter offset throughout (csprng ≥ 0.8).
 crypto::TfheXof MaskGeneratorFor(const CompressionSeed& seed);
 
+// tfhe-csprng 0.7.0's MaskRandomGenerator read sequentially, with the fork rule above: the
+// XOF offset holds until the first Fork and is dropped from then on.
+class MaskStream {
+ public:
+  // SeedKind::Ctr: the stream of MaskGeneratorFor(seed) (offset 0).
+  static MaskStream FromCompressionSeed(const CompressionSeed& seed);
+  // SeedKind::Xof over the XofSeed data (domain separator ‖ seed): offset c_2 until a fork.
+  static MaskStream FromXofSeed(std::span<const uint8_t> data);
+
+  void Fill(std::span<uint8_t> out);
+  uint64_t NextU64();
+  u128 NextU128();
+  template <typename Scalar>
+  Scalar Next() {
+    if constexpr (sizeof(Scalar) == 8) {
+      return NextU64();
+    } else {
+      return NextU128();
+    }
+  }
+
+  // try_fork(children, bytes_per_child), whose children the caller then reads in order, each
+  // exactly: drops the offset. InvalidArgument for zero children or bytes (tfhe-rs panics).
+  absl::Status Fork(uint64_t children, uint64_t bytes_per_child, const char* what);
+
+  // The TableIndex of the next byte (1 for a fresh stream).
+  u128 position() const { return position_; }
+  // Whether bytes are still read with the XOF counter offset (no fork yet).
+  bool has_offset() const { return offset_ != 0 && !forked_; }
+
+ private:
+  MaskStream(const crypto::AesKey& key, u128 offset);
+
+  crypto::AesKey key_;  // public: derived from a public seed
+  u128 offset_ = 0;
+  bool forked_ = false;
+  u128 position_ = 1;
+  crypto::TfheXof xof_;
+};
+
 // CompressedCompactPublicKey::decompress(): the regenerated mask a, the stored body b, the same
 // parameters and tag.
 absl::StatusOr<CompactPublicKey> DecompressCompactPublicKey(const CompressedCompactPublicKey& key);
+// The same from `masks` (no fork), ignoring the key's seed.
+absl::StatusOr<CompactPublicKey> DecompressCompactPublicKey(const CompressedCompactPublicKey& key,
+                                                            MaskStream& masks);
 
 // LweKeyswitchKey[2] in the standard domain: per input coefficient i, levels L … 1, one LWE of
 // output_lwe_size words (mask then body). Entry (i, level ℓ) encrypts s_in[i]·2^(64 − base_log·ℓ)
@@ -66,6 +135,12 @@ struct LweKeyswitchKey {
   bool operator==(const LweKeyswitchKey&) const = default;
 };
 absl::StatusOr<LweKeyswitchKey> DecompressKeySwitchingKey(const SeededLweKeyswitchKey& key);
+absl::StatusOr<LweKeyswitchKey> DecompressKeySwitchingKey(const SeededLweKeyswitchKey& key,
+                                                          MaskStream& masks);
+
+// SeededLweCiphertextList → count LWEs of lwe_size words (mask then body), from `masks`.
+absl::StatusOr<std::vector<uint64_t>> DecompressLweCiphertextList(
+    const SeededLweCiphertextList& list, MaskStream& masks);
 
 // LweBootstrapKey in the standard (coefficient) domain, the input of a Fourier conversion: per
 // GGSW, levels L … 1, rows 0 … k, one GLWE of (k+1)·N coefficients (k mask polynomials, body).
@@ -95,6 +170,9 @@ struct LweBootstrapKey {
 template <typename Scalar>
 absl::StatusOr<LweBootstrapKey<Scalar>> DecompressBootstrapKey(
     const SeededLweBootstrapKey<Scalar>& key);
+template <typename Scalar>
+absl::StatusOr<LweBootstrapKey<Scalar>> DecompressBootstrapKey(
+    const SeededLweBootstrapKey<Scalar>& key, MaskStream& masks);
 
 }  // namespace kms::tfhe
 

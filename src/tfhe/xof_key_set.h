@@ -12,7 +12,7 @@
 //
 // Checked: everything the two keys' own Convert routines check, and that the public key's tag
 // equals the server key's (tfhe-rs's from_raw_parts copies it). Mask regeneration from the
-// keyset stream (tfhe-csprng 0.7.0's offset rules) is not implemented here.
+// keyset stream (tfhe-csprng 0.7.0's offset rules) is tfhe/xof_key_set_expansion.h.
 #ifndef KMS_TFHE_XOF_KEY_SET_H_
 #define KMS_TFHE_XOF_KEY_SET_H_
 

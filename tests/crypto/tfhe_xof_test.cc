@@ -71,6 +71,36 @@ TEST(TfheXofTest, InitializationMatchesOpenSslCbcMac) {
   }
 }
 
+// InitializeFromData over data of any length (a CompressedXofKeySet stores the XofSeed data):
+// OpenSSL AES-128-CBC over the zero-padded blocks and u128le(bit length); key = last block,
+// counter = the one before (0 when only the length block is absorbed). Over "TFHE_GEN" ‖ seed
+// it is Initialize(seed).
+TEST(TfheXofTest, InitializeFromDataMatchesOpenSslCbcMacForAnyLength) {
+  for (size_t len : {0u, 1u, 8u, 15u, 16u, 17u, 24u, 32u, 40u}) {
+    std::vector<uint8_t> data(len);
+    for (size_t i = 0; i < len; ++i) data[i] = static_cast<uint8_t>(7 * i + 3);
+    std::vector<uint8_t> blocks(data);
+    blocks.resize((len + 15) / 16 * 16, 0);
+    const std::vector<uint8_t> bit_length = U128Le(Z128{len} * 8);
+    blocks.insert(blocks.end(), bit_length.begin(), bit_length.end());
+    const uint8_t zero[16] = {};
+    const std::vector<uint8_t> cbc = OpenSslAes(EVP_aes_128_cbc(), zero, zero, blocks);
+    ASSERT_EQ(cbc.size(), blocks.size());
+    const TfheXof::InitialState state = TfheXof::InitializeFromData(data);
+    EXPECT_EQ(ToHex(state.key), ToHex(ByteSpan(cbc.data() + cbc.size() - 16, 16))) << len;
+    const Z128 previous = cbc.size() >= 32 ? LoadU128Le(cbc.data() + cbc.size() - 32) : 0;
+    EXPECT_EQ(state.counter, previous) << len;
+  }
+  const Z128 seed = (Z128{0x0123456789abcdefULL} << 64) | 0x55;
+  std::vector<uint8_t> data(AsBytes("TFHE_GEN").begin(), AsBytes("TFHE_GEN").end());
+  const std::vector<uint8_t> seed_le = U128Le(seed);
+  data.insert(data.end(), seed_le.begin(), seed_le.end());
+  const TfheXof::InitialState a = TfheXof::Initialize(seed);
+  const TfheXof::InitialState b = TfheXof::InitializeFromData(data);
+  EXPECT_EQ(ToHex(a.key), ToHex(b.key));
+  EXPECT_EQ(a.counter, b.counter);
+}
+
 TEST(TfheXofTest, DeterministicAndSeedDependent) {
   TfheXof a(42), b(42), c(43);
   std::vector<uint8_t> ra(1000), rb(1000), rc(1000);

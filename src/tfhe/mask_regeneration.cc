@@ -55,10 +55,13 @@ MaskStream::MaskStream(const crypto::AesKey& key, u128 offset)
   xof_.Skip(1);  // TableIndex::SECOND
 }
 
+MaskStream::MaskStream(crypto::TfheXof xof, u128 position)
+    : key_{}, position_(position), xof_(std::move(xof)) {}
+
 MaskStream MaskStream::FromCompressionSeed(const CompressionSeed& seed) {
-  crypto::AesKey key;
-  algebra::StoreLe<algebra::Z128>(seed.seed, key.data());
-  return MaskStream(key, 0);
+  // A Ctr seed has no counter offset and a V1 Xof seed keeps its own (csprng >= 0.8), so forks
+  // change nothing: the stream is MaskGeneratorFor's.
+  return MaskStream(MaskGeneratorFor(seed), seed.aes_index * 16 + seed.byte_index);
 }
 
 MaskStream MaskStream::FromXofSeed(std::span<const uint8_t> data) {

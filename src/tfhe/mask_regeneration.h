@@ -72,7 +72,7 @@ crypto::TfheXof MaskGeneratorFor(const CompressionSeed& seed);
 // XOF offset holds until the first Fork and is dropped from then on.
 class MaskStream {
  public:
-  // SeedKind::Ctr: the stream of MaskGeneratorFor(seed) (offset 0).
+  // One entity's own seed: the stream of MaskGeneratorFor(seed), unchanged by forks.
   static MaskStream FromCompressionSeed(const CompressionSeed& seed);
   // SeedKind::Xof over the XofSeed data (domain separator ‖ seed): offset c_2 until a fork.
   static MaskStream FromXofSeed(std::span<const uint8_t> data);
@@ -100,6 +100,7 @@ class MaskStream {
 
  private:
   MaskStream(const crypto::AesKey& key, u128 offset);
+  MaskStream(crypto::TfheXof xof, u128 position);  // no offset to drop
 
   crypto::AesKey key_;  // public: derived from a public seed
   u128 offset_ = 0;

@@ -39,13 +39,8 @@ absl::StatusOr<ServerKey> DecompressServerKey(const CompressedServerKey& key) {
       dk.ms_bound = d.ms_bound;
       dk.ms_r_sigma_factor = d.ms_r_sigma_factor;
       dk.ms_input_variance = d.ms_input_variance;
-      dk.zeros.resize(z.data.size() * z.lwe_size);
-      crypto::TfheXof xof = MaskGeneratorFor(z.compression_seed);
-      for (size_t c = 0; c < z.data.size(); ++c) {
-        uint64_t* lwe = dk.zeros.data() + c * z.lwe_size;
-        for (size_t j = 0; j + 1 < z.lwe_size; ++j) lwe[j] = xof.NextU64();
-        lwe[z.lwe_size - 1] = z.data[c];
-      }
+      MaskStream masks = MaskStream::FromCompressionSeed(z.compression_seed);
+      KMS_ASSIGN_OR_RETURN(dk.zeros, DecompressLweCiphertextList(z, masks));
       sk.drift_key = std::move(dk);
       break;
     }

@@ -88,7 +88,7 @@ TEST(KeysetMaskStream, OffsetUntilTheFirstForkThenNone) {
 }
 
 TEST(KeysetMaskStream, ACtrSeedStreamIsMaskGeneratorForAndForksChangeNothing) {
-  const CompressionSeed seed{(u128{5} << 64) | 77};
+  const CompressionSeed seed{.seed = (u128{5} << 64) | 77};
   MaskStream stream = MaskStream::FromCompressionSeed(seed);
   crypto::TfheXof reference = MaskGeneratorFor(seed);
   EXPECT_FALSE(stream.has_offset());

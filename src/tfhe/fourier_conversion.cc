@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,72 +36,139 @@ void Grow(std::vector<T>& v, size_t n) {
   if (v.size() < n) v.resize(n);
 }
 
-// ---- double-double arithmetic (value = hi + lo) ----
+// ---- double-double arithmetic (value = hi + lo), on one f64 or on two lanes ----
 
-struct DD {
-  double hi, lo;
+using V2 = double __attribute__((vector_size(16)));
+
+template <typename T>
+struct DDT {
+  T hi, lo;
 };
+using DD = DDT<double>;
 
-inline DD TwoSum(double a, double b) {
-  const double s = a + b;
-  const double bb = s - a;
+template <typename T>
+[[gnu::always_inline]] inline DDT<T> TwoSum(T a, T b) {
+  const T s = a + b;
+  const T bb = s - a;
   return {s, (a - (s - bb)) + (b - bb)};
 }
 // REQUIRES: |a| ≥ |b| or a = 0.
-inline DD QuickTwoSum(double a, double b) {
-  const double s = a + b;
+template <typename T>
+[[gnu::always_inline]] inline DDT<T> QuickTwoSum(T a, T b) {
+  const T s = a + b;
   return {s, b - (s - a)};
 }
 // Dekker's exact product through Veltkamp splitting (x86-64-v2 has no FMA instruction, and a
 // libm fma call per product would dominate).
-inline void Split(double a, double& hi, double& lo) {
-  const double t = 134217729.0 * a;  // 2^27 + 1
+template <typename T>
+[[gnu::always_inline]] inline void Split(T a, T& hi, T& lo) {
+  const T t = 134217729.0 * a;  // 2^27 + 1
   hi = t - (t - a);
   lo = a - hi;
 }
-inline DD TwoProd(double a, double b) {
-  const double p = a * b;
-  double ah, al, bh, bl;
+template <typename T>
+[[gnu::always_inline]] inline DDT<T> TwoProd(T a, T b) {
+  const T p = a * b;
+  T ah, al, bh, bl;
   Split(a, ah, al);
   Split(b, bh, bl);
   return {p, ((ah * bh - p) + ah * bl + al * bh) + al * bl};
 }
 // Error ≤ a few 2^-106·(|x| + |y|): what an FFT's error analysis needs (no relative accuracy
 // under cancellation is required, the error budget is absolute in the largest value).
-inline DD Add(DD x, DD y) {
-  DD s = TwoSum(x.hi, y.hi);
+template <typename T>
+[[gnu::always_inline]] inline DDT<T> Add(DDT<T> x, DDT<T> y) {
+  DDT<T> s = TwoSum(x.hi, y.hi);
   s.lo += x.lo + y.lo;
   return QuickTwoSum(s.hi, s.lo);
 }
-inline DD Sub(DD x, DD y) { return Add(x, DD{-y.hi, -y.lo}); }
-inline DD Mul(DD x, DD y) {
-  DD p = TwoProd(x.hi, y.hi);
+template <typename T>
+[[gnu::always_inline]] inline DDT<T> Sub(DDT<T> x, DDT<T> y) {
+  return Add(x, DDT<T>{-y.hi, -y.lo});
+}
+template <typename T>
+[[gnu::always_inline]] inline DDT<T> Mul(DDT<T> x, DDT<T> y) {
+  DDT<T> p = TwoProd(x.hi, y.hi);
   p.lo += x.hi * y.lo + x.lo * y.hi;
   return QuickTwoSum(p.hi, p.lo);
 }
 
-struct CDD {
-  DD re, im;
+template <typename T>
+struct CDDT {
+  DDT<T> re, im;
 };
-inline CDD CAdd(CDD a, CDD b) { return {Add(a.re, b.re), Add(a.im, b.im)}; }
-inline CDD CSub(CDD a, CDD b) { return {Sub(a.re, b.re), Sub(a.im, b.im)}; }
-inline CDD CMul(CDD a, CDD b) {
+using CDD = CDDT<double>;
+template <typename T>
+[[gnu::always_inline]] inline CDDT<T> CAdd(CDDT<T> a, CDDT<T> b) {
+  return {Add(a.re, b.re), Add(a.im, b.im)};
+}
+template <typename T>
+[[gnu::always_inline]] inline CDDT<T> CSub(CDDT<T> a, CDDT<T> b) {
+  return {Sub(a.re, b.re), Sub(a.im, b.im)};
+}
+template <typename T>
+[[gnu::always_inline]] inline CDDT<T> CMul(CDDT<T> a, CDDT<T> b) {
   return {Sub(Mul(a.re, b.re), Mul(a.im, b.im)), Add(Mul(a.re, b.im), Mul(a.im, b.re))};
 }
 // a·conj(b)
-inline CDD CMulConj(CDD a, CDD b) {
+template <typename T>
+[[gnu::always_inline]] inline CDDT<T> CMulConj(CDDT<T> a, CDDT<T> b) {
   return {Add(Mul(a.re, b.re), Mul(a.im, b.im)), Sub(Mul(a.im, b.re), Mul(a.re, b.im))};
 }
 
-inline CDD Load(const double* re0, const double* re1, const double* im0, const double* im1,
-                size_t i) {
-  return {{re0[i], re1[i]}, {im0[i], im1[i]}};
+template <typename T>
+[[gnu::always_inline]] inline T LoadLanes(const double* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
 }
-inline void Store(double* re0, double* re1, double* im0, double* im1, size_t i, CDD v) {
-  re0[i] = v.re.hi;
-  re1[i] = v.re.lo;
-  im0[i] = v.im.hi;
-  im1[i] = v.im.lo;
+template <typename T>
+[[gnu::always_inline]] inline void StoreLanes(double* p, T v) {
+  std::memcpy(p, &v, sizeof(T));
+}
+
+// Four arrays (re high, re low, im high, im low) of complex double-doubles.
+struct Arrays {
+  double *re0, *re1, *im0, *im1;
+  Arrays operator+(size_t i) const { return {re0 + i, re1 + i, im0 + i, im1 + i}; }
+};
+struct ConstArrays {
+  const double *re0, *re1, *im0, *im1;
+  ConstArrays operator+(size_t i) const { return {re0 + i, re1 + i, im0 + i, im1 + i}; }
+};
+
+template <typename T, typename A>
+[[gnu::always_inline]] inline CDDT<T> Load(A a, size_t i) {
+  return {{LoadLanes<T>(a.re0 + i), LoadLanes<T>(a.re1 + i)},
+          {LoadLanes<T>(a.im0 + i), LoadLanes<T>(a.im1 + i)}};
+}
+template <typename T>
+[[gnu::always_inline]] inline void Store(Arrays a, size_t i, CDDT<T> v) {
+  StoreLanes(a.re0 + i, v.re.hi);
+  StoreLanes(a.re1 + i, v.re.lo);
+  StoreLanes(a.im0 + i, v.im.hi);
+  StoreLanes(a.im1 + i, v.im.lo);
+}
+
+// One block of a DIF stage of half-length h: (u, v) ← (u + v, (u − v)·w_j).
+template <typename T>
+void DifBlock(Arrays x, ConstArrays w, size_t h) {
+  constexpr size_t kLanes = sizeof(T) / sizeof(double);
+  for (size_t j = 0; j < h; j += kLanes) {
+    const CDDT<T> u = Load<T>(x, j), v = Load<T>(x, j + h);
+    Store(x, j, CAdd(u, v));
+    Store(x, j + h, CMul(CSub(u, v), Load<T>(w, j)));
+  }
+}
+// One block of a DIT stage of half-length h: (u, v) ← (u + v·conj(w_j), u − v·conj(w_j)).
+template <typename T>
+void DitBlock(Arrays x, ConstArrays w, size_t h) {
+  constexpr size_t kLanes = sizeof(T) / sizeof(double);
+  for (size_t j = 0; j < h; j += kLanes) {
+    const CDDT<T> u = Load<T>(x, j), v = CMulConj(Load<T>(x, j + h), Load<T>(w, j));
+    Store(x, j, CAdd(u, v));
+    Store(x, j + h, CSub(u, v));
+  }
 }
 
 // The nearest double-double to v(x)·2^-128, v the two's-complement value: the high part is the
@@ -129,6 +197,14 @@ inline u128 RoundTorusDD(DD t) {
   const double h_frac = h - h_int;  // exact, in [−1/2, 1/2]
   const double l = ReduceMod2To128(t.lo * kTwo128) + h_frac;
   return IntegralToU128(h_int) + IntegralToU128(std::nearbyint(l));
+}
+
+// round(v) mod 2^64 for a finite double of moderate size.
+inline uint64_t RoundTorus64(double v) {
+  double r = std::nearbyint(v);
+  r -= kTwo64 * std::nearbyint(r * kTwoM64);  // exact: into [−2^63, 2^63]
+  if (r >= 0x1p63) r -= kTwo64;
+  return static_cast<uint64_t>(static_cast<int64_t>(r));
 }
 
 // ---- twiddles: ζ^k = e^{iπk/N} in __float128, rounded to double-double ----
@@ -275,10 +351,24 @@ absl::Status CheckWords(std::string_view what, std::string_view field,
 // ---- 64 bits ----
 
 FourierConverter64::FourierConverter64(size_t polynomial_size)
-    : n_(polynomial_size),
-      m_(polynomial_size / 2),
-      plan_(Fft64Plan::For(polynomial_size)),
-      rev_(BitReversal(polynomial_size / 2)) {}
+    : n_(polynomial_size), m_(polynomial_size / 2), rev_(BitReversal(polynomial_size / 2)) {
+  twist_re_.resize(m_);
+  twist_im_.resize(m_);
+  for (size_t j = 0; j < m_; ++j) {
+    const CDD z = Zeta(j, n_);
+    twist_re_[j] = z.re.hi;
+    twist_im_[j] = z.im.hi;
+  }
+  root_re_.resize(m_ - 1);
+  root_im_.resize(m_ - 1);
+  for (size_t h = 1; h < m_; h <<= 1) {
+    for (size_t j = 0; j < h; ++j) {
+      const CDD z = Zeta(j * (n_ / h), n_);  // e^{iπj/h}; the stage root is its conjugate
+      root_re_[h - 1 + j] = z.re.hi;
+      root_im_[h - 1 + j] = -z.im.hi;
+    }
+  }
+}
 
 const FourierConverter64& FourierConverter64::For(size_t polynomial_size) {
   static std::mutex mu;
@@ -292,48 +382,82 @@ const FourierConverter64& FourierConverter64::For(size_t polynomial_size) {
 void FourierConverter64::Forward(std::span<const uint64_t> poly, std::span<double> out) const {
   thread_local std::vector<double> buf;
   Grow(buf, n_);
-  plan_.Forward(poly.first(n_), FourierSpan{buf.data(), buf.data() + m_});
-  // Fft64Plan leaves X_k at the bit-reversed position; the 2^-64 scaling is exact.
+  double* __restrict re = buf.data();
+  double* __restrict im = buf.data() + m_;
+  // tfhe-rs's convert_forward_torus: scale, then multiply by the twist.
+  for (size_t j = 0; j < m_; ++j) {
+    const double x = static_cast<double>(static_cast<int64_t>(poly[j])) * kTwoM64;
+    const double y = static_cast<double>(static_cast<int64_t>(poly[j + m_])) * kTwoM64;
+    re[j] = x * twist_re_[j] - y * twist_im_[j];
+    im[j] = x * twist_im_[j] + y * twist_re_[j];
+  }
+  // Decimation in frequency, negative exponent: position p holds X_{rev(p)}.
+  for (size_t h = m_ / 2; h >= 1; h >>= 1) {
+    const double* wr = root_re_.data() + h - 1;
+    const double* wi = root_im_.data() + h - 1;
+    for (size_t s = 0; s < m_; s += 2 * h) {
+      for (size_t j = s; j < s + h; ++j) {
+        const double ur = re[j], ui = im[j], vr = re[j + h], vi = im[j + h];
+        re[j] = ur + vr;
+        im[j] = ui + vi;
+        const double dr = ur - vr, di = ui - vi;
+        re[j + h] = dr * wr[j - s] - di * wi[j - s];
+        im[j + h] = dr * wi[j - s] + di * wr[j - s];
+      }
+    }
+  }
   for (size_t k = 0; k < m_; ++k) {
-    out[2 * k] = buf[rev_[k]] * kTwoM64;
-    out[2 * k + 1] = buf[m_ + rev_[k]] * kTwoM64;
+    out[2 * k] = re[rev_[k]];
+    out[2 * k + 1] = im[rev_[k]];
   }
 }
 
 void FourierConverter64::Backward(std::span<const double> in, std::span<uint64_t> out) const {
   thread_local std::vector<double> buf;
   Grow(buf, n_);
+  double* __restrict re = buf.data();
+  double* __restrict im = buf.data() + m_;
   for (size_t k = 0; k < m_; ++k) {
-    buf[rev_[k]] = in[2 * k] * kTwo64;
-    buf[m_ + rev_[k]] = in[2 * k + 1] * kTwo64;
+    re[rev_[k]] = in[2 * k];
+    im[rev_[k]] = in[2 * k + 1];
   }
-  std::fill(out.begin(), out.begin() + n_, 0);
-  plan_.BackwardAdd(FourierSpan{buf.data(), buf.data() + m_}, out.first(n_));
+  // Decimation in time with the conjugate roots: natural order out, ×N/2.
+  for (size_t h = 1; h < m_; h <<= 1) {
+    const double* wr = root_re_.data() + h - 1;
+    const double* wi = root_im_.data() + h - 1;
+    for (size_t s = 0; s < m_; s += 2 * h) {
+      for (size_t j = s; j < s + h; ++j) {
+        const double yr = re[j + h], yi = im[j + h];
+        const double vr = yr * wr[j - s] + yi * wi[j - s];
+        const double vi = yi * wr[j - s] - yr * wi[j - s];
+        const double ur = re[j], ui = im[j];
+        re[j] = ur + vr;
+        im[j] = ui + vi;
+        re[j + h] = ur - vr;
+        im[j + h] = ui - vi;
+      }
+    }
+  }
+  // ×1/(N/2) and ×2^64 are powers of two: exact.
+  const double scale = kTwo64 / static_cast<double>(m_);
+  for (size_t j = 0; j < m_; ++j) {
+    const double zr = re[j] * scale, zi = im[j] * scale;
+    out[j] = RoundTorus64(zr * twist_re_[j] + zi * twist_im_[j]);
+    out[j + m_] = RoundTorus64(zi * twist_re_[j] - zr * twist_im_[j]);
+  }
 }
 
 // ---- 128 bits ----
 
 FourierConverter128::FourierConverter128(size_t polynomial_size)
     : n_(polynomial_size), m_(polynomial_size / 2) {
-  twist_re0_.resize(m_);
-  twist_re1_.resize(m_);
-  twist_im0_.resize(m_);
-  twist_im1_.resize(m_);
-  for (size_t j = 0; j < m_; ++j) {
-    Store(twist_re0_.data(), twist_re1_.data(), twist_im0_.data(), twist_im1_.data(), j,
-          Zeta(j, n_));
-  }
-  const size_t roots = m_ - 1;
-  root_re0_.resize(roots);
-  root_re1_.resize(roots);
-  root_im0_.resize(roots);
-  root_im1_.resize(roots);
+  for (auto* v : {&twist_re0_, &twist_re1_, &twist_im0_, &twist_im1_}) v->resize(m_);
+  const Arrays twist{twist_re0_.data(), twist_re1_.data(), twist_im0_.data(), twist_im1_.data()};
+  for (size_t j = 0; j < m_; ++j) Store(twist, j, Zeta(j, n_));
+  for (auto* v : {&root_re0_, &root_re1_, &root_im0_, &root_im1_}) v->resize(m_ - 1);
+  const Arrays roots{root_re0_.data(), root_re1_.data(), root_im0_.data(), root_im1_.data()};
   for (size_t h = 1; h < m_; h <<= 1) {
-    for (size_t j = 0; j < h; ++j) {
-      // e^{iπj/h} = ζ^{j·N/h}, j·N/h < N.
-      Store(root_re0_.data(), root_re1_.data(), root_im0_.data(), root_im1_.data(), h - 1 + j,
-            Zeta(j * (n_ / h), n_));
-    }
+    for (size_t j = 0; j < h; ++j) Store(roots, h - 1 + j, Zeta(j * (n_ / h), n_));  // e^{iπj/h}
   }
 }
 
@@ -347,24 +471,22 @@ const FourierConverter128& FourierConverter128::For(size_t polynomial_size) {
 }
 
 void FourierConverter128::Forward(std::span<const u128> poly, Words out) const {
-  const double *tr0 = twist_re0_.data(), *tr1 = twist_re1_.data(), *ti0 = twist_im0_.data(),
-               *ti1 = twist_im1_.data();
+  const Arrays x{out.re0, out.re1, out.im0, out.im1};
+  const ConstArrays twist{twist_re0_.data(), twist_re1_.data(), twist_im0_.data(),
+                          twist_im1_.data()};
   for (size_t j = 0; j < m_; ++j) {
     const CDD z{TorusToDD(poly[j]), TorusToDD(poly[j + m_])};
-    Store(out.re0, out.re1, out.im0, out.im1, j, CMul(z, Load(tr0, tr1, ti0, ti1, j)));
+    Store(x, j, CMul(z, Load<double>(twist, j)));
   }
   // Decimation in frequency, positive exponent: position r ends up holding
   // Σ_j z_j·ζ^j·e^{2πi·j·rev(r)/(N/2)}.
+  const ConstArrays roots{root_re0_.data(), root_re1_.data(), root_im0_.data(), root_im1_.data()};
   for (size_t h = m_ / 2; h >= 1; h >>= 1) {
-    const double *wr0 = root_re0_.data() + h - 1, *wr1 = root_re1_.data() + h - 1,
-                 *wi0 = root_im0_.data() + h - 1, *wi1 = root_im1_.data() + h - 1;
     for (size_t s = 0; s < m_; s += 2 * h) {
-      double *x0 = out.re0 + s, *x1 = out.re1 + s, *y0 = out.im0 + s, *y1 = out.im1 + s;
-      for (size_t j = 0; j < h; ++j) {
-        const CDD u = Load(x0, x1, y0, y1, j);
-        const CDD v = Load(x0, x1, y0, y1, j + h);
-        Store(x0, x1, y0, y1, j, CAdd(u, v));
-        Store(x0, x1, y0, y1, j + h, CMul(CSub(u, v), Load(wr0, wr1, wi0, wi1, j)));
+      if (h >= 2) {
+        DifBlock<V2>(x + s, roots + (h - 1), h);
+      } else {
+        DifBlock<double>(x + s, roots + (h - 1), h);
       }
     }
   }
@@ -373,31 +495,29 @@ void FourierConverter128::Forward(std::span<const u128> poly, Words out) const {
 void FourierConverter128::Backward(ConstWords in, std::span<u128> out) const {
   thread_local std::vector<double> buf;
   Grow(buf, 4 * m_);
-  double *x0 = buf.data(), *x1 = x0 + m_, *y0 = x1 + m_, *y1 = y0 + m_;
-  std::copy(in.re0, in.re0 + m_, x0);
-  std::copy(in.re1, in.re1 + m_, x1);
-  std::copy(in.im0, in.im0 + m_, y0);
-  std::copy(in.im1, in.im1 + m_, y1);
+  const Arrays x{buf.data(), buf.data() + m_, buf.data() + 2 * m_, buf.data() + 3 * m_};
+  std::copy(in.re0, in.re0 + m_, x.re0);
+  std::copy(in.re1, in.re1 + m_, x.re1);
+  std::copy(in.im0, in.im0 + m_, x.im0);
+  std::copy(in.im1, in.im1 + m_, x.im1);
   // Decimation in time with the conjugate roots: bit-reversed in, natural order out, ×N/2.
+  const ConstArrays roots{root_re0_.data(), root_re1_.data(), root_im0_.data(), root_im1_.data()};
   for (size_t h = 1; h < m_; h <<= 1) {
-    const double *wr0 = root_re0_.data() + h - 1, *wr1 = root_re1_.data() + h - 1,
-                 *wi0 = root_im0_.data() + h - 1, *wi1 = root_im1_.data() + h - 1;
     for (size_t s = 0; s < m_; s += 2 * h) {
-      for (size_t j = s; j < s + h; ++j) {
-        const CDD u = Load(x0, x1, y0, y1, j);
-        const CDD v = CMulConj(Load(x0, x1, y0, y1, j + h), Load(wr0, wr1, wi0, wi1, j - s));
-        Store(x0, x1, y0, y1, j, CAdd(u, v));
-        Store(x0, x1, y0, y1, j + h, CSub(u, v));
+      if (h >= 2) {
+        DitBlock<V2>(x + s, roots + (h - 1), h);
+      } else {
+        DitBlock<double>(x + s, roots + (h - 1), h);
       }
     }
   }
   const double scale = 1.0 / static_cast<double>(m_);  // a power of two: exact
-  const double *tr0 = twist_re0_.data(), *tr1 = twist_re1_.data(), *ti0 = twist_im0_.data(),
-               *ti1 = twist_im1_.data();
+  const ConstArrays twist{twist_re0_.data(), twist_re1_.data(), twist_im0_.data(),
+                          twist_im1_.data()};
   for (size_t j = 0; j < m_; ++j) {
-    CDD w = Load(x0, x1, y0, y1, j);
+    CDD w = Load<double>(ConstArrays{x.re0, x.re1, x.im0, x.im1}, j);
     w = {{w.re.hi * scale, w.re.lo * scale}, {w.im.hi * scale, w.im.lo * scale}};
-    const CDD z = CMulConj(w, Load(tr0, tr1, ti0, ti1, j));
+    const CDD z = CMulConj(w, Load<double>(twist, j));
     out[j] = RoundTorusDD(z.re);
     out[j + m_] = RoundTorusDD(z.im);
   }

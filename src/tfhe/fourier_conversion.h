@@ -53,22 +53,27 @@
 //   Fourier polynomial back to torus values t; we round round(t·2^w) mod 2^w, w = 64 or 128.
 //
 // Implementation:
-//   * 64-bit: the project's O(N log N) radix-2 FFT (fft.h Fft64Plan: same fold and twist,
-//     negative exponent, bit-reversed output), scaled by 2^-64 (exact) and permuted to the
-//     standard order; the inverse permutes back and rounds with Fft64Plan::BackwardAdd. Error
-//     ≈ 2^-53·log N relative: a round trip keeps the top ≈ 50 bits of a u64 coefficient, and small
-//     coefficients exactly.
+//   * Twiddles (ζ^k) are computed once per N in __float128 (113 bits) by Taylor series on the
+//     first octant and rounded to f64 (64-bit) or to double-double (128-bit): no libm call, so
+//     they are the same on every machine.
+//   * 64-bit: the fold and twist as tfhe-rs, a radix-2 decimation-in-frequency FFT of size N/2
+//     with the negative exponent (bit-reversed output), permuted to the standard order; the
+//     inverse is decimation in time, ×1/(N/2), conjugate twist, rounding. O(N log N). Error
+//     ≈ 2^-53·log N relative: a round trip keeps the top ≈ 50 bits of a u64 coefficient, and
+//     small coefficients exactly.
 //   * 128-bit: a double-double FFT: twist by ζ^j, a radix-2 decimation-in-frequency FFT of size
-//     N/2 with a positive exponent (bit-reversed output is exactly tfhe-fft's order), O(N log N).
+//     N/2 with a positive exponent (bit-reversed output is exactly tfhe-fft's order), O(N log N),
+//     two lanes at a time (SSE2 / NEON vector extensions, the same operations per lane).
 //     Double-double rather than exact integer arithmetic because the values are evaluations at
 //     complex roots of unity, irrational in general: no exact integer form exists to round from.
-//     The input is rounded to the nearest double-double (error ≤ 2^-106 relative); twiddles
-//     are computed once per N in __float128 (113 bits) by Taylor series and rounded to
-//     double-double; products use Dekker's exact two-product (no FMA needed on x86-64-v2).
-//     Error ≈ 2^-104·log N relative: a round trip keeps the top ≈ 100 bits of a u128.
-//   * The published words are not bit-reproducible even between two tfhe-rs runs (the 64-bit
-//     plan is chosen by timing; FMA and non-FMA paths round differently), so agreement is within
-//     float error, never bit for bit.
+//     The input is rounded to the nearest double-double (error ≤ 2^-106 relative); products use
+//     Dekker's exact two-product (x86-64-v2 has no FMA). Error ≈ 2^-104·log N relative: a round
+//     trip keeps the top ≈ 100 bits of a u128.
+//   * Deterministic: plain IEEE operations in a fixed order, compiled with -ffp-contract=off
+//     (src/tfhe/CMakeLists.txt), so every party converting the same key gets the same words.
+//     tfhe-rs's own words are not bit-reproducible even between two of its runs (the 64-bit
+//     plan is chosen by timing; FMA and non-FMA paths round differently), so agreement with it
+//     is within float error, never bit for bit.
 //
 // Hostile published keys (outside input): every shape field is checked with 128-bit arithmetic
 // before anything is allocated (N a power of two in [4, 2^16], glwe_size ≥ 2, n ≥ 1, β, L ≥ 1,
@@ -88,7 +93,6 @@
 
 #include "absl/status/statusor.h"
 #include "tfhe/codec.h"
-#include "tfhe/fft.h"
 #include "tfhe/mask_regeneration.h"
 #include "tfhe/published_server_key.h"
 
@@ -111,8 +115,9 @@ class FourierConverter64 {
 
  private:
   size_t n_, m_;
-  const Fft64Plan& plan_;
-  std::vector<uint32_t> rev_;  // bit reversal over log2(N/2) bits
+  std::vector<double> twist_re_, twist_im_;  // ζ^j, j < N/2
+  std::vector<double> root_re_, root_im_;    // per DIF stage h: e^{−iπj/h}, j < h, at h − 1
+  std::vector<uint32_t> rev_;                // bit reversal over log2(N/2) bits
 };
 
 // One polynomial of size N ↔ its published 128-bit Fourier form: N/2 double-double complex

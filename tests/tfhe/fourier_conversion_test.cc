@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <numbers>
 #include <random>
@@ -490,6 +491,40 @@ TEST(FourierConversion, Generated128KeyThroughThePublishedFormBootstraps) {
     const uint64_t decoded = static_cast<uint64_t>((phase + delta / 2) / delta) % p;
     EXPECT_EQ(decoded, f(m)) << "m " << m;
   }
+}
+
+// ---- determinism ----
+
+uint64_t Fnv1a(const std::vector<double>& words) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (double w : words) {
+    uint64_t bits;
+    std::memcpy(&bits, &w, 8);
+    for (int b = 0; b < 64; b += 8) {
+      h ^= (bits >> b) & 0xff;
+      h *= 0x100000001b3ULL;
+    }
+  }
+  return h;
+}
+
+// The words depend on nothing but IEEE operations (no libm, no FMA contraction): every machine
+// gives these bits, so parties that convert the same key publish the same bytes.
+TEST(FourierConversion, WordsAreTheSameOnEveryMachine) {
+  std::mt19937_64 g(15);
+  std::vector<uint64_t> a(2048);
+  for (auto& c : a) c = g();
+  std::vector<u128> b(2048);
+  for (auto& c : b) c = Random<u128>(g);
+  std::vector<double> f64(2048), f128(4 * 1024);
+  FourierConverter64::For(2048).Forward(a, f64);
+  FourierConverter128::For(2048).Forward(
+      b, {f128.data(), f128.data() + 1024, f128.data() + 2048, f128.data() + 3072});
+  std::printf("digests: 64-bit %016llx, 128-bit %016llx\n",
+              static_cast<unsigned long long>(Fnv1a(f64)),
+              static_cast<unsigned long long>(Fnv1a(f128)));
+  EXPECT_EQ(Fnv1a(f64), 0x3ff6906b06bea5eaULL);
+  EXPECT_EQ(Fnv1a(f128), 0x7ad06776c6a51df5ULL);
 }
 
 // ---- hostile shapes ----

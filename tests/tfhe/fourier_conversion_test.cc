@@ -6,7 +6,8 @@
 // table; pointwise products of transforms invert to the exact negacyclic product; round trips
 // keep the top ≈ 50 / 100 bits and small coefficients exactly; a generated key goes through the
 // published form (serialized and parsed byte-identically) and back into our compute keys, whose
-// bootstraps decrypt right; hostile shapes and words are refused without large allocation.
+// bootstraps decrypt right; the words of a fixed polynomial are pinned by digest (they must not
+// depend on the machine); hostile shapes and words are refused without large allocation.
 #include "tfhe/fourier_conversion.h"
 
 #include <gtest/gtest.h>

@@ -264,7 +264,7 @@ bool IsConvertiblePolynomialSize(uint64_t n) {
   return internal::IsPowerOfTwo(n) && n >= 4 && n <= kMaxPolynomialSize;
 }
 
-// L·(k+1)²·N·per_word_factor with overflow-safe early exit: 0 when the product exceeds `cap`.
+// L·(k+1)²·per_polynomial, or 0 as soon as the product exceeds `cap` (no overflow).
 u128 ShapeWords(uint64_t level, uint64_t glwe_size, uint64_t per_polynomial, u128 cap) {
   u128 p = level;
   for (uint64_t f : {glwe_size, glwe_size, per_polynomial}) {

@@ -15,12 +15,10 @@
 //      FheUint8 to the expanded u8 (AddFheUint).
 //   4. We serialize the results; node-tfhe safe_deserializes and decrypts them with its client
 //      key, to the right values.
-// Why the keys come from node-tfhe 1.4 for the 1.7 runs: a 1.7 CompressedServerKey
-// (IntegerCompressedServerKey V7, CompressionSeed V1, OPRF key) and ClientKey (IntegerClientKey
-// V8) are not read by our parser yet, while node-tfhe 1.7 reads the 1.4 ClientKey. So the 1.7
-// runs check every 1.7 object but those two keys. `v17_kms_test_own_keys` makes both keys with
-// node-tfhe 1.7: it checks that our parser refuses them by tag and reports itself SKIPPED (it
-// runs the whole check once both are read).
+// The 1.7 runs use node-tfhe 1.4's keys (node-tfhe 1.7 reads the 1.4 ClientKey), so that they
+// check every 1.7 object against the same keys; `v17_kms_test_own_keys` has node-tfhe 1.7 make
+// both keys (IntegerClientKey V8, IntegerCompressedServerKey V7 with CompressionSeed V1 and its
+// OPRF key) and runs the whole check on them. Both keys re-serialize to node's bytes.
 // `NodeExpandsWhatWeEncrypt`: node-tfhe writes the CompactPublicKey of that ClientKey; we
 // encrypt [bool, u8, u64] (kms-default: [bool, u8], node's expansion being slow) under it
 // with build() and build_packed() (tfhe/compact_encryption.h);
@@ -97,17 +95,10 @@ std::filesystem::path TempDir() {
   return dir;
 }
 
-// Keys made by node-tfhe `version`. A refusal by our parser of a 1.7 key (by its version tag)
-// is returned in *refused instead of failing the test.
-const NodeKeys* KeysFor(const std::string& profile, const std::string& version,
-                        std::string* refused) {
+// Keys made by node-tfhe `version`, parsed and checked once per profile.
+const NodeKeys* KeysFor(const std::string& profile, const std::string& version) {
   static std::map<std::string, std::unique_ptr<NodeKeys>> cache;
-  static std::map<std::string, std::string> refusals;
   const std::string id = version + "." + profile;
-  if (refusals.count(id)) {
-    *refused = refusals[id];
-    return nullptr;
-  }
   auto& slot = cache[id];
   if (slot) return slot.get();
   const std::string prefix = (TempDir() / (id + ".keys")).string();
@@ -119,21 +110,23 @@ const NodeKeys* KeysFor(const std::string& profile, const std::string& version,
             << Seconds(t0) << " s\n";
   auto keys = std::make_unique<NodeKeys>();
   keys->client_key_file = prefix + ".ClientKey.bin";
-  auto ck = ParseClientKey(ReadFile(keys->client_key_file));
-  auto csk = ParseCompressedServerKey(ReadFile(prefix + ".CompressedServerKey.bin"));
-  if (version == "17" && (!ck.ok() || !csk.ok())) {
-    // tfhe-rs 1.7's IntegerClientKey V8 / IntegerCompressedServerKey V7: refused by tag.
-    for (const absl::Status& st : {ck.status(), csk.status()}) {
-      EXPECT_TRUE(st.ok() || st.code() == absl::StatusCode::kInvalidArgument) << st;
-    }
-    refusals[id] = "our parser does not read node-tfhe 1.7's own keys yet: ClientKey: " +
-                   ck.status().ToString() + "; CompressedServerKey: " + csk.status().ToString();
-    *refused = refusals[id];
-    return nullptr;
-  }
+  const Bytes ck_bytes = ReadFile(keys->client_key_file);
+  const Bytes csk_bytes = ReadFile(prefix + ".CompressedServerKey.bin");
+  auto ck = ParseClientKey(ck_bytes);
+  auto csk = ParseCompressedServerKey(csk_bytes);
   EXPECT_TRUE(ck.ok()) << ck.status();
   EXPECT_TRUE(csk.ok()) << csk.status();
   if (!ck.ok() || !csk.ok()) return nullptr;
+  const TfheFormat format = version == "17" ? TfheFormat::kTfhe17 : TfheFormat::kTfhe14;
+  EXPECT_EQ(ck->format, format);
+  EXPECT_EQ(csk->format, format);
+  auto ck_again = SerializeClientKey(*ck);
+  auto csk_again = SerializeCompressedServerKey(*csk);
+  EXPECT_TRUE(ck_again.ok() &&
+              Bytes(ck_again->data(), ck_again->data() + ck_again->size()) == ck_bytes)
+      << "the ClientKey does not re-serialize to node's bytes";
+  EXPECT_TRUE(csk_again.ok() && *csk_again == csk_bytes)
+      << "the CompressedServerKey does not re-serialize to node's bytes";
   EXPECT_TRUE(CheckConformance(*csk, *ck).ok());
   t0 = std::chrono::steady_clock::now();
   auto sk = DecompressServerKey(*csk);
@@ -162,9 +155,7 @@ class TfheExpandInterop : public ::testing::TestWithParam<Case> {
 };
 
 TEST_P(TfheExpandInterop, ExpandsComputesAndNodeDecrypts) {
-  std::string refused;
-  const NodeKeys* keys = KeysFor(GetParam().profile, GetParam().keys_version, &refused);
-  if (keys == nullptr && !refused.empty()) GTEST_SKIP() << refused;
+  const NodeKeys* keys = KeysFor(GetParam().profile, GetParam().keys_version);
   ASSERT_NE(keys, nullptr);
   const ClientKey& ck = keys->client_key;
   const ServerKey& sk = keys->server_key;
@@ -318,9 +309,7 @@ TEST_P(TfheExpandInterop, ExpandsComputesAndNodeDecrypts) {
 }
 
 TEST_P(TfheExpandInterop, NodeExpandsWhatWeEncrypt) {
-  std::string refused;
-  const NodeKeys* keys = KeysFor(GetParam().profile, GetParam().keys_version, &refused);
-  if (keys == nullptr && !refused.empty()) GTEST_SKIP() << refused;
+  const NodeKeys* keys = KeysFor(GetParam().profile, GetParam().keys_version);
   ASSERT_NE(keys, nullptr);
   const ClientKey& ck = keys->client_key;
   auto r = Node("cpk '" + keys->client_key_file.string() + "' '" + Path("node.cpk.bin") + "'");

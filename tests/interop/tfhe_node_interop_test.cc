@@ -19,6 +19,7 @@
 #include "tfhe/client_key_encryption.h"
 #include "tfhe/conformance.h"
 #include "tfhe/key_generation.h"
+#include "tfhe/mask_regeneration.h"
 
 namespace kms::tfhe {
 namespace {
@@ -164,6 +165,22 @@ TEST_P(TfheNodeInterop, WeDecryptWhatAFreshNodeKeyEncrypts) {
   auto cpk = ParseCompactPublicKey(ReadFile(Path("fresh.CompactPublicKey.bin")));
   ASSERT_TRUE(cpk.ok()) << cpk.status();
   EXPECT_TRUE(CheckConformance(cpk->parameters, params_.compact_public_key).ok());
+  // The compressed CPK (1.4: CompressionSeed V0, masks from byte 1; 1.7: V1 with first index
+  // (0, 0)) re-serializes to node's bytes and decompresses to node's decompress().
+  const Bytes ccpk_bytes = ReadFile(Path("fresh.CompressedCompactPublicKey.bin"));
+  auto ccpk = ParseCompressedCompactPublicKey(ccpk_bytes);
+  ASSERT_TRUE(ccpk.ok()) << ccpk.status();
+  EXPECT_EQ(
+      ccpk->key.seeded_glwe_ciphertext.compression_seed.version,
+      GetParam().version == "17" ? CompressionSeed::Version::kV1 : CompressionSeed::Version::kV0);
+  auto ccpk_again = SerializeCompressedCompactPublicKey(*ccpk);
+  ASSERT_TRUE(ccpk_again.ok()) << ccpk_again.status();
+  EXPECT_EQ(*ccpk_again, ccpk_bytes);
+  auto decompressed = DecompressCompactPublicKey(*ccpk);
+  ASSERT_TRUE(decompressed.ok()) << decompressed.status();
+  auto decompressed_bytes = SerializeCompactPublicKey(*decompressed);
+  ASSERT_TRUE(decompressed_bytes.ok()) << decompressed_bytes.status();
+  EXPECT_EQ(*decompressed_bytes, ReadFile(Path("fresh.CompactPublicKey.from_compressed.bin")));
   const Bytes ck_bytes = ReadFile(Path("fresh.ClientKey.bin"));
   auto ck = ParseClientKey(ck_bytes);
   ASSERT_TRUE(ck.ok()) << ck.status();

@@ -13,8 +13,11 @@
 //   decrypt CK U64_FILE BOOL_FILE
 //                                loads our FheUint64 and FheBool, decrypts with our ClientKey
 //   generate OUT U64 BOOL        a fresh ClientKey (dedicated CPK parameters), FheUint64/FheBool
-//                                encrypt_with_client_key, a CPK and a build() list of U64;
-//                                writes OUT.{ClientKey,FheUint64,FheBool,CompactPublicKey,list}.bin
+//                                encrypt_with_client_key, a CPK, a CompressedCompactPublicKey and
+//                                its decompress(), and a build() list of U64; writes
+//                                OUT.{ClientKey,FheUint64,FheBool,CompactPublicKey,list}.bin,
+//                                OUT.CompressedCompactPublicKey.bin and
+//                                OUT.CompactPublicKey.from_compressed.bin
 //
 // Output: `name = value` lines on stdout; any failure throws (exit status 1, message on stderr).
 'use strict';
@@ -94,6 +97,10 @@ function generate(outPrefix, u64, b) {
   const cpk = tfhe.TfheCompactPublicKey.new(ck);
   fs.writeFileSync(`${outPrefix}.ClientKey.bin`, ck.safe_serialize(LIMIT));
   fs.writeFileSync(`${outPrefix}.CompactPublicKey.bin`, cpk.safe_serialize(LIMIT));
+  const ccpk = tfhe.TfheCompressedCompactPublicKey.new(ck);
+  fs.writeFileSync(`${outPrefix}.CompressedCompactPublicKey.bin`, ccpk.safe_serialize(LIMIT));
+  fs.writeFileSync(`${outPrefix}.CompactPublicKey.from_compressed.bin`,
+                   ccpk.decompress().safe_serialize(LIMIT));
   fs.writeFileSync(`${outPrefix}.FheUint64.bin`,
                    tfhe.FheUint64.encrypt_with_client_key(BigInt(u64), ck).safe_serialize(LIMIT));
   fs.writeFileSync(`${outPrefix}.FheBool.bin`,

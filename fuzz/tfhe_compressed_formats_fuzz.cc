@@ -4,16 +4,21 @@
 // uncompressed PublishedServerKey (tfhe/published_server_key.h) and the CompressedXofKeySet
 // (tfhe/xof_key_set.h). Whatever parses must serialize to exactly the input bytes; every LWE of an
 // accepted list is unpacked (and the 128-bit blocks decrypted with a fixed key of the right
-// dimension) without crashing. Any crash, sanitizer report, leak or broken round trip is a bug.
+// dimension) without crashing; an accepted keyset has its masks regenerated
+// (tfhe/xof_key_set_expansion.h) and an accepted published key its Fourier bootstrapping keys
+// converted back (tfhe/fourier_conversion.h). Any crash, sanitizer report, leak or broken round
+// trip is a bug.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
 
 #include "tfhe/compressed_ciphertext_list.h"
+#include "tfhe/fourier_conversion.h"
 #include "tfhe/published_server_key.h"
 #include "tfhe/squashed_noise.h"
 #include "tfhe/xof_key_set.h"
+#include "tfhe/xof_key_set_expansion.h"
 
 namespace kms::tfhe {
 namespace {
@@ -42,15 +47,24 @@ std::vector<u128> FixedKey(size_t n) {
 // Unpacking every LWE of a list is bounded by the list's own size except for the zero padding of
 // the last body; cap the work per input.
 constexpr uint64_t kMaxUnpackedWords = uint64_t{1} << 20;
+constexpr uint64_t kMaxExpandedBytes = uint64_t{1} << 26;
 
 void FuzzOne(ByteSpan data) {
   if (auto keyset = RoundTrip<CompressedXofKeySet>(data, ParseCompressedXofKeySet,
                                                    SerializeCompressedXofKeySet)) {
     Check(keyset->compressed_public_key.tag == keyset->compressed_server_key.tag);
+    // Mask regeneration from the keyset stream, its output capped (libFuzzer's RSS limit).
+    auto expanded = ExpandCompressedXofKeySet(*keyset, kMaxExpandedBytes);
+    Check(!expanded.ok() || expanded->public_key.key.lwe_dimension() ==
+                                keyset->compressed_public_key.key.lwe_dimension());
   }
   if (auto key = RoundTrip<PublishedServerKey>(data, ParsePublishedServerKey,
                                                SerializePublishedServerKey)) {
     Check(key->key_switching_key.output_lwe_size == key->small_lwe_dimension() + 1);
+    // Back to the standard domain: as large as the Fourier words the input holds.
+    auto bsk = FromFourierBootstrapKey(key->bootstrapping_key);
+    Check(!bsk.ok() || bsk->polynomial_size == key->bootstrapping_key.polynomial_size);
+    if (key->noise_squashing_key) (void)FromFourier128BootstrapKey(key->noise_squashing_key->bsk);
   }
   if (auto ct = RoundTrip<SquashedNoiseFheUint>(data, ParseSquashedNoiseFheUint,
                                                 SerializeSquashedNoiseFheUint)) {

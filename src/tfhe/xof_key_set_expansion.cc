@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "tfhe/codec_internal.h"
 #include "tfhe/safe_serialize.h"
 
 namespace kms::tfhe {
@@ -13,19 +14,19 @@ namespace {
 // is a stored length times a free u64 field, so it is bounded before it is added.
 class SizeBudget {
  public:
+  explicit SizeBudget(uint64_t limit) : limit_(limit) {}
   absl::Status Add(uint64_t stored, uint64_t expansion, uint64_t scalar_bytes, const char* what) {
     const u128 words = u128{stored} * expansion;
-    if (words > kDefaultSizeLimit / scalar_bytes ||
-        total_ + words * scalar_bytes > kDefaultSizeLimit) {
-      return absl::InvalidArgumentError(std::string("the expanded keyset would exceed the 2 GiB "
-                                                    "size limit (at the ") +
-                                        what + ")");
+    if (words > limit_ / scalar_bytes || total_ + words * scalar_bytes > limit_) {
+      return absl::InvalidArgumentError(internal::Cat(
+          "the expanded keyset would exceed the ", limit_, "-byte size limit (at the ", what, ")"));
     }
     total_ += words * scalar_bytes;
     return absl::OkStatus();
   }
 
  private:
+  uint64_t limit_;
   u128 total_ = 0;
 };
 
@@ -38,8 +39,8 @@ absl::Status AddModulusSwitch(SizeBudget& budget, const CompressedModulusSwitchC
   return budget.Add(z.data.size(), z.lwe_size, 8, what);
 }
 
-absl::Status CheckBudget(const CompressedXofKeySet& keyset) {
-  SizeBudget b;
+absl::Status CheckBudget(const CompressedXofKeySet& keyset, uint64_t size_limit) {
+  SizeBudget b(size_limit);
   const CompressedServerKey& sk = keyset.compressed_server_key;
   KMS_RETURN_IF_ERROR(b.Add(keyset.compressed_public_key.key.seeded_glwe_ciphertext.data.size(), 2,
                             8, "compact public key"));
@@ -125,8 +126,9 @@ absl::StatusOr<KeySwitchingKeyMaterial> ExpandKeySwitchingKeyMaterial(
 
 }  // namespace
 
-absl::StatusOr<ExpandedXofKeySet> ExpandCompressedXofKeySet(const CompressedXofKeySet& keyset) {
-  KMS_RETURN_IF_ERROR(CheckBudget(keyset));
+absl::StatusOr<ExpandedXofKeySet> ExpandCompressedXofKeySet(const CompressedXofKeySet& keyset,
+                                                            uint64_t size_limit) {
+  KMS_RETURN_IF_ERROR(CheckBudget(keyset, size_limit));
   const CompressedServerKey& sk = keyset.compressed_server_key;
   MaskStream masks = MaskStream::FromXofSeed(keyset.seed);
   ExpandedXofKeySet out;

@@ -93,7 +93,10 @@ struct ExpandedXofKeySet {
   bool operator==(const ExpandedXofKeySet&) const = default;
 };
 
-absl::StatusOr<ExpandedXofKeySet> ExpandCompressedXofKeySet(const CompressedXofKeySet& keyset);
+// InvalidArgument, before anything is allocated, when the expanded entities would exceed
+// `size_limit` bytes in all (2 GiB: safe_serialize's limit).
+absl::StatusOr<ExpandedXofKeySet> ExpandCompressedXofKeySet(
+    const CompressedXofKeySet& keyset, uint64_t size_limit = kDefaultSizeLimit);
 
 }  // namespace kms::tfhe
 

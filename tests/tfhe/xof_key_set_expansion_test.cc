@@ -654,7 +654,7 @@ TEST_F(HostileXofKeySet, HugeFreeSizeFieldsAreRefusedBeforeAllocating) {
     CompressedXofKeySet ks = keyset_;
     ks.compressed_server_key.key_switching_key.output_lwe_size = uint64_t{1} << 40;
     ExpectRefused(ks,
-                  "the expanded keyset would exceed the 2 GiB size limit (at the "
+                  "the expanded keyset would exceed the 2147483648-byte size limit (at the "
                   "key-switching key)");
   }
   {

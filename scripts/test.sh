@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 
-step() { printf '\n=== %s ===\n' "$*"; }
+START=$SECONDS
+step() { printf '\n=== %s (at %d s) ===\n' "$*" "$((SECONDS - START))"; }
 
 step "setup: Debian packages"
 if [ "$(id -u)" -eq 0 ]; then ./scripts/setup.sh; else sudo ./scripts/setup.sh; fi

@@ -3,8 +3,9 @@
 // SquashedNoiseFheBool (cut to 2-word LWEs, the fuzzer only needs the shape), a
 // CompressedCiphertextList of a 3-block FheUint, a CompressedSquashedNoiseCiphertextList of a
 // boolean and a 2-block integer, and a miniature PublishedServerKey (n = 2, k = 1, N = 4, with a
-// compression key and a noise-squashing key). Deterministic. Not a fuzz target (no _fuzz suffix);
-// run it by hand to refresh fuzz/corpus/tfhe_compressed_formats_fuzz/.
+// compression key and a noise-squashing key) in the tfhe-rs 1.4 form and, in the 1.7 form, with
+// an OPRF key and a derived re-randomization compact public key. Deterministic. Not a fuzz target
+// (no _fuzz suffix); run it by hand to refresh fuzz/corpus/tfhe_compressed_formats_fuzz/.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -113,5 +114,24 @@ int main(int argc, char** argv) {
     return 1;
   }
   Write(out / "ServerKey.mini.bin", *sk_bytes);
+
+  PublishedServerKey sk17 = sk;
+  sk17.format = TfheFormat::kTfhe17;
+  sk17.oprf_bootstrapping_key = sk.bootstrapping_key;  // n = 2 → k·N = 4, the same shape
+  CompactPublicKey cpk;
+  cpk.key.glwe_ciphertext.polynomial_size = 4;
+  cpk.key.glwe_ciphertext.data.assign(2 * 4, 5);
+  cpk.parameters.encryption_lwe_dimension = 4;
+  cpk.parameters.encryption_noise_distribution = DynamicDistribution::TUniform(42);
+  cpk.parameters.message_modulus = 4;
+  cpk.parameters.carry_modulus = 4;
+  cpk.parameters.expansion_kind.version = 1;
+  sk17.cpk_re_randomization_derived_cpk = cpk;
+  auto sk17_bytes = SerializePublishedServerKey(sk17);
+  if (!sk17_bytes.ok()) {
+    std::cerr << sk17_bytes.status() << "\n";
+    return 1;
+  }
+  Write(out / "ServerKey17.mini.bin", *sk17_bytes);
   return 0;
 }

@@ -45,6 +45,10 @@ void ConvertHighLevel(Codec& c, Key& v) {
 
 void Convert(Codec& c, CompactPublicKey& v) { ConvertHighLevel(c, v); }
 void Convert(Codec& c, CompressedCompactPublicKey& v) { ConvertHighLevel(c, v); }
+void ConvertIntegerCompactPublicKey(Codec& c, CompactPublicKey& v, std::string_view field) {
+  Codec::Scope scope(c, field);
+  ConvertIntegerLevel(c, v);
+}
 void ConvertIntegerCompressedCompactPublicKey(Codec& c, CompressedCompactPublicKey& v,
                                               std::string_view field) {
   Codec::Scope scope(c, field);

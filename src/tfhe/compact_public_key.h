@@ -35,6 +35,9 @@ struct CompactPublicKey {
   bool operator==(const CompactPublicKey&) const = default;
 };
 void Convert(Codec& c, CompactPublicKey& v);
+// integer::CompactPublicKey[0] and below, without the high-level wrapper and tag: the form a
+// tfhe-rs 1.7 ServerKey embeds as its derived re-randomization key (`tag` is not written).
+void ConvertIntegerCompactPublicKey(Codec& c, CompactPublicKey& v, std::string_view field);
 
 struct CompressedCompactPublicKey {
   SeededLweCompactPublicKey key;

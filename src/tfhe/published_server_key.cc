@@ -1,6 +1,8 @@
 #include "tfhe/published_server_key.h"
 
 #include <cstring>
+#include <optional>
+#include <variant>
 
 #include "tfhe/codec_internal.h"
 #include "tfhe/entities.h"
@@ -45,32 +47,77 @@ void CheckBskShape(Codec& c, uint64_t polynomial_size, uint64_t input_lwe_dimens
                           per_polynomial == 1 ? "" : " x polynomial_size / 2"));
 }
 
-void ConvertKsm(Codec& c, KeySwitchingKeyMaterial& v, std::string_view field) {
+void ConvertKsm(Codec& c, KeySwitchingKeyMaterial& v, std::string_view field, TfheFormat format) {
+  const bool v17 = format == TfheFormat::kTfhe17;
   Codec::Scope scope(c, field);
   c.VersionTag(0, "");  // integer::KeySwitchingKeyMaterial
   Codec::Scope material(c, "material");
-  c.VersionTag(0, "");  // shortint, 1.4.0-alpha.3 shape
+  c.VersionTag(v17 ? 1 : 0, "");  // shortint
   Convert(c, v.key_switching_key, "key_switching_key");
   c.I8(v.cast_rshift, "cast_rshift");
   Convert(c, v.destination_key, "destination_key");
+  if (!v17) return;
+  Codec::Scope ap(c, "destination_atomic_pattern");
+  c.VersionTag(0, "");  // KeySwitchingKeyDestinationAtomicPattern: 0 Standard, 1 KeySwitch32
+  uint32_t kind = 0;
+  c.Variant(kind, 2, "variant");
+  if (c.ok() && kind != 0) c.Fail("variant", "the KeySwitch32 atomic pattern is not supported");
 }
 
-void ConvertDecompressionKey(Codec& c, DecompressionKey& v) {
+// SerializableShortintBootstrappingKey[2]::Classic{bsk, modulus_switch_noise_reduction_key}.
+void ConvertClassicBootstrappingKey(Codec& c, FourierLweBootstrapKey& bsk,
+                                    ModulusSwitchConfiguration& ms, std::string_view field) {
+  Codec::Scope bk(c, field);
+  c.VersionTag(2, "");
+  uint32_t kind = 0;  // 0 Classic, 1 MultiBit
+  c.Variant(kind, 2, "variant");
+  if (!c.ok()) return;
+  if (kind != 0) {
+    c.Fail("variant", "multi-bit bootstrapping keys are not supported");
+    return;
+  }
+  Codec::Scope classic(c, "Classic");
+  Convert(c, bsk, "bsk");
+  Convert(c, ms, "modulus_switch_noise_reduction_key");
+}
+
+void ConvertDecompressionKey(Codec& c, DecompressionKey& v, TfheFormat format) {
   c.VersionTag(0, "");  // integer::DecompressionKey
   Codec::Scope shortint(c, "key");
-  c.VersionTag(1, "");
-  Convert(c, v.blind_rotate_key, "blind_rotate_key");
+  if (format == TfheFormat::kTfhe14) {
+    c.Require(
+        v.modulus_switch_noise_reduction_key.kind == ModulusSwitchConfiguration::Kind::kStandard,
+        "modulus_switch_noise_reduction_key",
+        "a tfhe-rs 1.4 decompression key has no modulus-switch configuration");
+    c.VersionTag(1, "");
+    Convert(c, v.blind_rotate_key, "blind_rotate_key");
+  } else {
+    c.VersionTag(2, "");
+    ConvertClassicBootstrappingKey(c, v.blind_rotate_key, v.modulus_switch_noise_reduction_key,
+                                   "bsk");
+  }
   c.TaggedU64(v.lwe_per_glwe, "lwe_per_glwe");
 }
 
-void ConvertNoiseSquashingKey(Codec& c, PublishedNoiseSquashingKey& v) {
+void ConvertNoiseSquashingKey(Codec& c, PublishedNoiseSquashingKey& v, TfheFormat format) {
+  const bool v17 = format == TfheFormat::kTfhe17;
   c.VersionTag(0, "");  // integer::NoiseSquashingKey
   Codec::Scope shortint(c, "key");
-  c.VersionTag(2, "");
+  c.VersionTag(v17 ? 3 : 2, "");  // shortint (Generic)NoiseSquashingKey
   {
+    // 1.7 wraps the bootstrapping key in its (Standard) atomic pattern.
+    std::optional<Codec::Scope> ap;
+    std::optional<Codec::Scope> standard;
+    if (v17) {
+      ap.emplace(c, "atomic_pattern");
+      c.VersionTag(0, "");  // AtomicPatternNoiseSquashingKey
+      if (!internal::StandardAtomicPattern(c)) return;
+      standard.emplace(c, "Standard");
+      c.VersionTag(0, "");  // StandardAtomicPatternNoiseSquashingKey
+    }
     Codec::Scope bk(c, "bootstrapping_key");
-    c.VersionTag(0, "");  // Shortint128BootstrappingKey
-    uint32_t kind = 0;    // 0 Classic, 1 MultiBit
+    c.VersionTag(v17 ? 1 : 0, "");  // Shortint128BootstrappingKey
+    uint32_t kind = 0;              // 0 Classic, 1 MultiBit
     c.Variant(kind, 2, "variant");
     if (!c.ok()) return;
     if (kind != 0) {
@@ -87,15 +134,63 @@ void ConvertNoiseSquashingKey(Codec& c, PublishedNoiseSquashingKey& v) {
   if (c.ok()) internal::RequireModuli(c, v.message_modulus, v.carry_modulus);
 }
 
-void ConvertReRandomization(Codec& c, ReRandomizationKeySwitchingKey& v) {
+void ConvertReRandomization(Codec& c, ReRandomizationKeySwitchingKey& v, TfheFormat format) {
   c.VersionTag(0, "");
   uint32_t kind = static_cast<uint32_t>(v.kind);
   c.Variant(kind, 2, "variant");
   if (!c.ok()) return;
   if (c.reading()) v.kind = static_cast<ReRandomizationKeySwitchingKey::Kind>(kind);
   if (v.kind == ReRandomizationKeySwitchingKey::Kind::kDedicatedKSK) {
-    ConvertKsm(c, v.dedicated, "DedicatedKSK");
+    ConvertKsm(c, v.dedicated, "DedicatedKSK", format);
   }
+}
+
+// tfhe-rs 1.7's cpk_re_randomization_key: ReRandomizationKey[0]{0 LegacyDedicatedCPK{ksk} |
+// 1 DerivedCPKWithoutKeySwitch{cpk}}, onto the two optional fields of the key.
+void ConvertReRandomizationKey17(Codec& c, PublishedServerKey& v) {
+  std::optional<std::monostate> present;
+  if (v.cpk_re_randomization_key_switching_key_material || v.cpk_re_randomization_derived_cpk) {
+    present.emplace();
+  }
+  c.Option(present, "cpk_re_randomization_key", [&v](Codec& c, std::monostate&) {
+    c.VersionTag(0, "");
+    uint32_t kind = v.cpk_re_randomization_derived_cpk ? 1 : 0;
+    c.Variant(kind, 2, "variant");
+    if (!c.ok()) return;
+    if (kind == 0) {
+      Codec::Scope legacy(c, "LegacyDedicatedCPK");
+      auto& ksk = v.cpk_re_randomization_key_switching_key_material;
+      if (c.reading()) ksk.emplace();
+      Codec::Scope field(c, "ksk");
+      ConvertReRandomization(c, *ksk, TfheFormat::kTfhe17);
+    } else {
+      Codec::Scope derived(c, "DerivedCPKWithoutKeySwitch");
+      auto& cpk = v.cpk_re_randomization_derived_cpk;
+      if (c.reading()) cpk.emplace();
+      // The embedded key has no tag; one here would be lost on the way out.
+      c.Require(cpk->tag.empty(), "cpk", "the embedded compact public key carries no tag");
+      ConvertIntegerCompactPublicKey(c, *cpk, "cpk");
+    }
+  });
+}
+
+// tfhe-rs 1.7's oprf_key: integer OprfServerKey[0]{key} → shortint OprfServerKey[0]{inner:
+// OprfBootstrappingKey[0]::Classic{bsk}}.
+void ConvertOprfKey(Codec& c, FourierLweBootstrapKey& bsk) {
+  c.VersionTag(0, "");  // integer::OprfServerKey
+  Codec::Scope shortint(c, "key");
+  c.VersionTag(0, "");
+  Codec::Scope inner(c, "inner");
+  c.VersionTag(0, "");  // OprfBootstrappingKey
+  uint32_t kind = 0;    // 0 Classic, 1 MultiBit
+  c.Variant(kind, 2, "variant");
+  if (!c.ok()) return;
+  if (kind != 0) {
+    c.Fail("variant", "multi-bit OPRF keys are not supported");
+    return;
+  }
+  Codec::Scope classic(c, "Classic");
+  Convert(c, bsk, "bsk");
 }
 
 void ConvertShortint(Codec& c, PublishedServerKey& v) {
@@ -110,20 +205,9 @@ void ConvertShortint(Codec& c, PublishedServerKey& v) {
     Codec::Scope standard(c, "Standard");
     c.VersionTag(0, "");
     Convert(c, v.key_switching_key, "key_switching_key");
-    {
-      Codec::Scope bk(c, "bootstrapping_key");
-      c.VersionTag(2, "");  // SerializableShortintBootstrappingKey
-      uint32_t kind = 0;    // 0 Classic, 1 MultiBit
-      c.Variant(kind, 2, "variant");
-      if (!c.ok()) return;
-      if (kind != 0) {
-        c.Fail("variant", "multi-bit bootstrapping keys are not supported");
-        return;
-      }
-      Codec::Scope classic(c, "Classic");
-      Convert(c, v.bootstrapping_key, "bsk");
-      Convert(c, v.modulus_switch_noise_reduction_key, "modulus_switch_noise_reduction_key");
-    }
+    ConvertClassicBootstrappingKey(c, v.bootstrapping_key, v.modulus_switch_noise_reduction_key,
+                                   "bootstrapping_key");
+    if (!c.ok()) return;
     Convert(c, v.pbs_order, "pbs_order");
   }
   c.TaggedU64(v.message_modulus, "message_modulus");
@@ -175,6 +259,12 @@ void CheckShapes(Codec& c, const PublishedServerKey& v) {
                        pksk.output_glwe_dimension() * pksk.output_polynomial_size,
                        "decompression_key", "the blind-rotation input dimension");
     }
+    // The modulus switch (1.7) acts on the blind rotation's input.
+    const ModulusSwitchConfiguration& ms = v.decompression_key->modulus_switch_noise_reduction_key;
+    if (ms.kind == ModulusSwitchConfiguration::Kind::kDriftTechnique) {
+      RequireDimension(c, ms.modulus_switch_zeros.lwe_size - 1, bsk.input_lwe_dimension,
+                       "decompression_key", "the modulus-switch zeros' dimension");
+    }
   }
   if (v.noise_squashing_key) {
     RequireDimension(c, v.noise_squashing_key->bsk.input_lwe_dimension, small,
@@ -192,6 +282,10 @@ void CheckShapes(Codec& c, const PublishedServerKey& v) {
           ReRandomizationKeySwitchingKey::Kind::kDedicatedKSK) {
     check_ksk(v.cpk_re_randomization_key_switching_key_material->dedicated,
               "cpk_re_randomization_key_switching_key_material");
+  }
+  if (v.oprf_bootstrapping_key) {
+    RequireDimension(c, v.oprf_bootstrapping_key->output_lwe_dimension(), big, "oprf_key",
+                     "the OPRF bootstrapping key's output dimension");
   }
 }
 
@@ -335,18 +429,48 @@ void Convert(Codec& c, PublishedServerKey& v) {
   c.VersionTag(3, "");
   {
     Codec::Scope integer_key(c, "key");
-    c.VersionTag(7, "");  // IntegerServerKey, tfhe-rs 1.4 (1.7: 9)
+    // IntegerServerKey: 7 in tfhe-rs 1.4.0-alpha.3, 9 in 1.7.0 (8 is a 1.5/1.6 form).
+    uint32_t version = v.format == TfheFormat::kTfhe17 ? 9 : 7;
+    c.U32(version, "version");
+    if (!c.ok()) return;
+    if (version != 7 && version != 9) {
+      c.Fail("version", internal::Cat("unknown version tag ", version,
+                                      ", expected 7 (tfhe-rs 1.4) or 9 (1.7)"));
+      return;
+    }
+    if (c.reading()) v.format = version == 9 ? TfheFormat::kTfhe17 : TfheFormat::kTfhe14;
+    const TfheFormat format = v.format;
+    if (format == TfheFormat::kTfhe14) {
+      c.Require(!v.cpk_re_randomization_derived_cpk && !v.oprf_bootstrapping_key, "version",
+                "a derived re-randomization key or an OPRF key needs the tfhe-rs 1.7 form");
+    }
+    c.Require(
+        !(v.cpk_re_randomization_derived_cpk && v.cpk_re_randomization_key_switching_key_material),
+        "cpk_re_randomization_key", "holds either a key-switching key or a derived key");
+    if (!c.ok()) return;
     ConvertShortint(c, v);
     c.Option(v.cpk_key_switching_key_material, "cpk_key_switching_key_material",
-             [](Codec& c, KeySwitchingKeyMaterial& m) { ConvertKsm(c, m, ""); });
+             [format](Codec& c, KeySwitchingKeyMaterial& m) { ConvertKsm(c, m, "", format); });
     c.Option(v.compression_key, "compression_key",
              [](Codec& c, CompressionKey& k) { Convert(c, k, ""); });
-    c.Option(v.decompression_key, "decompression_key", ConvertDecompressionKey);
-    c.Option(v.noise_squashing_key, "noise_squashing_key", ConvertNoiseSquashingKey);
+    c.Option(v.decompression_key, "decompression_key",
+             [format](Codec& c, DecompressionKey& k) { ConvertDecompressionKey(c, k, format); });
+    c.Option(v.noise_squashing_key, "noise_squashing_key",
+             [format](Codec& c, PublishedNoiseSquashingKey& k) {
+               ConvertNoiseSquashingKey(c, k, format);
+             });
     c.Option(v.noise_squashing_compression_key, "noise_squashing_compression_key",
              [](Codec& c, NoiseSquashingCompressionKey& k) { Convert(c, k, ""); });
-    c.Option(v.cpk_re_randomization_key_switching_key_material,
-             "cpk_re_randomization_key_switching_key_material", ConvertReRandomization);
+    if (format == TfheFormat::kTfhe14) {
+      c.Option(v.cpk_re_randomization_key_switching_key_material,
+               "cpk_re_randomization_key_switching_key_material",
+               [](Codec& c, ReRandomizationKeySwitchingKey& k) {
+                 ConvertReRandomization(c, k, TfheFormat::kTfhe14);
+               });
+    } else {
+      ConvertReRandomizationKey17(c, v);
+      c.Option(v.oprf_bootstrapping_key, "oprf_key", ConvertOprfKey);
+    }
   }
   if (c.ok()) CheckShapes(c, v);
   ConvertTaggedBytes(c, v.tag, "tag");

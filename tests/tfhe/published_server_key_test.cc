@@ -3,6 +3,12 @@
 // included); every truncation and byte flip is refused or canonical; hostile lengths in the
 // FourierPolynomialList and the key-switching keys are refused without allocation; the shapes
 // that chain are checked; the decompressed golden compression keys fit the format.
+//
+// The tfhe-rs 1.7.0 form (PublishedServerKey17): the same key moved to 1.7 (with an OPRF key and,
+// separately, a derived re-randomization CPK) round-trips, and its size is the 1.4 size plus the
+// per-part differences computed from the tfhe-rs 1.7.0 layouts; the 1.4 writer refuses the 1.7-only
+// parts by name; unknown IntegerServerKey tags are refused by tag; truncations, byte flips and a
+// hostile OPRF polynomial count are refused (or canonical) without over-allocation.
 #include "tfhe/published_server_key.h"
 
 #include <gmock/gmock.h>
@@ -17,6 +23,7 @@
 #include "testing/allocation_probe.h"
 #include "testing/seeded_rng.h"
 #include "tfhe/golden_files.h"
+#include "tfhe/safe_serialize.h"
 
 namespace kms::tfhe {
 namespace {
@@ -308,6 +315,291 @@ TEST(PublishedServerKey, HoldsTheDecompressedGoldenPackingKeys) {
   auto again = RoundTrip(*bytes);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(*again == *bytes);
+}
+
+// ---- tfhe-rs 1.7.0 ----
+
+constexpr size_t kEmptyTagBytes = 4 + 8;   // Tag: version tag, u64 length
+constexpr size_t kTaggedU64Bytes = 4 + 8;  // a newtype parameter
+
+// A FourierLweBootstrapKey[1]: tag, FourierPolynomialList tag, sequence length, polynomial_size,
+// chunk count, per polynomial a u64 count and N f64 words, then four tagged u64.
+size_t FourierBskBytes(const FourierLweBootstrapKey& b) {
+  return 4 + 4 + 8 + 8 + 8 + b.polynomial_count() * (8 + 8 * b.polynomial_size) +
+         4 * kTaggedU64Bytes;
+}
+
+// A small integer::CompactPublicKey of dimension 4 (no tag, as the ServerKey embeds it).
+CompactPublicKey SmallCompactPublicKey() {
+  CompactPublicKey cpk;
+  cpk.key.glwe_ciphertext.polynomial_size = 4;
+  cpk.key.glwe_ciphertext.data = {11, 12, 13, 14, 15, 16, 17, 18};
+  cpk.parameters.encryption_lwe_dimension = 4;
+  cpk.parameters.encryption_noise_distribution = DynamicDistribution::TUniform(42);
+  cpk.parameters.message_modulus = 4;
+  cpk.parameters.carry_modulus = 4;
+  cpk.parameters.expansion_kind.version = 1;  // as tfhe-rs 1.7 writes it
+  return cpk;
+}
+
+PublishedServerKey SmallServerKey17() {
+  PublishedServerKey key = SmallServerKey();
+  key.format = TfheFormat::kTfhe17;
+  return key;
+}
+
+// The 1.7 key with an OPRF key (n = 2 → k·N = 4, the compute BSK's shape).
+PublishedServerKey SmallServerKey17WithOprf() {
+  PublishedServerKey key = SmallServerKey17();
+  kms::testing::SeededRng rng(17);
+  key.oprf_bootstrapping_key = Bsk(2, 1, 1, 4, rng);
+  return key;
+}
+
+size_t SerializedSize(const PublishedServerKey& key) {
+  auto bytes = SerializePublishedServerKey(key);
+  EXPECT_TRUE(bytes.ok()) << bytes.status();
+  return bytes.ok() ? bytes->size() : 0;
+}
+
+void ExpectRoundTrip(const PublishedServerKey& key) {
+  auto bytes = SerializePublishedServerKey(key);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto parsed = ParsePublishedServerKey(*bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->format, key.format);
+  EXPECT_TRUE(*parsed == key);
+  auto again = SerializePublishedServerKey(*parsed);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(*again == *bytes);
+}
+
+TEST(PublishedServerKey17, TheSmallKeyIn17FormHasTheLayoutSizesAndRoundTrips) {
+  const PublishedServerKey key14 = SmallServerKey();
+  const PublishedServerKey key17 = SmallServerKey17();
+  ASSERT_EQ(key17.cpk_re_randomization_key_switching_key_material->kind,
+            ReRandomizationKeySwitchingKey::Kind::kDedicatedKSK);
+  // From the 1.7.0 layouts: +8 per KeySwitchingKeyMaterial (destination_atomic_pattern: tag,
+  // variant; casting and dedicated re-randomization); +16 for the decompression key
+  // (SerializableShortintBootstrappingKey tag and variant, modulus-switch configuration tag and
+  // variant); +12 for the noise-squashing key (atomic pattern tag and variant, Standard's tag);
+  // +8 for the ReRandomizationKey wrapper (tag, variant); +1 for the absent OPRF key.
+  EXPECT_EQ(SerializedSize(key17), SerializedSize(key14) + 8 * 2 + 16 + 12 + 8 + 1);
+  ExpectRoundTrip(key17);
+
+  auto bytes = *SerializePublishedServerKey(key17);
+  const size_t header = 34 + kServerKeyName.size();
+  uint32_t tag;
+  std::memcpy(&tag, bytes.data() + header + 4, 4);
+  EXPECT_EQ(tag, 9u);  // IntegerServerKey V9
+
+  // The decompression key's modulus switch (1.7 only) in the drift form: its key tag, the
+  // LweCiphertextList (tag, data, lwe_size, 64-bit modulus of 28 bytes) and three tagged f64.
+  PublishedServerKey drift = key17;
+  ModulusSwitchConfiguration& ms = drift.decompression_key->modulus_switch_noise_reduction_key;
+  ms.kind = ModulusSwitchConfiguration::Kind::kDriftTechnique;
+  ms.modulus_switch_zeros.lwe_size = 5;  // the compression GLWE's k·N = 4, plus one
+  ms.modulus_switch_zeros.data = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  ms.ms_bound = 1.5;
+  EXPECT_EQ(SerializedSize(drift),
+            SerializedSize(key17) + 4 + (4 + 8 + 8 * 10 + kTaggedU64Bytes + 28) + 3 * 12);
+  ExpectRoundTrip(drift);
+  ms.modulus_switch_zeros.lwe_size = 3;
+  ms.modulus_switch_zeros.data.resize(9);
+  EXPECT_THAT(std::string(SerializePublishedServerKey(drift).status().message()),
+              HasSubstr("decompression_key: the modulus-switch zeros' dimension is 2"));
+
+  // The minimal key in 1.7 form: the two absent 1.7 options and nothing else differ.
+  PublishedServerKey minimal14 = key14;
+  minimal14.cpk_key_switching_key_material.reset();
+  minimal14.compression_key.reset();
+  minimal14.decompression_key.reset();
+  minimal14.noise_squashing_key.reset();
+  minimal14.noise_squashing_compression_key.reset();
+  minimal14.cpk_re_randomization_key_switching_key_material.reset();
+  PublishedServerKey minimal17 = minimal14;
+  minimal17.format = TfheFormat::kTfhe17;
+  EXPECT_EQ(SerializedSize(minimal17), SerializedSize(minimal14) + 1);
+  ExpectRoundTrip(minimal17);
+}
+
+TEST(PublishedServerKey17, TheOprfKeyAndTheDerivedReRandomizationKeyRoundTrip) {
+  const PublishedServerKey key17 = SmallServerKey17();
+  const PublishedServerKey with_oprf = SmallServerKey17WithOprf();
+  // Option flag, then the integer and shortint OprfServerKey tags, OprfBootstrappingKey's tag and
+  // variant, and the Fourier BSK (replacing the 1-byte None).
+  EXPECT_EQ(SerializedSize(with_oprf), SerializedSize(key17) + 4 + 4 + 4 + 4 +
+                                           FourierBskBytes(*with_oprf.oprf_bootstrapping_key));
+  ExpectRoundTrip(with_oprf);
+
+  // The re-randomization key: LegacyDedicatedCPK{ksk} against none and against the 1.4 field.
+  PublishedServerKey none17 = key17;
+  none17.cpk_re_randomization_key_switching_key_material.reset();
+  PublishedServerKey none14 = SmallServerKey();
+  none14.cpk_re_randomization_key_switching_key_material.reset();
+  const size_t rr14 = SerializedSize(SmallServerKey()) - SerializedSize(none14);
+  const size_t rr17 = SerializedSize(key17) - SerializedSize(none17);
+  EXPECT_EQ(rr17, rr14 + 8 + 8);  // the ReRandomizationKey wrapper, destination_atomic_pattern
+  ExpectRoundTrip(none17);
+
+  // DerivedCPKWithoutKeySwitch{cpk}: the wrapper's tag and variant, then the integer key, i.e. the
+  // high-level CompactPublicKey without its header, its two wrapper tags and its tag.
+  const CompactPublicKey cpk = SmallCompactPublicKey();
+  auto cpk_bytes = SerializeCompactPublicKey(cpk);
+  ASSERT_TRUE(cpk_bytes.ok()) << cpk_bytes.status();
+  const size_t integer_cpk =
+      cpk_bytes->size() - (34 + kCompactPublicKeyName.size()) - 8 - kEmptyTagBytes;
+  PublishedServerKey derived = with_oprf;
+  derived.cpk_re_randomization_key_switching_key_material.reset();
+  derived.cpk_re_randomization_derived_cpk = cpk;
+  PublishedServerKey derived_none = with_oprf;
+  derived_none.cpk_re_randomization_key_switching_key_material.reset();
+  EXPECT_EQ(SerializedSize(derived), SerializedSize(derived_none) + 8 + integer_cpk);
+  ExpectRoundTrip(derived);
+  auto parsed = ParsePublishedServerKey(*SerializePublishedServerKey(derived));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_FALSE(parsed->cpk_re_randomization_key_switching_key_material.has_value());
+  EXPECT_TRUE(*parsed->cpk_re_randomization_derived_cpk == cpk);
+}
+
+TEST(PublishedServerKey17, The14WriterRefusesWhatOnly17Holds) {
+  PublishedServerKey key = SmallServerKey17WithOprf();
+  key.format = TfheFormat::kTfhe14;
+  auto s = SerializePublishedServerKey(key);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("needs the tfhe-rs 1.7 form"));
+
+  key = SmallServerKey();
+  key.cpk_re_randomization_key_switching_key_material.reset();
+  key.cpk_re_randomization_derived_cpk = SmallCompactPublicKey();
+  s = SerializePublishedServerKey(key);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("needs the tfhe-rs 1.7 form"));
+
+  key = SmallServerKey();
+  key.decompression_key->modulus_switch_noise_reduction_key.kind =
+      ModulusSwitchConfiguration::Kind::kCenteredMean;
+  s = SerializePublishedServerKey(key);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("has no modulus-switch configuration"));
+  key.format = TfheFormat::kTfhe17;
+  ExpectRoundTrip(key);  // 1.7 holds it
+
+  // Both re-randomization forms at once, or an embedded key with a tag, have no encoding.
+  key = SmallServerKey17();
+  key.cpk_re_randomization_derived_cpk = SmallCompactPublicKey();
+  EXPECT_THAT(std::string(SerializePublishedServerKey(key).status().message()),
+              HasSubstr("holds either a key-switching key or a derived key"));
+  key.cpk_re_randomization_key_switching_key_material.reset();
+  key.cpk_re_randomization_derived_cpk->tag = {1};
+  EXPECT_THAT(std::string(SerializePublishedServerKey(key).status().message()),
+              HasSubstr("the embedded compact public key carries no tag"));
+}
+
+TEST(PublishedServerKey17, UnknownTagsAndUnsupportedVariantsAreRefusedByName) {
+  const Bytes bytes = *SerializePublishedServerKey(SmallServerKey17WithOprf());
+  const size_t header = 34 + kServerKeyName.size();
+  // IntegerServerKey 8 (a 1.5/1.6 form) and 10 are refused by tag.
+  for (uint8_t tag : {uint8_t{8}, uint8_t{10}}) {
+    Bytes t = bytes;
+    t[header + 4] = tag;
+    auto r = ParsePublishedServerKey(t);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(std::string(r.status().message()),
+                HasSubstr("unknown version tag " + std::to_string(tag)));
+  }
+  // The OPRF key ends just before the high-level tag; its variant precedes the Fourier BSK.
+  const PublishedServerKey key = SmallServerKey17WithOprf();
+  const size_t bsk_at =
+      bytes.size() - kEmptyTagBytes - FourierBskBytes(*key.oprf_bootstrapping_key);
+  Bytes multibit = bytes;
+  ASSERT_EQ(multibit[bsk_at - 4], 0);  // Classic
+  multibit[bsk_at - 4] = 1;
+  auto r = ParsePublishedServerKey(multibit);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("multi-bit OPRF keys are not supported"));
+
+  // A KeySwitch32 destination atomic pattern: the casting KSKM's variant, found by serializing
+  // the 1.4 and 1.7 casting materials apart (the first difference after the shortint tag).
+  PublishedServerKey no_casting = key;
+  no_casting.cpk_key_switching_key_material.reset();
+  const Bytes other = *SerializePublishedServerKey(no_casting);
+  size_t at = 0;
+  while (at < other.size() && bytes[at] == other[at]) ++at;
+  ASSERT_EQ(bytes[at], 1);  // the Option flag: Some; None in `other`
+  // Some, integer tag, shortint tag, the KSK, cast_rshift, destination_key (tag, variant), the
+  // pattern's tag.
+  const size_t ksk_bytes = 4 + 8 +
+                           8 * key.cpk_key_switching_key_material->key_switching_key.data.size() +
+                           3 * kTaggedU64Bytes + 28;
+  const size_t variant_at = at + 1 + 4 + 4 + ksk_bytes + 1 + 8 + 4;
+  ASSERT_EQ(bytes[variant_at], 0);  // Standard
+  Bytes ks32 = bytes;
+  ks32[variant_at] = 1;
+  r = ParsePublishedServerKey(ks32);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("destination_atomic_pattern.variant: the KeySwitch32 atomic pattern"));
+}
+
+TEST(PublishedServerKey17, EveryTruncationAndAcceptedByteFlipIsRefusedOrCanonical) {
+  PublishedServerKey derived = SmallServerKey17WithOprf();
+  derived.cpk_re_randomization_key_switching_key_material.reset();
+  derived.cpk_re_randomization_derived_cpk = SmallCompactPublicKey();
+  for (const PublishedServerKey& key : {SmallServerKey17WithOprf(), derived}) {
+    const Bytes bytes = *SerializePublishedServerKey(key);
+    for (size_t len = 0; len < bytes.size(); ++len) {
+      Bytes prefix(bytes.begin(), bytes.begin() + len);
+      ASSERT_EQ(RoundTrip(prefix).status().code(), absl::StatusCode::kInvalidArgument) << len;
+    }
+    size_t accepted = 0;
+    for (size_t pos = 0; pos < bytes.size(); ++pos) {
+      for (uint8_t flip : {uint8_t{0x01}, uint8_t{0x80}}) {
+        Bytes mutated = bytes;
+        mutated[pos] ^= flip;
+        g_largest_allocation = 0;
+        g_probe_armed = true;
+        auto result = RoundTrip(mutated);
+        g_probe_armed = false;
+        // Nothing allocated beyond a copy of the blob (the re-serialization's own buffer).
+        ASSERT_LE(g_largest_allocation.load(), 2 * mutated.size()) << "flip at " << pos;
+        if (!result.ok()) {
+          ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+          continue;
+        }
+        ++accepted;
+        ASSERT_TRUE(*result == mutated) << "flip at " << pos;
+      }
+    }
+    EXPECT_GT(accepted, 0u);
+  }
+}
+
+TEST(PublishedServerKey17, AHugeOprfPolynomialCountIsRefusedWithoutAllocation) {
+  const PublishedServerKey key = SmallServerKey17WithOprf();
+  const Bytes bytes = *SerializePublishedServerKey(key);
+  const size_t bsk_at =
+      bytes.size() - kEmptyTagBytes - FourierBskBytes(*key.oprf_bootstrapping_key);
+  const size_t seq_len = bsk_at + 8;
+  const size_t chunk_count = seq_len + 16;
+  {
+    uint64_t v;
+    std::memcpy(&v, bytes.data() + chunk_count, 8);
+    ASSERT_EQ(v, key.oprf_bootstrapping_key->polynomial_count());  // the offsets are right
+  }
+  for (uint64_t count : {uint64_t{1} << 40, uint64_t{1} << 61}) {
+    Bytes mutated = bytes;
+    PutU64(mutated, chunk_count, count);
+    PutU64(mutated, seq_len, count + 2);
+    g_largest_allocation = 0;
+    g_probe_armed = true;
+    auto result = ParsePublishedServerKey(mutated);
+    g_probe_armed = false;
+    ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << count;
+    EXPECT_THAT(std::string(result.status().message()), HasSubstr("oprf_key")) << count;
+    EXPECT_LT(g_largest_allocation.load(), mutated.size()) << count;
+  }
 }
 
 }  // namespace

@@ -6,9 +6,11 @@
 
 #include <concepts>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "tfhe/codec.h"
@@ -81,6 +83,34 @@ inline bool StandardAtomicPattern(Codec& c) {
     return false;
   }
   return true;
+}
+
+// tfhe-rs 1.7's cpk_re_randomization_key, compressed or not: Option<ReRandomizationKey[0]{
+// 0 LegacyDedicatedCPK{ksk} | 1 DerivedCPKWithoutKeySwitch{cpk}}>, onto two optional fields of
+// which at most one is set. `convert_ksk(c, ksk)` and `convert_cpk(c, cpk)` convert the payloads;
+// the embedded compact public key has no tag, so one set there is refused rather than lost.
+template <typename Ksk, typename Cpk, typename KskFn, typename CpkFn>
+void ReRandomizationKey17(Codec& c, std::optional<Ksk>& ksk, std::optional<Cpk>& cpk,
+                          KskFn&& convert_ksk, CpkFn&& convert_cpk) {
+  std::optional<std::monostate> present;
+  if (ksk || cpk) present.emplace();
+  c.Option(present, "cpk_re_randomization_key", [&](Codec& c, std::monostate&) {
+    c.VersionTag(0, "");
+    uint32_t kind = cpk ? 1 : 0;
+    c.Variant(kind, 2, "variant");
+    if (!c.ok()) return;
+    if (kind == 0) {
+      Codec::Scope legacy(c, "LegacyDedicatedCPK");
+      if (c.reading()) ksk.emplace();
+      Codec::Scope field(c, "ksk");
+      convert_ksk(c, *ksk);
+    } else {
+      Codec::Scope derived(c, "DerivedCPKWithoutKeySwitch");
+      if (c.reading()) cpk.emplace();
+      c.Require(cpk->tag.empty(), "cpk", "the embedded compact public key carries no tag");
+      convert_cpk(c, *cpk);
+    }
+  });
 }
 
 }  // namespace kms::tfhe::internal

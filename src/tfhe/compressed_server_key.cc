@@ -1,8 +1,5 @@
 #include "tfhe/compressed_server_key.h"
 
-#include <optional>
-#include <variant>
-
 #include "tfhe/codec_internal.h"
 #include "tfhe/safe_serialize.h"
 
@@ -122,33 +119,6 @@ void Convert(Codec& c, CompressedReRandomizationKeySwitchingKey& v, TfheFormat f
   if (v.kind == CompressedReRandomizationKeySwitchingKey::Kind::kDedicatedKSK) {
     Convert(c, v.dedicated, "DedicatedKSK", format);
   }
-}
-
-// tfhe-rs 1.7's cpk_re_randomization_key: CompressedReRandomizationKey[0]{0 LegacyDedicatedCPK{
-// ksk} | 1 DerivedCPKWithoutKeySwitch{cpk}}, onto the two optional fields of the key.
-void ConvertReRandomizationKey17(Codec& c, CompressedServerKey& v) {
-  std::optional<std::monostate> present;
-  if (v.cpk_re_randomization_key_switching_key_material || v.cpk_re_randomization_derived_cpk) {
-    present.emplace();
-  }
-  c.Option(present, "cpk_re_randomization_key", [&v](Codec& c, std::monostate&) {
-    c.VersionTag(0, "");
-    uint32_t kind = v.cpk_re_randomization_derived_cpk ? 1 : 0;
-    c.Variant(kind, 2, "variant");
-    if (!c.ok()) return;
-    if (kind == 0) {
-      Codec::Scope legacy(c, "LegacyDedicatedCPK");
-      auto& ksk = v.cpk_re_randomization_key_switching_key_material;
-      if (c.reading()) ksk.emplace();
-      Codec::Scope field(c, "ksk");
-      Convert(c, *ksk, TfheFormat::kTfhe17);
-    } else {
-      Codec::Scope derived(c, "DerivedCPKWithoutKeySwitch");
-      auto& cpk = v.cpk_re_randomization_derived_cpk;
-      if (c.reading()) cpk.emplace();
-      ConvertIntegerCompressedCompactPublicKey(c, *cpk, "cpk");
-    }
-  });
 }
 
 // tfhe-rs 1.7's oprf_key: integer CompressedOprfServerKey[0] → shortint[0]{inner:
@@ -338,7 +308,14 @@ void Convert(Codec& c, CompressedServerKey& v) {
                  Convert(c, k, TfheFormat::kTfhe14);
                });
     } else {
-      ConvertReRandomizationKey17(c, v);
+      internal::ReRandomizationKey17(
+          c, v.cpk_re_randomization_key_switching_key_material, v.cpk_re_randomization_derived_cpk,
+          [](Codec& c, CompressedReRandomizationKeySwitchingKey& k) {
+            Convert(c, k, TfheFormat::kTfhe17);
+          },
+          [](Codec& c, CompressedCompactPublicKey& k) {
+            ConvertIntegerCompressedCompactPublicKey(c, k, "cpk");
+          });
       c.Option(v.oprf_bootstrapping_key, "oprf_key",
                [](Codec& c, SeededLweBootstrapKey<uint64_t>& k) { ConvertOprfKey(c, k); });
     }

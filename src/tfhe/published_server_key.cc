@@ -145,35 +145,6 @@ void ConvertReRandomization(Codec& c, ReRandomizationKeySwitchingKey& v, TfheFor
   }
 }
 
-// tfhe-rs 1.7's cpk_re_randomization_key: ReRandomizationKey[0]{0 LegacyDedicatedCPK{ksk} |
-// 1 DerivedCPKWithoutKeySwitch{cpk}}, onto the two optional fields of the key.
-void ConvertReRandomizationKey17(Codec& c, PublishedServerKey& v) {
-  std::optional<std::monostate> present;
-  if (v.cpk_re_randomization_key_switching_key_material || v.cpk_re_randomization_derived_cpk) {
-    present.emplace();
-  }
-  c.Option(present, "cpk_re_randomization_key", [&v](Codec& c, std::monostate&) {
-    c.VersionTag(0, "");
-    uint32_t kind = v.cpk_re_randomization_derived_cpk ? 1 : 0;
-    c.Variant(kind, 2, "variant");
-    if (!c.ok()) return;
-    if (kind == 0) {
-      Codec::Scope legacy(c, "LegacyDedicatedCPK");
-      auto& ksk = v.cpk_re_randomization_key_switching_key_material;
-      if (c.reading()) ksk.emplace();
-      Codec::Scope field(c, "ksk");
-      ConvertReRandomization(c, *ksk, TfheFormat::kTfhe17);
-    } else {
-      Codec::Scope derived(c, "DerivedCPKWithoutKeySwitch");
-      auto& cpk = v.cpk_re_randomization_derived_cpk;
-      if (c.reading()) cpk.emplace();
-      // The embedded key has no tag; one here would be lost on the way out.
-      c.Require(cpk->tag.empty(), "cpk", "the embedded compact public key carries no tag");
-      ConvertIntegerCompactPublicKey(c, *cpk, "cpk");
-    }
-  });
-}
-
 // tfhe-rs 1.7's oprf_key: integer OprfServerKey[0]{key} → shortint OprfServerKey[0]{inner:
 // OprfBootstrappingKey[0]::Classic{bsk}}.
 void ConvertOprfKey(Codec& c, FourierLweBootstrapKey& bsk) {
@@ -468,7 +439,12 @@ void Convert(Codec& c, PublishedServerKey& v) {
                  ConvertReRandomization(c, k, TfheFormat::kTfhe14);
                });
     } else {
-      ConvertReRandomizationKey17(c, v);
+      internal::ReRandomizationKey17(
+          c, v.cpk_re_randomization_key_switching_key_material, v.cpk_re_randomization_derived_cpk,
+          [](Codec& c, ReRandomizationKeySwitchingKey& k) {
+            ConvertReRandomization(c, k, TfheFormat::kTfhe17);
+          },
+          [](Codec& c, CompactPublicKey& k) { ConvertIntegerCompactPublicKey(c, k, "cpk"); });
       c.Option(v.oprf_bootstrapping_key, "oprf_key", ConvertOprfKey);
     }
   }

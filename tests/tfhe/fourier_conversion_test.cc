@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "testing/allocation_probe.h"
+#include "testing/negacyclic.h"
 #include "testing/seeded_rng.h"
 #include "tfhe/bootstrap.h"
 #include "tfhe/bootstrap_key_generation.h"
@@ -45,23 +46,6 @@ template <typename Scalar>
 Scalar SmallSigned(std::mt19937_64& g, int bits) {
   const int64_t v = static_cast<int64_t>(g() % (uint64_t{1} << bits)) - (int64_t{1} << (bits - 1));
   return static_cast<Scalar>(static_cast<__int128>(v));
-}
-
-template <typename Scalar>
-std::vector<Scalar> Schoolbook(const std::vector<Scalar>& a, const std::vector<Scalar>& b) {
-  const size_t n = a.size();
-  std::vector<Scalar> out(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      const Scalar p = a[i] * b[j];
-      if (i + j < n) {
-        out[i + j] += p;
-      } else {
-        out[i + j - n] -= p;
-      }
-    }
-  }
-  return out;
 }
 
 size_t Rev(size_t r, size_t m) {
@@ -132,7 +116,7 @@ TEST(FourierConversion64, PointwiseProductInvertsToTheNegacyclicProduct) {
     }
     std::vector<uint64_t> c(n);
     conv.Backward(fc, c);
-    const auto exact = Schoolbook(a, b);
+    const auto exact = kms::testing::SchoolbookNegacyclicProduct(a, b);
     int64_t max_err = 0;
     for (size_t i = 0; i < n; ++i) {
       max_err = std::max(max_err, std::abs(static_cast<int64_t>(c[i] - exact[i])));
@@ -322,7 +306,7 @@ TEST(FourierConversion128, PointwiseProductInvertsToTheNegacyclicProduct) {
     }
     std::vector<u128> c(n);
     conv.Backward({fc.data(), fc.data() + m, fc.data() + 2 * m, fc.data() + 3 * m}, c);
-    const auto exact = Schoolbook(a, b);
+    const auto exact = kms::testing::SchoolbookNegacyclicProduct(a, b);
     double max_err = 0;
     for (size_t i = 0; i < n; ++i) {
       const __int128 d = static_cast<__int128>(c[i] - exact[i]);

@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "testing/negacyclic.h"
 #include "tfhe/bootstrap.h"
 #include "tfhe/decomposition.h"
 #include "tfhe/fft.h"
@@ -17,25 +18,6 @@
 
 namespace kms::tfhe {
 namespace {
-
-// The exact schoolbook product in Z_2^w[X]/(X^N + 1), the oracle of the FFT and NTT products.
-template <typename Scalar>
-std::vector<Scalar> SchoolbookNegacyclicProduct(const std::vector<Scalar>& a,
-                                                const std::vector<Scalar>& b) {
-  const size_t n = a.size();
-  std::vector<Scalar> out(n, 0);
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      const Scalar p = a[i] * b[j];
-      if (i + j < n) {
-        out[i + j] += p;
-      } else {
-        out[i + j - n] -= p;
-      }
-    }
-  }
-  return out;
-}
 
 template <typename Scalar>
 Scalar Random(std::mt19937_64& g) {
@@ -133,7 +115,7 @@ TEST(Fft64, ProductOfDigitsAndTorusMatchesSchoolbookWithinTheBound) {
       }
       for (auto& t : torus) t = g();
       const auto fft = FftNegacyclicProduct(digits, torus);
-      const auto exact = SchoolbookNegacyclicProduct(digits, torus);
+      const auto exact = kms::testing::SchoolbookNegacyclicProduct(digits, torus);
       int64_t max_err = 0;
       for (size_t i = 0; i < n; ++i) {
         max_err = std::max(max_err, std::abs(static_cast<int64_t>(fft[i] - exact[i])));
@@ -156,7 +138,7 @@ TEST(Fft64, SmallIntegerProductsAreExact) {
   std::vector<uint64_t> a(n), b(n);
   for (auto& x : a) x = static_cast<uint64_t>(static_cast<int64_t>(g() % 2001) - 1000);
   for (auto& x : b) x = g() & 1;
-  EXPECT_EQ(FftNegacyclicProduct(a, b), SchoolbookNegacyclicProduct(a, b));
+  EXPECT_EQ(FftNegacyclicProduct(a, b), kms::testing::SchoolbookNegacyclicProduct(a, b));
 }
 
 TEST(Ntt128, ProductEqualsSchoolbookModTwoTo128) {
@@ -172,7 +154,8 @@ TEST(Ntt128, ProductEqualsSchoolbookModTwoTo128) {
       }
       for (auto& t : torus) t = Random<u128>(g);
       if (n == 2048 && bits != 24) continue;  // the schoolbook product is O(N^2)
-      EXPECT_TRUE(NttNegacyclicProduct(small, torus) == SchoolbookNegacyclicProduct(small, torus))
+      EXPECT_TRUE(NttNegacyclicProduct(small, torus) ==
+                  kms::testing::SchoolbookNegacyclicProduct(small, torus))
           << "N " << n << " bits " << bits;
     }
   }

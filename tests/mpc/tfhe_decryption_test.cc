@@ -233,6 +233,29 @@ TEST_P(TfheBigExpanded, PublicAndUserDecryption) {
 
 INSTANTIATE_TEST_SUITE_P(Parties, TfheBigExpanded, ::testing::Values(4, 13));
 
+// The production dimension: the default noise-squashing key (k·N = 2·2048), blocks encrypted
+// directly under it at B_SnS (squashing at default parameters costs 1.7 s per block).
+TEST(TfheDefaultParameters, BigExpandedAt4096Dimensions) {
+  kms::testing::SeededRng rng(17);
+  tfhe::ClientKey ck = Big().ck;
+  ck.noise_squashing_private_key =
+      tfhe::GenerateNoiseSquashingPrivateKey(tfhe::KmsDefaultNoiseSquashingParameters(), rng);
+  ck.noise_squashing_compression_private_key.reset();
+  auto keys = Deal(ck, 4);
+  ASSERT_EQ(keys[0].sns_lwe_dimension(), 4096u);
+  const auto sk = *tfhe::NoiseSquashingLweKey(ck);
+  const auto values = std::vector<lwe::TypedPlaintext>{Pt(FheType::kEuint64, "0xfedcba9876543210"),
+                                                       Pt(FheType::kEbool, "0")};
+  auto u64 = TfheInputFromSquashed(keys[0], FheType::kEuint64, EncryptBig(sk, values[0], rng));
+  ASSERT_TRUE(u64.ok()) << u64.status();
+  auto b = TfheInputFromSquashed(
+      keys[0], *tfhe::EncryptSquashedNoiseFheBool(sk, false, 4, 4, kNoiseLog2, rng));
+  ASSERT_TRUE(b.ok()) << b.status();
+  std::vector<TfheDecryptionInput> inputs = {*u64, *b};
+  ExpectHonestGot(RunPublic(keys, inputs, {}, {1}), values, {1});
+  ExpectUserDecryption(keys, inputs, values, {1, 2, 4});
+}
+
 class TfheBigCompressed : public ::testing::TestWithParam<int> {};
 
 TEST_P(TfheBigCompressed, ValuesOfACompressedSquashedList) {

@@ -4,6 +4,8 @@
 //  - public decryption at 13 parties, default parameters: per-party CPU per LWE block of each
 //    step (partial decryption, mask, reconstruction) for batches of 1, 64 and 2048 euint64, and
 //    the whole protocol end to end;
+//  - tfhe-rs decryption (mpc/tfhe_decryption.h): one party's partial decryption + Mask.Next per
+//    128-bit LWE block at 4096 (k_s·N_s) and 6144 (k_sc·N_sc) dimensions, 4 and 13 parties;
 //  - triples per second per party (4 and 13 parties); DKG wall time (4 parties default, 13 test).
 // Multi-party figures run n threads on this machine's cores: "per party" CPU time is the
 // process CPU time divided by n, the figure that compares with one machine per party.
@@ -22,6 +24,7 @@
 #include "mpc/preprocessing.h"
 #include "mpc/prss.h"
 #include "mpc/robust_open.h"
+#include "mpc/tfhe_decryption.h"
 #include "testing/adversary.h"
 #include "testing/mpc_harness.h"
 #include "testing/prss_fixture.h"
@@ -265,6 +268,53 @@ BENCHMARK(BM_PublicDecryptEndToEnd13)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3);
+
+// ---- tfhe-rs ciphertexts (128-bit LWE blocks) ----
+
+// One party's masked partial decryptions of 64 random blocks of dimension range(0) (the cost
+// does not depend on which of the two keys the blocks are under), n = range(1) parties.
+void BM_TfhePartialDecryptionWithMask(benchmark::State& state) {
+  const uint64_t dim = static_cast<uint64_t>(state.range(0));
+  const int n = static_cast<int>(state.range(1));
+  constexpr size_t kBlocks = 64;
+  crypto::AesCtrRng rng;
+  TfheKeyShare key;
+  key.sns_params.glwe_dimension = dim / 2048;
+  key.sns_params.polynomial_size = 2048;
+  key.sns_params.message_modulus = 4;
+  key.sns_params.carry_modulus = 4;
+  key.sns_key.resize(dim);
+  for (auto& s : key.sns_key)
+    s = Share({rng.Uniform<Z128>(), rng.Uniform<Z128>(), rng.Uniform<Z128>(), rng.Uniform<Z128>()});
+  TfheDecryptionInput in;
+  in.type = lwe::FheType::kEuint256;
+  in.message_modulus = 4;
+  in.carry_modulus = 4;
+  for (size_t b = 0; b < kBlocks; ++b) {
+    tfhe::LweCiphertext128 ct;
+    ct.data.resize(dim + 1);
+    for (auto& w : ct.data) w = rng.Uniform<Z128>();
+    in.blocks.push_back(std::move(ct));
+    in.block_bits.push_back(4);
+  }
+  if (!ValidateTfheInput(in, key).ok()) {
+    state.SkipWithError("invalid benchmark input");
+    return;
+  }
+  auto setups = testing::DealtPrssSetups(n, (n - 1) / 3);
+  PrssState<Share> prss(setups[0], 5);
+  std::vector<TfheDecryptionInput> inputs = {in};
+  for (auto _ : state) benchmark::DoNotOptimize(TfheMaskedPartialDecryptions(key, prss, inputs));
+  state.counters["us_per_block"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * kBlocks),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_TfhePartialDecryptionWithMask)
+    ->Args({4096, 4})
+    ->Args({6144, 4})
+    ->Args({4096, 13})
+    ->Args({6144, 13})
+    ->Unit(benchmark::kMillisecond);
 
 // ---- preprocessing and DKG ----
 

@@ -2,31 +2,12 @@
 
 #include "common/status_macros.h"
 #include "lwe/fhe_type.h"
+#include "mpc/internal/partial_decryption.h"
 #include "mpc/robust_open.h"
 
 namespace kms::mpc {
 
 using algebra::Z128;
-
-namespace {
-
-// sum_x s[x] * u[x]: shares of the key bits times public mask coefficients. The four
-// coefficients are accumulated separately so each term costs four 128-bit multiply-adds that
-// share the loads of u[x] (this loop is the whole cost of a partial decryption).
-Share InnerProduct(const Share* s, const Z128* u, size_t n) {
-  Z128 acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
-  for (size_t x = 0; x < n; ++x) {
-    const Z128 a = u[x];
-    const auto& c = s[x].coefs();
-    acc0 += c[0] * a;
-    acc1 += c[1] * a;
-    acc2 += c[2] * a;
-    acc3 += c[3] * a;
-  }
-  return Share({acc0, acc1, acc2, acc3});
-}
-
-}  // namespace
 
 std::vector<Share> MaskedPartialDecryptions(const KeyShare& key, PrssState<Share>& prss,
                                             std::span<const lwe::TypedCiphertext> ciphertexts) {
@@ -40,7 +21,7 @@ std::vector<Share> MaskedPartialDecryptions(const KeyShare& key, PrssState<Share
     const std::vector<Z128> u = lwe::internal::NegacyclicExtension(ct.list.mask);
     for (size_t j = 0; j < ct.list.bodies.size(); ++j)
       out[next++] += Share::FromScalar(ct.list.bodies[j]) -
-                     InnerProduct(key.secret_key.data(), u.data() + j + 1, n);
+                     internal::InnerProduct(key.secret_key.data(), u.data() + j + 1, n);
   }
   return out;
 }
@@ -114,12 +95,7 @@ absl::StatusOr<std::vector<std::vector<Share>>> UserDecryptionShares(
                                         std::string(valid.message()));
     PrssState<Share> prss(prss_setup, session_ids[i]);
     std::vector<Share> masked = MaskedPartialDecryptions(key, prss, ciphertexts.subspan(i, 1));
-    std::vector<Share> packed((masked.size() + kUserDecryptionPacking - 1) / kUserDecryptionPacking,
-                              Share::Zero());
-    for (size_t k = 0; k < masked.size(); ++k)
-      packed[k / kUserDecryptionPacking] +=
-          masked[k].MulByMonomial(static_cast<int>(k % kUserDecryptionPacking));
-    out.push_back(std::move(packed));
+    out.push_back(internal::PackFourPerElement(masked));
   }
   return out;
 }

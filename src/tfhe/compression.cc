@@ -3,9 +3,11 @@
 #include <bit>
 
 #include "common/status_macros.h"
+#include "crypto/secure_zero.h"
 #include "tfhe/client_key_encryption.h"
 #include "tfhe/codec_internal.h"
 #include "tfhe/mask_regeneration.h"
+#include "tfhe/ntt128.h"
 #include "tfhe/safe_serialize.h"
 
 namespace kms::tfhe {
@@ -277,18 +279,45 @@ absl::StatusOr<LwePackingKeyswitchKey<Scalar>> GeneratePackingKeySwitchingKey(
   out.output_glwe_size = k + 1;
   out.output_polynomial_size = n;
   out.data.assign(input_key.size() * decomp_level_count * (k + 1) * n, Scalar{0});
+  // Σ_p A_p·S_p exactly through the 128-bit NTT (S binary: tfhe/ntt128.h's bound holds) when N
+  // allows it, schoolbook otherwise; the same values and the same draws either way.
+  const bool use_ntt = std::has_single_bit(n) && n >= 4 && n <= (uint64_t{1} << 16);
+  const Ntt128Plan* plan = use_ntt ? &Ntt128Plan::For(n) : nullptr;
+  const uint64_t w = kNttPrimes * n;
+  std::vector<uint64_t> s_ntt(use_ntt ? k * w : 0), fa(use_ntt ? w : 0), acc(use_ntt ? w : 0);
+  std::vector<u128> wide(use_ntt ? n : 0), product(use_ntt ? n : 0);
+  for (uint64_t p = 0; use_ntt && p < k; ++p) {
+    for (uint64_t t = 0; t < n; ++t) wide[t] = output_key.data[p * n + t] & 1;
+    plan->ForwardSigned(wide, std::span<uint64_t>(s_ntt.data() + p * w, w));
+  }
   for (uint64_t i = 0; i < input_key.size(); ++i) {
     for (uint64_t level = decomp_level_count; level >= 1; --level) {
       Scalar* glwe = const_cast<Scalar*>(out.Entry(i, level));
       Scalar* body = glwe + k * n;
+      if (use_ntt) std::fill(acc.begin(), acc.end(), 0);
       for (uint64_t p = 0; p < k; ++p) {
         for (uint64_t t = 0; t < n; ++t) glwe[p * n + t] = Uniform<Scalar>(rng);
-        NegacyclicMulAdd(body, glwe + p * n, output_key.data.data() + p * n, n);
+        if (use_ntt) {
+          for (uint64_t t = 0; t < n; ++t) wide[t] = glwe[p * n + t];
+          plan->ForwardTorus(wide, fa, /*montgomery=*/true);
+          plan->MulAdd(acc, std::span<const uint64_t>(s_ntt.data() + p * w, w), fa);
+        } else {
+          NegacyclicMulAdd(body, glwe + p * n, output_key.data.data() + p * n, n);
+        }
+      }
+      if (use_ntt) {
+        std::fill(product.begin(), product.end(), 0);
+        plan->BackwardAdd(acc, product);
+        for (uint64_t t = 0; t < n; ++t) body[t] = static_cast<Scalar>(product[t]);
       }
       for (uint64_t t = 0; t < n; ++t) body[t] += Noise<Scalar>(noise_bound_log2, rng);
       body[0] += input_key[i] << (kBits<Scalar> - decomp_base_log * level);
     }
   }
+  // The NTT of the secret and the products A·S are secret-derived.
+  crypto::SecureZero(s_ntt);
+  crypto::SecureZero(acc);
+  crypto::SecureZero(std::span<u128>(product));
   return out;
 }
 
@@ -460,6 +489,19 @@ CompressionParameters KmsDefaultCompressionParameters() {
   p.lwe_per_glwe = 256;
   p.storage_log_modulus = 12;
   p.packing_ks_key_noise_distribution = DynamicDistribution::TUniform(43);
+  return p;
+}
+
+NoiseSquashingCompressionParameters KmsDefaultNoiseSquashingCompressionParameters() {
+  NoiseSquashingCompressionParameters p;
+  p.packing_ks_level = 1;
+  p.packing_ks_base_log = 61;
+  p.packing_ks_polynomial_size = 1024;
+  p.packing_ks_glwe_dimension = 6;
+  p.lwe_per_glwe = 128;
+  p.packing_ks_key_noise_distribution = DynamicDistribution::TUniform(3);
+  p.message_modulus = 4;
+  p.carry_modulus = 4;
   return p;
 }
 

@@ -20,9 +20,9 @@
 //     GLWE, packed at log_modulus 128 (no rounding).
 //
 // Key generation here (uniform binary secrets, TUniform noise, masks from `rng`) is for tests
-// and our own keys; its cost is O(n_in·L·k·N²) (schoolbook negacyclic products), fine for the
-// test shapes, slow for production ones. Seeded packing keys are decompressed with tfhe-csprng's
-// stream (mask_regeneration.h conventions): per (i, level L … 1), k·N mask words.
+// and our own keys (the centralized keyset, tfhe/keyset.h); the products A·S go through the
+// exact 128-bit NTT (tfhe/ntt128.h), O(n_in·L·k·N log N). Seeded packing keys are decompressed with
+// tfhe-csprng's stream (mask_regeneration.h conventions): per (i, level L … 1), k·N mask words.
 //
 // All functions take validated entities (their Convert checks hold) and refuse mismatched
 // shapes with InvalidArgument; Unimplemented for non-native moduli or non-TUniform noise.
@@ -151,6 +151,9 @@ CompressionParameters KmsTestCompressionParameters();
 // 256 per GLWE, storage log 12, TUniform(43).
 CompressionParameters KmsDefaultCompressionParameters();
 NoiseSquashingCompressionParameters KmsTestNoiseSquashingCompressionParameters();
+// BC_PARAMS_SNS's (V1_4_NOISE_SQUASHING_COMP_PARAM_…, interop-tfhe-1.4.md §2.1): packing KS
+// level 1, base_log 61, N 1024, k 6, 128 per GLWE, TUniform(3), 4/4, native u128.
+NoiseSquashingCompressionParameters KmsDefaultNoiseSquashingCompressionParameters();
 
 // Uniform binary GLWE secrets of the parameters' shapes.
 absl::StatusOr<ClientKey::CompressionPrivateKey> GenerateCompressionPrivateKey(

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "crypto/secure_zero.h"
+#include "tfhe/client_key_encryption.h"
 #include "tfhe/codec_internal.h"
 #include "tfhe/decomposition.h"
 
@@ -51,6 +53,49 @@ absl::Status KeyswitchLweChecked(const LweKeyswitchKey& ksk, std::span<const uin
   }
   KeyswitchLwe(ksk, in, out);
   return absl::OkStatus();
+}
+
+absl::StatusOr<LweKeyswitchKey> GenerateLweKeyswitchKey(std::span<const uint64_t> input_key,
+                                                        std::span<const uint64_t> output_key,
+                                                        uint64_t decomp_base_log,
+                                                        uint64_t decomp_level_count,
+                                                        uint32_t noise_bound_log2,
+                                                        algebra::RandomSource& rng) {
+  if (input_key.empty() || output_key.empty()) {
+    return absl::InvalidArgumentError("key-switching key: empty input or output key");
+  }
+  if (decomp_base_log == 0 || decomp_level_count == 0 ||
+      decomp_base_log * decomp_level_count > 64) {
+    return absl::InvalidArgumentError(
+        internal::Cat("key-switching key: decomposition base_log ", decomp_base_log, " x level ",
+                      decomp_level_count, " must be at least 1 each and fit 64 bits"));
+  }
+  if (noise_bound_log2 > 62) {
+    return absl::InvalidArgumentError("key-switching key: TUniform bound above 2^62");
+  }
+  const uint64_t n_out = output_key.size(), size = n_out + 1;
+  LweKeyswitchKey ksk;
+  ksk.decomp_base_log = decomp_base_log;
+  ksk.decomp_level_count = decomp_level_count;
+  ksk.output_lwe_size = size;
+  ksk.data.assign(input_key.size() * decomp_level_count * size, 0);
+  std::vector<uint8_t> mask_bytes(8 * n_out);
+  for (uint64_t i = 0; i < input_key.size(); ++i) {
+    for (uint64_t level = decomp_level_count; level >= 1; --level) {
+      uint64_t* lwe = const_cast<uint64_t*>(ksk.Entry(i, level));
+      rng.Fill(mask_bytes);
+      uint64_t dot = 0;
+      for (uint64_t j = 0; j < n_out; ++j) {
+        uint64_t a = 0;
+        for (int b = 7; b >= 0; --b) a = a << 8 | mask_bytes[8 * j + b];
+        lwe[j] = a;
+        dot += a * (output_key[j] & 1);
+      }
+      lwe[n_out] = dot + SampleTUniform(noise_bound_log2, rng) +
+                   ((input_key[i] & 1) << (64 - decomp_base_log * level));
+    }
+  }
+  return ksk;
 }
 
 }  // namespace kms::tfhe

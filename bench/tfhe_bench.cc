@@ -18,9 +18,14 @@
 //     keys at BC_PARAMS_SNS's compression parameters (generated once, a few seconds);
 //   * the conversion of one N 2048 polynomial to tfhe-rs's published Fourier form and back
 //     (tfhe/fourier_conversion.h), at 64 bits (f64) and 128 bits (double-double): the default
-//     keys hold 3,672 + 4,096 such polynomials at 64 bits and 24,786 at 128 bits.
+//     keys hold 3,672 + 4,096 such polynomials at 64 bits and 24,786 at 128 bits;
+//   * the centralized keyset (tfhe/keyset.h GenerateKeyset) at the test parameters, and once at
+//     BC_PARAMS_SNS (≈ 1.6 GB of published server key; the stage times go to stderr), with
+//     crypto::AesCtrRng as a KMS would draw it; LoadPublishedServerKey of both.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
+#include <cstdio>
 #include <random>
 
 #include "crypto/random.h"
@@ -35,6 +40,7 @@
 #include "tfhe/fourier_conversion.h"
 #include "tfhe/golden_files.h"
 #include "tfhe/key_generation.h"
+#include "tfhe/keyset.h"
 #include "tfhe/keyswitch.h"
 #include "tfhe/ntt128.h"
 #include "tfhe/server_key.h"
@@ -405,6 +411,76 @@ void BM_PackingKeyswitch256Default(benchmark::State& state) {
       256, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_PackingKeyswitch256Default)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_GenerateKeysetTest(benchmark::State& state) {
+  crypto::AesCtrRng rng;
+  for (auto _ : state) {
+    auto ks = GenerateKeyset(KmsTestKeysetParameters(), rng);
+    if (!ks.ok()) state.SkipWithError("keyset generation failed");
+    benchmark::DoNotOptimize(ks);
+  }
+}
+BENCHMARK(BM_GenerateKeysetTest)->Unit(benchmark::kMillisecond);
+
+void BM_LoadPublishedServerKeyTest(benchmark::State& state) {
+  crypto::AesCtrRng rng;
+  auto ks = GenerateKeyset(KmsTestKeysetParameters(), rng);
+  if (!ks.ok()) {
+    state.SkipWithError("keyset generation failed");
+    return;
+  }
+  for (auto _ : state) {
+    auto keys = LoadPublishedServerKey(ks->server_key);
+    if (!keys.ok()) state.SkipWithError("load failed");
+    benchmark::DoNotOptimize(keys);
+  }
+}
+BENCHMARK(BM_LoadPublishedServerKeyTest)->Unit(benchmark::kMillisecond);
+
+// One run; the counter is the serialized size of the published server key (GB).
+void BM_GenerateKeysetDefault(benchmark::State& state) {
+  crypto::AesCtrRng rng;
+  for (auto _ : state) {
+    auto last = std::chrono::steady_clock::now();
+    std::string previous;
+    auto ks =
+        GenerateKeyset(KmsDefaultKeysetParameters(), rng, [&](std::string_view stage, int, int) {
+          const auto now = std::chrono::steady_clock::now();
+          if (!previous.empty()) {
+            std::fprintf(stderr, "  %-32s %7.2f s\n", previous.c_str(),
+                         std::chrono::duration<double>(now - last).count());
+          }
+          previous = std::string(stage);
+          last = now;
+        });
+    if (!ks.ok()) {
+      state.SkipWithError("keyset generation failed");
+      return;
+    }
+    state.PauseTiming();
+    auto bytes = SerializePublishedServerKey(ks->server_key);
+    if (!bytes.ok()) state.SkipWithError("serialization failed");
+    state.counters["server_key_GB"] = bytes.ok() ? static_cast<double>(bytes->size()) / 1e9 : 0;
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_GenerateKeysetDefault)->Unit(benchmark::kSecond)->Iterations(1);
+
+// One load of a fresh default keyset's published server key (its generation not timed).
+void BM_LoadPublishedServerKeyDefault(benchmark::State& state) {
+  crypto::AesCtrRng rng;
+  auto ks = GenerateKeyset(KmsDefaultKeysetParameters(), rng);
+  if (!ks.ok()) {
+    state.SkipWithError("keyset generation failed");
+    return;
+  }
+  for (auto _ : state) {
+    auto keys = LoadPublishedServerKey(ks->server_key);
+    if (!keys.ok()) state.SkipWithError("load failed");
+    benchmark::DoNotOptimize(keys);
+  }
+}
+BENCHMARK(BM_LoadPublishedServerKeyDefault)->Unit(benchmark::kSecond)->Iterations(1);
 
 }  // namespace
 }  // namespace kms::tfhe

@@ -10,6 +10,8 @@
 //   encrypt-list CPK OUT BOOL U8 U64
 //                                push_boolean, push_u8, push_u64 under our CPK; writes
 //                                OUT.build.bin and OUT.packed.bin
+//   encrypt-u8-pair CPK OUT X Y  push_u8 X, push_u8 Y under our CPK (conformantly loaded); writes
+//                                OUT.bin (build())
 //   decrypt CK U64_FILE BOOL_FILE
 //                                loads our FheUint64 and FheBool, decrypts with our ClientKey
 //   generate OUT U64 BOOL        a fresh ClientKey (dedicated CPK parameters), FheUint64/FheBool
@@ -80,6 +82,17 @@ function encryptList(cpkFile, outPrefix, b, u8, u64) {
   }
 }
 
+function encryptU8Pair(cpkFile, outFile, x, y) {
+  const cpk = tfhe.TfheCompactPublicKey.safe_deserialize_conformant(read(cpkFile), LIMIT,
+                                                                    parameters().pke());
+  const builder = tfhe.CompactCiphertextList.builder(cpk);
+  builder.push_u8(Number(x));
+  builder.push_u8(Number(y));
+  const list = builder.build();
+  fs.writeFileSync(outFile, list.safe_serialize(LIMIT));
+  out('len', list.len());
+}
+
 function decrypt(ckFile, u64File, boolFile) {
   const ck = tfhe.TfheClientKey.safe_deserialize(read(ckFile), LIMIT);
   const u64 = tfhe.FheUint64.safe_deserialize(read(u64File), LIMIT);
@@ -111,6 +124,12 @@ function generate(outPrefix, u64, b) {
   out('generated', 1);
 }
 
-const commands = {'load-keys': loadKeys, 'encrypt-list': encryptList, decrypt, generate};
+const commands = {
+  'load-keys': loadKeys,
+  'encrypt-list': encryptList,
+  'encrypt-u8-pair': encryptU8Pair,
+  decrypt,
+  generate,
+};
 if (!commands[command]) throw new Error(`unknown command ${command}`);
 commands[command](...args);

@@ -10,13 +10,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "testing/seeded_rng.h"
 #include "tfhe/compact_encryption.h"
 #include "tfhe/keyset_fixture.h"
+#include "tfhe/keyswitch.h"
 
 namespace kms::tfhe {
 namespace {
@@ -40,6 +43,56 @@ const ComputeKeys& TestComputeKeys() {
     return new ComputeKeys(std::move(*k));
   }();
   return *keys;
+}
+
+std::vector<uint64_t> Bits(size_t n, kms::testing::SeededRng& rng) {
+  std::vector<uint64_t> v(n);
+  for (auto& b : v) b = rng.Uniform<uint64_t>() & 1;
+  return v;
+}
+
+uint64_t Phase(std::span<const uint64_t> lwe, std::span<const uint64_t> key) {
+  uint64_t dot = 0;
+  for (size_t j = 0; j < key.size(); ++j) dot += lwe[j] * key[j];
+  return lwe[key.size()] - dot;
+}
+
+// Every entry (i, ℓ) encrypts s_in[i]·2^(64 − βℓ) with TUniform noise, and a key switch with the
+// key keeps an LWE's phase up to the decomposition and key noise.
+TEST(GenerateLweKeyswitchKey, EntriesEncryptTheScaledInputKey) {
+  kms::testing::SeededRng rng(11);
+  const auto s_in = Bits(200, rng), s_out = Bits(64, rng);
+  const uint32_t bound = 20;
+  auto ksk = GenerateLweKeyswitchKey(s_in, s_out, 4, 4, bound, rng);
+  ASSERT_TRUE(ksk.ok()) << ksk.status();
+  EXPECT_EQ(ksk->input_lwe_dimension(), 200u);
+  EXPECT_EQ(ksk->output_lwe_size, 65u);
+  for (uint64_t i = 0; i < 200; ++i) {
+    for (uint64_t level = 1; level <= 4; ++level) {
+      const uint64_t* e = ksk->Entry(i, level);
+      const auto noise =
+          static_cast<int64_t>(Phase({e, 65}, s_out) - (s_in[i] << (64 - 4 * level)));
+      ASSERT_LE(std::llabs(noise), int64_t{1} << bound) << i << " " << level;
+    }
+  }
+  // An LWE under s_in of the message 3·2^60 switches to one under s_out.
+  std::vector<uint64_t> in(201);
+  for (size_t j = 0; j < 200; ++j) in[j] = rng.Uniform<uint64_t>();
+  uint64_t dot = 0;
+  for (size_t j = 0; j < 200; ++j) dot += in[j] * s_in[j];
+  in[200] = dot + (uint64_t{3} << 60);
+  std::vector<uint64_t> out(65);
+  ASSERT_TRUE(KeyswitchLweChecked(*ksk, in, out).ok());
+  const auto err = static_cast<int64_t>(Phase(out, s_out) - (uint64_t{3} << 60));
+  EXPECT_LT(std::llabs(err),
+            int64_t{1} << 57);  // Σ of 200 roundings below 2^48 each, far from 2^60
+
+  EXPECT_EQ(GenerateLweKeyswitchKey(s_in, s_out, 0, 4, bound, rng).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GenerateLweKeyswitchKey(s_in, s_out, 17, 4, bound, rng).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GenerateLweKeyswitchKey(s_in, {}, 4, 4, bound, rng).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(Keyset, TestParametersAreTheKmsOnes) {

@@ -203,11 +203,17 @@ absl::StatusOr<std::optional<DriftTechniqueKey>> LoadModulusSwitch(
 absl::StatusOr<CastingKey> LoadKeySwitchingMaterial(const KeySwitchingKeyMaterial& m,
                                                     uint64_t small, uint64_t big,
                                                     std::string_view part) {
-  if (m.key_switching_key.decomp_level_count == 0 || m.key_switching_key.output_lwe_size == 0) {
-    return Invalid(part, "empty key-switching key");
-  }
   const uint64_t out = m.destination_key == EncryptionKeyChoice::kSmall ? small : big;
-  const uint64_t n_in = m.key_switching_key.input_lwe_dimension();
+  const LweKeyswitchKey& k = m.key_switching_key;
+  // The output size and level first: their product divides the word count below.
+  if (k.output_lwe_size != out + 1) {
+    return Invalid(part, Cat("output LWE size is ", k.output_lwe_size, ", expected ", out + 1,
+                             " (the destination key's)"));
+  }
+  if (k.decomp_level_count == 0 || k.decomp_level_count > 64) {
+    return Invalid(part, Cat("decomposition level ", k.decomp_level_count, " outside [1, 64]"));
+  }
+  const uint64_t n_in = k.input_lwe_dimension();
   KMS_RETURN_IF_ERROR(CheckKsk(m.key_switching_key, n_in, out, part));
   if (m.cast_rshift < 0) return Invalid(part, Cat("negative cast_rshift ", m.cast_rshift));
   return CastingKey{m.key_switching_key, m.cast_rshift, m.destination_key};

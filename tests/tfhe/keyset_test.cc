@@ -95,6 +95,44 @@ TEST(GenerateLweKeyswitchKey, EntriesEncryptTheScaledInputKey) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// The packing keys' products go through the NTT: every entry's phase (computed here with
+// GlwePhase's own products) is the constant s_in[i]·2^(w − βℓ) plus TUniform noise, exactly.
+template <typename Scalar>
+void CheckPackingKeyEntries(uint64_t k, uint64_t n, uint64_t base_log, uint64_t levels,
+                            uint32_t bound) {
+  kms::testing::SeededRng rng(12);
+  constexpr uint64_t w = sizeof(Scalar) * 8;
+  std::vector<Scalar> s_in(40);
+  for (auto& b : s_in) b = rng.Uniform<uint64_t>() & 1;
+  GlweSecretKey<Scalar> out;
+  out.polynomial_size = n;
+  out.data.resize(k * n);
+  for (auto& b : out.data) b = rng.Uniform<uint64_t>() & 1;
+  auto key = GeneratePackingKeySwitchingKey<Scalar>(s_in, out, base_log, levels, bound, rng);
+  ASSERT_TRUE(key.ok()) << key.status();
+  const unsigned __int128 limit = static_cast<unsigned __int128>(1) << bound;
+  for (uint64_t i = 0; i < s_in.size(); ++i) {
+    for (uint64_t level = 1; level <= levels; ++level) {
+      GlweCiphertextOf<Scalar> g;
+      g.glwe_dimension = k;
+      g.polynomial_size = n;
+      g.data.assign(key->Entry(i, level), key->Entry(i, level) + (k + 1) * n);
+      std::vector<Scalar> phase = GlwePhase(g, out);
+      phase[0] -= s_in[i] << (w - base_log * level);
+      for (uint64_t t = 0; t < n; ++t) {
+        const Scalar e = phase[t];
+        const Scalar mag = (e >> (w - 1)) ? Scalar{0} - e : e;
+        ASSERT_LE(static_cast<unsigned __int128>(mag), limit) << i << " " << level << " " << t;
+      }
+    }
+  }
+}
+
+TEST(GeneratePackingKeySwitchingKey, EntriesAreExactEncryptions) {
+  CheckPackingKeyEntries<uint64_t>(4, 256, 4, 3, 10);
+  CheckPackingKeyEntries<unsigned __int128>(2, 64, 61, 1, 3);
+}
+
 TEST(Keyset, TestParametersAreTheKmsOnes) {
   const KeysetParameters p = KmsTestKeysetParameters();
   EXPECT_EQ(p.keys.compute.lwe_dimension, 1u);
@@ -267,6 +305,16 @@ TEST(Keyset, LoadRefusesHostileKeys) {
     k.key_switching_key.output_lwe_size = 3;
     k.key_switching_key.data.resize(256 * 3);
     ExpectRefused(k, "key_switching_key");
+  }
+  {
+    PublishedServerKey k = good;  // a level that would overflow the word count
+    k.key_switching_key.decomp_level_count = uint64_t{1} << 63;
+    ExpectRefused(k, "key_switching_key");
+  }
+  {
+    PublishedServerKey k = good;  // level × size wrapping to 0 must not divide by zero
+    k.cpk_key_switching_key_material->key_switching_key.decomp_level_count = uint64_t{1} << 62;
+    ExpectRefused(k, "cpk_key_switching_key_material");
   }
   {
     PublishedServerKey k = good;  // truncated KSK

@@ -241,14 +241,19 @@ KeysetParameters KmsDefaultKeysetParameters() {
   return p;
 }
 
-absl::StatusOr<Keyset> GenerateKeyset(const KeysetParameters& params, algebra::RandomSource& rng,
-                                      const KeysetProgress& progress) {
+namespace {
+
+// GenerateKeyset's body; `current` names the stage under way for the error message.
+absl::StatusOr<Keyset> GenerateKeysetStages(const KeysetParameters& params,
+                                            algebra::RandomSource& rng,
+                                            const KeysetProgress& progress, std::string& current) {
   KMS_RETURN_IF_ERROR(CheckParameters(params));
   const int total = 6 + (params.compression ? 2 : 0) + (params.noise_squashing ? 1 : 0) +
                     (params.noise_squashing_compression ? 1 : 0) +
                     (params.re_randomization ? 1 : 0);
   int done = 0;
   auto stage = [&](std::string_view name) {
+    current = std::string(name);
     if (progress) progress(name, done, total);
     ++done;
   };
@@ -348,6 +353,19 @@ absl::StatusOr<Keyset> GenerateKeyset(const KeysetParameters& params, algebra::R
     sk.cpk_re_randomization_key_switching_key_material = std::move(rr);
   }
   if (progress) progress("done", total, total);
+  return ks;
+}
+
+}  // namespace
+
+absl::StatusOr<Keyset> GenerateKeyset(const KeysetParameters& params, algebra::RandomSource& rng,
+                                      const KeysetProgress& progress) {
+  std::string current = "parameters";
+  absl::StatusOr<Keyset> ks = GenerateKeysetStages(params, rng, progress, current);
+  if (!ks.ok()) {
+    return absl::Status(ks.status().code(),
+                        Cat("GenerateKeyset, ", current, ": ", std::string(ks.status().message())));
+  }
   return ks;
 }
 

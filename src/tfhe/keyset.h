@@ -78,8 +78,8 @@ struct Keyset {
 // Stage name, stages done, stages in all (called before each stage and once at the end).
 using KeysetProgress = std::function<void(std::string_view stage, int done, int total)>;
 
-// InvalidArgument for inconsistent parameters (naming the part); Unimplemented for Gaussian
-// noise or a non-native modulus.
+// InvalidArgument for inconsistent parameters; Unimplemented for Gaussian noise or a non-native
+// modulus. Errors read "GenerateKeyset, <stage>: …".
 absl::StatusOr<Keyset> GenerateKeyset(const KeysetParameters& params, algebra::RandomSource& rng,
                                       const KeysetProgress& progress = nullptr);
 

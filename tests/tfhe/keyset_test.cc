@@ -263,7 +263,14 @@ TEST(Keyset, RefusesInconsistentParameters) {
   EXPECT_EQ(GenerateKeyset(p, rng).status().code(), absl::StatusCode::kInvalidArgument);
   p = KmsTestKeysetParameters();
   p.keys.compute.lwe_noise_distribution.kind = DynamicDistribution::Kind::kGaussian;
-  EXPECT_EQ(GenerateKeyset(p, rng).status().code(), absl::StatusCode::kUnimplemented);
+  r = GenerateKeyset(p, rng);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("compute key-switching key"));
+  p = KmsTestKeysetParameters();  // an impossible decomposition, named by its stage
+  p.re_randomization->ks_base_log = 65;
+  r = GenerateKeyset(p, rng);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("re-randomization key"));
 }
 
 // Without the optional parts: only the compute and casting keys, and they still expand.

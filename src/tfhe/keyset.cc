@@ -429,6 +429,11 @@ absl::StatusOr<ComputeKeys> LoadPublishedServerKey(const PublishedServerKey& key
     }
   }
 
+  if (key.cpk_re_randomization_derived_cpk) {
+    // 1.7's DerivedCPKWithoutKeySwitch: a compact public key, used as published.
+    out.re_randomization_cpk = *key.cpk_re_randomization_derived_cpk;
+  }
+
   if (key.decompression_key && !key.compression_key) {
     return Invalid("decompression_key", "present without a compression_key");
   }
@@ -454,6 +459,11 @@ absl::StatusOr<ComputeKeys> LoadPublishedServerKey(const PublishedServerKey& key
     if (d.blind_rotate_key.glwe_size != sk.bootstrapping_key.glwe_size() ||
         d.blind_rotate_key.polynomial_size != sk.bootstrapping_key.polynomial_size()) {
       return Invalid("decompression_key", "its output GLWE is not the compute key's");
+    }
+    if (d.modulus_switch_noise_reduction_key.kind != ModulusSwitchConfiguration::Kind::kStandard) {
+      // 1.7 only; our decompression (decompression.h) switches Standard, as 1.4 does.
+      return absl::UnimplementedError(
+          "PublishedServerKey.decompression_key: only the Standard modulus switch is supported");
     }
     if (d.lwe_per_glwe != key.compression_key->lwe_per_glwe) {
       return Invalid("decompression_key",

@@ -92,12 +92,16 @@ struct ComputeKeys {
   std::optional<NoiseSquashingKey> noise_squashing_key;
   std::optional<NoiseSquashingCompressionKey> noise_squashing_compression_key;
   std::optional<CastingKey> re_randomization_key;  // DedicatedKSK only
+  // tfhe-rs 1.7's derived re-randomization CPK, as published (kms v0.12.8 has none).
+  std::optional<CompactPublicKey> re_randomization_cpk;
 };
 
 // InvalidArgument naming the part for any inconsistency (shapes that do not chain, bad
 // decompositions, moduli, a drift configuration without zeros of the small key's size, a
 // decompression key without its compression key, a SnS compression key without SnS key, a
-// Fourier word that is not finite); Unimplemented for non-native moduli.
+// Fourier word that is not finite); Unimplemented for non-native moduli and a 1.7 decompression
+// key with a modulus-switch configuration other than Standard. A 1.7 key loads too; its OPRF
+// key is not loaded (no OPRF computation here).
 absl::StatusOr<ComputeKeys> LoadPublishedServerKey(const PublishedServerKey& key);
 
 }  // namespace kms::tfhe

@@ -298,6 +298,28 @@ TEST(Keyset, OptionalPartsStayAbsent) {
   EXPECT_EQ(*DecryptFheUint(ks->client_key, *e->GetFheUint(0)), 7u);
 }
 
+// The same key written in tfhe-rs 1.7's form (IntegerServerKey V9) re-parses and loads; a 1.7
+// decompression key with a modulus-switch configuration we do not compute is refused.
+TEST(Keyset, LoadsThe17FormOfTheKey) {
+  PublishedServerKey k = TestKeyset().server_key;
+  k.format = TfheFormat::kTfhe17;
+  auto bytes = SerializePublishedServerKey(k);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto parsed = ParsePublishedServerKey(*bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->format, TfheFormat::kTfhe17);
+  auto keys = LoadPublishedServerKey(*parsed);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_TRUE(keys->decompression_key && keys->noise_squashing_compression_key &&
+              keys->re_randomization_key);
+  EXPECT_FALSE(keys->re_randomization_cpk.has_value());
+  k.decompression_key->modulus_switch_noise_reduction_key.kind =
+      ModulusSwitchConfiguration::Kind::kCenteredMean;
+  auto r = LoadPublishedServerKey(k);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("decompression_key"));
+}
+
 void ExpectRefused(const PublishedServerKey& key, const std::string& part) {
   auto r = LoadPublishedServerKey(key);
   ASSERT_FALSE(r.ok()) << part;

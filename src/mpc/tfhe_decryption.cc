@@ -211,7 +211,8 @@ absl::StatusOr<uint64_t> DecodeOne(Z128 c, uint64_t message_modulus, uint64_t ca
   const Z128 rounded = (c + (Z128{1} << (s - 1))) >> s;
   if (rounded >> w != 0)
     return absl::AbortedError(
-        "decryption: an opened block has its padding bit set; more than t parties misbehaved");
+        "decryption: an opened block has its padding bit set; the ciphertext is malformed or "
+        "more than t parties misbehaved");
   return static_cast<uint64_t>(rounded);
 }
 
@@ -451,11 +452,14 @@ absl::StatusOr<lwe::TypedPlaintext> DecodeTfheBlocks(lwe::FheType type,
     if (block_bits[k] < 64 && (v >> block_bits[k]) != 0)
       return absl::AbortedError(absl::StrCat("decryption: block ", k, " decodes to ", v,
                                              ", above its ", block_bits[k],
-                                             " bits; more than t parties misbehaved"));
+                                             " bits; the ciphertext is malformed or more than t "
+                                             "parties misbehaved"));
     for (uint32_t b = 0; b < block_bits[k]; ++b, ++bit) {
       if (((v >> b) & 1) == 0) continue;
       if (bit >= 256)
-        return absl::AbortedError("decryption: value beyond 256 bits; more than t parties lied");
+        return absl::AbortedError(
+            "decryption: value beyond 256 bits; the ciphertext is malformed or more than t "
+            "parties misbehaved");
       le[bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
     }
   }
@@ -463,7 +467,7 @@ absl::StatusOr<lwe::TypedPlaintext> DecodeTfheBlocks(lwe::FheType type,
   if (!pt.ok())
     return absl::AbortedError("decryption: decoded value is invalid (" +
                               std::string(pt.status().message()) +
-                              "); more than t parties misbehaved");
+                              "); the ciphertext is malformed or more than t parties misbehaved");
   return pt;
 }
 
@@ -480,8 +484,9 @@ absl::StatusOr<std::vector<lwe::TypedPlaintext>> TfhePublicDecrypt(
   std::vector<Share> mine = TfheMaskedPartialDecryptions(key, prss, inputs);
 
   // ==== one asynchronous robust open of every block ====
-  KMS_ASSIGN_OR_RETURN(auto opened, RobustOpen<Share>(session, mine, session.t()));
+  auto opened_or = RobustOpen<Share>(session, mine, session.t());
   crypto::SecureZero(mine);
+  KMS_ASSIGN_OR_RETURN(auto opened, std::move(opened_or));
 
   std::vector<lwe::TypedPlaintext> out;
   size_t next = 0;
@@ -509,6 +514,7 @@ absl::StatusOr<std::vector<std::vector<Share>>> TfheUserDecryptionShares(
     PrssState<Share> prss(prss_setup, session_ids[i]);
     std::vector<Share> masked = TfheMaskedPartialDecryptions(key, prss, inputs.subspan(i, 1));
     out.push_back(internal::PackFourPerElement(masked));
+    crypto::SecureZero(masked);
   }
   return out;
 }

@@ -32,6 +32,14 @@
 // Validation happens before any work: InvalidArgument naming the ciphertext, the block and the
 // field (dimension, moduli, modulus, degree, block count per fhe type).
 //
+// Trust: a Big (already squashed) block is decrypted as given, and the flooding hides noise only
+// up to B_SnS = 2^70. A caller who may submit arbitrary 128-bit LWE blocks learns key bits: with
+// a = 2^125·e_j and b = 0 the opened value is −2^125·s_j + E, |E| < 2^121, which decodes to s_j.
+// Big inputs must therefore come from a producer the KMS trusts (the coprocessors, as in the
+// reference), never from an arbitrary requester; the Small formats are safe from any caller,
+// since the squash's bootstrap gives its output fresh noise whatever the input. The service
+// must enforce this when it wires these functions in.
+//
 // InsecureDealTfheKeyShares is for tests and tools only: it reads the whole secret from a
 // ClientKey and Shamir-shares it; shares it makes are marked insecure.
 #ifndef KMS_MPC_TFHE_DECRYPTION_H_
@@ -40,6 +48,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -76,12 +85,23 @@ struct TfheKeyShare {
   TfheKeyShare() = default;
   TfheKeyShare(const TfheKeyShare&) = default;
   TfheKeyShare(TfheKeyShare&&) = default;
-  TfheKeyShare& operator=(const TfheKeyShare&) = default;
-  TfheKeyShare& operator=(TfheKeyShare&&) = default;
-  ~TfheKeyShare() {  // key shares never outlive their owner
-    crypto::SecureZero(sns_key);
-    crypto::SecureZero(sns_compression_key);
+  // Assignments zero the shares they replace first: a defaulted assignment would free or shrink
+  // the old buffers with the shares still in them.
+  TfheKeyShare& operator=(const TfheKeyShare& o) {
+    if (this != &o) {
+      Wipe();
+      Assign(o);
+    }
+    return *this;
   }
+  TfheKeyShare& operator=(TfheKeyShare&& o) noexcept {
+    if (this != &o) {
+      Wipe();
+      Assign(std::move(o));
+    }
+    return *this;
+  }
+  ~TfheKeyShare() { Wipe(); }  // key shares never outlive their owner
 
   // My shares of the noise-squashing GLWE key as LWE (k_s·N_s bits).
   std::vector<Share> sns_key;
@@ -99,6 +119,20 @@ struct TfheKeyShare {
     return sns_compression_params ? sns_compression_params->packing_ks_glwe_dimension *
                                         sns_compression_params->packing_ks_polynomial_size
                                   : 0;
+  }
+
+ private:
+  void Wipe() {
+    crypto::SecureZero(sns_key);
+    crypto::SecureZero(sns_compression_key);
+  }
+  template <typename Other>
+  void Assign(Other&& o) {
+    sns_key = std::forward<Other>(o).sns_key;
+    sns_params = o.sns_params;
+    sns_compression_key = std::forward<Other>(o).sns_compression_key;
+    sns_compression_params = o.sns_compression_params;
+    insecure_dealer = o.insecure_dealer;
   }
 };
 

@@ -170,6 +170,43 @@ void ConvertShortint(Codec& c, CompressedServerKey& v) {
                           v.message_modulus * v.carry_modulus));
 }
 
+// Calls f on every CompressionSeed of the key.
+template <typename F>
+void ForEachSeed(const CompressedServerKey& k, F&& f) {
+  auto ms = [&](const CompressedModulusSwitchConfiguration& m) {
+    if (m.kind == CompressedModulusSwitchConfiguration::Kind::kDriftTechnique) {
+      f(m.drift.modulus_switch_zeros.compression_seed);
+    }
+  };
+  auto ksk = [&](const CompressedKeySwitchingKeyMaterial& m) {
+    f(m.key_switching_key.compression_seed);
+  };
+  f(k.key_switching_key.compression_seed);
+  f(k.bootstrapping_key.ggsw_list.compression_seed);
+  ms(k.modulus_switch_noise_reduction_key);
+  if (k.cpk_key_switching_key_material) ksk(*k.cpk_key_switching_key_material);
+  if (k.compression_key) f(k.compression_key->packing_key_switching_key.compression_seed);
+  if (k.decompression_key) {
+    f(k.decompression_key->blind_rotate_key.ggsw_list.compression_seed);
+    ms(k.decompression_key->modulus_switch_noise_reduction_key);
+  }
+  if (k.noise_squashing_key) {
+    f(k.noise_squashing_key->bsk.ggsw_list.compression_seed);
+    ms(k.noise_squashing_key->modulus_switch_noise_reduction_key);
+  }
+  if (k.noise_squashing_compression_key) {
+    f(k.noise_squashing_compression_key->packing_key_switching_key.compression_seed);
+  }
+  const auto& rr = k.cpk_re_randomization_key_switching_key_material;
+  if (rr && rr->kind == CompressedReRandomizationKeySwitchingKey::Kind::kDedicatedKSK) {
+    ksk(rr->dedicated);
+  }
+  if (k.cpk_re_randomization_derived_cpk) {
+    f(k.cpk_re_randomization_derived_cpk->key.seeded_glwe_ciphertext.compression_seed);
+  }
+  if (k.oprf_bootstrapping_key) f(k.oprf_bootstrapping_key->ggsw_list.compression_seed);
+}
+
 // The shapes that must chain between the parts (see the header).
 void CheckShapes(Codec& c, const CompressedServerKey& v) {
   const uint64_t small = v.small_lwe_dimension();
@@ -198,6 +235,7 @@ void CheckShapes(Codec& c, const CompressedServerKey& v) {
                      "compression_key", "the packing KSK input dimension");
   }
   if (v.decompression_key) {
+    check_ms(v.decompression_key->modulus_switch_noise_reduction_key, "decompression_key");
     const auto& bsk = v.decompression_key->blind_rotate_key;
     RequireDimension(c, bsk.output_lwe_dimension(), big, "decompression_key",
                      "the blind-rotation output dimension");
@@ -228,6 +266,18 @@ void CheckShapes(Codec& c, const CompressedServerKey& v) {
   if (v.oprf_bootstrapping_key) {
     RequireDimension(c, v.oprf_bootstrapping_key->output_lwe_dimension(), big, "oprf_key",
                      "the OPRF bootstrapping key's output dimension");
+  }
+  if (v.cpk_re_randomization_derived_cpk) {
+    // tfhe-rs derives it from the compute big key (re-randomization targets the big key).
+    RequireDimension(c, v.cpk_re_randomization_derived_cpk->key.lwe_dimension(), big,
+                     "cpk_re_randomization_key", "the derived compact public key's dimension");
+  }
+  // tfhe-rs 1.4 knows CompressionSeed V0 only; 1.7 reads both (and writes V1).
+  if (v.format == TfheFormat::kTfhe14) {
+    ForEachSeed(v, [&](const CompressionSeed& seed) {
+      c.Require(seed.version == CompressionSeed::Version::kV0, "compression_seed",
+                "a tfhe-rs 1.4 server key holds V0 compression seeds only");
+    });
   }
 }
 

@@ -258,6 +258,11 @@ void CheckShapes(Codec& c, const PublishedServerKey& v) {
     RequireDimension(c, v.oprf_bootstrapping_key->output_lwe_dimension(), big, "oprf_key",
                      "the OPRF bootstrapping key's output dimension");
   }
+  if (v.cpk_re_randomization_derived_cpk) {
+    // tfhe-rs derives it from the compute big key (re-randomization targets the big key).
+    RequireDimension(c, v.cpk_re_randomization_derived_cpk->key.lwe_dimension(), big,
+                     "cpk_re_randomization_key", "the derived compact public key's dimension");
+  }
 }
 
 }  // namespace

@@ -50,9 +50,14 @@ crypto::TfheXof MaskGeneratorFor(const CompressionSeed& seed) {
   return xof;
 }
 
-MaskStream::MaskStream(const crypto::AesKey& key, u128 offset)
-    : key_(key), offset_(offset), xof_(key, offset) {
-  xof_.Skip(1);  // TableIndex::SECOND
+MaskStream::MaskStream(const crypto::AesKey& key, u128 offset, uint64_t first_byte,
+                       bool drops_offset)
+    : key_(key),
+      offset_(offset),
+      drops_offset_(drops_offset),
+      position_(first_byte),
+      xof_(key, offset) {
+  xof_.Skip(first_byte);
 }
 
 MaskStream::MaskStream(crypto::TfheXof xof, u128 position)
@@ -66,7 +71,12 @@ MaskStream MaskStream::FromCompressionSeed(const CompressionSeed& seed) {
 
 MaskStream MaskStream::FromXofSeed(std::span<const uint8_t> data) {
   const crypto::TfheXof::InitialState state = crypto::TfheXof::InitializeFromData(data);
-  return MaskStream(state.key, state.counter);
+  return MaskStream(state.key, state.counter, 1, true);  // TableIndex::SECOND, 0.7.0 forks
+}
+
+MaskStream MaskStream::FromXofSeedStart(std::span<const uint8_t> data, uint64_t first_byte) {
+  const crypto::TfheXof::InitialState state = crypto::TfheXof::InitializeFromData(data);
+  return MaskStream(state.key, state.counter, first_byte, false);
 }
 
 void MaskStream::Fill(std::span<uint8_t> out) {
@@ -92,7 +102,7 @@ absl::Status MaskStream::Fork(uint64_t children, uint64_t bytes_per_child, const
   }
   if (!forked_) {
     forked_ = true;
-    if (offset_ != 0) {
+    if (drops_offset_ && offset_ != 0) {
       // From here on byte t is AES_key(t/16)[t mod 16]: the counter restarts without c_2.
       xof_ = crypto::TfheXof(key_, position_ / 16);
       xof_.Skip(static_cast<uint64_t>(position_ % 16));

@@ -69,13 +69,21 @@ namespace kms::tfhe {
 crypto::TfheXof MaskGeneratorFor(const CompressionSeed& seed);
 
 // tfhe-csprng 0.7.0's MaskRandomGenerator read sequentially, with the fork rule above: the
-// XOF offset holds until the first Fork and is dropped from then on.
+// XOF offset holds until the first Fork and is dropped from then on. FromXofSeedStart is
+// tfhe-csprng 0.9.2's (tfhe-rs 1.7.0, tfhe/Cargo.toml): try_fork passes the parent's offset to
+// the children and to the re-seated parent (aes_ctr/generic.rs `try_fork`, states.rs
+// `check_fork`, parallel.rs `par_try_fork`), so c_2 holds throughout, and the first byte is the
+// AesCtrParams first_index the keyset names (aes_ctr/index.rs: TableIndex::FIRST is byte 0,
+// SECOND byte 1; generic.rs `from_params`).
 class MaskStream {
  public:
   // One entity's own seed: the stream of MaskGeneratorFor(seed), unchanged by forks.
   static MaskStream FromCompressionSeed(const CompressionSeed& seed);
   // SeedKind::Xof over the XofSeed data (domain separator ‖ seed): offset c_2 until a fork.
   static MaskStream FromXofSeed(std::span<const uint8_t> data);
+  // SeedKind::Xof under csprng 0.9.2's rules: byte t is AES_key(c_2 + t/16)[t mod 16] from
+  // t = first_byte (0 for XofSeedStart::FirstByte, 1 for SecondByte), forks keep c_2.
+  static MaskStream FromXofSeedStart(std::span<const uint8_t> data, uint64_t first_byte);
 
   void Fill(std::span<uint8_t> out);
   uint64_t NextU64();
@@ -90,21 +98,23 @@ class MaskStream {
   }
 
   // try_fork(children, bytes_per_child), whose children the caller then reads in order, each
-  // exactly: drops the offset. InvalidArgument for zero children or bytes (tfhe-rs panics).
+  // exactly: drops the offset (FromXofSeed only). InvalidArgument for zero children or bytes
+  // (tfhe-rs panics).
   absl::Status Fork(uint64_t children, uint64_t bytes_per_child, const char* what);
 
   // The TableIndex of the next byte (1 for a fresh stream).
   u128 position() const { return position_; }
   // Whether bytes are still read with the XOF counter offset (no fork yet).
-  bool has_offset() const { return offset_ != 0 && !forked_; }
+  bool has_offset() const { return offset_ != 0 && !(forked_ && drops_offset_); }
 
  private:
-  MaskStream(const crypto::AesKey& key, u128 offset);
+  MaskStream(const crypto::AesKey& key, u128 offset, uint64_t first_byte, bool drops_offset);
   MaskStream(crypto::TfheXof xof, u128 position);  // no offset to drop
 
   crypto::AesKey key_;  // public: derived from a public seed
   u128 offset_ = 0;
   bool forked_ = false;
+  bool drops_offset_ = true;  // csprng 0.7.0's first-fork rule
   u128 position_ = 1;
   crypto::TfheXof xof_;
 };

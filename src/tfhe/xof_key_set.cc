@@ -6,9 +6,31 @@
 namespace kms::tfhe {
 
 void Convert(Codec& c, CompressedXofKeySet& v) {
-  c.VersionTag(0, "");  // 1.4.0-alpha.3 (1.7: 1)
+  // 0 in tfhe-rs 1.4.0-alpha.3, 1 in 1.7.0.
+  uint32_t version = v.format == TfheFormat::kTfhe17 ? 1 : 0;
+  c.U32(version, "version");
+  if (!c.ok()) return;
+  if (version > 1) {
+    c.Fail("version",
+           internal::Cat("unknown version tag ", version, ", expected 0 (tfhe-rs 1.4) or 1 (1.7)"));
+    return;
+  }
+  if (c.reading()) v.format = version == 1 ? TfheFormat::kTfhe17 : TfheFormat::kTfhe14;
+  const bool v17 = v.format == TfheFormat::kTfhe17;
   {
     Codec::Scope seed(c, "seed");
+    if (v17) {
+      c.VersionTag(0, "");  // XofSeedStart
+      uint32_t start = static_cast<uint32_t>(v.start);
+      c.Variant(start, 2, "XofSeedStart");
+      if (!c.ok()) return;
+      v.start = static_cast<CompressedXofKeySet::Start>(start);
+    } else {
+      if (c.reading()) v.start = CompressedXofKeySet::Start::kSecondByte;
+      c.Require(v.start == CompressedXofKeySet::Start::kSecondByte, "XofSeedStart",
+                "a FirstByte start needs the tfhe-rs 1.7 form (CompressedXofKeySet V1)");
+      if (!c.ok()) return;
+    }
     c.VersionTag(0, "");  // XofSeed
     c.VecU8(v.seed, "data");
   }
@@ -21,6 +43,14 @@ void Convert(Codec& c, CompressedXofKeySet& v) {
     Convert(c, v.compressed_server_key);
   }
   if (!c.ok()) return;
+  if (!v17) {
+    c.Require(v.compressed_server_key.format == TfheFormat::kTfhe14, "compressed_server_key",
+              "a tfhe-rs 1.7 server key needs the tfhe-rs 1.7 form (CompressedXofKeySet V1)");
+    c.Require(v.compressed_public_key.key.seeded_glwe_ciphertext.compression_seed.version ==
+                  CompressionSeed::Version::kV0,
+              "compressed_public_key",
+              "a V1 CompressionSeed needs the tfhe-rs 1.7 form (CompressedXofKeySet V1)");
+  }
   c.Require(v.compressed_public_key.tag == v.compressed_server_key.tag, "compressed_public_key.tag",
             "the public key's tag must be the server key's");
 }

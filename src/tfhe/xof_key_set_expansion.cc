@@ -51,6 +51,9 @@ absl::Status CheckBudget(const CompressedXofKeySet& keyset, uint64_t size_limit)
   if (sk.decompression_key) {
     const auto& g = sk.decompression_key->blind_rotate_key.ggsw_list;
     KMS_RETURN_IF_ERROR(b.Add(g.data.size(), g.glwe_size, 8, "decompression key"));
+    KMS_RETURN_IF_ERROR(AddModulusSwitch(b,
+                                         sk.decompression_key->modulus_switch_noise_reduction_key,
+                                         "decompression modulus-switch key"));
   }
   KMS_RETURN_IF_ERROR(b.Add(sk.key_switching_key.data.size(), sk.key_switching_key.output_lwe_size,
                             8, "key-switching key"));
@@ -75,10 +78,19 @@ absl::Status CheckBudget(const CompressedXofKeySet& keyset, uint64_t size_limit)
     const auto& k = sk.cpk_re_randomization_key_switching_key_material->dedicated.key_switching_key;
     KMS_RETURN_IF_ERROR(b.Add(k.data.size(), k.output_lwe_size, 8, "re-randomization key"));
   }
+  if (sk.cpk_re_randomization_derived_cpk) {
+    KMS_RETURN_IF_ERROR(
+        b.Add(sk.cpk_re_randomization_derived_cpk->key.seeded_glwe_ciphertext.data.size(), 2, 8,
+              "derived re-randomization key"));
+  }
   if (sk.noise_squashing_compression_key) {
     const auto& p = sk.noise_squashing_compression_key->packing_key_switching_key;
     KMS_RETURN_IF_ERROR(
         b.Add(p.data.size(), p.output_glwe_size, 16, "noise-squashing compression key"));
+  }
+  if (sk.oprf_bootstrapping_key) {
+    const auto& g = sk.oprf_bootstrapping_key->ggsw_list;
+    KMS_RETURN_IF_ERROR(b.Add(g.data.size(), g.glwe_size, 8, "OPRF key"));
   }
   return absl::OkStatus();
 }
@@ -87,7 +99,7 @@ absl::Status CheckBudget(const CompressedXofKeySet& keyset, uint64_t size_limit)
 // technique's zeros (encryptions of zero under the small key) draw masks.
 absl::StatusOr<ModulusSwitchConfiguration> ExpandModulusSwitch(
     const CompressedModulusSwitchConfiguration& c, uint64_t small_lwe_dimension, MaskStream& masks,
-    const char* what) {
+    const char* what, const char* key_name = "small key") {
   ModulusSwitchConfiguration out;
   switch (c.kind) {
     case CompressedModulusSwitchConfiguration::Kind::kStandard:
@@ -102,7 +114,7 @@ absl::StatusOr<ModulusSwitchConfiguration> ExpandModulusSwitch(
   const SeededLweCiphertextList& z = c.drift.modulus_switch_zeros;
   if (z.lwe_size != small_lwe_dimension + 1) {
     return absl::InvalidArgumentError(std::string(what) +
-                                      ": the drift zeros are not LWEs under the small key");
+                                      ": the drift zeros are not LWEs under the " + key_name);
   }
   out.kind = ModulusSwitchConfiguration::Kind::kDriftTechnique;
   KMS_ASSIGN_OR_RETURN(out.modulus_switch_zeros.data, DecompressLweCiphertextList(z, masks));
@@ -130,13 +142,16 @@ absl::StatusOr<ExpandedXofKeySet> ExpandCompressedXofKeySet(const CompressedXofK
                                                             uint64_t size_limit) {
   KMS_RETURN_IF_ERROR(CheckBudget(keyset, size_limit));
   const CompressedServerKey& sk = keyset.compressed_server_key;
-  MaskStream masks = MaskStream::FromXofSeed(keyset.seed);
+  const bool v17 = keyset.format == TfheFormat::kTfhe17;
+  MaskStream masks = v17 ? MaskStream::FromXofSeedStart(keyset.seed, keyset.first_byte())
+                         : MaskStream::FromXofSeed(keyset.seed);
   ExpandedXofKeySet out;
 
-  // 1. The compact public key (tfhe-rs gives it Tag::default()).
+  // 1. The compact public key (1.4 gives it Tag::default(), 1.7 the server key's).
   KMS_ASSIGN_OR_RETURN(out.public_key,
                        DecompressCompactPublicKey(keyset.compressed_public_key, masks));
   out.public_key.tag.clear();
+  if (v17) out.public_key.tag = sk.tag;
 
   // 2–3. Compression and decompression keys.
   if (sk.compression_key) {
@@ -152,6 +167,12 @@ absl::StatusOr<ExpandedXofKeySet> ExpandCompressedXofKeySet(const CompressedXofK
     ExpandedXofKeySet::Decompression d;
     KMS_ASSIGN_OR_RETURN(d.blind_rotate_key,
                          DecompressBootstrapKey(sk.decompression_key->blind_rotate_key, masks));
+    // 1.7: the modulus-switch configuration right after its BSK (Standard in 1.4 forms).
+    KMS_ASSIGN_OR_RETURN(
+        d.modulus_switch_noise_reduction_key,
+        ExpandModulusSwitch(sk.decompression_key->modulus_switch_noise_reduction_key,
+                            d.blind_rotate_key.input_lwe_dimension(), masks, "decompression_key",
+                            "blind-rotation input key"));
     d.lwe_per_glwe = sk.decompression_key->lwe_per_glwe;
     out.decompression_key = std::move(d);
   }
@@ -191,7 +212,7 @@ absl::StatusOr<ExpandedXofKeySet> ExpandCompressedXofKeySet(const CompressedXofK
     out.noise_squashing_key = std::move(n);
   }
 
-  // 9–10. The casting key, then the dedicated re-randomization key.
+  // 9–10. The casting key, then the re-randomization key (a dedicated KSK or a derived CPK).
   if (sk.cpk_key_switching_key_material) {
     KMS_ASSIGN_OR_RETURN(out.cpk_key_switching_key_material,
                          ExpandKeySwitchingKeyMaterial(*sk.cpk_key_switching_key_material, masks));
@@ -208,6 +229,12 @@ absl::StatusOr<ExpandedXofKeySet> ExpandCompressedXofKeySet(const CompressedXofK
     }
     out.cpk_re_randomization_key_switching_key_material = std::move(r);
   }
+  if (sk.cpk_re_randomization_derived_cpk) {
+    // 1.7's DerivedCPKWithoutKeySwitch: an integer key, no tag.
+    KMS_ASSIGN_OR_RETURN(out.cpk_re_randomization_derived_cpk,
+                         DecompressCompactPublicKey(*sk.cpk_re_randomization_derived_cpk, masks));
+    out.cpk_re_randomization_derived_cpk->tag.clear();
+  }
 
   // 11. The noise-squashing compression key.
   if (sk.noise_squashing_compression_key) {
@@ -217,6 +244,12 @@ absl::StatusOr<ExpandedXofKeySet> ExpandCompressedXofKeySet(const CompressedXofK
                              sk.noise_squashing_compression_key->packing_key_switching_key, masks));
     k.lwe_per_glwe = sk.noise_squashing_compression_key->lwe_per_glwe;
     out.noise_squashing_compression_key = std::move(k);
+  }
+
+  // 12. The OPRF bootstrapping key (1.7).
+  if (sk.oprf_bootstrapping_key) {
+    KMS_ASSIGN_OR_RETURN(out.oprf_bootstrapping_key,
+                         DecompressBootstrapKey(*sk.oprf_bootstrapping_key, masks));
   }
   return out;
 }

@@ -7,6 +7,9 @@
 //     source forks), bodies encrypted under our secrets and stored alone; serialized, parsed and
 //     expanded, every entity decrypts to what tfhe-rs encrypts, and the expansion's mask words
 //     at the entity boundaries equal AES bytes at the positions the source gives;
+//   * the same for a tfhe-rs 1.7.0 keyset (V1): tfhe-csprng 0.9.2's stream (first byte 0 for
+//     FirstByte, 1 for SecondByte, c_2 kept across forks), 1.7's order with the decompression
+//     key's drift zeros, a derived re-randomization CPK and an OPRF key;
 //   * hostile keysets (huge output_lwe_size / glwe_size, a total over 2 GiB, inconsistent
 //     shapes, zero-byte forks) are refused with InvalidArgument before any large allocation.
 #include "tfhe/xof_key_set_expansion.h"
@@ -98,6 +101,40 @@ TEST(KeysetMaskStream, ACtrSeedStreamIsMaskGeneratorForAndForksChangeNothing) {
     }
     ASSERT_EQ(stream.NextU64(), reference.NextU64()) << i;
   }
+}
+
+TEST(KeysetMaskStream, XofSeedStartKeepsTheOffsetAcrossForks) {
+  const std::vector<uint8_t> data = KeysetSeed((u128{0x0badc0ffee} << 64) | 0x5678);
+  const crypto::TfheXof::InitialState st = crypto::TfheXof::InitializeFromData(data);
+  ASSERT_NE(st.counter, u128{0});
+  for (uint64_t first : {uint64_t{0}, uint64_t{1}}) {
+    MaskStream stream = MaskStream::FromXofSeedStart(data, first);
+    EXPECT_EQ(stream.position(), u128{first});
+    EXPECT_TRUE(stream.has_offset());
+    std::vector<uint8_t> before(37);
+    stream.Fill(before);
+    for (size_t i = 0; i < before.size(); ++i) {
+      ASSERT_EQ(before[i], AesByte(st.key, st.counter, first + i)) << first << " " << i;
+    }
+    // Forks mid-block: the children and the parent after them keep c_2.
+    const u128 c2 = st.counter;
+    const u128 t = first + before.size();
+    ASSERT_TRUE(stream.Fork(3, 10, "test").ok());
+    EXPECT_TRUE(stream.has_offset());
+    EXPECT_EQ(stream.NextU64(), AesU64(st.key, c2, t));
+    EXPECT_NE(AesU64(st.key, c2, t), AesU64(st.key, 0, t));
+    ASSERT_TRUE(stream.Fork(2, 5, "test").ok());
+    EXPECT_EQ(stream.NextU128(), AesU128(st.key, c2, t + 8));
+    EXPECT_EQ(stream.position(), t + 24);
+    EXPECT_EQ(stream.Fork(0, 8, "test").code(), absl::StatusCode::kInvalidArgument);
+  }
+  // FirstByte's byte 0 is the block's first byte; SecondByte never outputs it.
+  MaskStream first = MaskStream::FromXofSeedStart(data, 0);
+  MaskStream second = MaskStream::FromXofSeedStart(data, 1);
+  uint8_t b0[2], b1[1];
+  first.Fill(b0);
+  second.Fill(b1);
+  EXPECT_EQ(b0[1], b1[0]);
 }
 
 // ---- a keyset of our own, masks from the one stream ----
@@ -354,16 +391,72 @@ constexpr uint64_t kReRandBaseLog = 24, kReRandLevel = 1;
 struct Layout {
   u128 cpk = 0, compression = 0, decompression = 0, ksk = 0, bsk = 0, zeros = 0, sns_bsk = 0,
        sns_zeros = 0, casting = 0, rerand = 0;
+  // V1 only.
+  u128 decompression_zeros = 0, sns_compression = 0, oprf = 0;
 };
+
+// A tfhe-rs 1.7.0 keyset (V1): its stream start, 1.7 server-key form, drift zeros on the
+// decompression key, a derived re-randomization CPK instead of the dedicated KSK, an OPRF key.
+struct V1 {
+  bool on = false;
+  CompressedXofKeySet::Start start = CompressedXofKeySet::Start::kFirstByte;
+};
+constexpr uint64_t kDecompressionZeros = 3;
+
+// The OPRF secret: n random bits (not the all-ones small key).
+std::vector<uint64_t> OprfSecret(uint64_t n) {
+  kms::testing::SeededRng rng(4242);
+  std::vector<uint64_t> s(n);
+  for (auto& b : s) {
+    uint8_t r;
+    rng.Fill({&r, 1});
+    b = r & 1;
+  }
+  return s;
+}
+
+// b = a ⊛ rev(s) + e, a from the stream (no fork).
+CompressedCompactPublicKey MakeCpk(MaskStream& masks, std::span<const uint64_t> s,
+                                   const CompactPublicKeyEncryptionParameters& params,
+                                   algebra::RandomSource& rng) {
+  CompressedCompactPublicKey pk;
+  std::vector<uint64_t> a(s.size()), b(s.size());
+  for (auto& w : a) w = masks.NextU64();
+  SemiReverseNegacyclicConvolution(b, a, s);
+  for (auto& w : b) w += Noise<uint64_t>(rng);
+  pk.key.seeded_glwe_ciphertext.data = b;
+  pk.key.seeded_glwe_ciphertext.glwe_size = 2;
+  pk.parameters = params;
+  pk.parameters.encryption_lwe_dimension = s.size();
+  return pk;
+}
+
+uint64_t CpkFailures(const CompactPublicKey& pk, std::span<const uint64_t> s) {
+  const GlweCiphertext& g = pk.key.glwe_ciphertext;
+  EXPECT_EQ(g.data.size(), 2 * s.size());
+  if (g.data.size() != 2 * s.size()) return 1;
+  std::vector<uint64_t> dot(s.size());
+  SemiReverseNegacyclicConvolution(dot, std::span<const uint64_t>(g.data.data(), s.size()), s);
+  uint64_t failures = 0;
+  for (size_t i = 0; i < s.size(); ++i)
+    failures += !WithinNoise<uint64_t>(g.data[s.size() + i] - dot[i]);
+  return failures;
+}
 
 // The keyset of `ck` in tfhe-rs 1.4.0-alpha.3's decompression order, drawn from one
 // MaskStream; `with_compression` adds the compression and decompression keys.
 CompressedXofKeySet BuildKeyset(const ClientKey& ck, u128 seed, bool with_compression,
-                                Layout& layout) {
+                                Layout& layout, V1 v1 = {}) {
   kms::testing::SeededRng rng(99);
   CompressedXofKeySet ks;
   ks.seed = KeysetSeed(seed);
-  MaskStream masks = MaskStream::FromXofSeed(ks.seed);
+  if (v1.on) {
+    ks.format = TfheFormat::kTfhe17;
+    ks.start = v1.start;
+    ks.compressed_server_key.format = TfheFormat::kTfhe17;
+  }
+  MaskStream masks = v1.on ? MaskStream::FromXofSeedStart(ks.seed, ks.first_byte())
+                           : MaskStream::FromXofSeed(ks.seed);
   const ClassicPBSParameters& p = ck.parameters;
   const std::span<const uint64_t> big = ck.glwe_secret_key.data;
   const std::span<const uint64_t> small = ck.lwe_secret_key.data;
@@ -402,8 +495,13 @@ CompressedXofKeySet BuildKeyset(const ClientKey& ck, u128 seed, bool with_compre
     d.blind_rotate_key = MakeBsk<uint64_t>(masks, c.post_packing_ks_key.data, ck.glwe_secret_key,
                                            c.params.br_base_log, c.params.br_level, rng);
     d.lwe_per_glwe = c.params.lwe_per_glwe;
-    sk.decompression_key = d;
     mark(layout.decompression);
+    if (v1.on) {  // 1.7: the BSK's modulus-switch configuration right after it
+      d.modulus_switch_noise_reduction_key =
+          MakeDriftZeros(masks, c.post_packing_ks_key.data, kDecompressionZeros, rng);
+      mark(layout.decompression_zeros);
+    }
+    sk.decompression_key = d;
   } else {
     mark(layout.compression);
     mark(layout.decompression);
@@ -447,8 +545,13 @@ CompressedXofKeySet BuildKeyset(const ClientKey& ck, u128 seed, bool with_compre
     sk.cpk_key_switching_key_material = m;
     mark(layout.casting);
   }
-  // 10. Dedicated re-randomization KSK (compact secret → big key).
-  {
+  // 10. Dedicated re-randomization KSK (compact secret → big key); in V1 a CPK derived from
+  // the compute key (DerivedCPKWithoutKeySwitch).
+  if (v1.on) {
+    sk.cpk_re_randomization_derived_cpk =
+        MakeCpk(masks, big, ck.dedicated_compact_private_key->parameters, rng);
+    mark(layout.rerand);
+  } else {
     CompressedReRandomizationKeySwitchingKey r;
     r.kind = CompressedReRandomizationKeySwitchingKey::Kind::kDedicatedKSK;
     r.dedicated.key_switching_key = MakeKsk(masks, hat, big, kReRandBaseLog, kReRandLevel, rng);
@@ -466,6 +569,13 @@ CompressedXofKeySet BuildKeyset(const ClientKey& ck, u128 seed, bool with_compre
         c.post_packing_ks_key, c.params.packing_ks_base_log, c.params.packing_ks_level, rng);
     k.lwe_per_glwe = c.params.lwe_per_glwe;
     sk.noise_squashing_compression_key = k;
+    mark(layout.sns_compression);
+  }
+  // 12. V1: the OPRF BSK (OPRF secret → compute GLWE key).
+  if (v1.on) {
+    sk.oprf_bootstrapping_key = MakeBsk<uint64_t>(
+        masks, OprfSecret(small.size()), ck.glwe_secret_key, p.pbs_base_log, p.pbs_level, rng);
+    mark(layout.oprf);
   }
   return ks;
 }
@@ -625,6 +735,130 @@ TEST_F(XofKeySetExpansion, WithoutDecompressionKeyTheComputeKskIsTheFirstFork) {
   EXPECT_NE(x->key_switching_key.data[0], AesU64(st.key, st.counter, 1 + layout.cpk));
 }
 
+// ---- tfhe-rs 1.7.0 (V1) ----
+
+constexpr V1 kFirstByte{.on = true, .start = CompressedXofKeySet::Start::kFirstByte};
+constexpr V1 kSecondByte{.on = true, .start = CompressedXofKeySet::Start::kSecondByte};
+
+TEST_F(XofKeySetExpansion, V1EveryEntityDecryptsAfterAByteIdenticalRoundTrip) {
+  const ClientKey& ck = *ck_;
+  Layout layout;
+  CompressedXofKeySet built = BuildKeyset(ck, kSeed, true, layout, kFirstByte);
+  built.compressed_public_key.tag = {7, 8};
+  built.compressed_server_key.tag = {7, 8};
+  auto bytes = SerializeCompressedXofKeySet(built);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto parsed = ParseCompressedXofKeySet(*bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->format, TfheFormat::kTfhe17);
+  EXPECT_EQ(parsed->compressed_server_key.format, TfheFormat::kTfhe17);
+  EXPECT_EQ(*parsed, built);
+  EXPECT_EQ(*SerializeCompressedXofKeySet(*parsed), *bytes);
+  auto x = ExpandCompressedXofKeySet(*parsed);
+  ASSERT_TRUE(x.ok()) << x.status();
+
+  const std::span<const uint64_t> big = ck.glwe_secret_key.data;
+  const std::span<const uint64_t> small = ck.lwe_secret_key.data;
+  const std::span<const uint64_t> hat = ck.dedicated_compact_private_key->key.data;
+  EXPECT_EQ(CpkFailures(x->public_key, hat), 0u);
+  EXPECT_EQ(x->public_key.tag, (std::vector<uint8_t>{7, 8}));  // 1.7: the server key's tag
+  ASSERT_TRUE(x->compression_key && x->decompression_key && x->noise_squashing_key &&
+              x->cpk_key_switching_key_material && x->noise_squashing_compression_key &&
+              x->cpk_re_randomization_derived_cpk && x->oprf_bootstrapping_key);
+  EXPECT_FALSE(x->cpk_re_randomization_key_switching_key_material.has_value());
+  const ClientKey::CompressionPrivateKey& comp = *ck.compression_key;
+  EXPECT_EQ(PackingFailures<uint64_t>(x->compression_key->packing_key_switching_key, big,
+                                      comp.post_packing_ks_key),
+            0u);
+  EXPECT_EQ(BskFailures<uint64_t>(x->decompression_key->blind_rotate_key,
+                                  comp.post_packing_ks_key.data, ck.glwe_secret_key),
+            0u);
+  EXPECT_EQ(ZeroFailures(x->decompression_key->modulus_switch_noise_reduction_key,
+                         comp.post_packing_ks_key.data, kDecompressionZeros),
+            0u);
+  EXPECT_EQ(KskFailures(x->key_switching_key, big, small), 0u);
+  EXPECT_EQ(BskFailures<uint64_t>(x->bootstrapping_key, small, ck.glwe_secret_key), 0u);
+  EXPECT_EQ(ZeroFailures(x->modulus_switch_noise_reduction_key, small, kComputeZeros), 0u);
+  const ClientKey::NoiseSquashingPrivateKey& ns = *ck.noise_squashing_private_key;
+  EXPECT_EQ(
+      BskFailures<u128>(x->noise_squashing_key->bsk, small, ns.post_noise_squashing_secret_key),
+      0u);
+  EXPECT_EQ(
+      ZeroFailures(x->noise_squashing_key->modulus_switch_noise_reduction_key, small, kSnsZeros),
+      0u);
+  const auto& cast = *x->cpk_key_switching_key_material;
+  EXPECT_EQ(KskFailures(cast.key_switching_key, hat,
+                        cast.destination_key == EncryptionKeyChoice::kBig ? big : small),
+            0u);
+  EXPECT_EQ(CpkFailures(*x->cpk_re_randomization_derived_cpk, big), 0u);
+  EXPECT_TRUE(x->cpk_re_randomization_derived_cpk->tag.empty());
+  EXPECT_EQ(PackingFailures<u128>(x->noise_squashing_compression_key->packing_key_switching_key,
+                                  ns.post_noise_squashing_secret_key.data,
+                                  ck.noise_squashing_compression_private_key->post_packing_ks_key),
+            0u);
+  const std::vector<uint64_t> oprf = OprfSecret(small.size());
+  EXPECT_EQ(BskFailures<uint64_t>(*x->oprf_bootstrapping_key, oprf, ck.glwe_secret_key), 0u);
+
+  // Expanded under the 1.4 rules (the same entities as a V0 keyset), nothing decrypts past the
+  // first fork: the two streams differ.
+  CompressedXofKeySet as_v0 = *parsed;
+  as_v0.format = TfheFormat::kTfhe14;
+  auto y = ExpandCompressedXofKeySet(as_v0);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_NE(y->public_key.key.glwe_ciphertext.data, x->public_key.key.glwe_ciphertext.data);
+  EXPECT_GT(KskFailures(y->key_switching_key, big, small), 0u);
+}
+
+// The V1 expansion's mask words at the entity boundaries are AES_key(c_2 + t/16) bytes from
+// t = 0 (FirstByte) or 1 (SecondByte): the offset is kept after every fork.
+TEST_F(XofKeySetExpansion, V1BoundaryMasksKeepTheOffsetFromTheStartByte) {
+  for (const V1& v1 : {kFirstByte, kSecondByte}) {
+    Layout layout;
+    const CompressedXofKeySet built = BuildKeyset(*ck_, kSeed + 2, true, layout, v1);
+    auto x = ExpandCompressedXofKeySet(built);
+    ASSERT_TRUE(x.ok()) << x.status();
+    const crypto::TfheXof::InitialState st = crypto::TfheXof::InitializeFromData(built.seed);
+    const u128 c2 = st.counter;
+    u128 t = built.first_byte();
+    EXPECT_EQ(t, v1.start == CompressedXofKeySet::Start::kFirstByte ? 0u : 1u);
+    EXPECT_EQ(x->public_key.key.glwe_ciphertext.data[0], AesU64(st.key, c2, t));
+    t += layout.cpk;
+    EXPECT_EQ(x->compression_key->packing_key_switching_key.data[0], AesU64(st.key, c2, t));
+    t += layout.compression;
+    // The decompression BSK is the first fork: its first mask word still has c_2.
+    const auto& dbsk = x->decompression_key->blind_rotate_key;
+    EXPECT_EQ(dbsk.data[0], AesU64(st.key, c2, t));
+    EXPECT_NE(dbsk.data[0], AesU64(st.key, 0, t));
+    t += layout.decompression;
+    EXPECT_EQ(x->decompression_key->modulus_switch_noise_reduction_key.modulus_switch_zeros.data[0],
+              AesU64(st.key, c2, t));
+    t += layout.decompression_zeros;
+    EXPECT_EQ(x->key_switching_key.data[0], AesU64(st.key, c2, t));
+    t += layout.ksk;
+    EXPECT_EQ(x->bootstrapping_key.data[0], AesU64(st.key, c2, t));
+    t += layout.bsk;
+    EXPECT_EQ(x->modulus_switch_noise_reduction_key.modulus_switch_zeros.data[0],
+              AesU64(st.key, c2, t));
+    t += layout.zeros;
+    EXPECT_EQ(x->noise_squashing_key->bsk.data[0], AesU128(st.key, c2, t));
+    t += layout.sns_bsk + layout.sns_zeros;
+    EXPECT_EQ(x->cpk_key_switching_key_material->key_switching_key.data[0], AesU64(st.key, c2, t));
+    t += layout.casting;
+    EXPECT_EQ(x->cpk_re_randomization_derived_cpk->key.glwe_ciphertext.data[0],
+              AesU64(st.key, c2, t));
+    t += layout.rerand;
+    EXPECT_EQ(x->noise_squashing_compression_key->packing_key_switching_key.data[0],
+              AesU128(st.key, c2, t));
+    t += layout.sns_compression;
+    EXPECT_EQ(x->oprf_bootstrapping_key->data[0], AesU64(st.key, c2, t));
+    // The last OPRF mask word: the stream's last 8 bytes.
+    const auto& oprf = *x->oprf_bootstrapping_key;
+    const uint64_t glwe = oprf.glwe_size * oprf.polynomial_size;
+    EXPECT_EQ(oprf.data[oprf.data.size() - glwe + (oprf.glwe_size - 1) * oprf.polynomial_size - 1],
+              AesU64(st.key, c2, t + layout.oprf - 8));
+  }
+}
+
 // ---- hostile keysets ----
 
 class HostileXofKeySet : public XofKeySetExpansion {
@@ -705,6 +939,40 @@ TEST_F(HostileXofKeySet, InconsistentShapesAreRefused) {
   {
     // No drift zeros at all: a fork of zero children.
     CompressedXofKeySet ks = keyset_;
+    ks.compressed_server_key.noise_squashing_key->modulus_switch_noise_reduction_key.drift
+        .modulus_switch_zeros.data.clear();
+    ExpectRefused(ks, "zero children or zero bytes");
+  }
+}
+
+TEST_F(HostileXofKeySet, V1PartsAreRefusedBeforeAllocating) {
+  Layout layout;
+  const CompressedXofKeySet v1 = BuildKeyset(*ck_, kSeed, true, layout, kFirstByte);
+  {
+    CompressedXofKeySet ks = v1;
+    ks.compressed_server_key.oprf_bootstrapping_key->ggsw_list.glwe_size = ~uint64_t{0};
+    ExpectRefused(ks, "(at the OPRF key)");
+  }
+  {
+    CompressedXofKeySet ks = v1;
+    ks.compressed_server_key.decompression_key->modulus_switch_noise_reduction_key.drift
+        .modulus_switch_zeros.lwe_size = uint64_t{1} << 45;
+    ExpectRefused(ks, "(at the decompression modulus-switch key)");
+  }
+  {
+    CompressedXofKeySet ks = v1;
+    ks.compressed_server_key.decompression_key->modulus_switch_noise_reduction_key.drift
+        .modulus_switch_zeros.lwe_size = 5;
+    ExpectRefused(ks, "the drift zeros are not LWEs under the blind-rotation input key");
+  }
+  {
+    CompressedXofKeySet ks = v1;
+    ks.compressed_server_key.oprf_bootstrapping_key->ggsw_list.data.pop_back();
+    ExpectRefused(ks, "bootstrapping key's glwe_size, polynomial size, level count and bodies");
+  }
+  {
+    // No SnS drift zeros: a fork of zero children, as in V0.
+    CompressedXofKeySet ks = v1;
     ks.compressed_server_key.noise_squashing_key->modulus_switch_noise_reduction_key.drift
         .modulus_switch_zeros.data.clear();
     ExpectRefused(ks, "zero children or zero bytes");

@@ -235,8 +235,16 @@ void CheckShapes(Codec& c, const CompressedServerKey& v) {
                      "compression_key", "the packing KSK input dimension");
   }
   if (v.decompression_key) {
-    check_ms(v.decompression_key->modulus_switch_noise_reduction_key, "decompression_key");
     const auto& bsk = v.decompression_key->blind_rotate_key;
+    // Its drift zeros are under the blind rotation's input key (the compression GLWE as LWE).
+    const auto& dms = v.decompression_key->modulus_switch_noise_reduction_key;
+    if (dms.kind == CompressedModulusSwitchConfiguration::Kind::kDriftTechnique) {
+      const uint64_t zeros = dms.drift.modulus_switch_zeros.lwe_size - 1;
+      c.Require(
+          zeros == bsk.input_lwe_dimension(), "decompression_key",
+          internal::Cat("the modulus-switch zeros' dimension is ", zeros,
+                        ", the blind rotation's input dimension is ", bsk.input_lwe_dimension()));
+    }
     RequireDimension(c, bsk.output_lwe_dimension(), big, "decompression_key",
                      "the blind-rotation output dimension");
     if (v.compression_key) {

@@ -11,7 +11,6 @@
 #include "tfhe/fourier_conversion.h"
 
 #include <gtest/gtest.h>
-#include <quadmath.h>
 
 #include <cmath>
 #include <cstdio>
@@ -27,6 +26,16 @@
 #include "tfhe/bootstrap.h"
 #include "tfhe/bootstrap_key_generation.h"
 #include "tfhe/client_key_encryption.h"
+
+// libquadmath's functions, declared here rather than through <quadmath.h>: that header lives in
+// GCC's private include directory, which clang (the sanitizer build) does not search.
+extern "C" {
+__float128 atanq(__float128);
+__float128 cosq(__float128);
+__float128 sinq(__float128);
+__float128 fabsq(__float128);
+__float128 ldexpq(__float128, int);
+}
 
 namespace kms::tfhe {
 namespace {

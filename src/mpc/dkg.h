@@ -16,6 +16,7 @@
 #ifndef KMS_MPC_DKG_H_
 #define KMS_MPC_DKG_H_
 
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,8 +34,22 @@ struct KeyShare {
   KeyShare() = default;
   KeyShare(const KeyShare&) = default;
   KeyShare(KeyShare&&) = default;
-  KeyShare& operator=(const KeyShare&) = default;
-  KeyShare& operator=(KeyShare&&) = default;
+  // Assignments zero the shares they replace first: a defaulted assignment would free or shrink
+  // the old buffer with the shares still in it.
+  KeyShare& operator=(const KeyShare& o) {
+    if (this != &o) {
+      crypto::SecureZero(secret_key);
+      Assign(o);
+    }
+    return *this;
+  }
+  KeyShare& operator=(KeyShare&& o) noexcept {
+    if (this != &o) {
+      crypto::SecureZero(secret_key);
+      Assign(std::move(o));
+    }
+    return *this;
+  }
   ~KeyShare() { crypto::SecureZero(secret_key); }  // key shares never outlive their owner
 
   const lwe::LweParameters* params = nullptr;
@@ -42,6 +57,16 @@ struct KeyShare {
   lwe::CompactPublicKey public_key;
   crypto::Digest public_key_digest{};  // SHAKE256("PDAT_KEY" || serialized public key)
   bool insecure_dealer = false;
+
+ private:
+  template <typename Other>
+  void Assign(Other&& o) {  // every field
+    params = o.params;
+    secret_key = std::forward<Other>(o).secret_key;
+    public_key = std::forward<Other>(o).public_key;
+    public_key_digest = o.public_key_digest;
+    insecure_dealer = o.insecure_dealer;
+  }
 };
 
 // Bits and randoms the DKG consumes for `params`: n̂ + n̂ (B + 2) bits and 1 random.

@@ -98,17 +98,7 @@ void Convert(Codec& c, ClientKey& v) {
   {
     Codec::Scope integer_client_key(c, "key");
     // IntegerClientKey: 6 in tfhe-rs 1.4.0-alpha.3, 8 in 1.7.0 (7 is a 1.5/1.6 form, refused).
-    uint32_t version = v.format == ClientKey::Format::kTfhe17 ? 8 : 6;
-    c.U32(version, "version");
-    if (!c.ok()) return;
-    if (version != 6 && version != 8) {
-      c.Fail("version", internal::Cat("unknown version tag ", version,
-                                      ", expected 6 (tfhe-rs 1.4) or 8 (1.7)"));
-      return;
-    }
-    if (c.reading()) {
-      v.format = version == 8 ? ClientKey::Format::kTfhe17 : ClientKey::Format::kTfhe14;
-    }
+    if (!internal::FormatVersionTag(c, v.format, 6, 8)) return;
     {
       Codec::Scope integer(c, "key");
       c.VersionTag(0, "");  // integer::ClientKey

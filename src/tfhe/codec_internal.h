@@ -72,6 +72,21 @@ inline void RequireModuli(Codec& c, uint64_t message_modulus, uint64_t carry_mod
             "message_modulus", "message and carry moduli must be powers of two of at most 2^16");
 }
 
+// A version tag that tells the tfhe-rs release: `tag14` for 1.4.0-alpha.3, `tag17` for 1.7.0.
+// Written from `format`; read into it. Any other tag fails naming both. False on failure.
+inline bool FormatVersionTag(Codec& c, TfheFormat& format, uint32_t tag14, uint32_t tag17) {
+  uint32_t tag = format == TfheFormat::kTfhe17 ? tag17 : tag14;
+  c.U32(tag, "version");
+  if (!c.ok()) return false;
+  if (tag != tag14 && tag != tag17) {
+    c.Fail("version", Cat("unknown version tag ", tag, ", expected ", tag14, " (tfhe-rs 1.4) or ",
+                          tag17, " (1.7)"));
+    return false;
+  }
+  if (c.reading()) format = tag == tag17 ? TfheFormat::kTfhe17 : TfheFormat::kTfhe14;
+  return true;
+}
+
 // The AtomicPatternClientKey / AtomicPatternServerKey enum tag: only Standard (0) is supported,
 // KeySwitch32 (1) is refused. True when the Standard payload follows.
 inline bool StandardAtomicPattern(Codec& c) {

@@ -329,15 +329,7 @@ void Convert(Codec& c, CompressedServerKey& v) {
   {
     Codec::Scope integer_key(c, "integer_key");
     // IntegerCompressedServerKey: 5 in tfhe-rs 1.4.0-alpha.3, 7 in 1.7.0 (6 is a 1.5/1.6 form).
-    uint32_t version = v.format == TfheFormat::kTfhe17 ? 7 : 5;
-    c.U32(version, "version");
-    if (!c.ok()) return;
-    if (version != 5 && version != 7) {
-      c.Fail("version", internal::Cat("unknown version tag ", version,
-                                      ", expected 5 (tfhe-rs 1.4) or 7 (1.7)"));
-      return;
-    }
-    if (c.reading()) v.format = version == 7 ? TfheFormat::kTfhe17 : TfheFormat::kTfhe14;
+    if (!internal::FormatVersionTag(c, v.format, 5, 7)) return;
     const TfheFormat format = v.format;
     if (format == TfheFormat::kTfhe14) {
       c.Require(!v.cpk_re_randomization_derived_cpk && !v.oprf_bootstrapping_key, "version",

@@ -406,15 +406,7 @@ void Convert(Codec& c, PublishedServerKey& v) {
   {
     Codec::Scope integer_key(c, "key");
     // IntegerServerKey: 7 in tfhe-rs 1.4.0-alpha.3, 9 in 1.7.0 (8 is a 1.5/1.6 form).
-    uint32_t version = v.format == TfheFormat::kTfhe17 ? 9 : 7;
-    c.U32(version, "version");
-    if (!c.ok()) return;
-    if (version != 7 && version != 9) {
-      c.Fail("version", internal::Cat("unknown version tag ", version,
-                                      ", expected 7 (tfhe-rs 1.4) or 9 (1.7)"));
-      return;
-    }
-    if (c.reading()) v.format = version == 9 ? TfheFormat::kTfhe17 : TfheFormat::kTfhe14;
+    if (!internal::FormatVersionTag(c, v.format, 7, 9)) return;
     const TfheFormat format = v.format;
     if (format == TfheFormat::kTfhe14) {
       c.Require(!v.cpk_re_randomization_derived_cpk && !v.oprf_bootstrapping_key, "version",

@@ -7,15 +7,7 @@ namespace kms::tfhe {
 
 void Convert(Codec& c, CompressedXofKeySet& v) {
   // 0 in tfhe-rs 1.4.0-alpha.3, 1 in 1.7.0.
-  uint32_t version = v.format == TfheFormat::kTfhe17 ? 1 : 0;
-  c.U32(version, "version");
-  if (!c.ok()) return;
-  if (version > 1) {
-    c.Fail("version",
-           internal::Cat("unknown version tag ", version, ", expected 0 (tfhe-rs 1.4) or 1 (1.7)"));
-    return;
-  }
-  if (c.reading()) v.format = version == 1 ? TfheFormat::kTfhe17 : TfheFormat::kTfhe14;
+  if (!internal::FormatVersionTag(c, v.format, 0, 1)) return;
   const bool v17 = v.format == TfheFormat::kTfhe17;
   {
     Codec::Scope seed(c, "seed");

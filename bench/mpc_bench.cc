@@ -341,6 +341,26 @@ BENCHMARK(BM_Triples)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3);
 
+// Random bits (GenBits: a triple, a Mult and an open per bit), the bulk of a keyset's
+// preprocessing (about 877 M bits for the default tfhe-rs keyset, crypto-spec B §2.10).
+void BM_Bits(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const size_t count = 10000;
+  auto setups = testing::DealtPrssSetups(n, (n - 1) / 3);
+  double cpu = 0;
+  for (auto _ : state)
+    RunCluster<std::vector<Share>>(
+        state, n, net::NetworkMode::kSync,
+        [&](Session& s) {
+          PrssState<Share> prss(setups[s.my_role() - 1], s.id());
+          return GenerateBits(s, prss, count);
+        },
+        cpu);
+  const double per_party_cpu = cpu / static_cast<double>(state.iterations());
+  state.counters["bits_per_s_per_party_cpu"] = static_cast<double>(count) / per_party_cpu;
+}
+BENCHMARK(BM_Bits)->Arg(4)->Arg(13)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+
 void BM_Dkg(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const lwe::LweParameters& params =

@@ -84,11 +84,10 @@ std::vector<std::string> ClusterClient::PartyNames() {
   return names;
 }
 
-absl::Status ClusterClient::StartAndPoll(CoreClient& c, const std::string& start_rpc,
-                                         const google::protobuf::Message& request,
-                                         const std::string& result_rpc,
-                                         const std::string& request_id, milliseconds timeout,
-                                         google::protobuf::Message* result) {
+absl::Status ClusterClient::StartAndPoll(
+    CoreClient& c, const std::string& start_rpc, const google::protobuf::Message& request,
+    const std::string& result_rpc, const std::string& request_id, milliseconds timeout,
+    google::protobuf::Message* result, const std::function<void(const absl::Status&)>& on_pending) {
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + timeout;
   // Start: RESOURCE_EXHAUSTED (rate limit) is retried; ALREADY_EXISTS means an earlier attempt
@@ -123,6 +122,7 @@ absl::Status ClusterClient::StartAndPoll(CoreClient& c, const std::string& start
         s.code() == absl::StatusCode::kResourceExhausted ||
         (s.code() == absl::StatusCode::kNotFound && Clock::now() - start < kNotFoundGrace);
     if (!still_running) return s;
+    if (on_pending) on_pending(s);
     // A server that answers UNAVAILABLE at once (no result wait) is not hammered.
     if (Clock::now() - call_start < milliseconds(200))
       std::this_thread::sleep_for(milliseconds(200));

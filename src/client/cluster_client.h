@@ -151,11 +151,23 @@ class ClusterClient {
                                             const std::string& result_rpc,
                                             const std::string& request_id,
                                             std::chrono::milliseconds timeout) {
-    Progress progress(what, PartyNames(), progress_out_);
+    const std::vector<std::string> names = PartyNames();
+    Progress progress(what, names, progress_out_);
     return ForEach<Result>([&](CoreClient& c, size_t i) -> absl::StatusOr<Result> {
       Result result;
+      // A server's "still running" answer may carry its progress in its last parentheses.
+      auto on_pending = [&progress, &names, i](const absl::Status& pending) {
+        const std::string message(pending.message());
+        const size_t running = message.find("still running");
+        const size_t open = running == std::string::npos ? running : message.find(" (", running);
+        if (open == std::string::npos || message.back() != ')' ||
+            message.find(" items (", open) == std::string::npos) {
+          return;
+        }
+        progress.SetStatus(names[i] + ": " + message.substr(open + 2, message.size() - open - 3));
+      };
       absl::Status s =
-          StartAndPoll(c, start_rpc, request, result_rpc, request_id, timeout, &result);
+          StartAndPoll(c, start_rpc, request, result_rpc, request_id, timeout, &result, on_pending);
       progress.MarkDone(i);
       if (!s.ok()) return s;
       return result;
@@ -216,11 +228,13 @@ class ClusterClient {
   explicit ClusterClient(std::vector<std::unique_ptr<CoreClient>> parties)
       : parties_(std::move(parties)) {}
 
-  // Start call (retrying RESOURCE_EXHAUSTED), then polls until a result or the timeout.
+  // Start call (retrying RESOURCE_EXHAUSTED), then polls until a result or the timeout;
+  // `on_pending` (may be empty) sees every "still running" answer.
   absl::Status StartAndPoll(CoreClient& c, const std::string& start_rpc,
                             const google::protobuf::Message& request, const std::string& result_rpc,
                             const std::string& request_id, std::chrono::milliseconds timeout,
-                            google::protobuf::Message* result);
+                            google::protobuf::Message* result,
+                            const std::function<void(const absl::Status&)>& on_pending = nullptr);
 
   // Per party, the signer a public key's endorsement must come from: the pins, the reported
   // operator keys under trust on first use, else FailedPrecondition saying how to pin.

@@ -68,6 +68,11 @@ std::chrono::milliseconds Progress::elapsed() const {
                                                                start_);
 }
 
+void Progress::SetStatus(std::string status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  status_ = std::move(status);
+}
+
 void Progress::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
@@ -80,7 +85,8 @@ void Progress::Run() {
       if (!done_[i]) pending.push_back(names_[i]);
     }
     if (pending.empty()) break;
-    const std::string line = ProgressLine(what_, names_.size(), pending, elapsed());
+    std::string line = ProgressLine(what_, names_.size(), pending, elapsed());
+    if (!status_.empty()) line += "; " + status_;
     std::fprintf(out_, "%s\n", line.c_str());
     std::fflush(out_);
   }

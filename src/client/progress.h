@@ -5,6 +5,7 @@
 //
 //   keygen: waiting for 4 parties… 3.2 s
 //   keygen: waiting for 1 of 4 parties: party 3 (127.0.0.1:50300)… 41.0 s
+//   preprocessing: waiting for 4 parties… 12.0 s; party 1: 1200 of 5000 items (24.0%), …
 //
 // so an operator sees that the tool is alive and which party is late. Nothing is printed when the
 // stream is null (library use, tests) or once the operation is done.
@@ -46,6 +47,9 @@ class Progress {
 
   // Party i finished (successfully or not).
   void MarkDone(size_t i);
+  // What the servers last said about their progress ("1200 of 5000 items (24.0%), …"), appended
+  // to the status line as "; <status>" (empty: nothing).
+  void SetStatus(std::string status);
   // Time since construction.
   std::chrono::milliseconds elapsed() const;
 
@@ -60,6 +64,7 @@ class Progress {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<bool> done_;  // guarded by mu_
+  std::string status_;      // guarded by mu_
   bool stop_ = false;       // guarded by mu_
   std::thread printer_;
 };

@@ -253,4 +253,36 @@ absl::StatusOr<Preprocessed> Preprocess(Session& session, PrssState<Share>& prss
   return out;
 }
 
+const char* MaterialKindName(MaterialKind kind) {
+  switch (kind) {
+    case MaterialKind::kBits:
+      return "bits";
+    case MaterialKind::kTriples:
+      return "triples";
+    case MaterialKind::kRandoms:
+      return "randoms";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<MaterialChunk> PreprocessChunk(Session& session, PrssState<Share>& prss,
+                                              MaterialKind kind, size_t count) {
+  MaterialChunk chunk;
+  chunk.kind = kind;
+  switch (kind) {
+    case MaterialKind::kBits: {
+      KMS_ASSIGN_OR_RETURN(chunk.shares, GenerateBits(session, prss, count));
+      break;
+    }
+    case MaterialKind::kTriples: {
+      KMS_ASSIGN_OR_RETURN(chunk.triples, GenerateTriples(session, prss, count));
+      break;
+    }
+    case MaterialKind::kRandoms:
+      chunk.shares = prss.NextRandom(count);
+      break;
+  }
+  return chunk;
+}
+
 }  // namespace kms::mpc

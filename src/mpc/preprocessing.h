@@ -71,10 +71,42 @@ struct Preprocessed {
 };
 
 // Produces `num_bits` bits and `num_randoms` randoms on one synchronous session, in batches of
-// at most `batch` bits. `progress(done_bits)` is called after each batch (may be empty).
+// at most `batch` bits, all in memory (tests, benchmarks). `progress(done_bits)` is called after
+// each batch (may be empty). The service streams instead, one PreprocessChunk at a time.
 absl::StatusOr<Preprocessed> Preprocess(Session& session, PrssState<Share>& prss, size_t num_bits,
                                         size_t num_randoms, size_t batch,
                                         const std::function<void(size_t)>& progress);
+
+// The kinds of preprocessed material key generation consumes.
+enum class MaterialKind : uint8_t { kBits = 0, kTriples = 1, kRandoms = 2 };
+const char* MaterialKindName(MaterialKind kind);  // "bits", "triples", "randoms"
+
+// One chunk of material of one kind (the unit the service streams to its private vault).
+// Secret shares: zeroed when released.
+struct MaterialChunk {
+  MaterialChunk() = default;
+  MaterialChunk(const MaterialChunk&) = delete;
+  MaterialChunk& operator=(const MaterialChunk&) = delete;
+  MaterialChunk(MaterialChunk&&) = default;
+  MaterialChunk& operator=(MaterialChunk&&) = default;
+  ~MaterialChunk() { Wipe(); }
+  void Wipe() {
+    crypto::SecureZero(shares);
+    crypto::SecureZero(triples.a);
+    crypto::SecureZero(triples.b);
+    crypto::SecureZero(triples.c);
+  }
+  size_t size() const { return kind == MaterialKind::kTriples ? triples.size() : shares.size(); }
+
+  MaterialKind kind = MaterialKind::kBits;
+  std::vector<Share> shares;  // bits or randoms
+  Triples triples;            // triples
+};
+
+// `count` items of `kind` on `session`: GenerateBits, GenerateTriples, or PRSS randoms (no
+// communication). The session must be synchronous.
+absl::StatusOr<MaterialChunk> PreprocessChunk(Session& session, PrssState<Share>& prss,
+                                              MaterialKind kind, size_t count);
 
 }  // namespace kms::mpc
 

@@ -68,6 +68,11 @@ class CentralizedEngine final : public Engine {
       const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
       std::span<const lwe::TypedCiphertext> ciphertexts) override;
   absl::Status DropPreprocessing(const Id32& id) override;
+  // Centralized preprocessing makes nothing, so it is never running.
+  std::optional<PreprocessingProgress> RunningPreprocessing(const Id32&) const override {
+    return std::nullopt;
+  }
+  PreprocessingProgress PreprocessingTotals() const override { return {}; }
 
   absl::StatusOr<PublicKeyInfo> GetPublicKey(const Id32& key_id) const override;
   std::vector<std::string> KeyIds() const override;

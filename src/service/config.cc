@@ -103,6 +103,7 @@ const Schema& RootSchema() {
                              {"round_timeout_secs", i},
                              {"decryption_timeout_secs", i},
                              {"preprocessing_sessions", i},
+                             {"preprocessing_chunk", i},
                              {"tls", Table({{"cert", s}, {"key", s}})},
                              {"peers", peers}})},
         {"telemetry", Table({{"metrics_bind_address", s}, {"log_format", s}, {"log_level", s}})},
@@ -717,6 +718,9 @@ void ReadThreshold(Reader& r, const toml::table* root, std::optional<ThresholdCo
   if (auto v = r.Int(t, "preprocessing_sessions", "threshold.preprocessing_sessions", 1, 1024)) {
     c.preprocessing_sessions = static_cast<uint32_t>(*v);
   }
+  if (auto v = r.Int(t, "preprocessing_chunk", "threshold.preprocessing_chunk", 1, 1 << 20)) {
+    c.preprocessing_chunk = static_cast<uint32_t>(*v);
+  }
   const toml::table* tls = r.Section(t, "tls");
   if (tls == nullptr) {
     if (!p.Broken("threshold.tls")) {
@@ -1323,7 +1327,7 @@ std::string DescribeConfig(const ServerConfig& c) {
     absl::StrAppend(&out, "peer network: ", th.listen_address, ":", th.listen_port,
                     ", round timeout ", th.round_timeout_secs, " s, decryption timeout ",
                     th.decryption_timeout_secs, " s, preprocessing sessions ",
-                    th.preprocessing_sessions, "\n");
+                    th.preprocessing_sessions, ", chunks of ", th.preprocessing_chunk, " items\n");
     absl::StrAppend(&out, "tls: cert ", th.tls.cert, ", key ", th.tls.key, "\n");
     absl::StrAppend(&out, "peers:\n");
     std::vector<const PeerConfig*> sorted;

@@ -21,7 +21,8 @@
 //   [threshold]          absent = centralized mode. listen_address "0.0.0.0", listen_port 50001,
 //                        my_id, threshold (t), fhe_parameter, insecure false,
 //                        round_timeout_secs 20, decryption_timeout_secs 60,
-//                        preprocessing_sessions 2, [threshold.tls] {cert, key},
+//                        preprocessing_sessions 2, preprocessing_chunk 10000 (items per
+//                        stored chunk and per session), [threshold.tls] {cert, key},
 //                        [[threshold.peers]] {party_id, address, port, mpc_identity?, tls_cert}
 //   [telemetry]          metrics_bind_address "0.0.0.0:9646", log_format "text"|"json",
 //                        log_level "error"|"warn"|"info"|"debug" (default "info")
@@ -181,6 +182,9 @@ struct ThresholdConfig {
   uint32_t round_timeout_secs = 20;
   uint32_t decryption_timeout_secs = 60;
   uint32_t preprocessing_sessions = 2;
+  // Items per preprocessing chunk (one session and one private-vault object each): bounds the
+  // memory a lane needs and the work a restart loses.
+  uint32_t preprocessing_chunk = 10000;
   TlsConfig tls;
   std::vector<PeerConfig> peers;
 

@@ -351,7 +351,9 @@ absl::Status CoreServiceImpl::StartPreproc(const kms::v1::KeyGenPreprocRequest& 
   KMS_ASSIGN_OR_RETURN(Id32 epoch_id, ParseIdOr("epoch_id", req.epoch_id(), DefaultEpochId()));
   KMS_RETURN_IF_ERROR(engine_.CheckPreprocessing(epoch_id));
   const std::string id = IdToHex(request_id);
-  KMS_RETURN_IF_ERROR(preprocs_.Start(id));
+  // Restart: a run that failed part-way resumes when the same request is sent again (the engine
+  // refuses an id that cannot resume).
+  KMS_RETURN_IF_ERROR(preprocs_.Restart(id));
   auto lease = Charge("preproc", PreprocessingUnits(mpc::DkgBitsNeeded(*params)),
                       options_.costs.preproc, "preprocessing units of 10,000 bits");
   if (!lease.ok()) {
@@ -387,7 +389,15 @@ grpc::Status CoreServiceImpl::GetKeyGenPreprocResult(grpc::ServerContext* contex
                                                      kms::v1::KeyGenPreprocResult* response) {
   return Handle(context, "GetKeyGenPreprocResult", req->request_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(Id32 id, ParseId("request_id", req->request_id()));
-    KMS_ASSIGN_OR_RETURN(*response, preprocs_.Wait(IdToHex(id), options_.result_wait));
+    absl::StatusOr<kms::v1::KeyGenPreprocResult> result =
+        preprocs_.Wait(IdToHex(id), options_.result_wait);
+    if (absl::IsUnavailable(result.status())) {
+      if (std::optional<PreprocessingProgress> p = engine_.RunningPreprocessing(id)) {
+        return absl::UnavailableError(
+            absl::StrCat(result.status().message(), " (", DescribeProgress(*p), ")"));
+      }
+    }
+    KMS_ASSIGN_OR_RETURN(*response, std::move(result));
     return absl::OkStatus();
   });
 }
@@ -465,13 +475,18 @@ grpc::Status CoreServiceImpl::AbortKeyGen(grpc::ServerContext* context,
   return Handle(context, "AbortKeyGen", req->request_id(), [&]() -> absl::Status {
     KMS_ASSIGN_OR_RETURN(Id32 id, ParseId("request_id", req->request_id()));
     const std::string hex = IdToHex(id);
-    if (keygens_.Running(hex) || preprocs_.Running(hex)) {
+    if (keygens_.Running(hex)) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "request ", hex,
-          " is running; a running protocol cannot be interrupted (it finishes or times out)"));
+          "key generation ", hex,
+          " is running; a running DKG cannot be interrupted (it finishes or times out)"));
     }
+    const bool running = preprocs_.Running(hex);
     KMS_RETURN_IF_ERROR(engine_.DropPreprocessing(id));
-    LogInfo("keygen", "preprocessed material dropped", hex);
+    LogInfo("keygen",
+            running ? "preprocessing aborted: it stops after its current chunks and drops its "
+                      "material"
+                    : "preprocessed material dropped",
+            hex);
     return absl::OkStatus();
   });
 }

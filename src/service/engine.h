@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -61,6 +62,17 @@ struct PreprocessingInfo {
   uint64_t bits = 0;
   uint64_t randoms = 0;
 };
+
+// Items (bits, triples, randoms) of preprocessing made and to make, with the rate of the
+// current run (0 until it has made something) and the time it still needs at that rate.
+struct PreprocessingProgress {
+  uint64_t done = 0;
+  uint64_t total = 0;
+  double items_per_second = 0;
+  std::optional<double> seconds_left;
+};
+// "1200 of 5000 items (24.0%), 310 items/s, about 12 s left".
+std::string DescribeProgress(const PreprocessingProgress& progress);
 
 struct EpochInfo {
   bool created = false;
@@ -134,8 +146,14 @@ class Engine {
   virtual absl::StatusOr<UserDecryptionOutput> UserDecrypt(
       const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
       std::span<const lwe::TypedCiphertext> ciphertexts) = 0;
-  // Forgets preprocessed material (AbortKeyGen). NOT_FOUND if there is none under `id`.
+  // Forgets preprocessed material (AbortKeyGen), stored or interrupted; a running preprocessing
+  // stops after its current chunks and then forgets its material (its KeyGenPreproc ends with
+  // CANCELLED). NOT_FOUND if there is none under `id`.
   virtual absl::Status DropPreprocessing(const Id32& id) = 0;
+  // The progress of a running preprocessing; nullopt when `id` is not running.
+  virtual std::optional<PreprocessingProgress> RunningPreprocessing(const Id32& id) const = 0;
+  // The sum over all running preprocessings (metrics).
+  virtual PreprocessingProgress PreprocessingTotals() const = 0;
 
   // ---- listings and health ----
   virtual absl::StatusOr<PublicKeyInfo> GetPublicKey(const Id32& key_id) const = 0;

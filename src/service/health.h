@@ -43,7 +43,7 @@ kms::v1::HealthStatusResponse BuildHealthStatus(Engine& engine, storage::VaultSe
 
 // The key material a party holds: FHE key ids and PRSS epoch ids as listed by the private vault
 // (FheKeyInfo or FhePrivateKey, PrssSetup; the engine's loaded copy when the vault cannot be
-// listed), and the preprocessing ids, which live in memory only.
+// listed), and the ids of complete preprocessings (the engine's, loaded from PreprocManifest).
 struct KeyMaterial {
   std::vector<std::string> fhe_key_ids;
   std::vector<std::string> epoch_ids;

@@ -136,6 +136,8 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
       metrics->SetKeyMaterial("fhe_key", engine->KeyIds().size());
       metrics->SetKeyMaterial("prss_setup", engine->EpochIds().size());
       metrics->SetKeyMaterial("preprocessing", engine->PreprocessingIds().size());
+      const PreprocessingProgress progress = engine->PreprocessingTotals();
+      metrics->SetPreprocessingProgress(progress.done, progress.total, progress.items_per_second);
     });
   }
 

@@ -27,6 +27,9 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Counter>* charged_units = nullptr;
   prometheus::Family<prometheus::Counter>* charged_tokens = nullptr;
   prometheus::Family<prometheus::Gauge>* key_material = nullptr;
+  prometheus::Gauge* preprocessing_done = nullptr;
+  prometheus::Gauge* preprocessing_total = nullptr;
+  prometheus::Gauge* preprocessing_rate = nullptr;
   prometheus::Family<prometheus::Counter>* client_refusals = nullptr;
 
   std::mutex mu;  // serializes refresh + totals bookkeeping
@@ -98,6 +101,23 @@ Metrics::Metrics(std::string_view version) : impl_(std::make_unique<Impl>()) {
                              .Name("kms_key_material")
                              .Help("Key material held, by type")
                              .Register(r);
+  impl_->preprocessing_done = &prometheus::BuildGauge()
+                                   .Name("kms_preprocessing_items_done")
+                                   .Help(
+                                       "Items (bits, triples, randoms) made by the running "
+                                       "preprocessings")
+                                   .Register(r)
+                                   .Add({});
+  impl_->preprocessing_total = &prometheus::BuildGauge()
+                                    .Name("kms_preprocessing_items_total")
+                                    .Help("Items the running preprocessings make in all")
+                                    .Register(r)
+                                    .Add({});
+  impl_->preprocessing_rate = &prometheus::BuildGauge()
+                                   .Name("kms_preprocessing_items_per_second")
+                                   .Help("Rate of the running preprocessings")
+                                   .Register(r)
+                                   .Add({});
   impl_->client_refusals = &prometheus::BuildCounter()
                                 .Name("kms_client_refusals_total")
                                 .Help(
@@ -159,6 +179,12 @@ void Metrics::RecordClientRefusal(std::string_view operation, absl::StatusCode c
 
 void Metrics::SetKeyMaterial(std::string_view type, uint64_t count) {
   impl_->key_material->Add({{"type", std::string(type)}}).Set(double(count));
+}
+
+void Metrics::SetPreprocessingProgress(uint64_t done, uint64_t total, double items_per_second) {
+  impl_->preprocessing_done->Set(double(done));
+  impl_->preprocessing_total->Set(double(total));
+  impl_->preprocessing_rate->Set(items_per_second);
 }
 
 void Metrics::SetRefresh(std::function<void()> refresh) {

@@ -11,6 +11,8 @@
 //   kms_rate_limiter_usage                           tokens in use / bucket size
 //   kms_key_material{type}                           stored objects: fhe_key, prss_setup,
 //                                                    preprocessing
+//   kms_preprocessing_items_done, kms_preprocessing_items_total,
+//   kms_preprocessing_items_per_second               the running preprocessings, summed
 //   kms_client_refusals_total{operation,reason}      calls refused by the client port's
 //                                                    authorization (reason unauthenticated or
 //                                                    permission_denied)
@@ -53,6 +55,7 @@ class Metrics {
   // advances by `units`, kms_rate_limiter_charged_tokens_total{operation} by `tokens`.
   void RecordCharge(std::string_view operation, uint64_t units, uint64_t tokens);
   void SetKeyMaterial(std::string_view type, uint64_t count);
+  void SetPreprocessingProgress(uint64_t done, uint64_t total, double items_per_second);
   // A call refused by the client port's authorization (UNAUTHENTICATED / PERMISSION_DENIED).
   void RecordClientRefusal(std::string_view operation, absl::StatusCode code);
 

@@ -7,6 +7,7 @@
 //   Finish(id, result)   stores the result (a value or an error) and wakes the waiters
 //   Wait(id, wait)       the result; NOT_FOUND for an unknown id; UNAVAILABLE "still running"
 //                        after `wait`; UNAVAILABLE "shutting down" once Shutdown ran
+//   Restart(id)          Start, also for an id whose run failed (resumable operations)
 //   Abandon(id)          forgets an id whose start was refused after Start (nothing ran)
 //
 // Finished results are kept so that a client may fetch them again; the table holds at most
@@ -17,6 +18,7 @@
 #ifndef KMS_SERVICE_REQUEST_TABLE_H_
 #define KMS_SERVICE_REQUEST_TABLE_H_
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -48,6 +50,20 @@ class RequestTable {
     }
     entries_.emplace(id, Entry{});
     return absl::OkStatus();
+  }
+
+  // Start, also for an id whose run finished with an error, which is forgotten first: for an
+  // operation that resumes under its own id (an interrupted preprocessing).
+  absl::Status Restart(const std::string& id) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = entries_.find(id);
+      if (it != entries_.end() && it->second.result.has_value() && !it->second.result->ok()) {
+        entries_.erase(it);
+        finished_order_.erase(std::find(finished_order_.begin(), finished_order_.end(), id));
+      }
+    }
+    return Start(id);
   }
 
   void Finish(const std::string& id, absl::StatusOr<T> result) {

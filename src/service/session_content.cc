@@ -50,18 +50,45 @@ crypto::Digest ContentDigest(SessionOperation operation, std::vector<Bytes> elem
 
 }  // namespace
 
-PreprocessingLayout MakePreprocessingLayout(const lwe::LweParameters& params, uint32_t sessions,
+mpc::DkgMaterialCounts PreprocessingLayout::totals() const {
+  mpc::DkgMaterialCounts sum;
+  for (const mpc::DkgMaterialCounts& lane : lanes) {
+    sum.bits += lane.bits;
+    sum.triples += lane.triples;
+    sum.randoms += lane.randoms;
+  }
+  return sum;
+}
+
+std::vector<PreprocessingChunkSpec> PreprocessingLayout::Chunks(size_t lane) const {
+  std::vector<PreprocessingChunkSpec> out;
+  const uint64_t step = batch == 0 ? 1 : batch;
+  auto add = [&](mpc::MaterialKind kind, uint64_t total) {
+    for (uint64_t done = 0; done < total; done += step) {
+      out.push_back({kind, std::min(step, total - done)});
+    }
+  };
+  add(mpc::MaterialKind::kBits, lanes[lane].bits);
+  add(mpc::MaterialKind::kTriples, lanes[lane].triples);
+  add(mpc::MaterialKind::kRandoms, lanes[lane].randoms);
+  return out;
+}
+
+PreprocessingLayout MakePreprocessingLayout(const mpc::DkgMaterialCounts& totals, uint32_t lanes,
                                             uint64_t batch) {
-  const uint64_t k = sessions == 0 ? 1 : sessions;
-  const uint64_t total_bits = mpc::DkgBitsNeeded(params);
-  const uint64_t total_randoms = mpc::DkgRandomsNeeded(params);
+  const uint64_t k = lanes == 0 ? 1 : lanes;
   PreprocessingLayout layout;
   layout.batch = batch;
   for (uint64_t i = 0; i < k; ++i) {
-    layout.bits.push_back(total_bits / k + (i < total_bits % k ? 1 : 0));
-    layout.randoms.push_back(i == 0 ? total_randoms : 0);
+    layout.lanes.push_back({totals.bits / k + (i < totals.bits % k ? 1 : 0),
+                            totals.triples / k + (i < totals.triples % k ? 1 : 0),
+                            i == 0 ? totals.randoms : 0});
   }
   return layout;
+}
+
+uint64_t PreprocessingSessionIndex(size_t lane, uint64_t chunk) {
+  return (static_cast<uint64_t>(lane) << 40) | chunk;
 }
 
 crypto::SessionDomain PrssInitDomain(const Id32& run_id, const Id32& epoch_id, uint32_t n,
@@ -74,13 +101,15 @@ crypto::SessionDomain PreprocessingDomain(const Id32& request_id, const lwe::Lwe
                                           const Id32& epoch_id, const PreprocessingLayout& layout) {
   const SessionOperation op = SessionOperation::kPreprocessing;
   std::vector<Bytes> elements = {Name(params.name), IdElement(epoch_id), Number(layout.batch),
-                                 Number(layout.bits.size())};
-  for (size_t i = 0; i < layout.bits.size(); ++i) {
-    Bytes session;
-    AppendU64Le(session, layout.bits[i]);
-    AppendU64Le(session, i < layout.randoms.size() ? layout.randoms[i] : 0);
-    elements.push_back(std::move(session));
+                                 Number(layout.lanes.size())};
+  for (const mpc::DkgMaterialCounts& lane : layout.lanes) {
+    Bytes counts;
+    AppendU64Le(counts, lane.bits);
+    AppendU64Le(counts, lane.triples);
+    AppendU64Le(counts, lane.randoms);
+    elements.push_back(std::move(counts));
   }
+  elements.push_back(Number(layout.attempt));
   return {op, request_id, std::nullopt, ContentDigest(op, std::move(elements))};
 }
 

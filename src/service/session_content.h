@@ -10,8 +10,10 @@
 //
 //   operation        request id        key id   content (the elements of the digest, in order)
 //   kPrssInit        run id            -        epoch id, n, t
-//   kPreprocessing   preprocessing id  -        parameter set, epoch id, batch size, number of
-//                                               sessions k, (bits, randoms) of each session
+//   kPreprocessing   preprocessing id  -        parameter set, epoch id, chunk size, number of
+//                                               lanes k, (bits, triples, randoms) of each lane,
+//                                               attempt (one session per chunk: index
+//                                               PreprocessingSessionIndex(lane, chunk))
 //   kKeyGen /        key id            -        parameter set, preprocessing id (zero for the
 //   kInsecureKeyGen                             dealer), epoch id
 //   kPublicDecryption / request id     key id   epoch id, then each ciphertext in order:
@@ -22,7 +24,7 @@
 //   id                 32 bytes
 //   number             u64le
 //   name               u64le(|name|) || name (ASCII: a parameter set or an FHE type name)
-//   preprocessing session i   u64le(bits_i) || u64le(randoms_i)
+//   preprocessing lane i      u64le(bits_i) || u64le(triples_i) || u64le(randoms_i)
 //   ciphertext         name(type) || name(parameter set) || u64le(|mask|) || u128le(mask_j)... ||
 //                      u64le(|bodies|) || u128le(body_j)...
 // The operation is hashed into the digest as well as into the session id, so a digest never
@@ -38,22 +40,42 @@
 #include "crypto/session_id.h"
 #include "lwe/parameters.h"
 #include "lwe/typed_ciphertext.h"
+#include "mpc/dkg_material.h"
+#include "mpc/preprocessing.h"
 #include "service/engine.h"
 #include "service/request_id.h"
 
 namespace kms::service {
 
-// How one preprocessing request is split into sessions (ThresholdEngine::Preprocess).
-struct PreprocessingLayout {
-  uint64_t batch = 0;             // triples per batch (mpc::kTripleBatch)
-  std::vector<uint64_t> bits;     // random bits of session i
-  std::vector<uint64_t> randoms;  // random sharings of session i (same size as bits)
+// One chunk of a preprocessing lane: `count` items of one kind, made by one synchronous session
+// and stored as one object (service/preprocessing_store.h).
+struct PreprocessingChunkSpec {
+  mpc::MaterialKind kind = mpc::MaterialKind::kBits;
+  uint64_t count = 0;
 };
 
-// The layout the engine uses for `params` over `sessions` sessions: the bits spread evenly
-// (the first sessions take one more when they do not divide), every random sharing in session 0.
-PreprocessingLayout MakePreprocessingLayout(const lwe::LweParameters& params, uint32_t sessions,
+// How one preprocessing request is split (ThresholdEngine::Preprocess): lanes run in parallel,
+// each a sequence of chunks (its bits, then its triples, then its randoms, `batch` items per
+// chunk, the last one of a kind shorter), one session per chunk, so that a run can stop after
+// any chunk and resume there.
+struct PreprocessingLayout {
+  uint64_t batch = 0;                         // items per chunk (mpc::kTripleBatch)
+  std::vector<mpc::DkgMaterialCounts> lanes;  // material of lane i
+  // 0 for the first run; a resumed run makes its remaining chunks under attempt + 1, so no
+  // session id is ever run twice.
+  uint32_t attempt = 0;
+
+  mpc::DkgMaterialCounts totals() const;
+  std::vector<PreprocessingChunkSpec> Chunks(size_t lane) const;
+};
+
+// The layout the engine uses for `totals` over `lanes` lanes: bits and triples spread evenly
+// (the first lanes take one more when they do not divide), every random sharing in lane 0.
+PreprocessingLayout MakePreprocessingLayout(const mpc::DkgMaterialCounts& totals, uint32_t lanes,
                                             uint64_t batch);
+
+// The DeriveSessionId index of chunk `chunk` of lane `lane` (lane · 2^40 + chunk).
+uint64_t PreprocessingSessionIndex(size_t lane, uint64_t chunk);
 
 crypto::SessionDomain PrssInitDomain(const Id32& run_id, const Id32& epoch_id, uint32_t n,
                                      uint32_t t);

@@ -6,11 +6,14 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "crypto/secure_zero.h"
 #include "crypto/session_id.h"
 #include "lwe/formats.h"
+#include "mpc/broadcast.h"
 #include "mpc/decryption.h"
 #include "net/round_channel.h"
 #include "service/authorization.h"
@@ -62,7 +65,9 @@ ThresholdEngine::ThresholdEngine(const ServerConfig& config, storage::VaultSet& 
       round_timeout_(config.threshold->round_timeout_secs),
       decryption_timeout_(config.threshold->decryption_timeout_secs),
       preprocessing_sessions_(std::max<uint32_t>(1, config.threshold->preprocessing_sessions)),
-      ledger_(*vaults.private_vault) {
+      preprocessing_chunk_(std::max<uint32_t>(1, config.threshold->preprocessing_chunk)),
+      ledger_(*vaults.private_vault),
+      preproc_store_(*vaults.private_vault) {
   for (const PeerConfig& p : config.threshold->peers) {
     endpoints_[p.party_id] = Endpoint(p.address, p.port);
   }
@@ -190,8 +195,24 @@ absl::Status ThresholdEngine::LoadStoredState() {
   }
   // ---- ids that started sessions ----
   KMS_RETURN_IF_ERROR(ledger_.Load());
-  LogInfo(kComponent, absl::StrCat("loaded ", key_ids.size(), " key share(s), ", epoch_ids.size(),
-                                   " PRSS setup(s) and ", ledger_.size(), " used session id(s)"));
+  // ---- preprocessed material ----
+  KMS_ASSIGN_OR_RETURN(std::vector<PreprocessingRecord> runs, preproc_store_.LoadAll());
+  size_t interrupted = 0;
+  for (const PreprocessingRecord& run : runs) {
+    absl::StatusOr<const lwe::LweParameters*> params = lwe::ParametersByName(run.fhe_parameter);
+    if (!params.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("PreprocManifest/", IdToHex(run.id), ": ", params.status().message()));
+    }
+    if (!run.complete) ++interrupted;
+    std::lock_guard<std::mutex> lock(mu_);
+    preprocessing_[IdToHex(run.id)] = PreprocEntry{
+        *params, run.complete ? PreprocState::kComplete : PreprocState::kInterrupted, nullptr};
+  }
+  LogInfo(kComponent,
+          absl::StrCat("loaded ", key_ids.size(), " key share(s), ", epoch_ids.size(),
+                       " PRSS setup(s), ", runs.size(), " preprocessing(s) (", interrupted,
+                       " interrupted) and ", ledger_.size(), " used session id(s)"));
   return absl::OkStatus();
 }
 
@@ -285,13 +306,17 @@ absl::Status ThresholdEngine::CheckKeyGen(const KeyGenSpec& spec) const {
   const std::string pre = IdToHex(spec.preprocessing_id);
   auto it = preprocessing_.find(pre);
   if (it == preprocessing_.end()) {
-    return absl::NotFoundError(absl::StrCat(
-        "preprocessing ", pre,
-        " not found (run KeyGenPreproc first; preprocessed material is kept in memory only and "
-        "does not survive a restart)"));
+    return absl::NotFoundError(
+        absl::StrCat("preprocessing ", pre, " not found (run KeyGenPreproc first)"));
   }
-  if (it->second.material == nullptr) {
+  if (it->second.state == PreprocState::kRunning) {
     return absl::FailedPreconditionError(absl::StrCat("preprocessing ", pre, " is still running"));
+  }
+  if (it->second.state == PreprocState::kInterrupted) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("preprocessing ", pre,
+                     " was interrupted; send KeyGenPreproc with the same request id to every party "
+                     "to resume it"));
   }
   if (it->second.params != spec.params) {
     return absl::InvalidArgumentError(
@@ -329,6 +354,14 @@ absl::Status ThresholdEngine::ReserveEpochRun(const Id32& epoch_id, bool force,
 }
 
 absl::Status ThresholdEngine::ReservePreprocessing(const Id32& request_id) {
+  {
+    // An interrupted run resumes under its own id (it was recorded when it first started).
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = preprocessing_.find(IdToHex(request_id));
+    if (it != preprocessing_.end() && it->second.state == PreprocState::kInterrupted) {
+      return absl::OkStatus();
+    }
+  }
   absl::Status recorded = ledger_.Record(storage::LedgerKind::kPreprocessing, request_id);
   if (absl::IsAlreadyExists(recorded)) return PreprocessingUsedError(IdToHex(request_id));
   return recorded;
@@ -418,6 +451,10 @@ absl::Status ThresholdEngine::DestroyEpoch(const Id32& epoch_id) {
 // ---------------------------------------------------------------------------------------------
 // Key generation
 
+mpc::DkgMaterialCounts ThresholdEngine::MaterialFor(const lwe::LweParameters& params) {
+  return {mpc::DkgBitsNeeded(params), 0, mpc::DkgRandomsNeeded(params)};
+}
+
 absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& request_id,
                                                               const lwe::LweParameters& params,
                                                               const Id32& epoch_id) {
@@ -426,71 +463,236 @@ absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& reques
   if (!ledger_.Contains(storage::LedgerKind::kPreprocessing, request_id)) {
     return NotReserved("preprocessing", id);
   }
+  auto progress = std::make_shared<PreprocProgress>();
+  bool resume = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (preprocessing_.count(id) > 0) {
+    auto it = preprocessing_.find(id);
+    if (it != preprocessing_.end() && it->second.state != PreprocState::kInterrupted) {
       return absl::AlreadyExistsError(absl::StrCat("preprocessing ", id, " already exists"));
     }
-    preprocessing_[id] = PreprocEntry{&params, nullptr};
+    if (it != preprocessing_.end()) {
+      if (it->second.params != &params) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("fhe_parameter: the interrupted preprocessing ", id, " was made for ",
+                         it->second.params->name, ", the request asks for ", params.name));
+      }
+      resume = true;
+    }
+    preprocessing_[id] = PreprocEntry{&params, PreprocState::kRunning, progress};
   }
-  // The layout is part of the session ids: a party configured with another number of sessions
-  // (or a request id re-run with another layout) never shares a session or a PRSS output.
-  const PreprocessingLayout layout =
-      MakePreprocessingLayout(params, preprocessing_sessions_, mpc::kTripleBatch);
-  const crypto::SessionDomain domain = PreprocessingDomain(request_id, params, epoch_id, layout);
-  const size_t k = layout.bits.size();
-  std::vector<absl::StatusOr<mpc::Preprocessed>> results(k, absl::UnknownError("not run"));
+  struct Failed {  // an unfinished run stays stored, to be resumed or aborted
+    ThresholdEngine* self;
+    std::string id;
+    bool armed = true;
+    ~Failed() {
+      if (!armed) return;
+      std::lock_guard<std::mutex> lock(self->mu_);
+      auto it = self->preprocessing_.find(id);
+      if (it != self->preprocessing_.end()) it->second.state = PreprocState::kInterrupted;
+    }
+  } failed{this, id};
+
+  PreprocessingRecord record;
+  if (resume) {
+    KMS_ASSIGN_OR_RETURN(record, preproc_store_.Get(request_id));
+    if (record.epoch_id != epoch_id) {
+      return absl::InvalidArgumentError(absl::StrCat("epoch_id: the interrupted preprocessing ", id,
+                                                     " ran in epoch ", IdToHex(record.epoch_id),
+                                                     ", the request names ", IdToHex(epoch_id)));
+    }
+    KMS_ASSIGN_OR_RETURN(record, AgreeOnResume(record, params));
+  } else {
+    // The layout is part of the session ids: a party configured with another number of lanes
+    // never shares a session or a PRSS output with this run.
+    record.id = request_id;
+    record.fhe_parameter = params.name;
+    record.epoch_id = epoch_id;
+    record.layout =
+        MakePreprocessingLayout(MaterialFor(params), preprocessing_sessions_, preprocessing_chunk_);
+    KMS_RETURN_IF_ERROR(preproc_store_.Begin(record));
+    record.chunks_stored.assign(record.layout.lanes.size(), 0);
+  }
+  progress->total = record.items_total();
+  progress->done = record.items_done();
+  progress->done_at_start = progress->done.load();
+  progress->start = Clock::now();
+  LogInfo("keygen",
+          absl::StrCat(resume ? "resuming" : "starting", " preprocessing: ", progress->done.load(),
+                       " of ", progress->total, " items stored, ", record.layout.lanes.size(),
+                       " lane(s), attempt ", record.layout.attempt),
+          id);
+
+  const crypto::SessionDomain domain =
+      PreprocessingDomain(request_id, params, epoch_id, record.layout);
+  const size_t k = record.layout.lanes.size();
+  std::vector<absl::Status> results(k);
   std::vector<std::thread> threads;
-  for (size_t i = 0; i < k; ++i) {
-    const size_t bits = layout.bits[i];
-    const size_t randoms = layout.randoms[i];
-    threads.emplace_back([&, i, bits, randoms] {
-      const net::SessionId sid = crypto::DeriveSessionId(domain, i);
-      results[i] = RunSession<mpc::Preprocessed>(
-          sid, net::NetworkMode::kSync, round_timeout_ * 1000,
-          [&](mpc::Session& session) -> absl::StatusOr<mpc::Preprocessed> {
-            mpc::PrssState<mpc::Share> state(*prss, session.id());
-            return mpc::Preprocess(session, state, bits, randoms, layout.batch, [&](size_t done) {
-              LogInfo("keygen",
-                      absl::StrCat("preprocessing session ", i + 1, "/", k, ": ", done, " of ",
-                                   bits, " bits"),
-                      id);
+  for (size_t lane = 0; lane < k; ++lane) {
+    threads.emplace_back([&, lane] {
+      const std::vector<PreprocessingChunkSpec> chunks = record.layout.Chunks(lane);
+      for (uint64_t j = record.chunks_stored[lane]; j < chunks.size(); ++j) {
+        if (progress->cancel.load()) {
+          results[lane] = absl::CancelledError("preprocessing aborted by AbortKeyGen");
+          return;
+        }
+        const net::SessionId sid =
+            crypto::DeriveSessionId(domain, PreprocessingSessionIndex(lane, j));
+        absl::StatusOr<mpc::MaterialChunk> chunk = RunSession<mpc::MaterialChunk>(
+            sid, net::NetworkMode::kSync, round_timeout_ * 1000,
+            [&](mpc::Session& session) -> absl::StatusOr<mpc::MaterialChunk> {
+              mpc::PrssState<mpc::Share> state(*prss, session.id());
+              return mpc::PreprocessChunk(session, state, chunks[j].kind, chunks[j].count);
             });
-          });
+        if (chunk.ok()) {
+          results[lane] = preproc_store_.PutChunk(request_id, lane, j, *chunk);
+        } else {
+          results[lane] = absl::Status(
+              chunk.status().code(), absl::StrCat("lane ", lane + 1, " of ", k, ", chunk ", j, ": ",
+                                                  chunk.status().message()));
+        }
+        if (!results[lane].ok()) return;
+        progress->done += chunks[j].count;
+        ReportProgress(id, *progress);
+      }
     });
   }
   for (auto& th : threads) th.join();
-  auto material = std::make_shared<mpc::Preprocessed>();
-  for (size_t i = 0; i < k; ++i) {
-    if (!results[i].ok()) {
+  if (progress->cancel.load()) {
+    // Whatever the lanes ended with: an aborted run leaves nothing behind.
+    failed.armed = false;
+    {
       std::lock_guard<std::mutex> lock(mu_);
       preprocessing_.erase(id);
-      return absl::Status(results[i].status().code(),
-                          absl::StrCat("preprocessing session ", i + 1, " of ", k, ": ",
-                                       results[i].status().message()));
     }
-    for (auto& b : results[i]->bits) material->bits.push_back(b);
-    for (auto& r : results[i]->randoms) material->randoms.push_back(r);
-    crypto::SecureZero(results[i]->bits);
-    crypto::SecureZero(results[i]->randoms);
+    KMS_RETURN_IF_ERROR(preproc_store_.Remove(request_id));
+    LogInfo("keygen", "preprocessing aborted; its material is deleted", id);
+    return absl::CancelledError("preprocessing aborted by AbortKeyGen");
   }
+  for (size_t lane = 0; lane < k; ++lane) {
+    if (!results[lane].ok()) {
+      LogWarn("keygen",
+              absl::StrCat("preprocessing stopped with ", progress->done.load(), " of ",
+                           progress->total, " items stored: ", results[lane].message(),
+                           " (send KeyGenPreproc with the same request id to every party to "
+                           "resume, or AbortKeyGen to drop it)"),
+              id);
+      return results[lane];
+    }
+  }
+  KMS_RETURN_IF_ERROR(preproc_store_.Complete(request_id));
+  failed.armed = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    preprocessing_[id].material = material;
+    preprocessing_[id].state = PreprocState::kComplete;
+    preprocessing_[id].progress.reset();
   }
-  return PreprocessingInfo{material->bits.size(), material->randoms.size()};
+  const mpc::DkgMaterialCounts totals = record.layout.totals();
+  return PreprocessingInfo{totals.bits, totals.randoms};
+}
+
+absl::StatusOr<PreprocessingRecord> ThresholdEngine::AgreeOnResume(
+    PreprocessingRecord record, const lwe::LweParameters& params) {
+  const std::string id = IdToHex(record.id);
+  const uint32_t attempt = record.layout.attempt + 1;
+  PreprocessingLayout next = record.layout;
+  next.attempt = attempt;
+  // Every party broadcasts how many chunks of each lane it holds; each lane resumes at the
+  // smallest count, so every party makes the chunks from there on again, in sessions of the
+  // new attempt (their ids were never used), and all hold the same shares in the end.
+  std::string mine;
+  for (uint64_t c : record.chunks_stored) mine += absl::StrCat(c, ",");
+  const net::SessionId sid = crypto::DeriveSessionId(
+      PreprocessingDomain(record.id, params, record.epoch_id, next), kPreprocessingResumeIndex);
+  KMS_ASSIGN_OR_RETURN(
+      auto heard,
+      (RunSession<std::map<net::Role, std::optional<std::string>>>(
+          sid, net::NetworkMode::kSync, round_timeout_ * 1000,
+          [&](mpc::Session& session) { return mpc::BroadcastFromAll(session, mine); })));
+  std::vector<uint64_t> resume_at = record.chunks_stored;
+  size_t answered = 0;
+  for (const auto& [role, message] : heard) {
+    if (!message.has_value()) continue;
+    std::vector<uint64_t> counts;
+    for (absl::string_view part : absl::StrSplit(*message, ',', absl::SkipEmpty())) {
+      uint64_t v = 0;
+      if (!absl::SimpleAtoi(part, &v)) break;
+      counts.push_back(v);
+    }
+    if (counts.size() != resume_at.size()) continue;  // malformed: that party is ignored
+    ++answered;
+    for (size_t lane = 0; lane < counts.size(); ++lane) {
+      resume_at[lane] = std::min(resume_at[lane], counts[lane]);
+    }
+  }
+  if (answered < n_ - t_) {
+    return absl::AbortedError(absl::StrCat(
+        "resuming preprocessing ", id, ": ", answered, " of ", n_,
+        " parties answered, at least n - t = ", n_ - t_,
+        " must resume together (send KeyGenPreproc with the same request id to every party)"));
+  }
+  KMS_RETURN_IF_ERROR(preproc_store_.Resume(record.id, attempt, resume_at));
+  record.layout.attempt = attempt;
+  record.chunks_stored = resume_at;
+  return record;
+}
+
+void ThresholdEngine::ReportProgress(const std::string& id, PreprocProgress& progress) {
+  std::lock_guard<std::mutex> lock(progress.log_mu);
+  const Clock::time_point now = Clock::now();
+  const bool last = progress.done.load() == progress.total;
+  if (!last && now - progress.last_log < kPreprocessingLogInterval) return;
+  progress.last_log = now;
+  LogInfo("keygen", absl::StrCat("preprocessing: ", DescribeProgress(progress.Snapshot())), id);
+}
+
+PreprocessingProgress ThresholdEngine::PreprocProgress::Snapshot() const {
+  PreprocessingProgress out;
+  out.done = done.load();
+  out.total = total;
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (seconds > 0 && out.done > done_at_start) {
+    out.items_per_second = static_cast<double>(out.done - done_at_start) / seconds;
+    out.seconds_left = static_cast<double>(out.total - out.done) / out.items_per_second;
+  }
+  return out;
+}
+
+std::optional<PreprocessingProgress> ThresholdEngine::RunningPreprocessing(const Id32& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = preprocessing_.find(IdToHex(id));
+  if (it == preprocessing_.end() || it->second.progress == nullptr) return std::nullopt;
+  return it->second.progress->Snapshot();
+}
+
+PreprocessingProgress ThresholdEngine::PreprocessingTotals() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  PreprocessingProgress sum;
+  for (const auto& [id, entry] : preprocessing_) {
+    if (entry.progress == nullptr) continue;
+    const PreprocessingProgress p = entry.progress->Snapshot();
+    sum.done += p.done;
+    sum.total += p.total;
+    sum.items_per_second += p.items_per_second;
+  }
+  return sum;
 }
 
 absl::Status ThresholdEngine::DropPreprocessing(const Id32& id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = preprocessing_.find(IdToHex(id));
-  if (it == preprocessing_.end() || it->second.material == nullptr) {
-    return absl::NotFoundError(absl::StrCat("no finished preprocessing with id ", IdToHex(id)));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = preprocessing_.find(IdToHex(id));
+    if (it == preprocessing_.end()) {
+      return absl::NotFoundError(absl::StrCat("no preprocessing with id ", IdToHex(id)));
+    }
+    if (it->second.state == PreprocState::kRunning) {
+      // The lanes stop after their current chunk and remove the material themselves.
+      it->second.progress->cancel = true;
+      return absl::OkStatus();
+    }
+    preprocessing_.erase(it);
   }
-  crypto::SecureZero(it->second.material->bits);
-  crypto::SecureZero(it->second.material->randoms);
-  preprocessing_.erase(it);
-  return absl::OkStatus();
+  return preproc_store_.Remove(id);
 }
 
 absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spec) {
@@ -498,7 +700,7 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
   if (!ledger_.Contains(storage::LedgerKind::kKeyGen, spec.request_id)) {
     return NotReserved("key generation", id);
   }
-  std::shared_ptr<mpc::Preprocessed> material;
+  std::unique_ptr<mpc::DkgMaterialSource> source;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (keys_.count(id) > 0 || !keys_in_progress_.insert(id).second) {
@@ -508,30 +710,34 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
       // Preprocessed material is used once: a failed DKG may have opened values derived from
       // it, so it is consumed whatever the outcome.
       auto it = preprocessing_.find(IdToHex(spec.preprocessing_id));
-      if (it == preprocessing_.end() || it->second.material == nullptr ||
+      if (it == preprocessing_.end() || it->second.state != PreprocState::kComplete ||
           it->second.params != spec.params) {
         keys_in_progress_.erase(id);
         return absl::FailedPreconditionError(
             absl::StrCat("preprocessing ", IdToHex(spec.preprocessing_id),
                          " is no longer available for this key generation"));
       }
-      material = it->second.material;
       preprocessing_.erase(it);
     }
   }
   struct Done {
     ThresholdEngine* self;
     std::string id;
-    std::shared_ptr<mpc::Preprocessed> material;
+    std::optional<Id32> material_id;
     ~Done() {
-      if (material) {
-        crypto::SecureZero(material->bits);
-        crypto::SecureZero(material->randoms);
-      }
+      if (material_id) (void)self->preproc_store_.Remove(*material_id);  // listed again at boot
       std::lock_guard<std::mutex> lock(self->mu_);
       self->keys_in_progress_.erase(id);
     }
-  } done{this, id, material};
+  } done{this, id, std::nullopt};
+  mpc::Preprocessed material;
+  if (!spec.insecure) {
+    done.material_id = spec.preprocessing_id;
+    KMS_ASSIGN_OR_RETURN(source, preproc_store_.Open(spec.preprocessing_id));
+    KMS_ASSIGN_OR_RETURN(material.bits, source->NextBits(mpc::DkgBitsNeeded(*spec.params)));
+    KMS_ASSIGN_OR_RETURN(material.randoms,
+                         source->NextRandoms(mpc::DkgRandomsNeeded(*spec.params)));
+  }
 
   const lwe::LweParameters& params = *spec.params;
   absl::StatusOr<mpc::KeyShare> share;
@@ -547,7 +753,7 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
     share = RunSession<mpc::KeyShare>(
         crypto::DeriveSessionId(KeyGenDomain(spec), 0), net::NetworkMode::kAsync,
         round_timeout_ * kKeyGenSessionRounds,
-        [&](mpc::Session& session) { return mpc::DistributedKeyGen(session, params, *material); });
+        [&](mpc::Session& session) { return mpc::DistributedKeyGen(session, params, material); });
   }
   KMS_RETURN_IF_ERROR(share.status());
   KMS_ASSIGN_OR_RETURN(Bytes pk_bytes, lwe::SerializeCompactPublicKey(share->public_key));
@@ -627,7 +833,7 @@ std::vector<std::string> ThresholdEngine::PreprocessingIds() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
   for (const auto& [id, entry] : preprocessing_) {
-    if (entry.material != nullptr) out.push_back(id);
+    if (entry.state == PreprocState::kComplete) out.push_back(id);
   }
   return out;
 }

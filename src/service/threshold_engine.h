@@ -8,9 +8,11 @@
 //   NewMpcEpoch       PrssInitDomain(run id, epoch, n, t), 0              sync   round_timeout_secs
 //                                                                               per round
 //   KeyGenPreproc     PreprocessingDomain(request id, params, epoch,      sync   round_timeout_secs
-//                     layout), i = 0..preprocessing_sessions-1, run in          per round
-//                     parallel, results concatenated in session order
-//                     (session 0 also makes the random sharings)
+//                     layout), PreprocessingSessionIndex(lane, chunk):         per round
+//                     one session per chunk, lanes in parallel, stored
+//                     chunk by chunk (service/preprocessing_store.h);
+//                     a resume first agrees on the restart point in
+//                     session kPreprocessingResumeIndex of the new attempt
 //   KeyGen (DKG)      KeyGenDomain(spec), 0                               async
 //   kKeyGenSessionRounds
 //                                                                               x round timeout
@@ -36,8 +38,10 @@
 //   PRIV-p<i>/FheKeyInfo/<key_id>    this party's key shares with the public key and its digest
 //   PRIV-p<i>/SessionLedger/<kind>-<id>  ids that started sessions (storage/session_ledger.h)
 //   PUB-p<i>/PublicKey/<key_id>      the compact public key
-//   memory only                      preprocessed material (KeyGenPreproc), consumed by one
-//                                    KeyGen and lost on restart; request results
+//   PRIV-p<i>/PreprocManifest/<id>, PreprocChunk/<id>.<lane>.<chunk>  preprocessed material,
+//                                    consumed (and deleted) by one KeyGen; an interrupted run
+//                                    resumes when KeyGenPreproc is sent again
+//   memory only                      request results
 // Start() is the boot check of threshold mode: every FheKeyInfo must parse and its PublicKey
 // must match the recorded digest; every PrssSetup must parse and belong to this party (n, t,
 // role); every SessionLedger record must parse and match its name. A party without any PRSS starts
@@ -45,6 +49,8 @@
 #ifndef KMS_SERVICE_THRESHOLD_ENGINE_H_
 #define KMS_SERVICE_THRESHOLD_ENGINE_H_
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,6 +65,7 @@
 #include "net/grpc_network.h"
 #include "service/config.h"
 #include "service/engine.h"
+#include "service/preprocessing_store.h"
 #include "storage/session_ledger.h"
 #include "storage/vault.h"
 
@@ -67,9 +74,14 @@ namespace kms::service {
 // The DKG's asynchronous session waits up to this many round timeouts for the other parties
 // (they may start it later than this party and compute the body shares in between).
 inline constexpr int kKeyGenSessionRounds = 10;
+// The DeriveSessionId index of a preprocessing's resume agreement (no chunk uses it).
+inline constexpr uint64_t kPreprocessingResumeIndex = uint64_t{1} << 63;
+// A running preprocessing logs its progress at most this often (and when it ends).
+inline constexpr std::chrono::seconds kPreprocessingLogInterval{10};
 
 class ThresholdEngine final : public Engine {
  public:
+  using Clock = std::chrono::steady_clock;
   // Loads and verifies the stored key shares and PRSS setups, then starts the peer network.
   // `vaults` must outlive the engine. The network's bind failure is UNAVAILABLE "Address already
   // in use: <address>:<port>". `params` (must outlive the engine) replaces the configured
@@ -110,6 +122,8 @@ class ThresholdEngine final : public Engine {
       const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
       std::span<const lwe::TypedCiphertext> ciphertexts) override;
   absl::Status DropPreprocessing(const Id32& id) override;
+  std::optional<PreprocessingProgress> RunningPreprocessing(const Id32& id) const override;
+  PreprocessingProgress PreprocessingTotals() const override;
 
   absl::StatusOr<PublicKeyInfo> GetPublicKey(const Id32& key_id) const override;
   std::vector<std::string> KeyIds() const override;
@@ -124,9 +138,22 @@ class ThresholdEngine final : public Engine {
     mpc::KeyShare share;
     PublicKeyInfo info;
   };
+  enum class PreprocState { kRunning, kComplete, kInterrupted };
+  // Progress of a running preprocessing (shared with its lanes).
+  struct PreprocProgress {
+    std::atomic<uint64_t> done{0};  // items stored
+    uint64_t total = 0;
+    uint64_t done_at_start = 0;  // stored before this run (resumed)
+    Clock::time_point start;
+    std::atomic<bool> cancel{false};
+    std::mutex log_mu;
+    Clock::time_point last_log;
+    PreprocessingProgress Snapshot() const;
+  };
   struct PreprocEntry {
     const lwe::LweParameters* params = nullptr;
-    std::shared_ptr<mpc::Preprocessed> material;  // null while being produced
+    PreprocState state = PreprocState::kRunning;
+    std::shared_ptr<PreprocProgress> progress;  // while running
   };
 
   ThresholdEngine(const ServerConfig& config, storage::VaultSet& vaults,
@@ -134,6 +161,13 @@ class ThresholdEngine final : public Engine {
   absl::Status LoadStoredState();
   absl::StatusOr<std::shared_ptr<const StoredKey>> FindKey(const Id32& key_id) const;
   absl::StatusOr<std::shared_ptr<const mpc::PrssSetup>> FindPrss(const Id32& epoch_id) const;
+  // The material a key generation with `params` consumes.
+  static mpc::DkgMaterialCounts MaterialFor(const lwe::LweParameters& params);
+  // The resume step of an interrupted preprocessing: agrees with the other parties on where
+  // each lane resumes and records the new attempt.
+  absl::StatusOr<PreprocessingRecord> AgreeOnResume(PreprocessingRecord record,
+                                                    const lwe::LweParameters& params);
+  void ReportProgress(const std::string& id, PreprocProgress& progress);
 
   // Runs `body` on a fresh session `sid` with every party.
   template <typename T, typename Body>
@@ -149,10 +183,12 @@ class ThresholdEngine final : public Engine {
   const std::chrono::seconds round_timeout_;
   const std::chrono::seconds decryption_timeout_;
   const uint32_t preprocessing_sessions_;
+  const uint32_t preprocessing_chunk_;
   std::map<uint32_t, std::string> endpoints_;  // party id -> host:port (peer network)
   std::string listen_endpoint_;
   std::unique_ptr<net::GrpcNetwork> net_;
-  storage::SessionLedger ledger_;  // over vaults_.private_vault
+  storage::SessionLedger ledger_;     // over vaults_.private_vault
+  PreprocessingStore preproc_store_;  // over vaults_.private_vault
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const StoredKey>> keys_ ABSL_GUARDED_BY(mu_);

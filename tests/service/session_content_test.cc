@@ -58,36 +58,63 @@ TEST(SessionContentTest, PrssInitBindsEpochAndCommittee) {
   EXPECT_NE(base, DeriveSessionId(PrssInitDomain(Id(4), Id(2), 4, 1), 0));
 }
 
-TEST(SessionContentTest, PreprocessingBindsParametersEpochAndLayout) {
+TEST(SessionContentTest, PreprocessingLayoutSpreadsMaterialOverLanesAndChunks) {
+  const mpc::DkgMaterialCounts totals{25001, 7, 3};
+  const PreprocessingLayout two = MakePreprocessingLayout(totals, 2, 10000);
+  ASSERT_EQ(two.lanes.size(), 2u);
+  EXPECT_EQ(two.lanes[0], (mpc::DkgMaterialCounts{12501, 4, 3}));
+  EXPECT_EQ(two.lanes[1], (mpc::DkgMaterialCounts{12500, 3, 0}));
+  EXPECT_EQ(two.totals(), totals);
+  // Lane 0: bits 10000 + 2501, then 4 triples, then 3 randoms; one kind per chunk.
+  const auto chunks = two.Chunks(0);
+  ASSERT_EQ(chunks.size(), 4u);
+  EXPECT_EQ(chunks[0].kind, mpc::MaterialKind::kBits);
+  EXPECT_EQ(chunks[0].count, 10000u);
+  EXPECT_EQ(chunks[1].count, 2501u);
+  EXPECT_EQ(chunks[2].kind, mpc::MaterialKind::kTriples);
+  EXPECT_EQ(chunks[2].count, 4u);
+  EXPECT_EQ(chunks[3].kind, mpc::MaterialKind::kRandoms);
+  EXPECT_EQ(chunks[3].count, 3u);
+  EXPECT_EQ(two.Chunks(1).size(), 3u);
+  EXPECT_NE(PreprocessingSessionIndex(0, 1), PreprocessingSessionIndex(1, 0));
+}
+
+TEST(SessionContentTest, PreprocessingBindsParametersEpochLayoutAndAttempt) {
   const lwe::LweParameters& test = lwe::TestParameters();
-  const PreprocessingLayout two = MakePreprocessingLayout(test, 2, mpc::kTripleBatch);
-  ASSERT_EQ(two.bits.size(), 2u);
-  EXPECT_EQ(two.bits[0] + two.bits[1], mpc::DkgBitsNeeded(test));
-  EXPECT_EQ(two.randoms[0], mpc::DkgRandomsNeeded(test));
-  EXPECT_EQ(two.randoms[1], 0u);
+  const mpc::DkgMaterialCounts totals{mpc::DkgBitsNeeded(test), 0, mpc::DkgRandomsNeeded(test)};
+  const PreprocessingLayout two = MakePreprocessingLayout(totals, 2, mpc::kTripleBatch);
   const Id32 id = Id(9), epoch = DefaultEpochId();
   const auto base = PreprocessingDomain(id, test, epoch, two);
   // The sessions of one request differ by index only.
   EXPECT_NE(DeriveSessionId(base, 0), DeriveSessionId(base, 1));
   // Another layout of the same request: other sessions, none shared with the first layout.
   const auto three =
-      PreprocessingDomain(id, test, epoch, MakePreprocessingLayout(test, 3, mpc::kTripleBatch));
+      PreprocessingDomain(id, test, epoch, MakePreprocessingLayout(totals, 3, mpc::kTripleBatch));
   for (uint64_t i = 0; i < 3; ++i) {
     EXPECT_NE(DeriveSessionId(three, i), DeriveSessionId(base, 0));
     EXPECT_NE(DeriveSessionId(three, i), DeriveSessionId(base, 1));
   }
   EXPECT_NE(DeriveSessionId(base, 0),
             DeriveSessionId(
-                PreprocessingDomain(id, test, epoch, MakePreprocessingLayout(test, 2, 1000)), 0));
+                PreprocessingDomain(id, test, epoch, MakePreprocessingLayout(totals, 2, 1000)), 0));
   EXPECT_NE(DeriveSessionId(base, 0),
             DeriveSessionId(PreprocessingDomain(id, lwe::DefaultParameters(), epoch, two), 0));
   EXPECT_NE(DeriveSessionId(base, 0),
             DeriveSessionId(PreprocessingDomain(id, test, Id(5), two), 0));
   PreprocessingLayout moved = two;
-  moved.bits[0] -= 1;
-  moved.bits[1] += 1;
+  moved.lanes[0].bits -= 1;
+  moved.lanes[1].bits += 1;
   EXPECT_NE(DeriveSessionId(base, 0),
             DeriveSessionId(PreprocessingDomain(id, test, epoch, moved), 0));
+  PreprocessingLayout with_triples = two;
+  with_triples.lanes[1].triples += 1;
+  EXPECT_NE(DeriveSessionId(base, 0),
+            DeriveSessionId(PreprocessingDomain(id, test, epoch, with_triples), 0));
+  // A resumed run (next attempt) never repeats a session of the interrupted one.
+  PreprocessingLayout resumed = two;
+  resumed.attempt = 1;
+  EXPECT_NE(DeriveSessionId(base, 0),
+            DeriveSessionId(PreprocessingDomain(id, test, epoch, resumed), 0));
 }
 
 TEST(SessionContentTest, KeyGenBindsParametersPreprocessingAndEpoch) {

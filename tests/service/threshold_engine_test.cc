@@ -95,6 +95,11 @@ class EngineCluster {
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
 
+  // Items per preprocessing chunk (before Start).
+  void SetPreprocessingChunk(uint32_t items) {
+    for (ServerConfig& c : configs_) c.threshold->preprocessing_chunk = items;
+  }
+
   absl::Status Start() {
     for (int i = 0; i < n_; ++i) {
       if (vaults_.size() <= static_cast<size_t>(i)) {
@@ -252,6 +257,178 @@ TEST(ThresholdEngineTest, PublicDecryptionReusingARunningPreprocessingRequestIdD
        })) {
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ((*r)[0], value);
+  }
+}
+
+void InitEpoch(EngineCluster& cluster) {
+  const Id32 epoch = DefaultEpochId();
+  for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<EpochInfo> {
+         KMS_RETURN_IF_ERROR(e.ReserveEpochRun(epoch, false, epoch));
+         return e.NewEpoch(epoch, false, epoch);
+       })) {
+    EXPECT_TRUE(r.ok()) << r.status();
+  }
+}
+
+// Waits until every party has stored at least `fraction` of the run's items.
+bool WaitForProgress(EngineCluster& cluster, int n, const Id32& id, double fraction) {
+  const Clock::time_point give_up = Clock::now() + std::chrono::seconds(60);
+  for (int p = 1; p <= n; ++p) {
+    while (true) {
+      const std::optional<PreprocessingProgress> progress =
+          cluster.engine(p).RunningPreprocessing(id);
+      if (progress.has_value() && progress->total > 0 &&
+          static_cast<double>(progress->done) >= fraction * static_cast<double>(progress->total)) {
+        break;
+      }
+      if (Clock::now() > give_up) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  return true;
+}
+
+// Public decryption of a fresh encryption under the key `key_id` on every party.
+void ExpectKeyDecrypts(EngineCluster& cluster, const Id32& key_id) {
+  auto pk_info = cluster.engine(1).GetPublicKey(key_id);
+  ASSERT_TRUE(pk_info.ok()) << pk_info.status();
+  auto pk = lwe::ParseCompactPublicKey(pk_info->public_key);
+  ASSERT_TRUE(pk.ok());
+  crypto::AesCtrRng rng;
+  const auto value = *lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint16, 0x1234);
+  auto ct = lwe::EncryptTyped(*pk, value, rng);
+  ASSERT_TRUE(ct.ok());
+  const std::vector<lwe::TypedCiphertext> cts = {*ct};
+  for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) {
+         return e.PublicDecrypt(Id(0x99), key_id, DefaultEpochId(), cts);
+       })) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ((*r)[0], value);
+  }
+}
+
+// Preprocessing is stored chunk by chunk: every party restarts in the middle of a run, and the
+// run resumes from what the parties hold (the chunks made before the restart are kept, the
+// lanes agree where to go on), and the material it ends with makes a key that decrypts.
+TEST(ThresholdEngineTest, PreprocessingResumesAfterEveryPartyRestarts) {
+  const lwe::LweParameters& params = lwe::TestParameters();
+  EngineCluster cluster(4, 1);
+  cluster.SetPreprocessingChunk(400);
+  ASSERT_TRUE(cluster.Start().ok());
+  InitEpoch(cluster);
+  ASSERT_FALSE(HasFailure());
+  const Id32 epoch = DefaultEpochId(), pre = Id(0x61);
+  auto first = std::async(std::launch::async, [&] {
+    return cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<PreprocessingInfo> {
+      KMS_RETURN_IF_ERROR(e.ReservePreprocessing(pre));
+      return e.Preprocess(pre, params, epoch);
+    });
+  });
+  ASSERT_TRUE(WaitForProgress(cluster, 4, pre, 0.3)) << "no progress";
+  for (int p = 1; p <= 4; ++p) cluster.engine(p).Shutdown();  // every party goes down
+  for (const auto& r : first.get()) EXPECT_FALSE(r.ok());
+
+  std::vector<uint64_t> kept(4);
+  for (int p = 1; p <= 4; ++p) {
+    PreprocessingStore store(*cluster.vaults(p).private_vault);
+    auto runs = store.LoadAll();
+    ASSERT_TRUE(runs.ok()) << runs.status();
+    ASSERT_EQ(runs->size(), 1u);
+    EXPECT_FALSE((*runs)[0].complete);
+    kept[static_cast<size_t>(p - 1)] = (*runs)[0].items_done();
+    EXPECT_GT(kept[static_cast<size_t>(p - 1)], 0u) << "party " << p;
+  }
+  // The parties need not hold the same chunks: party 2 lost its last chunk of lane 0 (it
+  // crashed between storing it and counting it), and party 4 claims to hold nothing of lane 1
+  // (a corrupt party may; it only costs the others work). Every lane resumes at the smallest
+  // count, so all remake the same chunks in the same sessions.
+  {
+    PreprocessingStore store(*cluster.vaults(2).private_vault);
+    auto runs = store.LoadAll();
+    ASSERT_TRUE(runs.ok());
+    std::vector<uint64_t> fewer = (*runs)[0].chunks_stored;
+    ASSERT_GT(fewer[0], 0u);
+    fewer[0] -= 1;
+    ASSERT_TRUE(store.Resume(pre, 0, fewer).ok());
+  }
+  {
+    PreprocessingStore store(*cluster.vaults(4).private_vault);
+    auto runs = store.LoadAll();
+    ASSERT_TRUE(runs.ok());
+    std::vector<uint64_t> none = (*runs)[0].chunks_stored;
+    none[1] = 0;
+    ASSERT_TRUE(store.Resume(pre, 0, none).ok());
+  }
+  ASSERT_TRUE(cluster.Restart().ok());
+  // Interrupted: not usable by a key generation until it is resumed.
+  KeyGenSpec dkg;
+  dkg.request_id = Id(0x62);
+  dkg.preprocessing_id = pre;
+  dkg.params = &params;
+  dkg.epoch_id = epoch;
+  absl::Status early = cluster.engine(1).CheckKeyGen(dkg);
+  EXPECT_TRUE(absl::IsFailedPrecondition(early)) << early;
+  EXPECT_THAT(early.message(), HasSubstr("was interrupted"));
+
+  for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<PreprocessingInfo> {
+         KMS_RETURN_IF_ERROR(e.ReservePreprocessing(pre));  // the same request again: resumes
+         return e.Preprocess(pre, params, epoch);
+       })) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->bits, mpc::DkgBitsNeeded(params));
+  }
+  for (int p = 1; p <= 4; ++p) {
+    PreprocessingStore store(*cluster.vaults(p).private_vault);
+    auto runs = store.LoadAll();
+    ASSERT_TRUE(runs.ok());
+    ASSERT_EQ(runs->size(), 1u);
+    EXPECT_TRUE((*runs)[0].complete);
+    EXPECT_EQ((*runs)[0].layout.attempt, 1u);
+  }
+  std::printf(
+      "[ info ] items kept over the restart per party: %llu %llu %llu %llu of %llu\n",
+      static_cast<unsigned long long>(kept[0]), static_cast<unsigned long long>(kept[1]),
+      static_cast<unsigned long long>(kept[2]), static_cast<unsigned long long>(kept[3]),
+      static_cast<unsigned long long>(mpc::DkgBitsNeeded(params) + mpc::DkgRandomsNeeded(params)));
+  ASSERT_TRUE(cluster.engine(1).CheckKeyGen(dkg).ok());
+  for (const auto& r :
+       cluster.OnAll([&](ThresholdEngine& e) { return ReserveAndGenerate(e, dkg); })) {
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+  ExpectKeyDecrypts(cluster, dkg.request_id);
+  // The KeyGen consumed the material: nothing of it is left in the vaults.
+  for (int p = 1; p <= 4; ++p) {
+    EXPECT_TRUE(cluster.vaults(p).private_vault->List(kPreprocChunk)->empty()) << "party " << p;
+    EXPECT_TRUE(cluster.vaults(p).private_vault->List(kPreprocManifest)->empty()) << "party " << p;
+  }
+}
+
+// AbortKeyGen of a running preprocessing stops it after its current chunks and deletes what it
+// stored.
+TEST(ThresholdEngineTest, AbortingARunningPreprocessingStopsItAndDropsItsMaterial) {
+  const lwe::LweParameters& params = lwe::TestParameters();
+  EngineCluster cluster(4, 1);
+  cluster.SetPreprocessingChunk(300);
+  ASSERT_TRUE(cluster.Start().ok());
+  InitEpoch(cluster);
+  ASSERT_FALSE(HasFailure());
+  const Id32 pre = Id(0x63);
+  auto run = std::async(std::launch::async, [&] {
+    return cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<PreprocessingInfo> {
+      KMS_RETURN_IF_ERROR(e.ReservePreprocessing(pre));
+      return e.Preprocess(pre, params, DefaultEpochId());
+    });
+  });
+  ASSERT_TRUE(WaitForProgress(cluster, 4, pre, 0.2)) << "no progress";
+  for (int p = 1; p <= 4; ++p) EXPECT_TRUE(cluster.engine(p).DropPreprocessing(pre).ok());
+  for (const auto& r : run.get()) {
+    EXPECT_TRUE(absl::IsCancelled(r.status())) << r.status();
+  }
+  for (int p = 1; p <= 4; ++p) {
+    EXPECT_TRUE(cluster.vaults(p).private_vault->List(kPreprocChunk)->empty()) << "party " << p;
+    EXPECT_TRUE(cluster.vaults(p).private_vault->List(kPreprocManifest)->empty()) << "party " << p;
+    EXPECT_FALSE(cluster.engine(p).RunningPreprocessing(pre).has_value());
+    EXPECT_TRUE(absl::IsNotFound(cluster.engine(p).DropPreprocessing(pre)));
   }
 }
 

@@ -49,8 +49,8 @@ class ThresholdClusterTest : public ::testing::Test {
     ports_.resize(kParties);
     for (auto& p : ports_) p = ServerPorts{FreePort(), FreePort(), FreePort()};
     for (int i = 1; i <= kParties; ++i) {
-      WriteFile(ConfigPath(i),
-                ThresholdConfig(dir_->path(), ports_, i, kThreshold, Params::kFheParameter));
+      WriteFile(ConfigPath(i), ThresholdConfig(dir_->path(), ports_, i, kThreshold,
+                                               Params::kFheParameter, ExtraThresholdConfig()));
       std::string out;
       ASSERT_EQ(RunProgram({GenKeysBinary(), "--config-file", ConfigPath(i)}, &out), 0) << out;
       ASSERT_THAT(out, ::testing::HasSubstr("CN and SAN party" + std::to_string(i) + ".kms.local"));
@@ -84,6 +84,15 @@ class ThresholdClusterTest : public ::testing::Test {
         if (log.size() > 6000) log = log.substr(log.size() - 6000);
         std::printf("---- party %d log (tail) ----\n%s\n", i, log.c_str());
       }
+    }
+  }
+
+  // Params::kExtraThreshold (optional): more lines for the [threshold] section.
+  static std::string ExtraThresholdConfig() {
+    if constexpr (requires { Params::kExtraThreshold; }) {
+      return Params::kExtraThreshold;
+    } else {
+      return "";
     }
   }
 

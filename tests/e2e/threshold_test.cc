@@ -5,7 +5,8 @@
 // In order: not ready and FAILED_PRECONDITION before any PRSS; NewMpcEpoch on all four; key
 // generation with preprocessing + DKG, and the insecure dealer; public and user decryption of
 // every type on every party; health, metrics and probes; a restart of one party (SIGTERM, start
-// again) and decryption again; one party killed (SIGKILL) and decryption still working with
+// again) and decryption again; every party killed in the middle of a preprocessing, which then
+// resumes; one party killed (SIGKILL) and decryption still working with
 // 3 of 4 (HEALTHY); two down (UNHEALTHY). Latencies and memory are printed as "[ measure ]".
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -24,6 +25,9 @@ using ::testing::HasSubstr;
 
 struct TestParameters {
   static constexpr const char* kFheParameter = "test";
+  // Small chunks: a preprocessing of the test set takes a couple of dozen, so a test can stop
+  // every party in the middle of one.
+  static constexpr const char* kExtraThreshold = "preprocessing_chunk = 500\n";
 };
 using ThresholdTest = ThresholdClusterTest<TestParameters>;
 
@@ -375,6 +379,95 @@ TEST_F(ThresholdTest, RestartedPartyDecryptsAgain) {
   const auto cts = Encrypt(public_key_, values);
   PublicDecryptOn(All(), key_id_, cts, values);
   UserDecryptOn(All(), key_id_, cts, values);
+}
+
+// Every party is killed (SIGKILL) in the middle of a preprocessing and started again: the chunks
+// on disk survive, the same KeyGenPreproc sent again resumes the run from them, and the key made
+// from the resumed material decrypts.
+TEST_F(ThresholdTest, PreprocessingResumesAfterEveryPartyIsKilled) {
+  ASSERT_FALSE(key_id_.empty());
+  const std::string pre_id = RandomId();
+  kms::v1::Empty empty;
+  auto send_preproc = [&] {
+    return OnAll(All(), [&](int p) {
+      kms::v1::KeyGenPreprocRequest req;
+      req.set_request_id(pre_id);
+      auto ctx = Context();
+      return Stub(Port(p))->KeyGenPreproc(ctx.get(), req, &empty);
+    });
+  };
+  ExpectAllOk(send_preproc());
+  auto chunks_on_disk = [&](int p) {
+    const std::filesystem::path dir = *dir_ / absl::StrCat("keys/PRIV-p", p, "/PreprocChunk");
+    std::error_code ec;
+    size_t n = 0;
+    for (auto it = std::filesystem::directory_iterator(dir, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      if (it->path().filename().string().rfind(pre_id, 0) == 0) ++n;
+    }
+    return n;
+  };
+  const auto give_up = Clock::now() + std::chrono::seconds(60);
+  for (int p : All()) {
+    while (chunks_on_disk(p) == 0 && Clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  for (auto* s : servers_) s->Signal(SIGKILL);
+  for (auto* s : servers_) ASSERT_TRUE(s->Wait(std::chrono::seconds(10)).has_value());
+  std::vector<size_t> kept;
+  for (int p : All()) {
+    kept.push_back(chunks_on_disk(p));
+    EXPECT_GT(kept.back(), 0u) << "party " << p << " stored no chunk before it was killed";
+    const std::string manifest =
+        ReadFile(*dir_ / absl::StrCat("keys/PRIV-p", p, "/PreprocManifest/", pre_id));
+    ASSERT_FALSE(manifest.empty()) << "party " << p;
+    ASSERT_EQ(manifest.back(), '\0') << "party " << p << " finished before it was killed";
+  }
+  std::printf("[ measure ] chunks on disk when every party was killed: %zu %zu %zu %zu\n", kept[0],
+              kept[1], kept[2], kept[3]);
+  for (int p : All()) {
+    ASSERT_TRUE(servers_[p - 1]->Start());
+  }
+  for (int p : All()) {
+    ASSERT_TRUE(WaitServing(Port(p), servers_[p - 1], std::chrono::seconds(60)).has_value())
+        << servers_[p - 1]->Log();
+  }
+  const auto resumed_at = Clock::now();
+  ExpectAllOk(send_preproc());
+  std::vector<kms::v1::KeyGenPreprocResult> pre(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::RequestId id;
+    id.set_request_id(pre_id);
+    auto ctx = Context();
+    return Stub(Port(p))->GetKeyGenPreprocResult(ctx.get(), id, &pre[p]);
+  }));
+  std::printf("[ measure ] resumed preprocessing finished in %.0f ms\n",
+              Millis(Clock::now() - resumed_at));
+  for (int p : All()) {
+    EXPECT_GT(pre[p].bits(), 0u);
+    EXPECT_THAT(servers_[p - 1]->Log(), HasSubstr("resuming preprocessing: "));
+  }
+  const std::string key_id = RandomId();
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::KeyGenRequest req;
+    req.set_request_id(key_id);
+    req.set_preprocessing_id(pre_id);
+    auto ctx = Context();
+    return Stub(Port(p))->KeyGen(ctx.get(), req, &empty);
+  }));
+  std::vector<kms::v1::KeyGenResult> keys(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::RequestId id;
+    id.set_request_id(key_id);
+    auto ctx = Context();
+    return Stub(Port(p))->GetKeyGenResult(ctx.get(), id, &keys[p]);
+  }));
+  for (int p : All()) EXPECT_EQ(keys[p].public_key(), keys[1].public_key()) << "party " << p;
+  const auto values = ValuesOfEveryType();
+  const auto cts = Encrypt(keys[1].public_key(), {values[0], values[5]});
+  PublicDecryptOn(All(), key_id, cts, {values[0], values[5]});
+  for (int p : All()) EXPECT_EQ(chunks_on_disk(p), 0u) << "the KeyGen consumed the material";
 }
 
 TEST_F(ThresholdTest, DecryptionWorksWithOnePartyKilled) {

@@ -29,7 +29,41 @@ struct TestParameters {
   // every party in the middle of one.
   static constexpr const char* kExtraThreshold = "preprocessing_chunk = 500\n";
 };
-using ThresholdTest = ThresholdClusterTest<TestParameters>;
+class ThresholdTest : public ThresholdClusterTest<TestParameters> {
+ protected:
+  // GetKeyGenPreprocResult on every party (index = party id).
+  static std::vector<kms::v1::KeyGenPreprocResult> PreprocResultsOnAll(const std::string& pre_id) {
+    std::vector<kms::v1::KeyGenPreprocResult> pre(kParties + 1);
+    ExpectAllOk(OnAll(All(), [&](int p) {
+      kms::v1::RequestId id;
+      id.set_request_id(pre_id);
+      auto ctx = Context();
+      return Stub(Port(p))->GetKeyGenPreprocResult(ctx.get(), id, &pre[p]);
+    }));
+    return pre;
+  }
+
+  // KeyGen from `pre_id` on every party, then GetKeyGenResult (index = party id).
+  static std::vector<kms::v1::KeyGenResult> KeyGenOnAll(const std::string& key_id,
+                                                        const std::string& pre_id) {
+    kms::v1::Empty empty;
+    ExpectAllOk(OnAll(All(), [&](int p) {
+      kms::v1::KeyGenRequest req;
+      req.set_request_id(key_id);
+      req.set_preprocessing_id(pre_id);
+      auto ctx = Context();
+      return Stub(Port(p))->KeyGen(ctx.get(), req, &empty);
+    }));
+    std::vector<kms::v1::KeyGenResult> keys(kParties + 1);
+    ExpectAllOk(OnAll(All(), [&](int p) {
+      kms::v1::RequestId id;
+      id.set_request_id(key_id);
+      auto ctx = Context();
+      return Stub(Port(p))->GetKeyGenResult(ctx.get(), id, &keys[p]);
+    }));
+    return keys;
+  }
+};
 
 TEST_F(ThresholdTest, NotReadyBeforeThePrssExists) {
   const HttpResult ready = HttpGet(ports_[0].metrics, "/ready");
@@ -140,29 +174,10 @@ TEST_F(ThresholdTest, DistributedKeyGeneration) {
     auto ctx = Context();
     return Stub(Port(p))->KeyGenPreproc(ctx.get(), req, &empty);
   }));
-  std::vector<kms::v1::KeyGenPreprocResult> pre(kParties + 1);
-  ExpectAllOk(OnAll(All(), [&](int p) {
-    kms::v1::RequestId id;
-    id.set_request_id(pre_id);
-    auto ctx = Context();
-    return Stub(Port(p))->GetKeyGenPreprocResult(ctx.get(), id, &pre[p]);
-  }));
+  const std::vector<kms::v1::KeyGenPreprocResult> pre = PreprocResultsOnAll(pre_id);
   const auto preprocessed = Clock::now();
   const std::string key_id = RandomId();
-  ExpectAllOk(OnAll(All(), [&](int p) {
-    kms::v1::KeyGenRequest req;
-    req.set_request_id(key_id);
-    req.set_preprocessing_id(pre_id);
-    auto ctx = Context();
-    return Stub(Port(p))->KeyGen(ctx.get(), req, &empty);
-  }));
-  std::vector<kms::v1::KeyGenResult> keys(kParties + 1);
-  ExpectAllOk(OnAll(All(), [&](int p) {
-    kms::v1::RequestId id;
-    id.set_request_id(key_id);
-    auto ctx = Context();
-    return Stub(Port(p))->GetKeyGenResult(ctx.get(), id, &keys[p]);
-  }));
+  const std::vector<kms::v1::KeyGenResult> keys = KeyGenOnAll(key_id, pre_id);
   std::printf("[ measure ] test parameters: preprocessing %.0f ms (%llu bits), DKG %.0f ms\n",
               Millis(preprocessed - start), static_cast<unsigned long long>(pre[1].bits()),
               Millis(Clock::now() - preprocessed));
@@ -435,13 +450,7 @@ TEST_F(ThresholdTest, PreprocessingResumesAfterEveryPartyIsKilled) {
   }
   const auto resumed_at = Clock::now();
   ExpectAllOk(send_preproc());
-  std::vector<kms::v1::KeyGenPreprocResult> pre(kParties + 1);
-  ExpectAllOk(OnAll(All(), [&](int p) {
-    kms::v1::RequestId id;
-    id.set_request_id(pre_id);
-    auto ctx = Context();
-    return Stub(Port(p))->GetKeyGenPreprocResult(ctx.get(), id, &pre[p]);
-  }));
+  const std::vector<kms::v1::KeyGenPreprocResult> pre = PreprocResultsOnAll(pre_id);
   std::printf("[ measure ] resumed preprocessing finished in %.0f ms\n",
               Millis(Clock::now() - resumed_at));
   for (int p : All()) {
@@ -449,20 +458,7 @@ TEST_F(ThresholdTest, PreprocessingResumesAfterEveryPartyIsKilled) {
     EXPECT_THAT(servers_[p - 1]->Log(), HasSubstr("resuming preprocessing: "));
   }
   const std::string key_id = RandomId();
-  ExpectAllOk(OnAll(All(), [&](int p) {
-    kms::v1::KeyGenRequest req;
-    req.set_request_id(key_id);
-    req.set_preprocessing_id(pre_id);
-    auto ctx = Context();
-    return Stub(Port(p))->KeyGen(ctx.get(), req, &empty);
-  }));
-  std::vector<kms::v1::KeyGenResult> keys(kParties + 1);
-  ExpectAllOk(OnAll(All(), [&](int p) {
-    kms::v1::RequestId id;
-    id.set_request_id(key_id);
-    auto ctx = Context();
-    return Stub(Port(p))->GetKeyGenResult(ctx.get(), id, &keys[p]);
-  }));
+  const std::vector<kms::v1::KeyGenResult> keys = KeyGenOnAll(key_id, pre_id);
   for (int p : All()) EXPECT_EQ(keys[p].public_key(), keys[1].public_key()) << "party " << p;
   const auto values = ValuesOfEveryType();
   const auto cts = Encrypt(keys[1].public_key(), {values[0], values[5]});

@@ -436,12 +436,7 @@ TEST(ThresholdEngineTest, AbortingARunningPreprocessingStopsItAndDropsItsMateria
 // the key id.
 Id32 InitAndDealKey(EngineCluster& cluster) {
   const Id32 epoch = DefaultEpochId();
-  for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<EpochInfo> {
-         KMS_RETURN_IF_ERROR(e.ReserveEpochRun(epoch, false, epoch));
-         return e.NewEpoch(epoch, false, epoch);
-       })) {
-    EXPECT_TRUE(r.ok()) << r.status();
-  }
+  InitEpoch(cluster);
   KeyGenSpec dealer;
   dealer.request_id = Id(0x4b);
   dealer.params = &lwe::TestParameters();

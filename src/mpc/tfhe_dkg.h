@@ -57,8 +57,8 @@
 //
 // Rounds: 1 open for the seed, then per step one open of its bodies (and one Mult open before it
 // for a bootstrapping-key step): 14 at the test set and the default step size (one step per
-// key); at the default set ≈ 2,900 (the SnS BSK alone is 918 steps of one GGSW, 2^20 bits of
-// noise each).
+// key); at the default set 2,230 (the SnS BSK alone is 918 steps of one GGSW, 589,824 noise
+// bits each).
 // Session: synchronous or asynchronous (B runs the online DKG asynchronously); every party must
 // use the same parameters, options and an equivalent material source (shares of the same items,
 // in the same order).

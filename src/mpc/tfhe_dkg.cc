@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "mpc/internal/shared_glwe_product.h"
@@ -364,49 +365,49 @@ absl::Status TfheDkgRun::RunPart(const PartPlan& plan, std::span<const Share> pr
   for (uint64_t first = 0; first < plan.units; first += step) {
     const uint64_t units = std::min(step, plan.units - first);
     const uint64_t bodies = units * plan.bodies_per_unit;
+    // Every secret of the step is zeroed however the step ends.
+    std::vector<Share> bits, noise, x, y;
+    Triples triples;
+    std::vector<R> products, shares;
+    absl::Cleanup wipe = [&] {
+      crypto::SecureZero(bits);
+      crypto::SecureZero(noise);
+      crypto::SecureZero(x);
+      crypto::SecureZero(y);
+      WipeTriples(triples);
+      crypto::SecureZero(products);
+      crypto::SecureZero(shares);
+    };
 
     // Material for the step: its noise, then its products (one Mult open).
-    KMS_ASSIGN_OR_RETURN(std::vector<Share> bits, material_.NextBits(bodies * bits_per_body));
-    std::vector<Share> noise = TUniformFromBits(bits, static_cast<int>(plan.noise_log2));
-    crypto::SecureZero(bits);
-    std::vector<R> products;
+    KMS_ASSIGN_OR_RETURN(bits, material_.NextBits(bodies * bits_per_body));
+    noise = TUniformFromBits(bits, static_cast<int>(plan.noise_log2));
     if (plan.products_per_unit > 0) {
       const uint64_t count = units * plan.products_per_unit;
-      KMS_ASSIGN_OR_RETURN(Triples triples, material_.NextTriples(count));
-      std::vector<Share> x(count), y(count);
+      KMS_ASSIGN_OR_RETURN(triples, material_.NextTriples(count));
+      x.resize(count);
+      y.resize(count);
       for (uint64_t u = 0; u < units; ++u) {
         for (uint64_t j = 0; j < plan.products_per_unit; ++j) {
           x[u * plan.products_per_unit + j] = product_bits[first + u];
           y[u * plan.products_per_unit + j] = product_key[j];
         }
       }
-      absl::StatusOr<std::vector<R>> product = KeyRingMult<Scalar>(s_, x, y, triples);
-      crypto::SecureZero(x);
-      crypto::SecureZero(y);
-      WipeTriples(triples);
-      if (!product.ok()) {
-        crypto::SecureZero(noise);
-        return product.status();
-      }
-      products = std::move(*product);
+      KMS_ASSIGN_OR_RETURN(products, KeyRingMult<Scalar>(s_, x, y, triples));
     }
 
     // Body shares: ⟨mask, [s]⟩ + message, then the noise; robust open.
-    std::vector<R> shares(bodies, R::Zero());
+    shares.assign(bodies, R::Zero());
     compute(first, units, std::span<const R>(products), std::span<R>(shares));
     for (uint64_t b = 0; b < bodies; ++b) shares[b] += NarrowShare<Scalar>(noise[b]);
-    crypto::SecureZero(noise);
-    crypto::SecureZero(products);
-    absl::StatusOr<std::vector<R>> opened = RobustOpen<R>(s_, shares, s_.t());
-    crypto::SecureZero(shares);
-    if (!opened.ok()) return opened.status();
+    KMS_ASSIGN_OR_RETURN(std::vector<R> opened, RobustOpen<R>(s_, shares, s_.t()));
     std::vector<Scalar> values(bodies);
     for (uint64_t b = 0; b < bodies; ++b) {
-      if (!(*opened)[b].IsScalar()) {
+      if (!opened[b].IsScalar()) {
         return absl::AbortedError(absl::StrCat("opened body ", first * plan.bodies_per_unit + b,
                                                " is not a scalar (more than t cheaters)"));
       }
-      values[b] = (*opened)[b][0];
+      values[b] = opened[b][0];
     }
     store(first, units, std::span<const Scalar>(values));
   }

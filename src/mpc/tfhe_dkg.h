@@ -59,9 +59,10 @@
 // for a bootstrapping-key step): 14 at the test set and the default step size (one step per
 // key); at the default set 2,230 (the SnS BSK alone is 918 steps of one GGSW, 589,824 noise
 // bits each).
-// Session: synchronous or asynchronous (B runs the online DKG asynchronously); every party must
-// use the same parameters, options and an equivalent material source (shares of the same items,
-// in the same order).
+// Session: synchronous or asynchronous (B runs the online DKG asynchronously; an asynchronous
+// session's deadline bounds the whole DKG, so give it the DKG's length, the reference a year);
+// every party must use the same parameters, options and an equivalent material source (shares
+// of the same items, in the same order).
 //
 // Robustness: every value that leaves a party goes through a robust open, so with at most t
 // corrupt parties (wrong or missing shares in any open, wrong local material or computation)

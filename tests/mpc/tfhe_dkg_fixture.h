@@ -60,6 +60,7 @@ struct DkgSetup {
   std::set<Role> tampered_material;  // their own shares are off by one
   std::set<Role> silent;
   std::chrono::milliseconds session_timeout{20000};
+  net::NetworkMode mode = net::NetworkMode::kAsync;
 };
 
 struct DkgRun {
@@ -80,7 +81,7 @@ inline DkgRun RunDkg(const DkgSetup& setup, const tfhe::KeysetParameters& params
   opt.n = n;
   opt.t = t;
   opt.sid = 4242;
-  opt.mode = net::NetworkMode::kAsync;
+  opt.mode = setup.mode;
   opt.session_timeout = setup.session_timeout;
   DkgRun run;
   run.rounds.assign(n, 0);

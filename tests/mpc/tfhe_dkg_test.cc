@@ -9,7 +9,8 @@
 //     TfheUserDecryptionShares with the parties' own key shares; every ciphertext of every key
 //     decrypts under the reconstructed secrets with noise within its TUniform bound;
 //   * the CompressedXofKeySet serializes, parses and expands to exactly the published keys;
-//   * the output does not depend on the step size (max_shares_per_step); progress reports;
+//   * the output does not depend on the step size (max_shares_per_step) nor on the session
+//     mode (a synchronous session gives the asynchronous one's key); progress reports;
 //   * a corrupt party (wrong shares in every open and wrong material; or silence) leaves the
 //     honest parties with exactly the key of the all-honest run; t + 1 liars make every honest
 //     party fail, none outputs a key;
@@ -20,6 +21,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/status_macros.h"
 #include "mpc/internal/shared_glwe_product.h"
 #include "mpc/tfhe_dkg_fixture.h"
 #include "testing/adversary.h"
@@ -146,6 +148,12 @@ TEST(TfheDkg, OutputDoesNotDependOnTheStepSize) {
   for (const auto& left : run.left) EXPECT_EQ(left, (DkgMaterialCounts{}));
 }
 
+TEST(TfheDkg, ASynchronousSessionGivesTheSameKey) {
+  DkgSetup setup;
+  setup.mode = net::NetworkMode::kSync;
+  ExpectSameAsHonest(RunDkg(setup), {});
+}
+
 TEST(TfheDkg, ProgressNamesEveryStageInOrder) {
   const DkgRun& run = HonestRun(4);
   const std::vector<std::string> stages = {"key bits",
@@ -165,6 +173,55 @@ TEST(TfheDkg, ProgressNamesEveryStageInOrder) {
   for (size_t i = 0; i < stages.size(); ++i) {
     EXPECT_EQ(run.progress[i], std::make_tuple(stages[i], static_cast<int>(i), 12)) << i;
   }
+}
+
+// The material from the real preprocessing (GenerateBits, GenerateTriples, PRSS randoms) on the
+// same synchronous session, held in an InMemoryDkgMaterial: a small keyset (compact secret and
+// GLWE of 64, no compression or noise squashing), whose secrets decrypt the CPK and the KSKs.
+TEST(TfheDkg, RealPreprocessingFeedsTheDkg) {
+  tfhe::KeysetParameters p;
+  p.keys = tfhe::KmsTestKeyParameters();
+  p.keys.compute.polynomial_size = 64;
+  p.keys.compact_public_key.encryption_lwe_dimension = 64;
+  p.re_randomization = tfhe::ShortintKeySwitchingParameters{17, 1, tfhe::EncryptionKeyChoice::kBig};
+  const DkgMaterialCounts needed = Needed(p);
+  ASSERT_EQ(needed, (DkgMaterialCounts{129 + 64 * 2 * 4 + 2 * 64 * 2, 64, 1}));
+  const int n = 4, t = 1;
+  auto setups = testing::DealtPrssSetups(n, t);
+  net::InProcessHub hub(n);
+  RunOptions opt;
+  opt.n = n;
+  opt.t = t;
+  opt.sid = 31;
+  std::vector<DkgMaterialCounts> left(n);
+  auto results =
+      RunParties<TfheDkgOutput>(hub, opt, [&](Session& s) -> absl::StatusOr<TfheDkgOutput> {
+        PrssState<Share> prss(setups[s.my_role() - 1], s.id());
+        KMS_ASSIGN_OR_RETURN(std::vector<Share> bits, GenerateBits(s, prss, needed.bits));
+        KMS_ASSIGN_OR_RETURN(Triples triples, GenerateTriples(s, prss, needed.triples));
+        InMemoryDkgMaterial material(std::move(bits), std::move(triples), prss.NextRandom(1));
+        auto out = TfheDistributedKeyGen(s, p, material);
+        left[s.my_role() - 1] = material.remaining();
+        return out;
+      });
+  DkgRun run;
+  run.results = std::move(results);
+  ExpectAgreement(run);
+  for (const auto& l : left) EXPECT_EQ(l, (DkgMaterialCounts{}));
+  const std::vector<uint64_t> hat = Open(run, t, {1, 2, 3, 4}, &TfheSecretKeyShares::compact);
+  const std::vector<uint64_t> big = Open(run, t, {1, 2, 3, 4}, &TfheSecretKeyShares::glwe);
+  const std::vector<uint64_t> small = Open(run, t, {1, 2, 3, 4}, &TfheSecretKeyShares::lwe);
+  const TfheDkgOutput& o = *run.results[0].value;
+  std::vector<uint64_t> dot(64);
+  const auto& g = o.public_key.key.glwe_ciphertext.data;
+  tfhe::SemiReverseNegacyclicConvolution(dot, std::span<const uint64_t>(g.data(), 64), hat);
+  for (size_t i = 0; i < 64; ++i) EXPECT_TRUE(Within<uint64_t>(g[64 + i] - dot[i], 0)) << i;
+  EXPECT_EQ(KskFailures(o.server_key.key_switching_key, big, small, 0), 0u);
+  EXPECT_EQ(
+      KskFailures(o.server_key.cpk_key_switching_key_material->key_switching_key, hat, small, 0),
+      0u);
+  EXPECT_TRUE(o.key_share.sns_key.empty());
+  EXPECT_FALSE(o.server_key.noise_squashing_key.has_value());
 }
 
 // ---- corrupt parties ----
@@ -194,7 +251,7 @@ TEST(TfheDkgCorrupt, MoreThanTLiarsMakeEveryHonestPartyFail) {
   DkgSetup setup;
   setup.interceptors[3] = testing::WrongShares();
   setup.interceptors[4] = testing::WrongShares();
-  setup.session_timeout = std::chrono::milliseconds(3000);
+  setup.session_timeout = std::chrono::milliseconds(1000);
   const DkgRun run = RunDkg(setup);
   for (int p = 0; p < 2; ++p) {
     ASSERT_FALSE(run.results[p].value.ok()) << "party " << p + 1 << " output a key";

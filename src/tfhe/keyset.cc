@@ -88,7 +88,9 @@ absl::StatusOr<KeySwitchingKeyMaterial> CompactKeySwitch(const ClientKey& ck,
   return m;
 }
 
-absl::Status CheckParameters(const KeysetParameters& p) {
+}  // namespace
+
+absl::Status ValidateKeysetParameters(const KeysetParameters& p) {
   const ClassicPBSParameters& c = p.keys.compute;
   if (c.encryption_key_choice != EncryptionKeyChoice::kBig) {
     return absl::InvalidArgumentError(
@@ -115,6 +117,8 @@ absl::Status CheckParameters(const KeysetParameters& p) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 // ---- validation of a published key ----
 
@@ -247,7 +251,7 @@ namespace {
 absl::StatusOr<Keyset> GenerateKeysetStages(const KeysetParameters& params,
                                             algebra::RandomSource& rng,
                                             const KeysetProgress& progress, std::string& current) {
-  KMS_RETURN_IF_ERROR(CheckParameters(params));
+  KMS_RETURN_IF_ERROR(ValidateKeysetParameters(params));
   const int total = 6 + (params.compression ? 2 : 0) + (params.noise_squashing ? 1 : 0) +
                     (params.noise_squashing_compression ? 1 : 0) +
                     (params.re_randomization ? 1 : 0);

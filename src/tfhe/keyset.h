@@ -69,6 +69,11 @@ struct KeysetParameters {
 KeysetParameters KmsTestKeysetParameters();
 KeysetParameters KmsDefaultKeysetParameters();
 
+// The consistency checks GenerateKeyset (and mpc's TFHE DKG) run first: Big encryption key
+// choice, the CPK's and the noise squashing's moduli equal to the compute key's, max_degree in
+// [1, message·carry), SnS compression only with SnS. InvalidArgument naming the rule.
+absl::Status ValidateKeysetParameters(const KeysetParameters& params);
+
 struct Keyset {
   ClientKey client_key;
   CompactPublicKey public_key;

@@ -510,7 +510,12 @@ absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& reques
     record.epoch_id = epoch_id;
     record.layout =
         MakePreprocessingLayout(MaterialFor(params), preprocessing_sessions_, preprocessing_chunk_);
-    KMS_RETURN_IF_ERROR(preproc_store_.Begin(record));
+    if (absl::Status begun = preproc_store_.Begin(record); !begun.ok()) {
+      failed.armed = false;  // nothing stored: nothing to resume
+      std::lock_guard<std::mutex> lock(mu_);
+      preprocessing_.erase(id);
+      return begun;
+    }
     record.chunks_stored.assign(record.layout.lanes.size(), 0);
   }
   progress->total = record.items_total();

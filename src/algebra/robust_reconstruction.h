@@ -11,7 +11,9 @@
 //    otherwise wait for more shares (or fail once everyone has been heard).
 //
 // Batches take the fast path of A.1: with all shares on one polynomial of degree <= D, the
-// secret is a fixed linear combination (cached per sender set) and no decoding runs.
+// secret is a fixed linear combination (cached per sender set) and no decoding runs. A sender
+// caught off the decoded polynomial once is left out of the fast path for the rest of the batch,
+// so a party that lies on every value costs one decoding, not one per value.
 #ifndef KMS_ALGEBRA_ROBUST_RECONSTRUCTION_H_
 #define KMS_ALGEBRA_ROBUST_RECONSTRUCTION_H_
 
@@ -97,10 +99,11 @@ Result<bool> Validate(const RobustParams& p, const ShareColumns<R>& cols, int nu
 }
 
 // Decodes secret k allowing max_errors errors; with `min_agree` > 0 additionally requires that
-// many shares on the result (async case B).
+// many shares on the result (async case B). `off`, when given, receives the rows (indices into
+// cols) whose shares are not on the decoded polynomial.
 template <typename R>
 Result<R> DecodeOne(const RobustParams& p, const ShareColumns<R>& cols, size_t k, int max_errors,
-                    int min_agree) {
+                    int min_agree, std::vector<size_t>* off = nullptr) {
   std::vector<IndexedShare<R>> shares;
   shares.reserve(cols.parties.size());
   for (size_t i = 0; i < cols.parties.size(); ++i)
@@ -108,15 +111,33 @@ Result<R> DecodeOne(const RobustParams& p, const ShareColumns<R>& cols, size_t k
   auto poly = ErrorCorrect<typename R::Base, R::kDegree>(shares, p.degree, max_errors, p.n);
   if (!poly.ok()) return poly.error();
   if (poly.value().Degree() > p.degree) return DecodingFailed("decoded degree too high");
-  if (min_agree > 0) {
-    int agree = 0;
-    for (const auto& s : shares)
-      if (poly.value().Eval(PartyPoint<R>(s.party)) == s.value) ++agree;
-    if (agree < min_agree)
-      return DecodingFailed(std::to_string(agree) + " shares agree, " + std::to_string(min_agree) +
-                            " needed");
+  int agree = 0;
+  for (size_t i = 0; i < shares.size(); ++i) {
+    if (poly.value().Eval(PartyPoint<R>(shares[i].party)) == shares[i].value) {
+      ++agree;
+    } else if (off != nullptr) {
+      off->push_back(i);
+    }
   }
+  if (min_agree > 0 && agree < min_agree)
+    return DecodingFailed(std::to_string(agree) + " shares agree, " + std::to_string(min_agree) +
+                          " needed");
   return poly.value().coef(0);
+}
+
+// The fast path over rows `rows` of `sorted` (their parties ascending): the secret when every
+// share of secret k lies on one polynomial of degree <= D, nullopt otherwise.
+template <typename R>
+std::optional<R> FastSecret(const FastPath<R>& fp, const ShareColumns<R>& sorted,
+                            const std::vector<size_t>& rows, size_t base, size_t k) {
+  for (size_t j = 0; j < fp.to_other.size(); ++j) {
+    R predicted = R::Zero();
+    for (size_t i = 0; i < base; ++i) predicted += fp.to_other[j][i] * sorted.values[rows[i]][k];
+    if (predicted != sorted.values[rows[base + j]][k]) return std::nullopt;
+  }
+  R secret = R::Zero();
+  for (size_t i = 0; i < base; ++i) secret += fp.to_zero[i] * sorted.values[rows[i]][k];
+  return secret;
 }
 
 // Reconstructs every secret of the batch with `max_errors`, fast path first.
@@ -138,29 +159,49 @@ Result<std::vector<R>> DecodeBatch(const RobustParams& p, ShareColumns<R> cols, 
   if (sorted.parties.size() < base)
     return NotEnoughShares(std::to_string(sorted.parties.size()) + " shares for degree " +
                            std::to_string(p.degree));
-  const bool enough_agree = static_cast<int>(sorted.parties.size()) >= min_agree;
+  // Rows not (yet) caught sending a share off the decoded polynomial. Once decoding has caught
+  // a sender, the fast path also runs without it: its shares of the other secrets need not
+  // cost a decoding each. Sound because the rows left still hold at least D + 1 honest shares
+  // (heard - max_errors of them, the caught senders being among the max_errors), so one
+  // polynomial through all of them is the honest one, and the result is the one decoding gives.
+  std::vector<size_t> all(sorted.parties.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  std::vector<size_t> trusted;
+  const FastPath<R>* trusted_fp = nullptr;
   const FastPath<R>& fp = GetFastPath<R>(sorted.parties, p.degree);
   std::vector<R> out(count);
   for (size_t k = 0; k < count; ++k) {
-    bool consistent = true;
-    for (size_t j = 0; j < fp.to_other.size() && consistent; ++j) {
-      R predicted = R::Zero();
-      for (size_t i = 0; i < base; ++i) predicted += fp.to_other[j][i] * sorted.values[i][k];
-      consistent = predicted == sorted.values[base + j][k];
-    }
-    if (consistent && enough_agree) {
-      R secret = R::Zero();
-      for (size_t i = 0; i < base; ++i) secret += fp.to_zero[i] * sorted.values[i][k];
-      out[k] = secret;
+    std::optional<R> fast;
+    if (static_cast<int>(all.size()) >= min_agree) fast = FastSecret(fp, sorted, all, base, k);
+    if (!fast && trusted_fp != nullptr && static_cast<int>(trusted.size()) >= min_agree)
+      fast = FastSecret(*trusted_fp, sorted, trusted, base, k);
+    if (fast) {
+      out[k] = *fast;
       continue;
     }
-    auto one = DecodeOne(p, sorted, k, max_errors, min_agree);
+    std::vector<size_t> off;
+    auto one = DecodeOne(p, sorted, k, max_errors, min_agree, &off);
     if (!one.ok()) {
       AlgebraError e = one.error();
       e.message = "secret " + std::to_string(k) + ": " + e.message;
       return e;
     }
     out[k] = one.value();
+    bool caught_new = trusted_fp == nullptr && !off.empty();
+    std::vector<size_t> next = trusted_fp == nullptr ? all : trusted;
+    for (size_t row : off) {
+      auto it = std::find(next.begin(), next.end(), row);
+      if (it != next.end()) {
+        next.erase(it);
+        caught_new = true;
+      }
+    }
+    if (caught_new && next.size() >= base) {
+      trusted = std::move(next);
+      std::vector<int> parties;
+      for (size_t row : trusted) parties.push_back(sorted.parties[row]);
+      trusted_fp = &GetFastPath<R>(parties, p.degree);
+    }
   }
   return out;
 }

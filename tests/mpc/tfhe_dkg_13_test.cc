@@ -26,22 +26,19 @@ TEST(TfheDkg, ThirteenPartiesAgreeAndDecrypt) {
   ExpectEveryKeyDecrypts(Reconstruct(run, {5, 6, 7, 8, 9, 10, 11, 12, 13}), o);
 }
 
-// Three liars and a silent party. The liars lie in every open but the four large ones
-// (compression key, decompression Mult and bodies, SnS compression key: rounds 2, 3, 4, 13):
-// a wrong share sends every value of its open through Gao decoding, attempt after attempt as
-// shares arrive, which at 13 receivers makes a large open cost minutes here (the 4-party test
-// lies in every open; the decoder's own tests cover the rest). That still covers the seed, a
-// 64-bit and a 128-bit Mult, GGSW, KSK, CPK and drift-zero bodies.
+// Three liars and a silent party; the liars lie in every open, the large ones too (compression
+// key, decompression Mult and bodies, SnS compression key). The decoder catches a liar once per
+// open and leaves it out of the fast path for the rest of it (algebra/robust_reconstruction.h);
+// before, every value of an open with a liar went through Gao decoding, attempt after attempt
+// as shares arrived (this run: 25 s with the old decoder, 14 s now, on the loaded machine).
 TEST(TfheDkgCorrupt, FourOfThirteenChangeNothing) {
   DkgSetup setup;
   setup.n = 13;
   setup.session_timeout = std::chrono::milliseconds(120000);
-  auto small_opens = [](const net::Tag& tag) {
-    return tag.round != 2 && tag.round != 3 && tag.round != 4 && tag.round != 13;
-  };
-  setup.interceptors[2] = testing::WrongShares(small_opens);
-  setup.interceptors[7] = testing::WrongShares(small_opens);
-  setup.interceptors[11] = testing::WrongShares(small_opens);
+  auto every_open = [](const net::Tag&) { return true; };
+  setup.interceptors[2] = testing::WrongShares(every_open);
+  setup.interceptors[7] = testing::WrongShares(every_open);
+  setup.interceptors[11] = testing::WrongShares(every_open);
   setup.silent = {13};
   const DkgRun run = RunDkg(setup);
   std::printf("[ TfheDkg  ] 13 parties, 4 corrupt: %.2f s wall\n", run.seconds);

@@ -34,7 +34,6 @@ TEST(TfheDkg, ThirteenPartiesAgreeAndDecrypt) {
 TEST(TfheDkgCorrupt, FourOfThirteenChangeNothing) {
   DkgSetup setup;
   setup.n = 13;
-  setup.session_timeout = std::chrono::milliseconds(120000);
   auto every_open = [](const net::Tag&) { return true; };
   setup.interceptors[2] = testing::WrongShares(every_open);
   setup.interceptors[7] = testing::WrongShares(every_open);

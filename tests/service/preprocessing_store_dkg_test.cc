@@ -75,7 +75,7 @@ TEST(PreprocessingStoreDkgTest, TheTfheDkgRunsOnMaterialStreamedFromTheStore) {
   opt.t = t;
   opt.sid = 4343;
   opt.mode = net::NetworkMode::kAsync;
-  opt.session_timeout = std::chrono::seconds(30);
+  opt.session_timeout = std::chrono::seconds(180);  // bounds the whole DKG; never reached
   auto stored = testing::RunParties<mpc::TfheDkgOutput>(
       hub, opt, [&](mpc::Session& s) -> absl::StatusOr<mpc::TfheDkgOutput> {
         KMS_ASSIGN_OR_RETURN(std::unique_ptr<mpc::DkgMaterialSource> source,

@@ -16,7 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "crypto/random.h"
+#include "crypto/secure_zero.h"
 #include "storage/absl_compat_internal.h"
+#include "storage/stream_internal.h"
 
 namespace kms::storage {
 
@@ -87,14 +89,6 @@ absl::Status ErrnoStatus(int err, std::string_view action, std::string_view path
   }
 }
 
-absl::Status CheckObjectSize(size_t size) {
-  if (size > kMaxObjectSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("object is ", size, " bytes; at most ", kMaxObjectSize, " allowed"));
-  }
-  return absl::OkStatus();
-}
-
 // Opens directory `name` under `parent` without following a symlink. When `create`, a missing
 // directory is made with exactly `mode` (whatever the umask). When `tighten` (private vaults),
 // group and other permission bits are removed from an existing directory.
@@ -158,21 +152,28 @@ std::string RandomSuffix() {
 
 }  // namespace
 
-FileStorage::FileStorage(std::string root_path, std::string prefix, bool private_vault)
-    : root_(std::move(root_path)), prefix_(std::move(prefix)), private_(private_vault) {
+FileStorage::FileStorage(std::string root_path, std::string prefix, bool private_vault,
+                         StreamOptions stream)
+    : root_(std::move(root_path)),
+      prefix_(std::move(prefix)),
+      private_(private_vault),
+      stream_(stream) {
   assert(!root_.empty());
   assert(ValidatePrefix(prefix_).ok());
+  assert(ValidateStreamOptions(stream_).ok());
 }
 
 FileStorage::~FileStorage() = default;
 
 absl::StatusOr<std::unique_ptr<FileStorage>> FileStorage::Open(std::string root_path,
                                                                std::string prefix,
-                                                               bool private_vault) {
+                                                               bool private_vault,
+                                                               StreamOptions stream) {
   if (root_path.empty()) return absl::InvalidArgumentError("file storage: root path is empty");
   KMS_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  KMS_RETURN_IF_ERROR(ValidateStreamOptions(stream));
   auto storage =
-      std::make_unique<FileStorage>(std::move(root_path), std::move(prefix), private_vault);
+      std::make_unique<FileStorage>(std::move(root_path), std::move(prefix), private_vault, stream);
   KMS_ASSIGN_OR_RETURN(ScopedFd vault_dir, storage->OpenVaultDir("", /*create=*/true));
   (void)vault_dir;
   return storage;
@@ -211,11 +212,27 @@ absl::StatusOr<ScopedFd> FileStorage::OpenVaultDir(std::string_view data_type, b
   return dir;
 }
 
+std::string FileStorage::Shown(std::string_view data_type, std::string_view id) const {
+  return absl::StrCat(root_, "/", ObjectKey(prefix_, data_type, id));
+}
+
 absl::Status FileStorage::Put(std::string_view data_type, std::string_view id, ByteSpan data) {
   KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
-  KMS_RETURN_IF_ERROR(CheckObjectSize(data.size()));
+  KMS_RETURN_IF_ERROR(
+      internal::CheckPutSize(data.size(), absl::StrCat("file storage: ", Shown(data_type, id))));
+  return Write(data_type, id, internal::WholeObject(data), kMaxObjectSize);
+}
+
+absl::Status FileStorage::PutStream(std::string_view data_type, std::string_view id,
+                                    const ObjectProducer& produce) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  return Write(data_type, id, produce, stream_.max_object_size);
+}
+
+absl::Status FileStorage::Write(std::string_view data_type, std::string_view id,
+                                const ObjectProducer& produce, uint64_t limit) {
   KMS_ASSIGN_OR_RETURN(ScopedFd dir, OpenVaultDir(data_type, /*create=*/true));
-  const std::string shown = absl::StrCat(root_, "/", ObjectKey(prefix_, data_type, id));
+  const std::string shown = Shown(data_type, id);
   const std::string name(id);
   const std::string tmp = absl::StrCat(".", Av(id), ".tmp-", RandomSuffix());
 
@@ -230,7 +247,11 @@ absl::Status FileStorage::Put(std::string_view data_type, std::string_view id, B
   };
   // The umask may have removed bits of a public file's mode; set it exactly.
   if (::fchmod(file.get(), FileMode()) != 0) return fail(ErrnoStatus(errno, "chmod", shown));
-  absl::Status written = WriteAll(file.get(), data, shown);
+  const std::string what = absl::StrCat("file storage: ", shown);
+  internal::Rechunker chunks(stream_.chunk_size, limit, internal::StreamTooLarge(what, limit),
+                             [&](ByteSpan chunk) { return WriteAll(file.get(), chunk, shown); });
+  absl::Status written = internal::RunProducer(produce, chunks, what);
+  if (written.ok()) written = chunks.Flush();
   if (!written.ok()) return fail(written);
   if (::fsync(file.get()) != 0) return fail(ErrnoStatus(errno, "fsync", shown));
   if (file.Close() != 0) return fail(ErrnoStatus(errno, "close", shown));
@@ -251,7 +272,22 @@ absl::Status FileStorage::Put(std::string_view data_type, std::string_view id, B
 
 absl::StatusOr<Bytes> FileStorage::Get(std::string_view data_type, std::string_view id) {
   KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
-  const std::string shown = absl::StrCat(root_, "/", ObjectKey(prefix_, data_type, id));
+  Bytes out;
+  internal::ReadTarget target(&out);
+  KMS_RETURN_IF_ERROR(Read(data_type, id, target));
+  return out;
+}
+
+absl::Status FileStorage::GetStream(std::string_view data_type, std::string_view id,
+                                    const ByteSink& sink) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  internal::ReadTarget target(sink, stream_);
+  return Read(data_type, id, target);
+}
+
+absl::Status FileStorage::Read(std::string_view data_type, std::string_view id,
+                               internal::ReadTarget& target) {
+  const std::string shown = Shown(data_type, id);
   auto dir = OpenVaultDir(data_type, /*create=*/false);
   if (!dir.ok()) {
     if (absl::IsNotFound(dir.status())) {
@@ -275,46 +311,54 @@ absl::StatusOr<Bytes> FileStorage::Get(std::string_view data_type, std::string_v
     return absl::DataLossError(absl::StrCat("file storage: ", shown, " is not a regular file"));
   }
   const auto size = static_cast<uint64_t>(st.st_size);
-  if (size > kMaxObjectSize) {
-    return absl::DataLossError(absl::StrCat("file storage: ", shown, " is ", size,
-                                            " bytes, larger than any valid object"));
-  }
-  Bytes out(size);
-  size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::read(file.get(), out.data() + done, out.size() - done);
+  KMS_RETURN_IF_ERROR(target.Begin(size, absl::StrCat("file storage: ", shown)));
+  // One chunk per read(2); the object is read to its size at open time (files are replaced by
+  // rename, never changed in place).
+  crypto::SecretBytes buffer(static_cast<size_t>(std::min<uint64_t>(size, stream_.chunk_size)));
+  uint64_t done = 0;
+  while (done < size) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(size - done, buffer.size()));
+    const ssize_t n = ::read(file.get(), buffer.data(), want);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus(errno, "read", shown);
     }
-    if (n == 0) {
-      return absl::DataLossError(absl::StrCat("file storage: ", shown, " ended after ", done,
-                                              " of ", out.size(), " bytes"));
-    }
-    done += static_cast<size_t>(n);
+    if (n == 0) break;  // End() reports the short object
+    done += static_cast<uint64_t>(n);
+    KMS_RETURN_IF_ERROR(target.Write(ByteSpan(buffer.data(), static_cast<size_t>(n))));
   }
-  return out;
+  return target.End();
 }
 
-absl::StatusOr<bool> FileStorage::Exists(std::string_view data_type, std::string_view id) {
+absl::StatusOr<uint64_t> FileStorage::Size(std::string_view data_type, std::string_view id) {
   KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
-  const std::string shown = absl::StrCat(root_, "/", ObjectKey(prefix_, data_type, id));
+  const std::string shown = Shown(data_type, id);
   auto dir = OpenVaultDir(data_type, /*create=*/false);
   if (!dir.ok()) {
-    if (absl::IsNotFound(dir.status())) return false;
+    if (absl::IsNotFound(dir.status())) {
+      return absl::NotFoundError(absl::StrCat("file storage: no object ", shown));
+    }
     return dir.status();
   }
   struct stat st;
   const std::string name(id);
   if (::fstatat(dir->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno == ENOENT) return false;
+    if (errno == ENOENT)
+      return absl::NotFoundError(absl::StrCat("file storage: no object ", shown));
     return ErrnoStatus(errno, "stat", shown);
   }
   if (S_ISLNK(st.st_mode)) return ErrnoStatus(ELOOP, "stat", shown);
   if (!S_ISREG(st.st_mode)) {
     return absl::DataLossError(absl::StrCat("file storage: ", shown, " is not a regular file"));
   }
-  return true;
+  return static_cast<uint64_t>(st.st_size);
+}
+
+absl::StatusOr<bool> FileStorage::Exists(std::string_view data_type, std::string_view id) {
+  auto size = Size(data_type, id);
+  if (size.ok()) return true;
+  if (absl::IsNotFound(size.status())) return false;
+  return size.status();
 }
 
 absl::StatusOr<std::vector<std::string>> FileStorage::List(std::string_view data_type) {

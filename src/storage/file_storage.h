@@ -10,6 +10,12 @@
 //   the old or the new object, never a torn one; a leftover temporary is ignored by List and Get.
 // - Private vaults (`private_vault = true`) create files 0600 and directories 0700, and tighten
 //   the vault's existing directories to 0700 when they are opened; public vaults use 0644 / 0755.
+// - Streamed objects are ordinary files. PutStream writes the same temporary file as Put, one
+//   chunk (StreamOptions::chunk_size) per write(2), then fsyncs and renames it: readers see the
+//   old file until the rename. A failed stream removes its temporary; a crash in the middle
+//   leaves it (a dot file List and Get ignore; remove stale ".<id>.tmp-*" files by hand).
+//   GetStream reads the file it opened (a concurrent replace does not affect it) one chunk per
+//   read(2); Size is an fstatat.
 // - No symlink is ever followed below the root. Every path component under the root is opened
 //   relative to its parent with O_NOFOLLOW, so a planted symlink (to another vault or to
 //   /etc/shadow) gives PermissionDenied instead of a read or write outside the vault. The root
@@ -28,20 +34,31 @@
 namespace kms::storage {
 
 class ScopedFd;
+namespace internal {
+class ReadTarget;
+}  // namespace internal
 
 class FileStorage final : public Storage {
  public:
   // Directories are created on the first write. REQUIRES: ValidatePrefix(prefix).ok() and a
   // non-empty root_path; Open() checks both and creates the vault's directory at once, so a
   // misconfigured root fails at start-up rather than at the first write.
-  FileStorage(std::string root_path, std::string prefix, bool private_vault);
+  // REQUIRES: ValidateStreamOptions(stream).ok() too.
+  FileStorage(std::string root_path, std::string prefix, bool private_vault,
+              StreamOptions stream = {});
   ~FileStorage() override;
 
   static absl::StatusOr<std::unique_ptr<FileStorage>> Open(std::string root_path,
-                                                           std::string prefix, bool private_vault);
+                                                           std::string prefix, bool private_vault,
+                                                           StreamOptions stream = {});
 
   absl::Status Put(std::string_view data_type, std::string_view id, ByteSpan data) override;
   absl::StatusOr<Bytes> Get(std::string_view data_type, std::string_view id) override;
+  absl::Status PutStream(std::string_view data_type, std::string_view id,
+                         const ObjectProducer& produce) override;
+  absl::Status GetStream(std::string_view data_type, std::string_view id,
+                         const ByteSink& sink) override;
+  absl::StatusOr<uint64_t> Size(std::string_view data_type, std::string_view id) override;
   absl::StatusOr<bool> Exists(std::string_view data_type, std::string_view id) override;
   absl::StatusOr<std::vector<std::string>> List(std::string_view data_type) override;
   absl::Status Delete(std::string_view data_type, std::string_view id) override;
@@ -56,6 +73,13 @@ class FileStorage final : public Storage {
   // symlinks; creates missing directories when `create` (NotFound otherwise).
   absl::StatusOr<ScopedFd> OpenVaultDir(std::string_view data_type, bool create) const;
   absl::StatusOr<ScopedFd> OpenRoot(bool create) const;
+  // The write path of Put and PutStream: temporary file, fsync, rename. Names are validated.
+  absl::Status Write(std::string_view data_type, std::string_view id, const ObjectProducer& produce,
+                     uint64_t limit);
+  // The read path of Get and GetStream. Names are validated.
+  absl::Status Read(std::string_view data_type, std::string_view id, internal::ReadTarget& target);
+  // "<root>/<prefix>/<type>/<id>" for messages.
+  std::string Shown(std::string_view data_type, std::string_view id) const;
 
   unsigned FileMode() const { return private_ ? 0600u : 0644u; }
   unsigned DirMode() const { return private_ ? 0700u : 0755u; }
@@ -63,6 +87,7 @@ class FileStorage final : public Storage {
   const std::string root_;
   const std::string prefix_;
   const bool private_;
+  const StreamOptions stream_;
 };
 
 }  // namespace kms::storage

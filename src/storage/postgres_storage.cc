@@ -3,13 +3,16 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "crypto/secure_zero.h"
+#include "storage/stream_internal.h"
 
 namespace kms::storage {
 
@@ -52,6 +55,21 @@ constexpr const char* kCreateTableSql =
     " data bytea NOT NULL,"
     " updated_at timestamptz NOT NULL DEFAULT now(),"
     " PRIMARY KEY (vault_prefix, data_type, id))";
+// Parts 1, 2, ... of objects larger than one chunk (the head row holds the first chunk).
+constexpr const char* kCreatePartsTableSql =
+    "CREATE TABLE IF NOT EXISTS kms_object_parts ("
+    " vault_prefix text NOT NULL,"
+    " data_type text NOT NULL,"
+    " id text NOT NULL,"
+    " part integer NOT NULL,"
+    " data bytea NOT NULL,"
+    " PRIMARY KEY (vault_prefix, data_type, id, part),"
+    " FOREIGN KEY (vault_prefix, data_type, id) REFERENCES kms_objects ON DELETE CASCADE)";
+// Key material does not compress; trying to costs time on every write.
+constexpr const char* kPartsStorageSql =
+    "ALTER TABLE kms_object_parts ALTER COLUMN data SET STORAGE EXTERNAL";
+constexpr const char* kProbeTablesSql =
+    "SELECT to_regclass('kms_objects') IS NOT NULL, to_regclass('kms_object_parts') IS NOT NULL";
 // pg_advisory_xact_lock key serialising table creation between servers ("kms_objs").
 constexpr const char* kCreateLockSql = "SELECT pg_advisory_xact_lock(7740871262513523571)";
 
@@ -60,8 +78,29 @@ constexpr const char* kPutSql =
     " VALUES ($1, $2, $3, $4, now())"
     " ON CONFLICT (vault_prefix, data_type, id)"
     " DO UPDATE SET data = EXCLUDED.data, updated_at = now()";
-constexpr const char* kGetSql =
-    "SELECT data FROM kms_objects WHERE vault_prefix = $1 AND data_type = $2 AND id = $3";
+constexpr const char* kDeletePartsSql =
+    "DELETE FROM kms_object_parts WHERE vault_prefix = $1 AND data_type = $2 AND id = $3";
+constexpr const char* kInsertPartSql =
+    "INSERT INTO kms_object_parts (vault_prefix, data_type, id, part, data)"
+    " VALUES ($1, $2, $3, $4, $5)";
+// The head row's data, the number of parts and the object's size.
+constexpr const char* kHeadSql =
+    "SELECT o.data,"
+    " (SELECT count(*) FROM kms_object_parts p"
+    "  WHERE p.vault_prefix = $1 AND p.data_type = $2 AND p.id = $3)::int8,"
+    " (octet_length(o.data) + coalesce((SELECT sum(octet_length(p.data)) FROM kms_object_parts p"
+    "  WHERE p.vault_prefix = $1 AND p.data_type = $2 AND p.id = $3), 0))::int8"
+    " FROM kms_objects o WHERE o.vault_prefix = $1 AND o.data_type = $2 AND o.id = $3";
+constexpr const char* kSizeSql =
+    "SELECT (octet_length(o.data) + coalesce((SELECT sum(octet_length(p.data))"
+    "  FROM kms_object_parts p"
+    "  WHERE p.vault_prefix = $1 AND p.data_type = $2 AND p.id = $3), 0))::int8"
+    " FROM kms_objects o WHERE o.vault_prefix = $1 AND o.data_type = $2 AND o.id = $3";
+constexpr const char* kGetPartSql =
+    "SELECT data FROM kms_object_parts"
+    " WHERE vault_prefix = $1 AND data_type = $2 AND id = $3 AND part = $4";
+constexpr const char* kBeginWriteSql = "BEGIN";
+constexpr const char* kBeginReadSql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 constexpr const char* kExistsSql =
     "SELECT 1 FROM kms_objects WHERE vault_prefix = $1 AND data_type = $2 AND id = $3";
 constexpr const char* kListSql =
@@ -80,6 +119,25 @@ void FreeOptions(PQconninfoOption* options) {
     }
   }
   PQconninfoFree(options);
+}
+
+// Binary int4 / int8 (network byte order).
+std::array<uint8_t, 4> Int4(uint32_t v) {
+  return {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
+          static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+}
+
+std::optional<uint64_t> Int8At(PGresult* r, int row, int column) {
+  if (PQgetisnull(r, row, column) || PQgetlength(r, row, column) != 8) return std::nullopt;
+  const auto* p = reinterpret_cast<const uint8_t*>(PQgetvalue(r, row, column));
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | p[i];
+  return v;
+}
+
+ByteSpan BytesAt(PGresult* r, int row, int column) {
+  return ByteSpan(reinterpret_cast<const uint8_t*>(PQgetvalue(r, row, column)),
+                  static_cast<size_t>(PQgetlength(r, row, column)));
 }
 
 std::string TrimNewlines(std::string s) {
@@ -123,12 +181,14 @@ absl::Status ValidatePostgresDsn(const std::string& dsn) {
 }
 
 PostgresStorage::PostgresStorage(std::vector<std::string> keywords, std::vector<std::string> values,
-                                 std::string password, std::string description, std::string prefix)
+                                 std::string password, std::string description, std::string prefix,
+                                 StreamOptions stream)
     : keywords_(std::move(keywords)),
       values_(std::move(values)),
       password_(std::move(password)),
       description_(std::move(description)),
-      prefix_(std::move(prefix)) {}
+      prefix_(std::move(prefix)),
+      stream_(stream) {}
 
 PostgresStorage::~PostgresStorage() {
   {
@@ -139,8 +199,10 @@ PostgresStorage::~PostgresStorage() {
 }
 
 absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::Connect(const std::string& dsn,
-                                                                          std::string prefix) {
+                                                                          std::string prefix,
+                                                                          StreamOptions stream) {
   KMS_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  KMS_RETURN_IF_ERROR(ValidateStreamOptions(stream));
   KMS_RETURN_IF_ERROR(ValidatePostgresDsn(dsn));
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), nullptr);
   if (options == nullptr) return absl::ResourceExhaustedError("postgres: out of memory");
@@ -181,7 +243,7 @@ absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::Connect(const 
       " user=", user.empty() ? "(default)" : user, " table=kms_objects prefix=", prefix);
   std::unique_ptr<PostgresStorage> storage(
       new PostgresStorage(std::move(keywords), std::move(values), std::move(password),
-                          std::move(description), std::move(prefix)));
+                          std::move(description), std::move(prefix), stream));
   KMS_RETURN_IF_ERROR(storage->EnsureTable());
   return storage;
 }
@@ -250,7 +312,8 @@ void PostgresStorage::Return(std::unique_ptr<Conn> conn) {
   available_.notify_one();
 }
 
-absl::StatusOr<PostgresStorage::Result> PostgresStorage::Run(const Statement& statement) {
+absl::StatusOr<PostgresStorage::Result> PostgresStorage::Exec(Conn& conn,
+                                                              const Statement& statement) {
   std::vector<const char*> values;
   std::vector<int> lengths, formats;
   for (ByteSpan p : statement.params) {
@@ -259,34 +322,59 @@ absl::StatusOr<PostgresStorage::Result> PostgresStorage::Run(const Statement& st
     lengths.push_back(static_cast<int>(p.size()));
     formats.push_back(1);
   }
+  Result result;
+  result.res.reset(PQexecParams(conn.get(), statement.sql, static_cast<int>(values.size()), nullptr,
+                                values.data(), lengths.data(), formats.data(),
+                                /*resultFormat=*/1));
+  const ExecStatusType status =
+      result.get() == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result.get());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  if (conn.broken()) {
+    return absl::UnavailableError(absl::StrCat("postgres: connection to ", description_,
+                                               " lost: ", Scrub(PQerrorMessage(conn.get()))));
+  }
+  const char* state = result.get() ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state != nullptr ? state : "";
+  std::string msg = absl::StrCat(
+      "postgres (", description_,
+      "): ", Scrub(result.get() ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn.get())),
+      sqlstate.empty() ? "" : absl::StrCat(" [SQLSTATE ", sqlstate, "]"));
+  return MapSqlState(sqlstate, std::move(msg));
+}
+
+absl::StatusOr<PostgresStorage::Result> PostgresStorage::Run(const Statement& statement) {
   for (int attempt = 0;; ++attempt) {
     KMS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Borrow());
-    Result result;
-    result.res.reset(PQexecParams(conn->get(), statement.sql, static_cast<int>(values.size()),
-                                  nullptr, values.data(), lengths.data(), formats.data(),
-                                  /*resultFormat=*/1));
-    const ExecStatusType status =
-        result.get() == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result.get());
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-      Return(std::move(conn));
-      return result;
-    }
-    if (conn->broken()) {
-      const std::string why = Scrub(PQerrorMessage(conn->get()));
-      Return(std::move(conn));     // dropped: broken connections are not pooled
-      if (attempt == 0) continue;  // the server may have restarted; one fresh try
-      return absl::UnavailableError(
-          absl::StrCat("postgres: connection to ", description_, " lost: ", why));
-    }
-    const char* state = result.get() ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
-    const std::string sqlstate = state != nullptr ? state : "";
-    std::string msg = absl::StrCat(
-        "postgres (", description_, "): ",
-        Scrub(result.get() ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn->get())),
-        sqlstate.empty() ? "" : absl::StrCat(" [SQLSTATE ", sqlstate, "]"));
-    Return(std::move(conn));
-    return MapSqlState(sqlstate, std::move(msg));
+    auto result = Exec(*conn, statement);
+    const bool broken = conn->broken();
+    Return(std::move(conn));  // dropped when broken: broken connections are not pooled
+    // The server may have restarted since the connection was pooled; one fresh try.
+    if (!result.ok() && broken && attempt == 0) continue;
+    return result;
   }
+}
+
+absl::StatusOr<std::unique_ptr<PostgresStorage::Conn>> PostgresStorage::BeginTransaction(
+    const char* begin_sql) {
+  for (int attempt = 0;; ++attempt) {
+    KMS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Borrow());
+    auto begun = Exec(*conn, {begin_sql, {}});
+    if (begun.ok()) return conn;
+    const bool broken = conn->broken();
+    Return(std::move(conn));
+    if (!broken || attempt > 0) return begun.status();
+  }
+}
+
+absl::Status PostgresStorage::EndTransaction(std::unique_ptr<Conn> conn, absl::Status status) {
+  if (status.ok()) {
+    auto committed = Exec(*conn, {"COMMIT", {}});
+    if (!committed.ok()) status = committed.status();
+  } else if (!conn->broken()) {
+    (void)Exec(*conn, {"ROLLBACK", {}});
+  }
+  Return(std::move(conn));
+  return status;
 }
 
 absl::Status PostgresStorage::EnsureTable() {
@@ -298,20 +386,34 @@ absl::Status PostgresStorage::EnsureTable() {
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return absl::OkStatus();
     const char* state = r.get() ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
     return MapSqlState(state ? state : "08000",
-                       absl::StrCat("postgres (", description_, "): creating table kms_objects: ",
+                       absl::StrCat("postgres (", description_,
+                                    "): creating tables kms_objects and kms_object_parts: ",
                                     Scrub(PQerrorMessage(conn->get()))));
   };
-  // An existing table needs no CREATE privilege; only a missing one is created.
-  Result probe;
-  probe.res.reset(PQexec(conn->get(), "SELECT to_regclass('kms_objects') IS NOT NULL"));
-  if (probe.get() != nullptr && PQresultStatus(probe.get()) == PGRES_TUPLES_OK &&
-      PQntuples(probe.get()) == 1 && std::strcmp(PQgetvalue(probe.get(), 0, 0), "t") == 0) {
+  // Which tables exist: {kms_objects, kms_object_parts}; nullopt when the probe fails.
+  auto probe = [&]() -> std::optional<std::pair<bool, bool>> {
+    Result r;
+    r.res.reset(PQexec(conn->get(), kProbeTablesSql));
+    if (r.get() == nullptr || PQresultStatus(r.get()) != PGRES_TUPLES_OK ||
+        PQntuples(r.get()) != 1 || PQnfields(r.get()) != 2) {
+      return std::nullopt;
+    }
+    return std::make_pair(std::strcmp(PQgetvalue(r.get(), 0, 0), "t") == 0,
+                          std::strcmp(PQgetvalue(r.get(), 0, 1), "t") == 0);
+  };
+  // Existing tables need no CREATE privilege; only missing ones are created.
+  const auto before = probe();
+  if (before.has_value() && before->first && before->second) {
     Return(std::move(conn));
     return absl::OkStatus();
   }
   absl::Status s = exec("BEGIN");
   if (s.ok()) s = exec(kCreateLockSql);
+  // Another server may have created them while this one waited for the lock.
+  const auto locked = s.ok() ? probe() : std::nullopt;
   if (s.ok()) s = exec(kCreateTableSql);
+  if (s.ok()) s = exec(kCreatePartsTableSql);
+  if (s.ok() && !(locked.has_value() && locked->second)) s = exec(kPartsStorageSql);
   if (s.ok()) s = exec("COMMIT");
   if (!s.ok() && !conn->broken()) (void)exec("ROLLBACK");
   Return(std::move(conn));
@@ -320,35 +422,142 @@ absl::Status PostgresStorage::EnsureTable() {
 
 absl::Status PostgresStorage::Put(std::string_view data_type, std::string_view id, ByteSpan data) {
   KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
-  if (data.size() > kMaxObjectSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("object is ", data.size(), " bytes; at most ", kMaxObjectSize, " allowed"));
+  KMS_RETURN_IF_ERROR(internal::CheckPutSize(
+      data.size(), absl::StrCat("postgres object ", ObjectKey(prefix_, data_type, id))));
+  return Write(data_type, id, internal::WholeObject(data), kMaxObjectSize);
+}
+
+absl::Status PostgresStorage::PutStream(std::string_view data_type, std::string_view id,
+                                        const ObjectProducer& produce) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  return Write(data_type, id, produce, stream_.max_object_size);
+}
+
+absl::Status PostgresStorage::Write(std::string_view data_type, std::string_view id,
+                                    const ObjectProducer& produce, uint64_t limit) {
+  const std::string key = ObjectKey(prefix_, data_type, id);
+  const std::string what = absl::StrCat("postgres object ", key);
+  auto context = [&](const absl::Status& s) {
+    return absl::Status(s.code(), absl::StrCat("postgres: writing ", key, ": ", s.message()));
+  };
+  const ByteSpan p = AsBytes(prefix_), t = AsBytes(data_type), i = AsBytes(id);
+  std::unique_ptr<Conn> conn;  // in a transaction once the first chunk is there
+  uint32_t parts = 0;
+  auto write_chunk = [&](ByteSpan chunk) -> absl::Status {
+    if (conn == nullptr) {
+      auto begun = BeginTransaction(kBeginWriteSql);
+      if (!begun.ok()) return context(begun.status());
+      conn = std::move(*begun);
+      // The upsert locks the row: a concurrent writer of this object waits here until this
+      // transaction ends, and then deletes the parts this one committed.
+      auto head = Exec(*conn, {kPutSql, {p, t, i, chunk}});
+      if (!head.ok()) return context(head.status());
+      auto old_parts = Exec(*conn, {kDeletePartsSql, {p, t, i}});
+      if (!old_parts.ok()) return context(old_parts.status());
+      return absl::OkStatus();
+    }
+    if (parts == UINT32_MAX >> 1) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": too many parts"));
+    }
+    const auto number = Int4(++parts);
+    auto inserted = Exec(*conn, {kInsertPartSql, {p, t, i, number, chunk}});
+    if (!inserted.ok()) return context(inserted.status());
+    return absl::OkStatus();
+  };
+  internal::Rechunker chunks(stream_.chunk_size, limit, internal::StreamTooLarge(what, limit),
+                             write_chunk);
+  absl::Status s = internal::RunProducer(produce, chunks, what);
+  if (s.ok()) {
+    // An object shorter than one chunk (or empty) is the head row alone.
+    s = chunks.chunks_emitted() == 0 ? write_chunk(chunks.pending()) : chunks.Flush();
   }
-  KMS_ASSIGN_OR_RETURN(Result r,
-                       Run({kPutSql, {AsBytes(prefix_), AsBytes(data_type), AsBytes(id), data}}));
-  (void)r;
-  return absl::OkStatus();
+  if (conn == nullptr) return s;
+  const bool written = s.ok();
+  s = EndTransaction(std::move(conn), s);
+  return written && !s.ok() ? context(s) : s;  // COMMIT's own error, not yet annotated
 }
 
 absl::StatusOr<Bytes> PostgresStorage::Get(std::string_view data_type, std::string_view id) {
   KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  Bytes out;
+  internal::ReadTarget target(&out);
+  KMS_RETURN_IF_ERROR(Read(data_type, id, target));
+  return out;
+}
+
+absl::Status PostgresStorage::GetStream(std::string_view data_type, std::string_view id,
+                                        const ByteSink& sink) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  internal::ReadTarget target(sink, stream_);
+  return Read(data_type, id, target);
+}
+
+absl::Status PostgresStorage::Read(std::string_view data_type, std::string_view id,
+                                   internal::ReadTarget& target) {
+  const std::string key = ObjectKey(prefix_, data_type, id);
+  const std::string what = absl::StrCat("postgres object ", key);
+  const ByteSpan p = AsBytes(prefix_), t = AsBytes(data_type), i = AsBytes(id);
+  struct Head {
+    ByteSpan data;
+    uint64_t parts;
+    uint64_t size;
+  };
+  auto parse_head = [&](const Result& r) -> absl::StatusOr<Head> {
+    if (PQntuples(r.get()) == 0)
+      return absl::NotFoundError(absl::StrCat("postgres: no object ", key));
+    const auto parts = Int8At(r.get(), 0, 1);
+    const auto size = Int8At(r.get(), 0, 2);
+    if (PQntuples(r.get()) != 1 || PQnfields(r.get()) != 3 || PQgetisnull(r.get(), 0, 0) ||
+        !parts.has_value() || !size.has_value()) {
+      return absl::DataLossError(absl::StrCat("postgres: malformed row for ", key));
+    }
+    return Head{BytesAt(r.get(), 0, 0), *parts, *size};
+  };
+  // Usually the row is the whole object and one statement reads it.
+  KMS_ASSIGN_OR_RETURN(Result first, Run({kHeadSql, {p, t, i}}));
+  KMS_ASSIGN_OR_RETURN(Head head, parse_head(first));
+  if (head.parts == 0) {
+    KMS_RETURN_IF_ERROR(target.Begin(head.size, what));
+    KMS_RETURN_IF_ERROR(target.Write(head.data));
+    return target.End();
+  }
+  // A streamed object: row and parts from one snapshot, part by part.
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, BeginTransaction(kBeginReadSql));
+  auto read = [&]() -> absl::Status {
+    KMS_ASSIGN_OR_RETURN(Result again, Exec(*conn, {kHeadSql, {p, t, i}}));
+    KMS_ASSIGN_OR_RETURN(head, parse_head(again));
+    KMS_RETURN_IF_ERROR(target.Begin(head.size, what));
+    KMS_RETURN_IF_ERROR(target.Write(head.data));
+    for (uint64_t n = 1; n <= head.parts; ++n) {
+      if (n > UINT32_MAX >> 1)
+        return absl::DataLossError(absl::StrCat(what, " has too many parts"));
+      const auto number = Int4(static_cast<uint32_t>(n));
+      KMS_ASSIGN_OR_RETURN(Result part, Exec(*conn, {kGetPartSql, {p, t, i, number}}));
+      if (PQntuples(part.get()) != 1 || PQnfields(part.get()) != 1 ||
+          PQgetisnull(part.get(), 0, 0)) {
+        return absl::DataLossError(absl::StrCat(what, " lacks part ", n, " of ", head.parts));
+      }
+      KMS_RETURN_IF_ERROR(target.Write(BytesAt(part.get(), 0, 0)));
+    }
+    return target.End();
+  };
+  return EndTransaction(std::move(conn), read());
+}
+
+absl::StatusOr<uint64_t> PostgresStorage::Size(std::string_view data_type, std::string_view id) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
   KMS_ASSIGN_OR_RETURN(Result r,
-                       Run({kGetSql, {AsBytes(prefix_), AsBytes(data_type), AsBytes(id)}}));
+                       Run({kSizeSql, {AsBytes(prefix_), AsBytes(data_type), AsBytes(id)}}));
   if (PQntuples(r.get()) == 0) {
     return absl::NotFoundError(
         absl::StrCat("postgres: no object ", ObjectKey(prefix_, data_type, id)));
   }
-  if (PQntuples(r.get()) != 1 || PQnfields(r.get()) != 1 || PQgetisnull(r.get(), 0, 0)) {
+  const auto size = PQnfields(r.get()) == 1 ? Int8At(r.get(), 0, 0) : std::nullopt;
+  if (PQntuples(r.get()) != 1 || !size.has_value()) {
     return absl::DataLossError(
         absl::StrCat("postgres: malformed row for ", ObjectKey(prefix_, data_type, id)));
   }
-  const int len = PQgetlength(r.get(), 0, 0);
-  if (len < 0 || static_cast<size_t>(len) > kMaxObjectSize) {
-    return absl::DataLossError(absl::StrCat("postgres: object ", ObjectKey(prefix_, data_type, id),
-                                            " has an invalid size"));
-  }
-  const auto* p = reinterpret_cast<const uint8_t*>(PQgetvalue(r.get(), 0, 0));
-  return Bytes(p, p + len);
+  return *size;
 }
 
 absl::StatusOr<bool> PostgresStorage::Exists(std::string_view data_type, std::string_view id) {

@@ -296,4 +296,107 @@ S3Error ParseS3Error(std::string_view body) {
   return error;
 }
 
+namespace {
+
+// The root element's name, or InvalidArgument when `xml` is not well formed.
+absl::StatusOr<std::string> RootOf(std::string_view xml,
+                                   const std::function<void(std::string_view, std::string)>& each) {
+  std::string root;
+  KMS_RETURN_IF_ERROR(WalkXml(xml, [&](std::string_view path, std::string text) {
+    if (path.find('/') == std::string_view::npos) root = std::string(path);
+    each(path, std::move(text));
+  }));
+  return root;
+}
+
+absl::Status ExpectRoot(const std::string& root, std::string_view expected) {
+  if (root == expected) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("XML: expected a ", Av(expected), ", got <", root.substr(0, 64), ">"));
+}
+
+void AppendEscaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ParseInitiateMultipartUpload(std::string_view xml) {
+  std::string upload_id;
+  KMS_ASSIGN_OR_RETURN(std::string root, RootOf(xml, [&](std::string_view path, std::string text) {
+                         if (path == "InitiateMultipartUploadResult/UploadId") {
+                           upload_id = std::move(text);
+                         }
+                       }));
+  KMS_RETURN_IF_ERROR(ExpectRoot(root, "InitiateMultipartUploadResult"));
+  if (upload_id.empty()) return absl::InvalidArgumentError("XML: no UploadId in the answer");
+  return upload_id;
+}
+
+absl::Status ParseCompleteMultipartUpload(std::string_view xml) {
+  KMS_ASSIGN_OR_RETURN(std::string root, RootOf(xml, [](std::string_view, std::string) {}));
+  return ExpectRoot(root, "CompleteMultipartUploadResult");
+}
+
+std::string CompleteMultipartUploadXml(const std::vector<std::string>& etags) {
+  std::string out = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (size_t i = 0; i < etags.size(); ++i) {
+    absl::StrAppend(&out, "<Part><PartNumber>", i + 1, "</PartNumber><ETag>");
+    AppendEscaped(out, etags[i]);
+    out += "</ETag></Part>";
+  }
+  out += "</CompleteMultipartUpload>";
+  return out;
+}
+
+absl::StatusOr<ListUploadsPage> ParseListMultipartUploads(std::string_view xml) {
+  ListUploadsPage page;
+  std::string truncated_text;
+  PendingUpload current;
+  KMS_ASSIGN_OR_RETURN(std::string root, RootOf(xml, [&](std::string_view path, std::string text) {
+                         if (path == "ListMultipartUploadsResult/Upload/Key") {
+                           current.key = std::move(text);
+                         } else if (path == "ListMultipartUploadsResult/Upload/UploadId") {
+                           current.upload_id = std::move(text);
+                         } else if (path == "ListMultipartUploadsResult/Upload") {
+                           page.uploads.push_back(std::move(current));
+                           current = PendingUpload{};
+                         } else if (path == "ListMultipartUploadsResult/IsTruncated") {
+                           truncated_text = std::move(text);
+                         } else if (path == "ListMultipartUploadsResult/NextKeyMarker") {
+                           page.next_key_marker = std::move(text);
+                         } else if (path == "ListMultipartUploadsResult/NextUploadIdMarker") {
+                           page.next_upload_id_marker = std::move(text);
+                         }
+                       }));
+  KMS_RETURN_IF_ERROR(ExpectRoot(root, "ListMultipartUploadsResult"));
+  if (!truncated_text.empty() && truncated_text != "true" && truncated_text != "false") {
+    return absl::InvalidArgumentError("XML: IsTruncated is neither true nor false");
+  }
+  page.truncated = truncated_text == "true";
+  if (page.truncated && page.next_key_marker.empty()) {
+    return absl::InvalidArgumentError("XML: truncated upload listing without a NextKeyMarker");
+  }
+  for (const PendingUpload& u : page.uploads) {
+    if (u.key.empty() || u.upload_id.empty()) {
+      return absl::InvalidArgumentError("XML: an Upload without Key or UploadId");
+    }
+  }
+  return page;
+}
+
 }  // namespace kms::storage::s3_internal

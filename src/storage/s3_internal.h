@@ -60,6 +60,34 @@ struct S3Error {
 // Best effort: an empty S3Error when `body` is not an S3 error document.
 S3Error ParseS3Error(std::string_view body);
 
+// ---- Multipart uploads ----
+
+// The UploadId of an InitiateMultipartUploadResult; InvalidArgument when the answer is not one
+// or has an empty UploadId.
+absl::StatusOr<std::string> ParseInitiateMultipartUpload(std::string_view xml);
+
+// OK when `xml` is a CompleteMultipartUploadResult (S3 may answer 200 with an error document
+// instead: check ParseS3Error first); InvalidArgument otherwise.
+[[nodiscard]] absl::Status ParseCompleteMultipartUpload(std::string_view xml);
+
+// <CompleteMultipartUpload> listing parts 1..etags.size() with their ETags (as the server sent
+// them, quotes included), text escaped.
+std::string CompleteMultipartUploadXml(const std::vector<std::string>& etags);
+
+struct PendingUpload {
+  std::string key;
+  std::string upload_id;
+};
+struct ListUploadsPage {
+  std::vector<PendingUpload> uploads;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+// Parses a ListMultipartUploads answer (root ListMultipartUploadsResult). InvalidArgument when it
+// is not one, or when it is truncated without a NextKeyMarker.
+absl::StatusOr<ListUploadsPage> ParseListMultipartUploads(std::string_view xml);
+
 }  // namespace kms::storage::s3_internal
 
 #endif  // KMS_STORAGE_S3_INTERNAL_H_

@@ -14,6 +14,7 @@
 #include "crypto/secure_zero.h"
 #include "storage/absl_compat_internal.h"
 #include "storage/s3_internal.h"
+#include "storage/stream_internal.h"
 
 namespace kms::storage {
 
@@ -68,6 +69,17 @@ absl::Status ValidateOptions(S3Options& o) {
     return absl::InvalidArgumentError(
         "s3 secret access key must be at most 256 printable characters");
   }
+  KMS_RETURN_IF_ERROR(ValidateStreamOptions(o.stream));
+  if (o.stream.chunk_size < kS3MinPartSize) {
+    return absl::InvalidArgumentError(absl::StrCat("s3 stream chunk size ", o.stream.chunk_size,
+                                                   " is below the smallest S3 part (",
+                                                   kS3MinPartSize, " bytes)"));
+  }
+  if (o.stream.max_object_size > kS3MaxParts * o.stream.chunk_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "s3 stream max object size ", o.stream.max_object_size, " needs more than ", kS3MaxParts,
+        " parts of ", o.stream.chunk_size, " bytes; raise the chunk size"));
+  }
   return absl::OkStatus();
 }
 
@@ -94,21 +106,77 @@ int SeekBody(void* user, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+// Where an answer's body goes: a 200 answer to an object GET with a ReadTarget goes to it as it
+// arrives; every other body (listings, error documents) is collected up to `limit`.
 struct DownloadSink {
+  CURL* curl;
   Bytes* body;
   size_t limit;
   bool overflow = false;
+  internal::ReadTarget* target = nullptr;
+  const std::string* what = nullptr;
+  const std::optional<uint64_t>* content_length = nullptr;
+  bool started = false;
 };
 
 size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
   auto* sink = static_cast<DownloadSink*>(user);
   const size_t n = size * nmemb;
+  if (sink->target != nullptr) {
+    long status = 0;
+    curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status == 200) {
+      // Returning less than n makes curl stop with CURLE_WRITE_ERROR; target->status() says why.
+      if (!sink->started) {
+        sink->started = true;
+        if (!sink->target->Begin(*sink->content_length, *sink->what).ok()) return 0;
+      }
+      if (!sink->target->Write(ByteSpan(reinterpret_cast<const uint8_t*>(data), n)).ok()) return 0;
+      return n;
+    }
+  }
   if (sink->body->size() + n > sink->limit) {
     sink->overflow = true;
     return 0;  // makes curl fail the transfer with CURLE_WRITE_ERROR
   }
   sink->body->insert(sink->body->end(), reinterpret_cast<uint8_t*>(data),
                      reinterpret_cast<uint8_t*>(data) + n);
+  return n;
+}
+
+// Collects the ETag and Content-Length of the final answer (a "100 Continue" block comes first).
+size_t ReadHeader(char* data, size_t size, size_t nitems, void* user) {
+  auto* headers = static_cast<std::pair<std::string*, std::optional<uint64_t>*>*>(user);
+  const size_t n = size * nitems;
+  std::string_view line(data, n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {
+    headers->first->clear();
+    headers->second->reset();
+    return n;
+  }
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return n;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (name == "etag") {
+    *headers->first = std::string(value.substr(0, 256));
+  } else if (name == "content-length") {
+    uint64_t v = 0;
+    bool ok = !value.empty() && value.size() <= 19;
+    for (char c : value) {
+      if (c < '0' || c > '9') {
+        ok = false;
+        break;
+      }
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (ok) *headers->second = v;
+  }
   return n;
 }
 
@@ -167,11 +235,15 @@ absl::Status ValidateS3Location(std::string_view endpoint, std::string_view buck
 }
 
 struct S3Storage::Request {
-  const char* method = "GET";  // GET, PUT, HEAD or DELETE
+  const char* method = "GET";  // GET, PUT, POST, HEAD or DELETE
   std::string key;             // object key, empty for the bucket itself
   std::string query;           // canonical query string, without '?'
-  ByteSpan body;               // PUT only
+  ByteSpan body;               // PUT and POST
   size_t max_response_bytes = kMaxErrorBodyBytes;
+  // GET of an object: a 200 answer's body goes to `target` (Begin, Write; the caller calls End)
+  // instead of Response::body; `what` names the object in its errors.
+  internal::ReadTarget* target = nullptr;
+  std::string what;
 };
 
 S3Storage::S3Storage(S3Options options)
@@ -249,7 +321,12 @@ absl::StatusOr<S3Storage::Response> S3Storage::Perform(const Request& request) {
 
   Response response;
   UploadSource upload{request.body, 0};
-  DownloadSink sink{&response.body, request.max_response_bytes};
+  DownloadSink sink{curl, &response.body, request.max_response_bytes};
+  sink.target = request.target;
+  sink.what = &request.what;
+  sink.content_length = &response.content_length;
+  std::pair<std::string*, std::optional<uint64_t>*> header_sink{&response.etag,
+                                                                &response.content_length};
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -267,9 +344,14 @@ absl::StatusOr<S3Storage::Response> S3Storage::Perform(const Request& request) {
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &ReadHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &header_sink);
 
   const std::string_view method = request.method;
-  if (method == "PUT") {
+  if (method == "PUT" || method == "POST") {
+    // POST goes the way of PUT (body from the read callback, no Content-Type added, which curl
+    // would otherwise send unsigned) with the method name replaced.
+    if (method == "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "POST");
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, &ReadBody);
     curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
@@ -284,6 +366,9 @@ absl::StatusOr<S3Storage::Response> S3Storage::Perform(const Request& request) {
 
   const CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK) {
+    if (request.target != nullptr && !request.target->status().ok()) {
+      return request.target->status();
+    }
     if (sink.overflow) {
       return absl::DataLossError(absl::StrCat("S3 ", Av(method), " ", request.key,
                                               ": answer larger than ", request.max_response_bytes,
@@ -295,6 +380,7 @@ absl::StatusOr<S3Storage::Response> S3Storage::Perform(const Request& request) {
                      error_buffer[0] != 0 ? absl::StrCat(" (", error_buffer, ")") : ""));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.http_status);
+  response.streamed = sink.started;
   return response;
 }
 
@@ -324,30 +410,182 @@ absl::Status S3Storage::ErrorFor(const Response& response, std::string_view what
 
 absl::Status S3Storage::Put(std::string_view data_type, std::string_view id, ByteSpan data) {
   KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
-  if (data.size() > kMaxObjectSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("object is ", data.size(), " bytes; at most ", kMaxObjectSize, " allowed"));
+  KMS_RETURN_IF_ERROR(internal::CheckPutSize(
+      data.size(), absl::StrCat("S3 object ", ObjectKey(options_.prefix, data_type, id),
+                                " in bucket ", options_.bucket)));
+  return Write(data_type, id, internal::WholeObject(data), kMaxObjectSize);
+}
+
+absl::Status S3Storage::PutStream(std::string_view data_type, std::string_view id,
+                                  const ObjectProducer& produce) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  return Write(data_type, id, produce, options_.stream.max_object_size);
+}
+
+absl::Status S3Storage::Write(std::string_view data_type, std::string_view id,
+                              const ObjectProducer& produce, uint64_t limit) {
+  const std::string key = ObjectKey(options_.prefix, data_type, id);
+  const std::string what = absl::StrCat("S3 object ", key, " in bucket ", options_.bucket);
+  std::string upload_id;
+  std::vector<std::string> etags;
+  internal::Rechunker parts(
+      options_.stream.chunk_size, limit, internal::StreamTooLarge(what, limit),
+      [&](ByteSpan part) -> absl::Status {
+        if (upload_id.empty()) {
+          KMS_ASSIGN_OR_RETURN(upload_id, StartUpload(key));
+        }
+        KMS_ASSIGN_OR_RETURN(std::string etag, UploadPart(key, upload_id, etags.size() + 1, part));
+        etags.push_back(std::move(etag));
+        return absl::OkStatus();
+      });
+  absl::Status s = internal::RunProducer(produce, parts, what);
+  // The whole object is shorter than one part: one plain PUT.
+  if (s.ok() && upload_id.empty()) return PutObject(key, parts.pending());
+  if (s.ok()) s = parts.Flush();
+  if (s.ok()) s = CompleteUpload(key, upload_id, etags);
+  if (s.ok() || upload_id.empty()) return s;
+  absl::Status aborted = AbortUpload(key, upload_id);
+  if (!aborted.ok()) {
+    return absl::Status(s.code(), absl::StrCat(s.message(), " (aborting multipart upload ",
+                                               upload_id, " failed too: ", aborted.message(), ")"));
   }
+  return s;
+}
+
+absl::Status S3Storage::PutObject(const std::string& key, ByteSpan data) {
   Request req;
   req.method = "PUT";
-  req.key = ObjectKey(options_.prefix, data_type, id);
+  req.key = key;
   req.body = data;
   KMS_ASSIGN_OR_RETURN(Response resp, Perform(req));
-  if (resp.http_status != 200) return ErrorFor(resp, absl::StrCat("PUT ", req.key));
+  if (resp.http_status != 200) return ErrorFor(resp, absl::StrCat("PUT ", key));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> S3Storage::StartUpload(const std::string& key) {
+  Request req;
+  req.method = "POST";
+  req.key = key;
+  req.query = CanonicalQuery({{"uploads", ""}});
+  const std::string what = absl::StrCat("CreateMultipartUpload ", key);
+  KMS_ASSIGN_OR_RETURN(Response resp, Perform(req));
+  if (resp.http_status != 200) return ErrorFor(resp, what);
+  auto upload_id = s3_internal::ParseInitiateMultipartUpload(
+      std::string_view(reinterpret_cast<const char*>(resp.body.data()), resp.body.size()));
+  if (!upload_id.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("S3 ", what, " in bucket ", options_.bucket,
+                     ": malformed answer: ", upload_id.status().message()));
+  }
+  return upload_id;
+}
+
+absl::StatusOr<std::string> S3Storage::UploadPart(const std::string& key,
+                                                  const std::string& upload_id, size_t part_number,
+                                                  ByteSpan part) {
+  Request req;
+  req.method = "PUT";
+  req.key = key;
+  req.query =
+      CanonicalQuery({{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}});
+  req.body = part;
+  const std::string what = absl::StrCat("UploadPart ", part_number, " of ", key);
+  // One retry: a part is in memory and re-sending it replaces it, and losing a long upload to
+  // one dropped connection would be costly.
+  absl::Status last;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto resp = Perform(req);
+    if (resp.ok() && resp->http_status == 200) {
+      if (resp->etag.empty()) {
+        return absl::UnavailableError(
+            absl::StrCat("S3 ", what, " in bucket ", options_.bucket, ": answer without an ETag"));
+      }
+      return std::move(resp->etag);
+    }
+    last = resp.ok() ? ErrorFor(*resp, what) : resp.status();
+    if (!absl::IsUnavailable(last)) break;
+  }
+  return last;
+}
+
+absl::Status S3Storage::CompleteUpload(const std::string& key, const std::string& upload_id,
+                                       const std::vector<std::string>& etags) {
+  const std::string body = s3_internal::CompleteMultipartUploadXml(etags);
+  Request req;
+  req.method = "POST";
+  req.key = key;
+  req.query = CanonicalQuery({{"uploadId", upload_id}});
+  req.body = AsBytes(body);
+  const std::string what = absl::StrCat("CompleteMultipartUpload ", key);
+  KMS_ASSIGN_OR_RETURN(Response resp, Perform(req));
+  if (resp.http_status != 200) return ErrorFor(resp, what);
+  // S3 can answer 200 and still fail the completion, with an error document as the body.
+  const std::string_view text(reinterpret_cast<const char*>(resp.body.data()), resp.body.size());
+  if (!s3_internal::ParseS3Error(text).code.empty()) return ErrorFor(resp, what);
+  absl::Status parsed = s3_internal::ParseCompleteMultipartUpload(text);
+  if (!parsed.ok()) {
+    return absl::UnavailableError(absl::StrCat("S3 ", what, " in bucket ", options_.bucket,
+                                               ": malformed answer: ", parsed.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status S3Storage::AbortUpload(const std::string& key, const std::string& upload_id) {
+  Request req;
+  req.method = "DELETE";
+  req.key = key;
+  req.query = CanonicalQuery({{"uploadId", upload_id}});
+  KMS_ASSIGN_OR_RETURN(Response resp, Perform(req));
+  if (resp.http_status != 204 && resp.http_status != 200) {
+    return ErrorFor(resp, absl::StrCat("AbortMultipartUpload ", key));
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<Bytes> S3Storage::Get(std::string_view data_type, std::string_view id) {
   KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  Bytes out;
+  internal::ReadTarget target(&out);
+  KMS_RETURN_IF_ERROR(Read(data_type, id, target));
+  return out;
+}
+
+absl::Status S3Storage::GetStream(std::string_view data_type, std::string_view id,
+                                  const ByteSink& sink) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  internal::ReadTarget target(sink, options_.stream);
+  return Read(data_type, id, target);
+}
+
+absl::Status S3Storage::Read(std::string_view data_type, std::string_view id,
+                             internal::ReadTarget& target) {
   Request req;
   req.key = ObjectKey(options_.prefix, data_type, id);
-  req.max_response_bytes = kMaxObjectSize;
+  req.target = &target;
+  req.what = absl::StrCat("S3 object ", req.key, " in bucket ", options_.bucket);
   KMS_ASSIGN_OR_RETURN(Response resp, Perform(req));
-  if (resp.http_status != 200) {
-    resp.body.resize(std::min(resp.body.size(), kMaxErrorBodyBytes));
-    return ErrorFor(resp, absl::StrCat("GET ", req.key));
+  if (resp.http_status != 200) return ErrorFor(resp, absl::StrCat("GET ", req.key));
+  // Without a body (an empty object) the body callback never announced the size.
+  if (!resp.streamed) KMS_RETURN_IF_ERROR(target.Begin(resp.content_length.value_or(0), req.what));
+  return target.End();
+}
+
+absl::StatusOr<uint64_t> S3Storage::Size(std::string_view data_type, std::string_view id) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  Request req;
+  req.method = "HEAD";
+  req.key = ObjectKey(options_.prefix, data_type, id);
+  KMS_ASSIGN_OR_RETURN(Response resp, Perform(req));
+  if (resp.http_status == 404) {
+    return absl::NotFoundError(
+        absl::StrCat("S3: no object ", req.key, " in bucket ", options_.bucket));
   }
-  return std::move(resp.body);
+  if (resp.http_status != 200) return ErrorFor(resp, absl::StrCat("HEAD ", req.key));
+  if (!resp.content_length.has_value()) {
+    return absl::UnavailableError(absl::StrCat("S3 HEAD ", req.key, " in bucket ", options_.bucket,
+                                               ": answer without Content-Length"));
+  }
+  return *resp.content_length;
 }
 
 absl::StatusOr<bool> S3Storage::Exists(std::string_view data_type, std::string_view id) {
@@ -421,6 +659,43 @@ absl::Status S3Storage::Delete(std::string_view data_type, std::string_view id) 
     return ErrorFor(resp, absl::StrCat("DELETE ", key));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<S3Storage::IncompleteUpload>> S3Storage::ListIncompleteUploads() {
+  const std::string list_prefix = absl::StrCat(options_.prefix, "/");
+  const std::string what = absl::StrCat("ListMultipartUploads ", list_prefix);
+  std::vector<IncompleteUpload> uploads;
+  std::set<std::pair<std::string, std::string>> seen_markers;
+  std::string key_marker, upload_id_marker;
+  while (true) {
+    std::vector<std::pair<std::string, std::string>> params = {{"uploads", ""},
+                                                               {"prefix", list_prefix}};
+    if (!key_marker.empty()) params.emplace_back("key-marker", key_marker);
+    if (!upload_id_marker.empty()) params.emplace_back("upload-id-marker", upload_id_marker);
+    Request req;
+    req.query = CanonicalQuery(std::move(params));
+    req.max_response_bytes = kMaxListPageBytes;
+    KMS_ASSIGN_OR_RETURN(Response resp, Perform(req));
+    if (resp.http_status != 200) return ErrorFor(resp, what);
+    auto page = s3_internal::ParseListMultipartUploads(
+        std::string_view(reinterpret_cast<const char*>(resp.body.data()), resp.body.size()));
+    if (!page.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("S3 ", what, ": malformed answer: ", page.status().message()));
+    }
+    for (auto& u : page->uploads) {
+      if (u.key.starts_with(list_prefix)) {
+        uploads.push_back({std::move(u.key), std::move(u.upload_id)});
+      }
+    }
+    if (!page->truncated) break;
+    key_marker = std::move(page->next_key_marker);
+    upload_id_marker = std::move(page->next_upload_id_marker);
+    if (!seen_markers.emplace(key_marker, upload_id_marker).second) {
+      return absl::UnavailableError(absl::StrCat("S3 ", what, ": server repeated a marker"));
+    }
+  }
+  return uploads;
 }
 
 absl::Status S3Storage::CreateBucketIfMissing() {

@@ -12,6 +12,18 @@
 // - Query strings are built canonical (sorted, RFC 3986) because curl 7.88 signs them verbatim.
 // - Listing uses ListObjectsV2 with continuation tokens; keys are read from the XML by a small
 //   hand-written reader (s3_internal.h).
+// - Streamed objects (and Puts larger than one chunk) are multipart uploads: the producer's bytes
+//   are cut into parts of StreamOptions::chunk_size (S3 wants at least 5 MiB per part but the
+//   last, and at most 10000 parts: Create checks both), CreateMultipartUpload at the first full
+//   part, one UploadPart per part (retried once on a transport or 5xx failure), then
+//   CompleteMultipartUpload, which makes the object visible at once: until then readers and List
+//   see the old object. Any failure aborts the upload (AbortMultipartUpload), so no part stays
+//   stored; a crash in the middle leaves an incomplete upload, invisible but billed, which
+//   ListIncompleteUploads shows (a bucket lifecycle rule AbortIncompleteMultipartUpload removes
+//   them). An object that fits in one part is one plain PUT, as Put always was. A failed
+//   Complete may still have stored the object when only its answer was lost.
+// - GetStream is one streamed GET (one version of the object, never a mix), its body cut into
+//   chunks as it arrives; Get is the same request collected into memory; Size is a HEAD.
 //
 // Errors: HTTP 403 → PermissionDenied with the S3 error code (e.g. "SignatureDoesNotMatch: check
 // the access key and secret"), 404 → NotFound, 5xx and transport failures → Unavailable, other
@@ -25,6 +37,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +45,10 @@
 #include "storage/storage.h"
 
 namespace kms::storage {
+
+namespace internal {
+class ReadTarget;
+}  // namespace internal
 
 struct S3Options {
   std::string
@@ -44,7 +61,14 @@ struct S3Options {
   // ListObjectsV2 page size (max-keys); 0 leaves the server's default (1000). Tests use small
   // pages to exercise continuation tokens.
   int max_keys_per_page = 0;
+  // chunk_size is the multipart part size: at least kS3MinPartSize, and max_object_size at most
+  // 10000 parts.
+  StreamOptions stream;
 };
+
+// S3's smallest part of a multipart upload (all but the last).
+inline constexpr size_t kS3MinPartSize = size_t{5} << 20;
+inline constexpr uint64_t kS3MaxParts = 10000;
 
 // Checks an endpoint ("http(s)://host[:port]", a trailing '/' allowed), a bucket name (S3 rules)
 // and a region without contacting anything; InvalidArgument naming the field. Used by
@@ -62,6 +86,11 @@ class S3Storage final : public Storage {
 
   absl::Status Put(std::string_view data_type, std::string_view id, ByteSpan data) override;
   absl::StatusOr<Bytes> Get(std::string_view data_type, std::string_view id) override;
+  absl::Status PutStream(std::string_view data_type, std::string_view id,
+                         const ObjectProducer& produce) override;
+  absl::Status GetStream(std::string_view data_type, std::string_view id,
+                         const ByteSink& sink) override;
+  absl::StatusOr<uint64_t> Size(std::string_view data_type, std::string_view id) override;
   absl::StatusOr<bool> Exists(std::string_view data_type, std::string_view id) override;
   absl::StatusOr<std::vector<std::string>> List(std::string_view data_type) override;
   absl::Status Delete(std::string_view data_type, std::string_view id) override;
@@ -72,11 +101,22 @@ class S3Storage final : public Storage {
   // bucket to be provisioned).
   [[nodiscard]] absl::Status CreateBucketIfMissing();
 
+  // Multipart uploads begun under this vault's prefix and neither completed nor aborted (left by
+  // a crash, or running right now), as (key, upload id).
+  struct IncompleteUpload {
+    std::string key;
+    std::string upload_id;
+  };
+  absl::StatusOr<std::vector<IncompleteUpload>> ListIncompleteUploads();
+
  private:
   struct Request;
   struct Response {
     long http_status = 0;
     Bytes body;
+    std::string etag;                        // ETag header, quotes included
+    std::optional<uint64_t> content_length;  // Content-Length header
+    bool streamed = false;                   // the body went to Request::target
   };
 
   explicit S3Storage(S3Options options);
@@ -87,6 +127,19 @@ class S3Storage final : public Storage {
   absl::StatusOr<Response> Perform(const Request& request);
   // Maps a non-success response to a status for `what` (e.g. "GET PRIV-p1/PrssSetup/ab").
   absl::Status ErrorFor(const Response& response, std::string_view what) const;
+
+  // The write path of Put and PutStream (one PUT, or a multipart upload). Names are validated.
+  absl::Status Write(std::string_view data_type, std::string_view id, const ObjectProducer& produce,
+                     uint64_t limit);
+  // The read path of Get and GetStream. Names are validated.
+  absl::Status Read(std::string_view data_type, std::string_view id, internal::ReadTarget& target);
+  absl::Status PutObject(const std::string& key, ByteSpan data);
+  absl::StatusOr<std::string> StartUpload(const std::string& key);
+  absl::StatusOr<std::string> UploadPart(const std::string& key, const std::string& upload_id,
+                                         size_t part_number, ByteSpan part);
+  absl::Status CompleteUpload(const std::string& key, const std::string& upload_id,
+                              const std::vector<std::string>& etags);
+  absl::Status AbortUpload(const std::string& key, const std::string& upload_id);
 
   void* AcquireHandle();
   void ReleaseHandle(void* handle);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/hash.h"
 #include "storage/absl_compat_internal.h"
 
 namespace kms::storage {
@@ -108,6 +109,34 @@ absl::Status ValidateObjectName(std::string_view data_type, std::string_view id)
 
 std::string ObjectKey(std::string_view prefix, std::string_view data_type, std::string_view id) {
   return absl::StrCat(Av(prefix), "/", Av(data_type), "/", Av(id));
+}
+
+absl::Status ValidateStreamOptions(const StreamOptions& options) {
+  if (options.chunk_size < kMinStreamChunkSize || options.chunk_size > kMaxStreamChunkSize) {
+    return absl::InvalidArgumentError(absl::StrCat("stream chunk size ", options.chunk_size,
+                                                   " is outside [", kMinStreamChunkSize, ", ",
+                                                   kMaxStreamChunkSize, "] bytes"));
+  }
+  if (options.max_object_size == 0) {
+    return absl::InvalidArgumentError("stream max object size must be at least 1 byte");
+  }
+  return absl::OkStatus();
+}
+
+ObjectProducer HashingProducer(ObjectProducer produce, crypto::Shake256& hash) {
+  return [produce = std::move(produce), &hash](const ByteSink& write) {
+    return produce([&](ByteSpan piece) {
+      hash.Update(piece);
+      return write(piece);
+    });
+  };
+}
+
+ByteSink HashingSink(ByteSink sink, crypto::Shake256& hash) {
+  return [sink = std::move(sink), &hash](ByteSpan piece) {
+    hash.Update(piece);
+    return sink(piece);
+  };
 }
 
 }  // namespace kms::storage

@@ -29,15 +29,25 @@ class BackedUpStorage final : public Storage {
 
   absl::Status Put(std::string_view data_type, std::string_view id, ByteSpan data) override {
     KMS_RETURN_IF_ERROR(primary_->Put(data_type, id, data));
-    absl::Status s = backup_->Put(data_type, id, data);
-    if (!s.ok()) {
-      return absl::Status(s.code(),
-                          absl::StrCat("backup vault (", backup_->Describe(), "): ", s.message()));
-    }
-    return absl::OkStatus();
+    return BackupError(backup_->Put(data_type, id, data));
   }
   absl::StatusOr<Bytes> Get(std::string_view data_type, std::string_view id) override {
     return primary_->Get(data_type, id);
+  }
+  absl::Status PutStream(std::string_view data_type, std::string_view id,
+                         const ObjectProducer& produce) override {
+    KMS_RETURN_IF_ERROR(primary_->PutStream(data_type, id, produce));
+    // The producer cannot be replayed: the backup gets what the primary stored.
+    return BackupError(backup_->PutStream(data_type, id, [&](const ByteSink& write) {
+      return primary_->GetStream(data_type, id, write);
+    }));
+  }
+  absl::Status GetStream(std::string_view data_type, std::string_view id,
+                         const ByteSink& sink) override {
+    return primary_->GetStream(data_type, id, sink);
+  }
+  absl::StatusOr<uint64_t> Size(std::string_view data_type, std::string_view id) override {
+    return primary_->Size(data_type, id);
   }
   absl::StatusOr<bool> Exists(std::string_view data_type, std::string_view id) override {
     return primary_->Exists(data_type, id);
@@ -48,11 +58,7 @@ class BackedUpStorage final : public Storage {
   absl::Status Delete(std::string_view data_type, std::string_view id) override {
     KMS_RETURN_IF_ERROR(primary_->Delete(data_type, id));
     absl::Status s = backup_->Delete(data_type, id);
-    if (!s.ok() && !absl::IsNotFound(s)) {
-      return absl::Status(s.code(),
-                          absl::StrCat("backup vault (", backup_->Describe(), "): ", s.message()));
-    }
-    return absl::OkStatus();
+    return absl::IsNotFound(s) ? absl::OkStatus() : BackupError(s);
   }
   std::string Describe() const override {
     return absl::StrCat(primary_->Describe(), " (backed up to ", backup_->Describe(), ")");
@@ -60,6 +66,12 @@ class BackedUpStorage final : public Storage {
   const std::string& prefix() const override { return primary_->prefix(); }
 
  private:
+  absl::Status BackupError(const absl::Status& s) const {
+    if (s.ok()) return s;
+    return absl::Status(s.code(),
+                        absl::StrCat("backup vault (", backup_->Describe(), "): ", s.message()));
+  }
+
   std::unique_ptr<Storage> primary_;
   Storage* backup_;  // owned by the VaultSet
 };
@@ -147,9 +159,14 @@ absl::StatusOr<VaultSet> OpenVaultSet(const StorageConfig& public_config,
   return MakeVaultSet(std::move(*pub), std::move(*priv), std::move(backup));
 }
 
+void StartObjectDigest(crypto::Shake256& hash, std::string_view data_type) {
+  hash.Update(kDsepStoredObject).UpdateU64Le(data_type.size()).Update(data_type);
+}
+
 crypto::Digest ObjectDigest(std::string_view data_type, ByteSpan data) {
   crypto::Shake256 h;
-  h.Update(kDsepStoredObject).UpdateU64Le(data_type.size()).Update(data_type).Update(data);
+  StartObjectDigest(h, data_type);
+  h.Update(data);
   return h.Finish32();
 }
 
@@ -212,6 +229,52 @@ absl::StatusOr<DigestRecord> ParseDigestRecord(ByteSpan data) {
   return record;
 }
 
+namespace {
+
+absl::Status CheckDigestName(std::string_view data_type, std::string_view id) {
+  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
+  if (data_type.size() + kDigestSuffix.size() > kMaxDataTypeLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("data type ", Av(data_type), " is too long to have a digest"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RecordDigest(VaultSet& vaults, std::string_view data_type, std::string_view id,
+                          const crypto::Digest& digest) {
+  const DigestRecord record{std::string(data_type), std::string(id), digest};
+  return vaults.private_vault->Put(DigestDataType(data_type), id, SerializeDigestRecord(record));
+}
+
+absl::Status Missing(std::string_view data_type, std::string_view id, const absl::Status& why) {
+  return absl::Status(why.code(),
+                      absl::StrCat("missing or unreadable public material ", Av(data_type),
+                                   " for id=", Av(id), ": ", why.message()));
+}
+
+// The digest record of (data_type, id), checked to be well formed and for this object.
+absl::StatusOr<DigestRecord> ReadDigestRecord(VaultSet& vaults, std::string_view data_type,
+                                              std::string_view id) {
+  auto record_bytes = vaults.private_vault->Get(DigestDataType(data_type), id);
+  if (!record_bytes.ok()) return Missing(data_type, id, record_bytes.status());
+  KMS_ASSIGN_OR_RETURN(DigestRecord record, ParseDigestRecord(*record_bytes));
+  if (record.data_type != data_type || record.id != id) {
+    return absl::FailedPreconditionError(absl::StrCat("digest record is for ", record.data_type,
+                                                      " id=", record.id, ", not for ",
+                                                      Av(data_type), " id=", Av(id)));
+  }
+  return record;
+}
+
+absl::Status DigestMismatch(std::string_view data_type, std::string_view id) {
+  return absl::DataLossError(absl::StrCat("Public key digest mismatch: ", Av(data_type),
+                                          " id=", Av(id),
+                                          " does not match the digest recorded in private "
+                                          "storage"));
+}
+
+}  // namespace
+
 absl::Status VerifyObjectDigest(const DigestRecord& record, std::string_view data_type,
                                 std::string_view id, ByteSpan data) {
   if (record.data_type != data_type || record.id != id) {
@@ -219,46 +282,48 @@ absl::Status VerifyObjectDigest(const DigestRecord& record, std::string_view dat
                                                       " id=", record.id, ", not for ",
                                                       Av(data_type), " id=", Av(id)));
   }
-  if (ObjectDigest(data_type, data) != record.digest) {
-    return absl::DataLossError(absl::StrCat("Public key digest mismatch: ", Av(data_type),
-                                            " id=", Av(id),
-                                            " does not match the digest recorded in private "
-                                            "storage"));
-  }
+  if (ObjectDigest(data_type, data) != record.digest) return DigestMismatch(data_type, id);
   return absl::OkStatus();
 }
 
 absl::Status PutPublicWithDigest(VaultSet& vaults, std::string_view data_type, std::string_view id,
                                  ByteSpan data) {
-  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
-  if (data_type.size() + kDigestSuffix.size() > kMaxDataTypeLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("data type ", Av(data_type), " is too long to record a digest for"));
-  }
+  KMS_RETURN_IF_ERROR(CheckDigestName(data_type, id));
   KMS_RETURN_IF_ERROR(vaults.public_vault->Put(data_type, id, data));
-  const DigestRecord record{std::string(data_type), std::string(id), ObjectDigest(data_type, data)};
-  return vaults.private_vault->Put(DigestDataType(data_type), id, SerializeDigestRecord(record));
+  return RecordDigest(vaults, data_type, id, ObjectDigest(data_type, data));
+}
+
+absl::Status PutPublicStreamWithDigest(VaultSet& vaults, std::string_view data_type,
+                                       std::string_view id, const ObjectProducer& produce) {
+  KMS_RETURN_IF_ERROR(CheckDigestName(data_type, id));
+  crypto::Shake256 hash;
+  StartObjectDigest(hash, data_type);
+  KMS_RETURN_IF_ERROR(
+      vaults.public_vault->PutStream(data_type, id, HashingProducer(produce, hash)));
+  return RecordDigest(vaults, data_type, id, hash.Finish32());
 }
 
 absl::StatusOr<Bytes> GetVerifiedPublic(VaultSet& vaults, std::string_view data_type,
                                         std::string_view id) {
-  KMS_RETURN_IF_ERROR(ValidateObjectName(data_type, id));
-  if (data_type.size() + kDigestSuffix.size() > kMaxDataTypeLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("data type ", Av(data_type), " is too long to have a digest"));
-  }
-  auto missing = [&](const absl::Status& why) {
-    return absl::Status(why.code(),
-                        absl::StrCat("missing or unreadable public material ", Av(data_type),
-                                     " for id=", Av(id), ": ", why.message()));
-  };
-  auto record_bytes = vaults.private_vault->Get(DigestDataType(data_type), id);
-  if (!record_bytes.ok()) return missing(record_bytes.status());
-  KMS_ASSIGN_OR_RETURN(DigestRecord record, ParseDigestRecord(*record_bytes));
+  KMS_RETURN_IF_ERROR(CheckDigestName(data_type, id));
+  KMS_ASSIGN_OR_RETURN(DigestRecord record, ReadDigestRecord(vaults, data_type, id));
   auto data = vaults.public_vault->Get(data_type, id);
-  if (!data.ok()) return missing(data.status());
+  if (!data.ok()) return Missing(data_type, id, data.status());
   KMS_RETURN_IF_ERROR(VerifyObjectDigest(record, data_type, id, *data));
   return std::move(*data);
+}
+
+absl::Status GetVerifiedPublicStream(VaultSet& vaults, std::string_view data_type,
+                                     std::string_view id, const ByteSink& sink) {
+  KMS_RETURN_IF_ERROR(CheckDigestName(data_type, id));
+  KMS_ASSIGN_OR_RETURN(DigestRecord record, ReadDigestRecord(vaults, data_type, id));
+  crypto::Shake256 hash;
+  StartObjectDigest(hash, data_type);
+  absl::Status read = vaults.public_vault->GetStream(data_type, id, HashingSink(sink, hash));
+  if (absl::IsNotFound(read)) return Missing(data_type, id, read);
+  KMS_RETURN_IF_ERROR(read);
+  if (hash.Finish32() != record.digest) return DigestMismatch(data_type, id);
+  return absl::OkStatus();
 }
 
 }  // namespace kms::storage

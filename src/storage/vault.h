@@ -11,6 +11,10 @@
 //                         back and restarting (the boot check verifies the result)
 // A centralized server uses PUB, PRIV and BACKUP.
 //
+// Objects too large for memory (the uncompressed ServerKey, about 1.6 GB) go through the vaults
+// streamed (Storage::PutStream / GetStream): the backup copy and the digest below work for them
+// too (PutPublicStreamWithDigest, GetVerifiedPublicStream).
+//
 // Public objects can be replaced by whoever controls the public storage (often a shared bucket),
 // so the server records ObjectDigest(type, data) of each public object it writes in its private
 // vault (data type "<Type>Digest", same id) and checks them at boot. ObjectDigest is SHAKE-256
@@ -68,10 +72,13 @@ absl::StatusOr<std::unique_ptr<Storage>> MakeStorage(const StorageConfig& config
                                                      std::string default_prefix,
                                                      bool private_vault);
 
-// A party's vaults. Made by MakeVaultSet, private_vault writes every Put and Delete through to
-// backup_vault as well (reads come from the private vault only). A Put is reported as failed if
-// either copy fails; the private copy may then already be written, and the next Put of the same
-// object repairs the backup. backup_vault is null when no backup is configured.
+// A party's vaults. Made by MakeVaultSet, private_vault writes every Put, PutStream and Delete
+// through to backup_vault as well (reads come from the private vault only). A write is reported
+// as failed if either copy fails; the private copy may then already be written, and the next
+// write of the same object repairs the backup. A PutStream's producer runs once, for the private
+// vault; the backup copy is then streamed from what the private vault stored (GetStream into the
+// backup's PutStream), so a streamed object is read back once and never held whole in memory.
+// backup_vault is null when no backup is configured.
 struct VaultSet {
   std::unique_ptr<Storage> public_vault;
   std::unique_ptr<Storage> private_vault;
@@ -94,6 +101,9 @@ absl::StatusOr<VaultSet> OpenVaultSet(const StorageConfig& public_config,
 
 // SHAKE256("STOR_OBJ" || u64le(|data_type|) || data_type || data), 32 bytes.
 crypto::Digest ObjectDigest(std::string_view data_type, ByteSpan data);
+// Feeds ObjectDigest's prefix for `data_type` to a fresh `hash`; the object's bytes follow (e.g.
+// through HashingProducer / HashingSink), then hash.Finish32() is ObjectDigest(data_type, data).
+void StartObjectDigest(crypto::Shake256& hash, std::string_view data_type);
 
 // The private data type holding the digests of public `data_type` objects: "<data_type>Digest".
 // REQUIRES: ValidateDataType(data_type).ok() and data_type.size() <= kMaxDataTypeLength - 6.
@@ -130,6 +140,20 @@ absl::Status PutPublicWithDigest(VaultSet& vaults, std::string_view data_type, s
 // DataLoss on a mismatch or a corrupt record.
 absl::StatusOr<Bytes> GetVerifiedPublic(VaultSet& vaults, std::string_view data_type,
                                         std::string_view id);
+
+// PutPublicWithDigest for an object streamed by `produce` (the ServerKey): the digest is computed
+// while the public vault stores the bytes, then recorded. Compose with HashingProducer to get
+// another digest of the same bytes on the way (storage.h).
+absl::Status PutPublicStreamWithDigest(VaultSet& vaults, std::string_view data_type,
+                                       std::string_view id, const ObjectProducer& produce);
+
+// GetVerifiedPublic for a streamed object: streams it to `sink` and checks the digest at the
+// end. Errors as GetVerifiedPublic's; the record is read (and checked to be well formed and for
+// this object) before any byte reaches `sink`, but a mismatch is only known after the last
+// byte, so the sink's bytes are trustworthy only when this returns OK. With a sink that keeps
+// nothing it verifies a stored object in constant memory.
+absl::Status GetVerifiedPublicStream(VaultSet& vaults, std::string_view data_type,
+                                     std::string_view id, const ByteSink& sink);
 
 }  // namespace kms::storage
 

@@ -17,10 +17,12 @@ class FaultyStorage final : public Storage {
  public:
   explicit FaultyStorage(std::unique_ptr<Storage> inner) : inner_(std::move(inner)) {}
 
-  // Status returned by every write (Put, Delete) while set; OK passes writes through.
+  // Status returned by every write (Put, PutStream, Delete) while set; OK passes writes through.
+  // A failing PutStream does not call its producer.
   void FailWrites(absl::Status status) { write_error_ = std::move(status); }
-  // Status returned by every read (Get, Exists, List) while set.
+  // Status returned by every read (Get, GetStream, Size, Exists, List) while set.
   void FailReads(absl::Status status) { read_error_ = std::move(status); }
+  // Puts and PutStreams so far.
   int puts() const { return puts_; }
 
   absl::Status Put(std::string_view t, std::string_view id, ByteSpan data) override {
@@ -31,6 +33,20 @@ class FaultyStorage final : public Storage {
   absl::StatusOr<Bytes> Get(std::string_view t, std::string_view id) override {
     if (!read_error_.ok()) return read_error_;
     return inner_->Get(t, id);
+  }
+  absl::Status PutStream(std::string_view t, std::string_view id,
+                         const ObjectProducer& produce) override {
+    ++puts_;
+    if (!write_error_.ok()) return write_error_;
+    return inner_->PutStream(t, id, produce);
+  }
+  absl::Status GetStream(std::string_view t, std::string_view id, const ByteSink& sink) override {
+    if (!read_error_.ok()) return read_error_;
+    return inner_->GetStream(t, id, sink);
+  }
+  absl::StatusOr<uint64_t> Size(std::string_view t, std::string_view id) override {
+    if (!read_error_.ok()) return read_error_;
+    return inner_->Size(t, id);
   }
   absl::StatusOr<bool> Exists(std::string_view t, std::string_view id) override {
     if (!read_error_.ok()) return read_error_;

@@ -1,13 +1,16 @@
 // FileStorage behaviour beyond the shared contract: file and directory modes, atomic writes and
-// leftover temporaries, and refusal to follow symlinks out of the vault.
+// leftover temporaries (of Put and PutStream), objects beyond Get's limit, and refusal to follow
+// symlinks out of the vault.
 #include "storage/file_storage.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 namespace kms::storage {
 namespace {
@@ -150,6 +153,80 @@ TEST_F(FileStorageTest, ListSkipsDirectoriesAndForeignNames) {
   EXPECT_EQ(s->Delete("CRS", "subdir").code(), absl::StatusCode::kDataLoss);
 }
 
+// Names in `dir` other than "." and "..".
+std::vector<std::string> Entries(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_F(FileStorageTest, StreamWritesAPrivateTemporaryAndRenamesIt) {
+  const mode_t old = ::umask(0);
+  auto s = FileStorage::Open(root_, "PRIV-p1", true, StreamOptions{4096, 1 << 20});
+  ::umask(old);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_TRUE((*s)->Put("FhePrivateKey", "k", AsBytes("old")).ok());
+  const std::string dir = root_ + "/PRIV-p1/FhePrivateKey";
+  absl::Status written = (*s)->PutStream("FhePrivateKey", "k", [&](const ByteSink& write) {
+    absl::Status w = write(Bytes(3 * 4096 + 5, 0x5a));
+    if (!w.ok()) return w;
+    // Mid-stream: the chunks so far are in a 0600 temporary next to the untouched object.
+    const auto names = Entries(dir);
+    EXPECT_EQ(names.size(), 2u);
+    EXPECT_EQ(names.back(), "k");
+    EXPECT_TRUE(names.front().starts_with(".k.tmp-")) << names.front();
+    EXPECT_EQ(Mode(dir + "/" + names.front()), 0600u);
+    EXPECT_EQ(fs::file_size(dir + "/" + names.front()), 3u * 4096);
+    EXPECT_EQ(ReadFile(dir + "/k"), "old");
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(written.ok()) << written;
+  EXPECT_EQ(Entries(dir), std::vector<std::string>{"k"});
+  EXPECT_EQ(Mode(dir + "/k"), 0600u);
+  EXPECT_EQ(ReadFile(dir + "/k"), std::string(3 * 4096 + 5, 'Z'));
+
+  // An aborted stream removes its temporary.
+  EXPECT_EQ((*s)->PutStream("FhePrivateKey", "k",
+                            [](const ByteSink& write) {
+                              (void)write(Bytes(10000, 1));
+                              return absl::AbortedError("stop");
+                            })
+                .code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(Entries(dir), std::vector<std::string>{"k"});
+  EXPECT_EQ(fs::file_size(dir + "/k"), 3u * 4096 + 5);
+}
+
+TEST_F(FileStorageTest, ObjectsBeyondGetsLimitNeedGetStream) {
+  // A sparse file one byte over kMaxObjectSize: costs no disk, reads as zeros.
+  auto s = Open("PUB-p1", false);
+  ASSERT_TRUE(s->Put("ServerKey", "big", AsBytes("x")).ok());
+  const std::string path = root_ + "/PUB-p1/ServerKey/big";
+  fs::resize_file(path, kMaxObjectSize + 1);
+  auto got = s->Get("ServerKey", "big");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kFailedPrecondition) << got.status();
+  EXPECT_NE(std::string(got.status().message()).find("GetStream"), std::string::npos);
+  EXPECT_NE(std::string(got.status().message()).find(path), std::string::npos);
+  EXPECT_EQ(s->Size("ServerKey", "big").value_or(0), kMaxObjectSize + 1);
+  size_t pieces = 0;
+  absl::Status streamed = s->GetStream("ServerKey", "big", [&](ByteSpan piece) {
+    ++pieces;
+    EXPECT_EQ(piece.size(), kDefaultStreamChunkSize);
+    EXPECT_EQ(piece[0], pieces == 1 ? 'x' : 0);  // the Put's byte, then the sparse zeros
+    return pieces < 2 ? absl::OkStatus() : absl::CancelledError("enough");
+  });
+  EXPECT_EQ(streamed.code(), absl::StatusCode::kCancelled) << streamed;
+  EXPECT_EQ(pieces, 2u);
+  // Above a reader's stream limit an object is DataLoss.
+  ASSERT_TRUE(s->Put("ServerKey", "small", Bytes(5000, 1)).ok());
+  auto limited = FileStorage::Open(root_, "PUB-p1", false, StreamOptions{4096, 4999});
+  ASSERT_TRUE(limited.ok());
+  EXPECT_EQ(
+      (*limited)->GetStream("ServerKey", "small", [](ByteSpan) { return absl::OkStatus(); }).code(),
+      absl::StatusCode::kDataLoss);
+}
+
 TEST_F(FileStorageTest, SymlinkedTypeDirectoryIsRefused) {
   // An attacker with write access to the public folder links PublicKey to another party's
   // private folder, hoping the server reads or overwrites secrets through it.
@@ -164,6 +241,13 @@ TEST_F(FileStorageTest, SymlinkedTypeDirectoryIsRefused) {
   EXPECT_EQ(s->List("PublicKey").status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(s->Exists("PublicKey", "k").status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(s->Delete("PublicKey", "k").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(s->Size("PublicKey", "k").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(s->GetStream("PublicKey", "k", [](ByteSpan) { return absl::OkStatus(); }).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(s->PutStream("PublicKey", "k",
+                         [](const ByteSink& write) { return write(AsBytes("overwrite")); })
+                .code(),
+            absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ReadFile(outside + "/k"), "foreign secret");
   auto status = s->Get("PublicKey", "k").status();
   EXPECT_NE(std::string(status.message()).find("symlink"), std::string::npos) << status;

@@ -26,24 +26,51 @@ const std::string& TempRoot() {
   return *root;
 }
 
+// 1 MiB chunks: the contract's streamed objects (5 MiB and more) span several.
+StreamOptions SmallChunks() {
+  StreamOptions o;
+  o.chunk_size = size_t{1} << 20;
+  return o;
+}
+
 StorageBackend Ram() {
   return {"Ram",
-          [](const std::string& prefix) -> absl::StatusOr<std::unique_ptr<Storage>> {
-            auto s = RamStorage::Create(prefix);
+          [](const std::string& prefix,
+             const StreamOptions& stream) -> absl::StatusOr<std::unique_ptr<Storage>> {
+            auto s = RamStorage::Create(prefix, stream);
             if (!s.ok()) return s.status();
             return std::unique_ptr<Storage>(std::move(*s));
           },
-          {}};
+          {},
+          SmallChunks(),
+          nullptr,
+          /*instances_share_objects=*/false};
+}
+
+// Temporaries (".<id>.tmp-…") anywhere under the vault's folder.
+absl::StatusOr<size_t> Temporaries(const std::string& prefix) {
+  size_t n = 0;
+  std::error_code ec;
+  const std::filesystem::path vault = TempRoot() + "/keys/" + prefix;
+  for (auto it = std::filesystem::recursive_directory_iterator(vault, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->path().filename().string().starts_with(".")) ++n;
+  }
+  if (ec) return absl::InternalError("cannot walk " + vault.string() + ": " + ec.message());
+  return n;
 }
 
 StorageBackend File(bool private_vault) {
   return {private_vault ? "FilePrivate" : "FilePublic",
-          [private_vault](const std::string& prefix) -> absl::StatusOr<std::unique_ptr<Storage>> {
-            auto s = FileStorage::Open(TempRoot() + "/keys", prefix, private_vault);
+          [private_vault](const std::string& prefix,
+                          const StreamOptions& stream) -> absl::StatusOr<std::unique_ptr<Storage>> {
+            auto s = FileStorage::Open(TempRoot() + "/keys", prefix, private_vault, stream);
             if (!s.ok()) return s.status();
             return std::unique_ptr<Storage>(std::move(*s));
           },
-          {}};
+          {},
+          SmallChunks(),
+          Temporaries};
 }
 
 INSTANTIATE_TEST_SUITE_P(Local, StorageContractTest,

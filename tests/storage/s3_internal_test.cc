@@ -123,5 +123,74 @@ TEST(S3InternalTest, ParsesS3ErrorDocuments) {
   EXPECT_TRUE(ParseS3Error("<Error><Code>x</Code>").code.empty());
 }
 
+TEST(S3InternalTest, ParsesMultipartUploadAnswers) {
+  auto id = ParseInitiateMultipartUpload(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<Bucket>kms</Bucket><Key>PUB/ServerKey/k</Key>"
+      "<UploadId>2~iCw_lDY8VoNMa&amp;x</UploadId></InitiateMultipartUploadResult>");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "2~iCw_lDY8VoNMa&x");
+  EXPECT_EQ(ParseInitiateMultipartUpload("<InitiateMultipartUploadResult><UploadId/>"
+                                         "</InitiateMultipartUploadResult>")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ParseInitiateMultipartUpload("<Error><Code>AccessDenied</Code></Error>").status().code(),
+      absl::StatusCode::kInvalidArgument);
+
+  EXPECT_TRUE(ParseCompleteMultipartUpload(
+                  "<CompleteMultipartUploadResult><Location>x</Location><ETag>\"e-2\"</ETag>"
+                  "</CompleteMultipartUploadResult>")
+                  .ok());
+  // AWS may answer 200 with an error document, or send whitespace and then fail.
+  EXPECT_EQ(ParseCompleteMultipartUpload("<Error><Code>InternalError</Code></Error>").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseCompleteMultipartUpload("   ").code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(S3InternalTest, CompleteMultipartUploadListsPartsInOrder) {
+  EXPECT_EQ(CompleteMultipartUploadXml({"\"a1\"", "\"b&2\""}),
+            "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            "<Part><PartNumber>1</PartNumber><ETag>\"a1\"</ETag></Part>"
+            "<Part><PartNumber>2</PartNumber><ETag>\"b&amp;2\"</ETag></Part>"
+            "</CompleteMultipartUpload>");
+  // What we send parses back as well-formed XML.
+  std::vector<std::string> etags;
+  ASSERT_TRUE(WalkXml(CompleteMultipartUploadXml({"<x>", "y"}), [&](std::string_view path,
+                                                                    std::string text) {
+                if (path == "CompleteMultipartUpload/Part/ETag") etags.push_back(text);
+              }).ok());
+  EXPECT_EQ(etags, (std::vector<std::string>{"<x>", "y"}));
+}
+
+TEST(S3InternalTest, ParsesListMultipartUploads) {
+  auto page = ParseListMultipartUploads(
+      "<ListMultipartUploadsResult><Bucket>kms</Bucket><Prefix>PUB/</Prefix>"
+      "<Upload><Key>PUB/ServerKey/a</Key><UploadId>u1</UploadId><Initiated>t</Initiated></Upload>"
+      "<Upload><Key>PUB/ServerKey/b</Key><UploadId>u2</UploadId></Upload>"
+      "<IsTruncated>true</IsTruncated><NextKeyMarker>PUB/ServerKey/b</NextKeyMarker>"
+      "<NextUploadIdMarker>u2</NextUploadIdMarker></ListMultipartUploadsResult>");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->uploads.size(), 2u);
+  EXPECT_EQ(page->uploads[0].key, "PUB/ServerKey/a");
+  EXPECT_EQ(page->uploads[1].upload_id, "u2");
+  EXPECT_TRUE(page->truncated);
+  EXPECT_EQ(page->next_key_marker, "PUB/ServerKey/b");
+  EXPECT_EQ(page->next_upload_id_marker, "u2");
+  auto none = ParseListMultipartUploads(
+      "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->uploads.empty());
+  for (const char* bad :
+       {"<ListMultipartUploadsResult><IsTruncated>true</IsTruncated></ListMultipartUploadsResult>",
+        "<ListMultipartUploadsResult><Upload><Key>k</Key></Upload></ListMultipartUploadsResult>",
+        "<ListBucketResult/>"}) {
+    EXPECT_EQ(ParseListMultipartUploads(bad).status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace kms::storage::s3_internal

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <tuple>
 
 #include "storage/postgres_storage.h"
 #include "storage/s3_internal.h"
@@ -53,21 +54,58 @@ absl::StatusOr<std::unique_ptr<Storage>> MakeS3(S3Options options) {
   return std::unique_ptr<Storage>(std::move(*s));
 }
 
+StreamOptions Chunks(size_t chunk_size) {
+  StreamOptions o;
+  o.chunk_size = chunk_size;
+  return o;
+}
+
+// Rows of kms_object_parts under `prefix`, counted by a connection of its own.
+absl::StatusOr<size_t> PartRows(const std::string& prefix) {
+  PGconn* conn = PQconnectdb(Env("KMS_TEST_PG_DSN").c_str());
+  const char* params[] = {prefix.c_str()};
+  PGresult* r = PQexecParams(conn, "SELECT count(*) FROM kms_object_parts WHERE vault_prefix = $1",
+                             1, nullptr, params, nullptr, nullptr, 0);
+  absl::StatusOr<size_t> n = absl::InternalError(PQerrorMessage(conn));
+  if (PQresultStatus(r) == PGRES_TUPLES_OK) n = std::stoul(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  PQfinish(conn);
+  return n;
+}
+
 StorageBackend Postgres() {
   return {"Postgres",
-          [](const std::string& prefix) -> absl::StatusOr<std::unique_ptr<Storage>> {
-            auto s = PostgresStorage::Connect(PgDsn(), prefix);
+          [](const std::string& prefix,
+             const StreamOptions& stream) -> absl::StatusOr<std::unique_ptr<Storage>> {
+            auto s = PostgresStorage::Connect(PgDsn(), prefix, stream);
             if (!s.ok()) return s.status();
             return std::unique_ptr<Storage>(std::move(*s));
           },
-          {kPgPassword}};
+          {kPgPassword},
+          Chunks(size_t{1} << 20),
+          PartRows};
+}
+
+absl::StatusOr<size_t> IncompleteUploads(const std::string& prefix) {
+  auto s = S3Storage::Create(S3(prefix));
+  if (!s.ok()) return s.status();
+  auto uploads = (*s)->ListIncompleteUploads();
+  if (!uploads.ok()) return uploads.status();
+  return uploads->size();
 }
 
 StorageBackend S3Backend() {
   const char* secret = std::getenv("KMS_TEST_S3_SECRET_KEY");
+  // S3 parts but the last are at least 5 MiB.
   return {"S3",
-          [](const std::string& prefix) { return MakeS3(S3(prefix)); },
-          {secret != nullptr && *secret != '\0' ? secret : "unset-secret"}};
+          [](const std::string& prefix, const StreamOptions& stream) {
+            S3Options o = S3(prefix);
+            o.stream = stream;
+            return MakeS3(std::move(o));
+          },
+          {secret != nullptr && *secret != '\0' ? secret : "unset-secret"},
+          Chunks(kS3MinPartSize),
+          IncompleteUploads};
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, StorageContractTest, ::testing::Values(Postgres(), S3Backend()),
@@ -191,6 +229,42 @@ TEST(S3ServerTest, ObjectsLiveAtBucketPrefixTypeId) {
   EXPECT_EQ(body, "prss bytes");
 }
 
+TEST(S3ServerTest, StreamIsAMultipartUploadUntilItCompletes) {
+  S3Options o = S3(UniquePrefix("M"));
+  o.stream.chunk_size = kS3MinPartSize;
+  auto made = S3Storage::Create(o);
+  ASSERT_TRUE(made.ok()) << made.status();
+  S3Storage& s = **made;
+  ASSERT_TRUE(s.CreateBucketIfMissing().ok());
+  const Bytes data = RandomBytes(2 * kS3MinPartSize + 100);
+  absl::Status put = s.PutStream("ServerKey", "sk", [&](const ByteSink& write) {
+    absl::Status w = write(data);
+    if (!w.ok()) return w;
+    // Two parts are uploaded; the upload is pending and the object does not exist yet.
+    auto pending = s.ListIncompleteUploads();
+    EXPECT_TRUE(pending.ok()) << pending.status();
+    EXPECT_EQ(pending->size(), 1u);
+    if (!pending->empty()) {
+      EXPECT_EQ(pending->front().key, o.prefix + "/ServerKey/sk");
+    }
+    EXPECT_FALSE(s.Exists("ServerKey", "sk").value_or(true));
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(put.ok()) << put;
+  EXPECT_TRUE(
+      s.ListIncompleteUploads().value_or(std::vector<S3Storage::IncompleteUpload>{{}}).empty());
+  EXPECT_TRUE(s.Get("ServerKey", "sk").value_or(Bytes{}) == data);
+}
+
+TEST(S3ServerTest, PartSizeBelowTheS3MinimumIsRefused) {
+  S3Options o = S3(UniquePrefix("P"));
+  o.stream.chunk_size = kS3MinPartSize - 1;
+  EXPECT_EQ(S3Storage::Create(o).status().code(), absl::StatusCode::kInvalidArgument);
+  o.stream.chunk_size = kS3MinPartSize;
+  o.stream.max_object_size = kS3MaxParts * kS3MinPartSize + 1;
+  EXPECT_EQ(S3Storage::Create(o).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 // ---- PostgreSQL ----
 
 struct PgConn {
@@ -218,6 +292,85 @@ TEST(PostgresServerTest, ObjectsAreRowsOfKmsObjects) {
   EXPECT_STREQ(PQgetvalue(r, 0, 3), "t");
   PQclear(r);
   EXPECT_NE((*s)->Describe().find("dbname=kms_test"), std::string::npos) << (*s)->Describe();
+}
+
+// (rows of kms_objects, rows of kms_object_parts, part lengths in order) under `prefix`.
+std::tuple<int, int, std::string> PgLayout(const std::string& prefix) {
+  PgConn pg;
+  const char* params[] = {prefix.c_str()};
+  auto one = [&](const char* sql) {
+    PGresult* r = PQexecParams(pg.conn, sql, 1, nullptr, params, nullptr, nullptr, 0);
+    EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+    std::string v = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "";
+    PQclear(r);
+    return v;
+  };
+  const std::string objects = one("SELECT count(*) FROM kms_objects WHERE vault_prefix = $1");
+  const std::string parts = one("SELECT count(*) FROM kms_object_parts WHERE vault_prefix = $1");
+  const std::string lengths =
+      one("SELECT string_agg(length(data)::text, ',' ORDER BY part) FROM kms_object_parts"
+          " WHERE vault_prefix = $1");
+  return {std::stoi(objects), std::stoi(parts), lengths};
+}
+
+TEST(PostgresServerTest, StreamedObjectIsAHeadRowAndBoundedParts) {
+  const std::string prefix = UniquePrefix("PUB-p1");
+  auto s = PostgresStorage::Connect(PgDsn(), prefix, StreamOptions{1 << 20, 1 << 30});
+  ASSERT_TRUE(s.ok()) << s.status();
+  const Bytes data = RandomBytes(2 * (1 << 20) + 1000);
+  ASSERT_TRUE((*s)->PutStream("ServerKey", "sk", InPieces(data, 1 << 20)).ok());
+  EXPECT_EQ(PgLayout(prefix), std::make_tuple(1, 2, std::string("1048576,1000")));
+  {
+    PgConn pg;
+    const char* params[] = {prefix.c_str()};
+    PGresult* r =
+        PQexecParams(pg.conn, "SELECT length(data) FROM kms_objects WHERE vault_prefix = $1", 1,
+                     nullptr, params, nullptr, nullptr, 0);
+    ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK);
+    EXPECT_STREQ(PQgetvalue(r, 0, 0), "1048576");
+    PQclear(r);
+  }
+  // A small Put over it is the row alone again; Delete takes the parts along.
+  ASSERT_TRUE((*s)->PutStream("ServerKey", "sk", InPieces(data, 1 << 20)).ok());
+  ASSERT_TRUE((*s)->Put("ServerKey", "sk", AsBytes("tiny")).ok());
+  EXPECT_EQ(PgLayout(prefix), std::make_tuple(1, 0, std::string()));
+  ASSERT_TRUE((*s)->PutStream("ServerKey", "sk", InPieces(data, 1 << 20)).ok());
+  ASSERT_TRUE((*s)->Delete("ServerKey", "sk").ok());
+  EXPECT_EQ(PgLayout(prefix), std::make_tuple(0, 0, std::string()));
+}
+
+TEST(PostgresServerTest, ADatabaseFromBeforeStreamsGetsThePartsTable) {
+  const std::string db = "kms_old_" + UniquePrefix("d").substr(2);
+  {
+    PgConn admin;
+    PGresult* r = PQexec(admin.conn, ("CREATE DATABASE " + db).c_str());
+    ASSERT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+    PQclear(r);
+  }
+  std::string dsn = Env("KMS_TEST_PG_DSN");
+  dsn.replace(dsn.find("dbname=kms_test"), 15, "dbname=" + db);
+  {
+    // The schema and a row as the previous release wrote them.
+    PGconn* old = PQconnectdb(dsn.c_str());
+    PGresult* r =
+        PQexec(old,
+               "CREATE TABLE kms_objects (vault_prefix text NOT NULL,"
+               " data_type text NOT NULL, id text NOT NULL, data bytea NOT NULL,"
+               " updated_at timestamptz NOT NULL DEFAULT now(),"
+               " PRIMARY KEY (vault_prefix, data_type, id));"
+               "INSERT INTO kms_objects VALUES ('PUB-p1', 'PublicKey', 'k', 'old', now())");
+    ASSERT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(old);
+  }
+  auto s = PostgresStorage::Connect(dsn, "PUB-p1", StreamOptions{1 << 20, 1 << 30});
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto old_value = (*s)->Get("PublicKey", "k");
+  ASSERT_TRUE(old_value.ok()) << old_value.status();
+  EXPECT_EQ(std::string(old_value->begin(), old_value->end()), "old");
+  const Bytes data = RandomBytes(3 << 20);
+  ASSERT_TRUE((*s)->PutStream("ServerKey", "sk", InPieces(data, 1 << 20)).ok());
+  EXPECT_TRUE((*s)->Get("ServerKey", "sk").value_or(Bytes{}) == data);
 }
 
 TEST(PostgresServerTest, UnreachableServerIsUnavailableAndHidesThePassword) {

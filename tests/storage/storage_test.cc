@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/hash.h"
+#include "storage/ram_storage.h"
+
 namespace kms::storage {
 namespace {
 
@@ -52,6 +55,53 @@ TEST(StorageNamesTest, HostileNamesAreEscapedInMessages) {
 
 TEST(StorageNamesTest, ObjectKeyJoinsWithSlashes) {
   EXPECT_EQ(ObjectKey("PUB-p1", "PublicKey", "abc"), "PUB-p1/PublicKey/abc");
+}
+
+TEST(StreamOptionsTest, ChunkSizeAndLimitAreChecked) {
+  EXPECT_TRUE(ValidateStreamOptions({}).ok());
+  EXPECT_EQ(StreamOptions{}.chunk_size, kDefaultStreamChunkSize);
+  EXPECT_EQ(StreamOptions{}.max_object_size, kMaxStreamedObjectSize);
+  EXPECT_TRUE(ValidateStreamOptions({kMinStreamChunkSize, 1}).ok());
+  EXPECT_EQ(ValidateStreamOptions({kMinStreamChunkSize - 1, 100}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateStreamOptions({kMaxStreamChunkSize + 1, 100}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateStreamOptions({kMinStreamChunkSize, 0}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RamStorage::Create("PUB", {16, 100}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(HashingStreamTest, DigestOfTheStoredBytesWhileWritingAndReading) {
+  // The digest the reference signs for a public key: SHAKE256("PDAT_KEY" || stored bytes).
+  Bytes data(100000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7 + 3);
+  const crypto::Digest expected = crypto::HashElement(crypto::kDsepPublicKeyData, data);
+  RamStorage storage("PUB", {4096, kMaxStreamedObjectSize});
+
+  // Uneven pieces: the hash sees them all, in order.
+  auto produce = [&](const ByteSink& write) {
+    for (size_t at = 0; at < data.size(); at += 999) {
+      absl::Status s = write(ByteSpan(data).subspan(at, std::min<size_t>(999, data.size() - at)));
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  };
+  crypto::Shake256 written;
+  written.Update(crypto::kDsepPublicKeyData);
+  ASSERT_TRUE(storage.PutStream("ServerKey", "k", HashingProducer(produce, written)).ok());
+  EXPECT_EQ(written.Finish32(), expected);
+
+  size_t pieces = 0;
+  auto count = [&](ByteSpan) {
+    ++pieces;
+    return absl::OkStatus();
+  };
+  crypto::Shake256 read;
+  read.Update(crypto::kDsepPublicKeyData);
+  ASSERT_TRUE(storage.GetStream("ServerKey", "k", HashingSink(count, read)).ok());
+  EXPECT_EQ(read.Finish32(), expected);
+  EXPECT_EQ(pieces, (data.size() + 4095) / 4096);
 }
 
 }  // namespace

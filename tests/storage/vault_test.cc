@@ -127,6 +127,75 @@ TEST(VaultSetTest, FailedBackupWriteIsReported) {
   EXPECT_EQ(Text(backup->Get(kFheKeyInfo, "k").value()), "share");
 }
 
+// Streams with 1 KiB chunks, so a few KiB span several.
+std::unique_ptr<Storage> SmallChunkRam(const std::string& prefix) {
+  return std::make_unique<RamStorage>(prefix, StreamOptions{1024, kMaxStreamedObjectSize});
+}
+
+ObjectProducer Producing(const Bytes& data, int* calls = nullptr) {
+  return [&data, calls](const ByteSink& write) {
+    if (calls != nullptr) ++*calls;
+    for (size_t at = 0; at < data.size(); at += 700) {
+      absl::Status s = write(ByteSpan(data).subspan(at, std::min<size_t>(700, data.size() - at)));
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  };
+}
+
+Bytes Pattern(size_t n, uint8_t seed) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed + i * 31 + (i >> 8));
+  return b;
+}
+
+TEST(VaultSetTest, StreamedPrivateWritesAreCopiedToTheBackup) {
+  auto backup = SmallChunkRam("BACKUP-p1");
+  Storage* backup_view = backup.get();
+  VaultSet v = MakeVaultSet(SmallChunkRam("PUB-p1"), SmallChunkRam("PRIV-p1"), std::move(backup));
+  const Bytes material = Pattern(10 * 1024 + 11, 5);
+  int calls = 0;
+  ASSERT_TRUE(v.private_vault->PutStream(kFhePrivateKey, "k", Producing(material, &calls)).ok());
+  EXPECT_EQ(calls, 1);  // the producer runs once; the backup copy is read back
+  EXPECT_EQ(backup_view->Get(kFhePrivateKey, "k").value_or(Bytes{}), material);
+  EXPECT_EQ(v.private_vault->Size(kFhePrivateKey, "k").value_or(0), material.size());
+  Bytes streamed;
+  ASSERT_TRUE(v.private_vault
+                  ->GetStream(kFhePrivateKey, "k",
+                              [&](ByteSpan piece) {
+                                Append(streamed, piece);
+                                return absl::OkStatus();
+                              })
+                  .ok());
+  EXPECT_EQ(streamed, material);
+  ASSERT_TRUE(v.private_vault->Delete(kFhePrivateKey, "k").ok());
+  EXPECT_FALSE(backup_view->Exists(kFhePrivateKey, "k").value_or(true));
+  // Public streams are not backed up.
+  ASSERT_TRUE(v.public_vault->PutStream(kServerKey, "k", Producing(material)).ok());
+  EXPECT_FALSE(backup_view->Exists(kServerKey, "k").value_or(true));
+}
+
+TEST(VaultSetTest, FailedBackupStreamIsReported) {
+  auto faulty = std::make_unique<FaultyStorage>(SmallChunkRam("BACKUP-p1"));
+  FaultyStorage* backup = faulty.get();
+  VaultSet v = MakeVaultSet(SmallChunkRam("PUB-p1"), SmallChunkRam("PRIV-p1"), std::move(faulty));
+  backup->FailWrites(absl::ResourceExhaustedError("backup disk full"));
+  const Bytes material = Pattern(5000, 9);
+  absl::Status s = v.private_vault->PutStream(kFhePrivateKey, "k", Producing(material));
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_NE(std::string(s.message()).find("backup vault"), std::string::npos) << s;
+  // The private copy is written; the next write repairs the backup.
+  EXPECT_EQ(v.private_vault->Get(kFhePrivateKey, "k").value_or(Bytes{}), material);
+  backup->FailWrites(absl::OkStatus());
+  ASSERT_TRUE(v.private_vault->PutStream(kFhePrivateKey, "k", Producing(material)).ok());
+  EXPECT_EQ(backup->Get(kFhePrivateKey, "k").value_or(Bytes{}), material);
+  // A failing producer touches neither copy.
+  absl::Status aborted = v.private_vault->PutStream(
+      kFhePrivateKey, "k", [](const ByteSink&) { return absl::AbortedError("stopped"); });
+  EXPECT_EQ(aborted.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(backup->Get(kFhePrivateKey, "k").value_or(Bytes{}), material);
+}
+
 TEST(VaultSetTest, WithoutBackupPrivateVaultIsPlain) {
   VaultSet v = MakeVaultSet(Ram("PUB"), Ram("PRIV"), nullptr);
   EXPECT_EQ(v.backup_vault, nullptr);
@@ -241,6 +310,58 @@ TEST(DigestTest, PutPublicWithDigestAndVerifiedRead) {
           .ok());
   EXPECT_EQ(GetVerifiedPublic(v, kVerfKey, "b").status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(DigestTest, StreamedPublicObjectWithDigestAndVerifiedRead) {
+  VaultSet v = MakeVaultSet(SmallChunkRam("PUB-p1"), SmallChunkRam("PRIV-p1"), nullptr);
+  const Bytes server_key = Pattern(20 * 1024 + 3, 1);
+  ASSERT_TRUE(PutPublicStreamWithDigest(v, kServerKey, "key1", Producing(server_key)).ok());
+  auto record = ParseDigestRecord(v.private_vault->Get("ServerKeyDigest", "key1").value());
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->digest, ObjectDigest(kServerKey, server_key));
+  // The same digest as the whole-object path, so the boot check can use either.
+  EXPECT_TRUE(GetVerifiedPublic(v, kServerKey, "key1").ok());
+
+  Bytes streamed;
+  auto collect = [&](ByteSpan piece) {
+    Append(streamed, piece);
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(GetVerifiedPublicStream(v, kServerKey, "key1", collect).ok());
+  EXPECT_EQ(streamed, server_key);
+
+  // A swapped object is caught after its last byte.
+  Bytes swapped = server_key;
+  swapped[12345] ^= 1;
+  ASSERT_TRUE(v.public_vault->PutStream(kServerKey, "key1", Producing(swapped)).ok());
+  streamed.clear();
+  absl::Status tampered = GetVerifiedPublicStream(v, kServerKey, "key1", collect);
+  EXPECT_EQ(tampered.code(), absl::StatusCode::kDataLoss) << tampered;
+  EXPECT_NE(std::string(tampered.message()).find("Public key digest mismatch"), std::string::npos);
+
+  // Without a record nothing is handed out.
+  ASSERT_TRUE(v.public_vault->PutStream(kServerKey, "key2", Producing(server_key)).ok());
+  streamed.clear();
+  absl::Status unrecorded = GetVerifiedPublicStream(v, kServerKey, "key2", collect);
+  EXPECT_EQ(unrecorded.code(), absl::StatusCode::kNotFound) << unrecorded;
+  EXPECT_TRUE(streamed.empty());
+  absl::Status missing = GetVerifiedPublicStream(v, kServerKey, "key3", collect);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(std::string(missing.message())
+                .find("missing or unreadable public material ServerKey for id=key3"),
+            std::string::npos)
+      << missing;
+
+  // A failed stream records no digest.
+  EXPECT_EQ(PutPublicStreamWithDigest(v, kServerKey, "key4",
+                                      [](const ByteSink& write) {
+                                        (void)write(AsBytes("partial"));
+                                        return absl::CancelledError("serializer stopped");
+                                      })
+                .code(),
+            absl::StatusCode::kCancelled);
+  EXPECT_FALSE(v.private_vault->Exists("ServerKeyDigest", "key4").value_or(true));
+  EXPECT_FALSE(v.public_vault->Exists(kServerKey, "key4").value_or(true));
 }
 
 TEST(StorageConfigTest, DescriptionsHideSecrets) {

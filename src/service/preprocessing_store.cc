@@ -17,7 +17,6 @@ using mpc::Share;
 constexpr char kChunkMagic[8] = {'K', 'M', 'S', 'P', 'R', 'C', 'H', '1'};
 constexpr char kManifestMagic[8] = {'K', 'M', 'S', 'P', 'R', 'M', 'F', '1'};
 constexpr size_t kChunkHeader = 8 + 32 + 4 + 8 + 1 + 8;
-constexpr size_t kMaxLanes = 256;
 constexpr size_t kMaxNameLength = 64;
 constexpr size_t kElement = Share::kEncodedSize;
 
@@ -53,7 +52,7 @@ class Reader {
 };
 
 uint64_t ChunkCount(const PreprocessingLayout& layout, size_t lane) {
-  return layout.Chunks(lane).size();
+  return layout.ChunkCount(lane);
 }
 
 // Chunks of `kind` in reading order: (lane, chunk index, count).
@@ -178,6 +177,28 @@ class StoredDkgMaterial final : public mpc::DkgMaterialSource {
 };
 
 }  // namespace
+
+absl::Status ValidatePreprocessingLayout(const PreprocessingLayout& layout) {
+  if (layout.lanes.empty() || layout.lanes.size() > kMaxPreprocLanes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        layout.lanes.size(), " preprocessing lanes, 1 to ", kMaxPreprocLanes, " allowed"));
+  }
+  if (layout.batch == 0 || layout.batch > kMaxPreprocChunkItems) {
+    return absl::InvalidArgumentError(absl::StrCat("preprocessing chunk size ", layout.batch,
+                                                   ", 1 to ", kMaxPreprocChunkItems, " allowed"));
+  }
+  for (size_t lane = 0; lane < layout.lanes.size(); ++lane) {
+    const mpc::DkgMaterialCounts& c = layout.lanes[lane];
+    // Items per kind below 2^60 first, so the chunk count cannot overflow.
+    if (c.bits >> 60 != 0 || c.triples >> 60 != 0 || c.randoms >> 60 != 0 ||
+        layout.ChunkCount(lane) > kMaxPreprocChunksPerLane) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "preprocessing lane ", lane, " would take more than ", kMaxPreprocChunksPerLane,
+          " chunks of ", layout.batch, " items (raise threshold.preprocessing_chunk)"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 uint64_t PreprocessingRecord::chunks_total() const {
   uint64_t n = 0;
@@ -327,7 +348,7 @@ absl::StatusOr<PreprocessingRecord> ParsePreprocessingManifest(ByteSpan data, co
   record.fhe_parameter.assign(reinterpret_cast<const char*>(p), name_length);
   if (!r.Take(32, &p)) return bad("truncated");
   std::copy(p, p + 32, record.epoch_id.begin());
-  if (!r.U64(&lanes) || lanes == 0 || lanes > kMaxLanes) return bad("bad number of lanes");
+  if (!r.U64(&lanes) || lanes == 0 || lanes > kMaxPreprocLanes) return bad("bad number of lanes");
   for (uint64_t i = 0; i < lanes; ++i) {
     mpc::DkgMaterialCounts c;
     uint64_t stored;
@@ -339,6 +360,9 @@ absl::StatusOr<PreprocessingRecord> ParsePreprocessingManifest(ByteSpan data, co
   }
   if (!r.Take(1, &p) || *p > 1 || !r.done()) return bad("bad trailer");
   record.complete = *p == 1;
+  if (absl::Status valid = ValidatePreprocessingLayout(record.layout); !valid.ok()) {
+    return bad(std::string(valid.message()));
+  }
   for (size_t i = 0; i < record.layout.lanes.size(); ++i) {
     if (record.chunks_stored[i] > ChunkCount(record.layout, i)) {
       return bad(absl::StrCat("lane ", i, " counts more chunks than its layout has"));
@@ -370,6 +394,7 @@ absl::Status PreprocessingStore::WriteManifest(const PreprocessingRecord& record
 }
 
 absl::Status PreprocessingStore::Begin(const PreprocessingRecord& record) {
+  KMS_RETURN_IF_ERROR(ValidatePreprocessingLayout(record.layout));
   std::lock_guard<std::mutex> lock(mu_);
   if (records_.count(record.id) > 0) {
     return absl::AlreadyExistsError(

@@ -47,6 +47,15 @@ inline constexpr char kPreprocChunk[] = "PreprocChunk";
 // Largest chunk accepted when reading (items of one kind): bounds what a damaged object can
 // make a party allocate.
 inline constexpr uint64_t kMaxPreprocChunkItems = uint64_t{1} << 20;
+// Most chunks a lane may have (the default keyset takes about 40,000 per lane at 10,000 items
+// and two lanes): bounds the lists a stored layout makes a party build, and the chunk numbers
+// stay far below the 2^40 of PreprocessingSessionIndex.
+inline constexpr uint64_t kMaxPreprocChunksPerLane = uint64_t{1} << 24;
+inline constexpr size_t kMaxPreprocLanes = 256;
+
+// INVALID_ARGUMENT unless 1..kMaxPreprocLanes lanes, a chunk size of 1..kMaxPreprocChunkItems and
+// at most kMaxPreprocChunksPerLane chunks per lane.
+absl::Status ValidatePreprocessingLayout(const PreprocessingLayout& layout);
 
 // One stored run.
 struct PreprocessingRecord {

@@ -74,6 +74,12 @@ std::vector<PreprocessingChunkSpec> PreprocessingLayout::Chunks(size_t lane) con
   return out;
 }
 
+uint64_t PreprocessingLayout::ChunkCount(size_t lane) const {
+  const uint64_t step = batch == 0 ? 1 : batch;
+  auto chunks = [step](uint64_t items) { return items / step + (items % step != 0 ? 1 : 0); };
+  return chunks(lanes[lane].bits) + chunks(lanes[lane].triples) + chunks(lanes[lane].randoms);
+}
+
 PreprocessingLayout MakePreprocessingLayout(const mpc::DkgMaterialCounts& totals, uint32_t lanes,
                                             uint64_t batch) {
   const uint64_t k = lanes == 0 ? 1 : lanes;

@@ -67,6 +67,8 @@ struct PreprocessingLayout {
 
   mpc::DkgMaterialCounts totals() const;
   std::vector<PreprocessingChunkSpec> Chunks(size_t lane) const;
+  // Chunks(lane).size(), without making the list (a stored layout is checked with it first).
+  uint64_t ChunkCount(size_t lane) const;
 };
 
 // The layout the engine uses for `totals` over `lanes` lanes: bits and triples spread evenly

@@ -131,6 +131,19 @@ TEST(PreprocessingStoreTest, ManifestRoundTripsAndRefusesDamage) {
   EXPECT_THAT(
       ParsePreprocessingManifest(SerializePreprocessingManifest(too_many), r.id).status().message(),
       HasSubstr("more chunks than its layout has"));
+  // Found by preprocessing_store_fuzz: a manifest whose counts make billions of chunks was
+  // turned into a chunk list before it was checked (out of memory). Refused now, and a layout
+  // like it cannot be begun either.
+  PreprocessingRecord huge = r;
+  huge.layout.lanes[1].randoms = uint64_t{0xeeeeeeeeee};
+  huge.chunks_stored = {0, 0};
+  EXPECT_THAT(
+      ParsePreprocessingManifest(SerializePreprocessingManifest(huge), r.id).status().message(),
+      HasSubstr("raise threshold.preprocessing_chunk"));
+  storage::RamStorage vault("PRIV");
+  PreprocessingStore store(vault);
+  EXPECT_EQ(store.Begin(huge).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(vault.List(kPreprocManifest)->empty());
   PreprocessingRecord early = r;
   early.complete = true;
   EXPECT_THAT(

@@ -9,6 +9,7 @@
 #include "crypto/secp256k1_signer.h"
 #include "lwe/fhe_type.h"
 #include "lwe/parameters.h"
+#include "tfhe/named_keysets.h"
 
 namespace kms::client {
 namespace {
@@ -193,14 +194,23 @@ absl::Status CheckKeyGenResultFields(std::string_view request_id, const v1::KeyG
     return absl::InvalidArgumentError(
         "keygen result.public_key_digest: not the digest of the public key returned");
   }
-  absl::StatusOr<const lwe::LweParameters*> params = lwe::ParametersByName(result.fhe_parameter());
-  if (!params.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("keygen result.fhe_parameter: ", params.status().message()));
+  // A phase-1 set (lwe/parameters.h) or a tfhe-rs keyset (tfhe/named_keysets.h).
+  bool insecure_set = false;
+  if (const tfhe::NamedKeysetParameters* keyset = tfhe::KmsKeysetByName(result.fhe_parameter())) {
+    insecure_set = keyset->insecure;
+  } else {
+    absl::StatusOr<const lwe::LweParameters*> params =
+        lwe::ParametersByName(result.fhe_parameter());
+    if (!params.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("keygen result.fhe_parameter: ", params.status().message()));
+    }
+    insecure_set = (*params)->insecure;
   }
-  if ((*params)->insecure && !result.insecure()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "keygen result.insecure: false, but parameter set \"", (*params)->name, "\" is insecure"));
+  if (insecure_set && !result.insecure()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("keygen result.insecure: false, but parameter set \"", result.fhe_parameter(),
+                     "\" is insecure"));
   }
   return absl::OkStatus();
 }

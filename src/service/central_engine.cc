@@ -8,6 +8,9 @@
 #include "service/central_key_record.h"
 #include "service/key_material.h"
 #include "service/logging.h"
+#include "service/tfhe_key_record.h"
+#include "service/tfhe_keyset_store.h"
+#include "tfhe/keyset.h"
 
 namespace kms::service {
 namespace {
@@ -31,6 +34,12 @@ absl::StatusOr<std::unique_ptr<CentralizedEngine>> CentralizedEngine::Load(
       return absl::Status(raw.status().code(),
                           absl::StrCat("FhePrivateKey/", id, ": ", raw.status().message()));
     }
+    if (IsTfheKeyRecord(*raw)) {
+      absl::Status loaded = engine->LoadTfheKey(id, *raw);
+      crypto::SecureZero(*raw);
+      KMS_RETURN_IF_ERROR(loaded);
+      continue;
+    }
     absl::StatusOr<CentralKeyRecord> record = ParseCentralKeyRecord(*raw);
     crypto::SecureZero(*raw);
     if (!record.ok()) {
@@ -53,14 +62,41 @@ absl::StatusOr<std::unique_ptr<CentralizedEngine>> CentralizedEngine::Load(
     }
     absl::StatusOr<Id32> key_id = ParseId("FhePrivateKey id", id);
     if (!key_id.ok()) return absl::DataLossError(std::string(key_id.status().message()));
-    auto key = std::make_shared<Key>(
-        Key{std::move(record->secret_key),
-            PublicKeyInfo{*key_id, std::move(pk_bytes), record->public_key_digest, pk->params,
-                          record->insecure || pk->params->insecure}});
+    auto key = std::make_shared<Key>(Key{std::move(record->secret_key), std::nullopt,
+                                         PublicKeyInfo{*key_id,
+                                                       std::move(pk_bytes),
+                                                       record->public_key_digest,
+                                                       {},
+                                                       {},
+                                                       pk->params,
+                                                       record->insecure || pk->params->insecure}});
     std::lock_guard<std::mutex> lock(engine->mu_);
     engine->keys_.emplace(id, std::move(key));
   }
   return engine;
+}
+
+absl::Status CentralizedEngine::LoadTfheKey(const std::string& id, ByteSpan raw) {
+  absl::StatusOr<TfheKeyRecord> record = ParseTfheKeyRecord(raw);
+  if (!record.ok() || !record->client_key) {
+    return absl::DataLossError(absl::StrCat(
+        "FhePrivateKey/", id, " in ", vaults_.private_vault->Describe(), ": ",
+        record.ok() ? "a threshold key share, not a client key" : record.status().message()));
+  }
+  const PublishedTfheKeyset published{
+      {}, record->public_key_digest, record->server_key_digest, record->compressed_keyset_digest};
+  KMS_ASSIGN_OR_RETURN(Bytes pk_bytes,
+                       VerifyPublishedTfheKeyset(*vaults_.public_vault, id, published));
+  absl::StatusOr<Id32> key_id = ParseId("FhePrivateKey id", id);
+  if (!key_id.ok()) return absl::DataLossError(std::string(key_id.status().message()));
+  auto key = std::make_shared<Key>(
+      Key{std::nullopt, std::move(record->client_key),
+          PublicKeyInfo{*key_id, std::move(pk_bytes), record->public_key_digest,
+                        record->server_key_digest, record->compressed_keyset_digest, record->params,
+                        record->insecure}});
+  std::lock_guard<std::mutex> lock(mu_);
+  keys_.emplace(id, std::move(key));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<const CentralizedEngine::Key>> CentralizedEngine::FindKey(
@@ -73,8 +109,14 @@ absl::StatusOr<std::shared_ptr<const CentralizedEngine::Key>> CentralizedEngine:
   return it->second;
 }
 
-absl::StatusOr<const lwe::LweParameters*> CentralizedEngine::KeyParameters(
+absl::StatusOr<std::shared_ptr<const CentralizedEngine::Key>> CentralizedEngine::FindPhase1Key(
     const Id32& key_id) const {
+  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  if (!key->secret_key) return RefuseTfheDecryption(IdToHex(key_id), key->info.params);
+  return key;
+}
+
+absl::StatusOr<ParameterSet> CentralizedEngine::KeyParameters(const Id32& key_id) const {
   KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
   return key->info.params;
 }
@@ -99,8 +141,7 @@ absl::Status CentralizedEngine::DestroyEpoch(const Id32&) {
 }
 
 absl::StatusOr<PreprocessingInfo> CentralizedEngine::Preprocess(const Id32& request_id,
-                                                                const lwe::LweParameters&,
-                                                                const Id32&) {
+                                                                const ParameterSet&, const Id32&) {
   std::lock_guard<std::mutex> lock(mu_);
   preprocessing_.insert(IdToHex(request_id));
   return PreprocessingInfo{0, 0};
@@ -114,10 +155,55 @@ absl::Status CentralizedEngine::DropPreprocessing(const Id32& id) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<PublicKeyInfo> CentralizedEngine::GenerateTfheKeyset(const KeyGenSpec& spec) {
+  const std::string id = IdToHex(spec.request_id);
+  const tfhe::NamedKeysetParameters& params = *spec.params.tfhe;
+  const bool insecure = spec.insecure || params.insecure;
+  crypto::AesCtrRng rng;
+  KMS_ASSIGN_OR_RETURN(
+      tfhe::Keyset keyset,
+      tfhe::GenerateKeyset(params.keyset, rng, [&id](std::string_view stage, int done, int total) {
+        LogInfo(kComponent,
+                absl::StrCat("keyset generation: ", done, " of ", total, " keys done",
+                             done < total ? absl::StrCat(", now ", std::string(stage)) : ""),
+                id);
+      }));
+  // Public first: the private record is the commit point the boot check starts from.
+  KMS_ASSIGN_OR_RETURN(
+      PublishedTfheKeyset published,
+      PublishTfheKeyset(*vaults_.public_vault, id, keyset.public_key, keyset.server_key, nullptr));
+  TfheKeyRecord record{&params,
+                       insecure,
+                       published.public_key_digest,
+                       published.server_key_digest,
+                       published.compressed_keyset_digest,
+                       std::move(keyset.client_key),
+                       std::nullopt};
+  KMS_ASSIGN_OR_RETURN(crypto::SecretBytes stored, SerializeTfheKeyRecord(record));
+  KMS_RETURN_IF_ERROR(vaults_.private_vault->Put(storage::kFhePrivateKey, id, stored.span()));
+  PublicKeyInfo info{spec.request_id,
+                     std::move(published.public_key),
+                     published.public_key_digest,
+                     published.server_key_digest,
+                     published.compressed_keyset_digest,
+                     &params,
+                     insecure};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    keys_.emplace(id, std::make_shared<Key>(Key{std::nullopt, std::move(record.client_key), info}));
+  }
+  LogInfo(kComponent,
+          absl::StrCat("generated tfhe-rs keyset ", id, " (parameters ", params.name,
+                       insecure ? ", insecure" : "", ")"),
+          id);
+  return info;
+}
+
 absl::StatusOr<PublicKeyInfo> CentralizedEngine::GenerateKey(const KeyGenSpec& spec) {
   KMS_RETURN_IF_ERROR(CheckKeyGen(spec));
+  if (spec.params.tfhe != nullptr) return GenerateTfheKeyset(spec);
   const std::string id = IdToHex(spec.request_id);
-  const lwe::LweParameters& params = *spec.params;
+  const lwe::LweParameters& params = *spec.params.lwe;
   crypto::AesCtrRng rng;
   lwe::SecretKey sk = lwe::SecretKey::Generate(params, rng);
   std::array<uint8_t, 16> seed_bytes;
@@ -127,7 +213,8 @@ absl::StatusOr<PublicKeyInfo> CentralizedEngine::GenerateKey(const KeyGenSpec& s
   KMS_ASSIGN_OR_RETURN(Bytes pk_bytes, lwe::SerializeCompactPublicKey(pk));
   // Insecure: made by InsecureKeyGen, or with an insecure parameter set ("test").
   const bool insecure = spec.insecure || params.insecure;
-  PublicKeyInfo info{spec.request_id, pk_bytes, PublicKeyBytesDigest(pk_bytes), &params, insecure};
+  PublicKeyInfo info{spec.request_id, pk_bytes, PublicKeyBytesDigest(pk_bytes), {}, {},
+                     &params,         insecure};
   KMS_ASSIGN_OR_RETURN(crypto::SecretBytes record,
                        SerializeCentralKeyRecord(CentralKeyRecord{sk, info.digest, insecure}));
   // Public first: the private record is the commit point the boot check starts from, so a crash
@@ -136,7 +223,7 @@ absl::StatusOr<PublicKeyInfo> CentralizedEngine::GenerateKey(const KeyGenSpec& s
   KMS_RETURN_IF_ERROR(vaults_.private_vault->Put(storage::kFhePrivateKey, id, record.span()));
   {
     std::lock_guard<std::mutex> lock(mu_);
-    keys_.emplace(id, std::make_shared<Key>(Key{std::move(sk), info}));
+    keys_.emplace(id, std::make_shared<Key>(Key{std::move(sk), std::nullopt, info}));
   }
   LogInfo(kComponent,
           absl::StrCat("generated key ", id, " (parameters ", params.name,
@@ -148,11 +235,11 @@ absl::StatusOr<PublicKeyInfo> CentralizedEngine::GenerateKey(const KeyGenSpec& s
 absl::StatusOr<std::vector<lwe::TypedPlaintext>> CentralizedEngine::PublicDecrypt(
     const Id32&, const Id32& key_id, const Id32&,
     std::span<const lwe::TypedCiphertext> ciphertexts) {
-  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  KMS_ASSIGN_OR_RETURN(auto key, FindPhase1Key(key_id));
   std::vector<lwe::TypedPlaintext> out;
   out.reserve(ciphertexts.size());
   for (size_t i = 0; i < ciphertexts.size(); ++i) {
-    absl::StatusOr<lwe::TypedPlaintext> pt = lwe::DecryptTyped(key->secret_key, ciphertexts[i]);
+    absl::StatusOr<lwe::TypedPlaintext> pt = lwe::DecryptTyped(*key->secret_key, ciphertexts[i]);
     if (!pt.ok()) return CiphertextError(i, pt.status());
     out.push_back(*pt);
   }
@@ -162,8 +249,8 @@ absl::StatusOr<std::vector<lwe::TypedPlaintext>> CentralizedEngine::PublicDecryp
 absl::StatusOr<UserDecryptionOutput> CentralizedEngine::UserDecrypt(
     const Id32&, const Id32& key_id, const Id32&,
     std::span<const lwe::TypedCiphertext> ciphertexts) {
-  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
-  const lwe::LweParameters& params = key->secret_key.params();
+  KMS_ASSIGN_OR_RETURN(auto key, FindPhase1Key(key_id));
+  const lwe::LweParameters& params = key->secret_key->params();
   const int delta_log2 = lwe::DeltaLog2(params);
   constexpr int kPack = algebra::Gr128::kDegree;
   UserDecryptionOutput out;
@@ -177,7 +264,7 @@ absl::StatusOr<UserDecryptionOutput> CentralizedEngine::UserDecrypt(
     }
     // Decrypt once through the typed path so that an out-of-range value (wrong key, corrupted
     // ciphertext) is refused here exactly as in public decryption.
-    absl::StatusOr<lwe::TypedPlaintext> pt = lwe::DecryptTyped(key->secret_key, ct);
+    absl::StatusOr<lwe::TypedPlaintext> pt = lwe::DecryptTyped(*key->secret_key, ct);
     if (!pt.ok()) return CiphertextError(i, pt.status());
     const std::vector<uint64_t> blocks = pt->ToBlocks(params);
     std::vector<algebra::Gr128> packed((blocks.size() + kPack - 1) / kPack);

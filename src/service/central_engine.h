@@ -1,9 +1,13 @@
 // File: service/central_engine.h
 //
 // The centralized engine: one server, no MPC (service-spec §1, crypto-spec A.3 "Centralized
-// mode"). It samples the LWE secret key itself, stores it in the private vault
-// (FhePrivateKey/<key_id>, central_key_record.h) next to the compact public key
-// (PublicKey/<key_id>), and decrypts with it.
+// mode"). It samples the keys itself and stores them in the private vault
+// (FhePrivateKey/<key_id>):
+//  - a phase-1 LWE key (central_key_record.h) next to its compact public key
+//    (PublicKey/<key_id>), and decrypts with it;
+//  - a tfhe-rs keyset (tfhe_key_record.h: the ClientKey) with its public material published as
+//    tfhe_keyset_store.h describes (no CompressedXofKeySet: only the DKG makes one). Decryption
+//    under it is not served yet (FAILED_PRECONDITION).
 //
 //  - KeyGen and InsecureKeyGen both sample the key here (InsecureKeyGen only marks it insecure).
 //  - KeyGenPreproc has nothing to precompute: it returns {0 bits, 0 randoms} at once and only
@@ -21,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -29,6 +34,7 @@
 #include "lwe/secret_key.h"
 #include "service/engine.h"
 #include "storage/vault.h"
+#include "tfhe/client_key.h"
 
 namespace kms::service {
 
@@ -46,7 +52,7 @@ class CentralizedEngine final : public Engine {
   absl::Status Ready() const override { return absl::OkStatus(); }
 
   absl::Status CheckEpoch(const Id32&) const override { return absl::OkStatus(); }
-  absl::StatusOr<const lwe::LweParameters*> KeyParameters(const Id32& key_id) const override;
+  absl::StatusOr<ParameterSet> KeyParameters(const Id32& key_id) const override;
   absl::Status CheckKeyGen(const KeyGenSpec& spec) const override;
   absl::Status CheckPreprocessing(const Id32&) const override { return absl::OkStatus(); }
 
@@ -57,8 +63,7 @@ class CentralizedEngine final : public Engine {
   absl::Status ReserveKeyGen(const Id32&) override { return absl::OkStatus(); }
   absl::StatusOr<EpochInfo> NewEpoch(const Id32& epoch_id, bool force, const Id32& run_id) override;
   absl::Status DestroyEpoch(const Id32& epoch_id) override;
-  absl::StatusOr<PreprocessingInfo> Preprocess(const Id32& request_id,
-                                               const lwe::LweParameters& params,
+  absl::StatusOr<PreprocessingInfo> Preprocess(const Id32& request_id, const ParameterSet& params,
                                                const Id32& epoch_id) override;
   absl::StatusOr<PublicKeyInfo> GenerateKey(const KeyGenSpec& spec) override;
   absl::StatusOr<std::vector<lwe::TypedPlaintext>> PublicDecrypt(
@@ -86,13 +91,18 @@ class CentralizedEngine final : public Engine {
 
  private:
   struct Key {
-    lwe::SecretKey secret_key;
+    std::optional<lwe::SecretKey> secret_key;   // phase-1 key
+    std::optional<tfhe::ClientKey> client_key;  // tfhe-rs keyset
     PublicKeyInfo info;
   };
 
   CentralizedEngine(storage::VaultSet& vaults, const lwe::LweParameters& default_params)
       : vaults_(vaults), default_params_(default_params) {}
   absl::StatusOr<std::shared_ptr<const Key>> FindKey(const Id32& key_id) const;
+  // FindKey for decryption: FAILED_PRECONDITION for a tfhe-rs keyset.
+  absl::StatusOr<std::shared_ptr<const Key>> FindPhase1Key(const Id32& key_id) const;
+  absl::Status LoadTfheKey(const std::string& id, ByteSpan raw);
+  absl::StatusOr<PublicKeyInfo> GenerateTfheKeyset(const KeyGenSpec& spec);
 
   storage::VaultSet& vaults_;
   const lwe::LweParameters& default_params_;

@@ -156,10 +156,10 @@ absl::Status CoreServiceImpl::Launch(const char* operation, const std::string& i
   return submitted;
 }
 
-absl::Status CoreServiceImpl::CheckParametersAllowed(const lwe::LweParameters& params) const {
-  if (!params.insecure || options_.allow_insecure_parameters) return absl::OkStatus();
+absl::Status CoreServiceImpl::CheckParametersAllowed(const ParameterSet& params) const {
+  if (!params.insecure() || options_.allow_insecure_parameters) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
-      "fhe_parameter: \"", params.name,
+      "fhe_parameter: \"", std::string(params.name()),
       "\" is an insecure parameter set (tests and demos only); this server accepts it only with "
       "service.allow_insecure_parameters = true in its configuration"));
 }
@@ -345,16 +345,17 @@ grpc::Status CoreServiceImpl::DestroyMpcEpoch(grpc::ServerContext* context,
 absl::Status CoreServiceImpl::StartPreproc(const kms::v1::KeyGenPreprocRequest& req) {
   KMS_ASSIGN_OR_RETURN(Id32 request_id, ParseId("request_id", req.request_id()));
   KMS_ASSIGN_OR_RETURN(
-      const lwe::LweParameters* params,
+      const ParameterSet params,
       ParseFheParameter("fhe_parameter", req.fhe_parameter(), engine_.default_parameters()));
-  KMS_RETURN_IF_ERROR(CheckParametersAllowed(*params));
+  KMS_RETURN_IF_ERROR(CheckParametersAllowed(params));
+  KMS_ASSIGN_OR_RETURN(const mpc::DkgMaterialCounts material, KeyGenMaterial(params));
   KMS_ASSIGN_OR_RETURN(Id32 epoch_id, ParseIdOr("epoch_id", req.epoch_id(), DefaultEpochId()));
   KMS_RETURN_IF_ERROR(engine_.CheckPreprocessing(epoch_id));
   const std::string id = IdToHex(request_id);
   // Restart: a run that failed part-way resumes when the same request is sent again (the engine
   // refuses an id that cannot resume).
   KMS_RETURN_IF_ERROR(preprocs_.Restart(id));
-  auto lease = Charge("preproc", PreprocessingUnits(mpc::DkgBitsNeeded(*params)),
+  auto lease = Charge("preproc", PreprocessingUnits(material.bits + material.triples),
                       options_.costs.preproc, "preprocessing units of 10,000 bits");
   if (!lease.ok()) {
     preprocs_.Abandon(id);
@@ -364,12 +365,13 @@ absl::Status CoreServiceImpl::StartPreproc(const kms::v1::KeyGenPreprocRequest& 
     preprocs_.Abandon(id);
     return reserved;
   }
-  LogInfo("keygen", absl::StrCat("preprocessing started (parameters ", params->name, ")"), id);
+  LogInfo("keygen",
+          absl::StrCat("preprocessing started (parameters ", std::string(params.name()), ")"), id);
   return Launch(
       "preproc", id, preprocs_, std::move(*lease),
       [this, request_id, params, epoch_id]() -> absl::StatusOr<kms::v1::KeyGenPreprocResult> {
         KMS_ASSIGN_OR_RETURN(PreprocessingInfo info,
-                             engine_.Preprocess(request_id, *params, epoch_id));
+                             engine_.Preprocess(request_id, params, epoch_id));
         kms::v1::KeyGenPreprocResult out;
         out.set_preprocessing_id(IdToHex(request_id));
         out.set_bits(info.bits);
@@ -414,7 +416,7 @@ absl::Status CoreServiceImpl::StartKeyGen(const kms::v1::KeyGenRequest& req, boo
   }
   KMS_ASSIGN_OR_RETURN(spec.params, ParseFheParameter("fhe_parameter", req.fhe_parameter(),
                                                       engine_.default_parameters()));
-  KMS_RETURN_IF_ERROR(CheckParametersAllowed(*spec.params));
+  KMS_RETURN_IF_ERROR(CheckParametersAllowed(spec.params));
   KMS_ASSIGN_OR_RETURN(spec.epoch_id, ParseIdOr("epoch_id", req.epoch_id(), DefaultEpochId()));
   KMS_ASSIGN_OR_RETURN(crypto::Eip712Domain domain, ParseDomain(req.has_domain(), req.domain()));
   KMS_RETURN_IF_ERROR(engine_.CheckKeyGen(spec));
@@ -500,7 +502,7 @@ grpc::Status CoreServiceImpl::GetPublicKey(grpc::ServerContext* context,
     response->set_key_id(IdToHex(id));
     response->set_public_key(Str(key.public_key));
     response->set_public_key_digest(Str(key.digest));
-    response->set_fhe_parameter(key.params != nullptr ? key.params->name : "");
+    response->set_fhe_parameter(std::string(key.params.name()));
     return absl::OkStatus();
   });
 }
@@ -516,7 +518,9 @@ absl::Status CoreServiceImpl::StartPublicDecrypt(const kms::v1::PublicDecryption
   KMS_ASSIGN_OR_RETURN(std::vector<ParsedCiphertext> cts, ParseCiphertexts(req.ciphertexts()));
   KMS_ASSIGN_OR_RETURN(crypto::Eip712Domain domain, ParseDomain(req.has_domain(), req.domain()));
   KMS_RETURN_IF_ERROR(engine_.CheckEpoch(epoch_id));
-  KMS_ASSIGN_OR_RETURN(const lwe::LweParameters* params, engine_.KeyParameters(key_id));
+  KMS_ASSIGN_OR_RETURN(const ParameterSet key_params, engine_.KeyParameters(key_id));
+  KMS_ASSIGN_OR_RETURN(const lwe::LweParameters* params,
+                       DecryptionParameters(IdToHex(key_id), key_params));
   KMS_RETURN_IF_ERROR(CheckCiphertextsForKey(cts, *params));
   // Before the id is reserved or a token taken: a refused ciphertext leaves no trace.
   KMS_RETURN_IF_ERROR(admission_.Admit(key_id, req.ciphertexts(), req.extra_data()));
@@ -586,7 +590,9 @@ absl::Status CoreServiceImpl::StartUserDecrypt(const kms::v1::UserDecryptionRequ
   ctx.enc_key.assign(req.enc_key().begin(), req.enc_key().end());
   ctx.extra_data.assign(req.extra_data().begin(), req.extra_data().end());
   KMS_RETURN_IF_ERROR(engine_.CheckEpoch(epoch_id));
-  KMS_ASSIGN_OR_RETURN(const lwe::LweParameters* params, engine_.KeyParameters(ctx.key_id));
+  KMS_ASSIGN_OR_RETURN(const ParameterSet key_params, engine_.KeyParameters(ctx.key_id));
+  KMS_ASSIGN_OR_RETURN(const lwe::LweParameters* params,
+                       DecryptionParameters(IdToHex(ctx.key_id), key_params));
   KMS_RETURN_IF_ERROR(CheckCiphertextsForKey(cts, *params));
   KMS_RETURN_IF_ERROR(admission_.Admit(ctx.key_id, req.ciphertexts(), req.extra_data()));
   ctx.fhe_parameter = params->name;

@@ -125,7 +125,7 @@ class CoreServiceImpl final : public kms::v1::CoreService::Service {
 
   // FAILED_PRECONDITION naming service.allow_insecure_parameters when `params` is insecure and
   // the configuration does not allow it.
-  absl::Status CheckParametersAllowed(const lwe::LweParameters& params) const;
+  absl::Status CheckParametersAllowed(const ParameterSet& params) const;
 
   // limiter_.Charge, counting the charge in the metrics when it is taken.
   absl::StatusOr<RateLimiter::Lease> Charge(const char* operation, uint64_t units,

@@ -37,23 +37,30 @@
 #include "lwe/parameters.h"
 #include "lwe/typed_ciphertext.h"
 #include "lwe/typed_plaintext.h"
+#include "service/parameter_set.h"
 #include "service/request_id.h"
 
 namespace kms::service {
 
 // A stored (or just generated) key's public half.
+// Phase-1 keys publish PublicKey only; a tfhe-rs keyset (service/parameter_set.h) publishes
+// PublicKey (the tfhe-rs CompactPublicKey, safe_serialize), ServerKey (kms v0.12.8's
+// uncompressed ServerKey) and CompressedKeySet (the CompressedXofKeySet it expands from).
 struct PublicKeyInfo {
   Id32 key_id{};
-  Bytes public_key;  // kms.lwe.v1.CompactPublicKey encoding
-  crypto::Digest digest{};
-  const lwe::LweParameters* params = nullptr;
+  Bytes public_key;         // phase-1: kms.lwe.v1.CompactPublicKey; tfhe: tfhe-rs CompactPublicKey
+  crypto::Digest digest{};  // SHAKE256("PDAT_KEY" ‖ public_key)
+  // tfhe keysets: SHAKE256("PDAT_KEY" ‖ stored bytes) of ServerKey/<id> and CompressedKeySet/<id>.
+  crypto::Digest server_key_digest{};
+  crypto::Digest compressed_keyset_digest{};
+  ParameterSet params;
   bool insecure = false;
 };
 
 struct KeyGenSpec {
   Id32 request_id{};        // becomes the key id
   Id32 preprocessing_id{};  // threshold KeyGen only
-  const lwe::LweParameters* params = nullptr;
+  ParameterSet params;
   Id32 epoch_id{};
   bool insecure = false;  // InsecureKeyGen
 };
@@ -115,7 +122,7 @@ class Engine {
   // ---- checks (quick, before a request is accepted) ----
   virtual absl::Status CheckEpoch(const Id32& epoch_id) const = 0;
   // The parameter set of a stored key; NOT_FOUND "key <id> not found".
-  virtual absl::StatusOr<const lwe::LweParameters*> KeyParameters(const Id32& key_id) const = 0;
+  virtual absl::StatusOr<ParameterSet> KeyParameters(const Id32& key_id) const = 0;
   virtual absl::Status CheckKeyGen(const KeyGenSpec& spec) const = 0;
   virtual absl::Status CheckPreprocessing(const Id32& epoch_id) const = 0;
 
@@ -136,9 +143,11 @@ class Engine {
                                              const Id32& run_id) = 0;
   virtual absl::Status DestroyEpoch(const Id32& epoch_id) = 0;
   virtual absl::StatusOr<PreprocessingInfo> Preprocess(const Id32& request_id,
-                                                       const lwe::LweParameters& params,
+                                                       const ParameterSet& params,
                                                        const Id32& epoch_id) = 0;
-  // Generates and stores a key (FheKeyInfo or FhePrivateKey, and PublicKey).
+  // Generates and stores a key (FheKeyInfo or FhePrivateKey; PublicKey, and for a tfhe-rs
+  // keyset ServerKey and CompressedKeySet). The decryption methods below take phase-1
+  // ciphertexts and refuse a tfhe-rs keyset with FAILED_PRECONDITION.
   virtual absl::StatusOr<PublicKeyInfo> GenerateKey(const KeyGenSpec& spec) = 0;
   virtual absl::StatusOr<std::vector<lwe::TypedPlaintext>> PublicDecrypt(
       const Id32& request_id, const Id32& key_id, const Id32& epoch_id,

@@ -113,9 +113,9 @@ absl::StatusOr<std::unique_ptr<KmsServer>> KmsServer::Start(ServerConfig config,
     if (!key_id.ok()) continue;
     absl::StatusOr<PublicKeyInfo> key = s->engine_->GetPublicKey(*key_id);
     if (key.ok() && key->insecure) {
-      LogWarn("boot", absl::StrCat("key ", id, " is INSECURE (parameters ",
-                                   key->params != nullptr ? key->params->name : "?",
-                                   "); never use it for real data"));
+      LogWarn("boot",
+              absl::StrCat("key ", id, " is INSECURE (parameters ", std::string(key->params.name()),
+                           "); never use it for real data"));
     }
   }
   LogInfo("boot", absl::StrCat("storage verified: ", s->engine_->KeyIds().size(), " key(s), ",

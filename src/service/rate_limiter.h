@@ -37,9 +37,15 @@ namespace kms::service {
 // Random bits per preprocessing unit of the rate limiter.
 inline constexpr uint64_t kPreprocessingUnitBits = 10000;
 
-// ceil(bits / kPreprocessingUnitBits).
-inline uint64_t PreprocessingUnits(uint64_t bits) {
-  return (bits + kPreprocessingUnitBits - 1) / kPreprocessingUnitBits;
+// The most units one preprocessing costs. A preprocessing runs in a fixed number of parallel
+// sessions (threshold.preprocessing_sessions) whatever its size, so what it holds at once is
+// bounded: a bigger one (a tfhe-rs keyset's, 80 units at tfhe-test) takes longer, not more.
+inline constexpr uint64_t kMaxPreprocessingUnits = 16;
+
+// ceil(items / kPreprocessingUnitBits), at most kMaxPreprocessingUnits.
+inline uint64_t PreprocessingUnits(uint64_t items) {
+  const uint64_t units = (items + kPreprocessingUnitBits - 1) / kPreprocessingUnitBits;
+  return units < kMaxPreprocessingUnits ? units : kMaxPreprocessingUnits;
 }
 
 class RateLimiter {

@@ -126,15 +126,11 @@ absl::StatusOr<crypto::Eip712Domain> ParseDomain(bool has_domain, const kms::v1:
   return out;
 }
 
-absl::StatusOr<const lwe::LweParameters*> ParseFheParameter(std::string_view field,
-                                                            std::string_view name,
-                                                            const lwe::LweParameters& configured) {
-  if (name.empty()) return &configured;
-  absl::StatusOr<const lwe::LweParameters*> p = lwe::ParametersByName(name);
-  if (!p.ok()) {
-    return Field(field, absl::StrCat("unknown parameter set \"", Av(name.substr(0, 32)),
-                                     "\" (\"test\" or \"default\")"));
-  }
+absl::StatusOr<ParameterSet> ParseFheParameter(std::string_view field, std::string_view name,
+                                               const lwe::LweParameters& configured) {
+  if (name.empty()) return ParameterSet(&configured);
+  absl::StatusOr<ParameterSet> p = ParameterSetByName(name);
+  if (!p.ok()) return Field(field, p.status().message());
   return p;
 }
 

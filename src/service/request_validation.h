@@ -23,6 +23,7 @@
 #include "lwe/parameters.h"
 #include "lwe/typed_ciphertext.h"
 #include "proto/kms_service.pb.h"
+#include "service/parameter_set.h"
 
 namespace kms::service {
 
@@ -50,10 +51,9 @@ absl::Status CheckCiphertextsForKey(std::span<const ParsedCiphertext> ciphertext
 absl::StatusOr<crypto::Eip712Domain> ParseDomain(bool has_domain, const kms::v1::Eip712Domain& d);
 crypto::Eip712Domain DefaultDomain();
 
-// "test" / "default"; empty gives `configured`.
-absl::StatusOr<const lwe::LweParameters*> ParseFheParameter(std::string_view field,
-                                                            std::string_view name,
-                                                            const lwe::LweParameters& configured);
+// A name of service/parameter_set.h; empty gives `configured`.
+absl::StatusOr<ParameterSet> ParseFheParameter(std::string_view field, std::string_view name,
+                                               const lwe::LweParameters& configured);
 
 // A user's X25519 public key (32 bytes, a valid point).
 absl::Status ValidateEncKey(std::string_view field, const std::string& enc_key);

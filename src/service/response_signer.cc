@@ -119,7 +119,7 @@ kms::v1::KeyGenResult ResponseSigner::KeyGen(const Id32& request_id, const Publi
   out.set_key_id(IdToHex(key.key_id));
   out.set_public_key(Str(key.public_key));
   out.set_public_key_digest(Str(key.digest));
-  out.set_fhe_parameter(key.params != nullptr ? key.params->name : "");
+  out.set_fhe_parameter(std::string(key.params.name()));
   out.set_insecure(key.insecure);
   const crypto::Digest digest =
       crypto::Eip712Digest(domain, crypto::KeygenVerification(request_id, key.key_id, key.digest,

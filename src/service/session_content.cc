@@ -103,10 +103,10 @@ crypto::SessionDomain PrssInitDomain(const Id32& run_id, const Id32& epoch_id, u
   return {op, run_id, std::nullopt, ContentDigest(op, {IdElement(epoch_id), Number(n), Number(t)})};
 }
 
-crypto::SessionDomain PreprocessingDomain(const Id32& request_id, const lwe::LweParameters& params,
+crypto::SessionDomain PreprocessingDomain(const Id32& request_id, const ParameterSet& params,
                                           const Id32& epoch_id, const PreprocessingLayout& layout) {
   const SessionOperation op = SessionOperation::kPreprocessing;
-  std::vector<Bytes> elements = {Name(params.name), IdElement(epoch_id), Number(layout.batch),
+  std::vector<Bytes> elements = {Name(params.name()), IdElement(epoch_id), Number(layout.batch),
                                  Number(layout.lanes.size())};
   for (const mpc::DkgMaterialCounts& lane : layout.lanes) {
     Bytes counts;
@@ -123,7 +123,7 @@ crypto::SessionDomain KeyGenDomain(const KeyGenSpec& spec) {
   const SessionOperation op =
       spec.insecure ? SessionOperation::kInsecureKeyGen : SessionOperation::kKeyGen;
   return {op, spec.request_id, std::nullopt,
-          ContentDigest(op, {Name(spec.params->name), IdElement(spec.preprocessing_id),
+          ContentDigest(op, {Name(spec.params.name()), IdElement(spec.preprocessing_id),
                              IdElement(spec.epoch_id)})};
 }
 

@@ -81,7 +81,7 @@ uint64_t PreprocessingSessionIndex(size_t lane, uint64_t chunk);
 
 crypto::SessionDomain PrssInitDomain(const Id32& run_id, const Id32& epoch_id, uint32_t n,
                                      uint32_t t);
-crypto::SessionDomain PreprocessingDomain(const Id32& request_id, const lwe::LweParameters& params,
+crypto::SessionDomain PreprocessingDomain(const Id32& request_id, const ParameterSet& params,
                                           const Id32& epoch_id, const PreprocessingLayout& layout);
 // kKeyGen, or kInsecureKeyGen when spec.insecure. REQUIRES: spec.params non-null.
 crypto::SessionDomain KeyGenDomain(const KeyGenSpec& spec);

@@ -20,6 +20,8 @@
 #include "service/key_material.h"
 #include "service/logging.h"
 #include "service/session_content.h"
+#include "service/tfhe_key_record.h"
+#include "service/tfhe_keyset_store.h"
 
 namespace kms::service {
 namespace {
@@ -142,6 +144,12 @@ absl::Status ThresholdEngine::LoadStoredState() {
       return absl::Status(raw.status().code(),
                           absl::StrCat("FheKeyInfo/", id, ": ", raw.status().message()));
     }
+    if (IsTfheKeyRecord(*raw)) {
+      absl::Status loaded = LoadTfheKey(id, *raw);
+      crypto::SecureZero(*raw);
+      KMS_RETURN_IF_ERROR(loaded);
+      continue;
+    }
     absl::StatusOr<mpc::KeyShare> share = mpc::ParseKeyShare(*raw);
     crypto::SecureZero(*raw);
     if (!share.ok()) {
@@ -157,8 +165,9 @@ absl::Status ThresholdEngine::LoadStoredState() {
     // Insecure: made by the dealer, or with an insecure parameter set ("test").
     const bool insecure = share->insecure_dealer || (params != nullptr && params->insecure);
     const crypto::Digest digest = share->public_key_digest;
-    auto key = std::make_shared<StoredKey>(StoredKey{
-        std::move(*share), PublicKeyInfo{*key_id, std::move(pk_bytes), digest, params, insecure}});
+    auto key = std::make_shared<StoredKey>(
+        StoredKey{std::move(*share), std::nullopt,
+                  PublicKeyInfo{*key_id, std::move(pk_bytes), digest, {}, {}, params, insecure}});
     std::lock_guard<std::mutex> lock(mu_);
     keys_.emplace(id, std::move(key));
   }
@@ -199,7 +208,7 @@ absl::Status ThresholdEngine::LoadStoredState() {
   KMS_ASSIGN_OR_RETURN(std::vector<PreprocessingRecord> runs, preproc_store_.LoadAll());
   size_t interrupted = 0;
   for (const PreprocessingRecord& run : runs) {
-    absl::StatusOr<const lwe::LweParameters*> params = lwe::ParametersByName(run.fhe_parameter);
+    absl::StatusOr<ParameterSet> params = ParameterSetByName(run.fhe_parameter);
     if (!params.ok()) {
       return absl::DataLossError(
           absl::StrCat("PreprocManifest/", IdToHex(run.id), ": ", params.status().message()));
@@ -275,7 +284,37 @@ absl::Status ThresholdEngine::CheckEpoch(const Id32& epoch_id) const {
   return FindPrss(epoch_id).status();
 }
 
-absl::StatusOr<const lwe::LweParameters*> ThresholdEngine::KeyParameters(const Id32& key_id) const {
+absl::Status ThresholdEngine::LoadTfheKey(const std::string& id, ByteSpan raw) {
+  absl::StatusOr<TfheKeyRecord> record = ParseTfheKeyRecord(raw);
+  if (!record.ok() || !record->share) {
+    return absl::DataLossError(absl::StrCat(
+        "FheKeyInfo/", id, " in ", vaults_.private_vault->Describe(), ": ",
+        record.ok() ? "a centralized client key, not a key share" : record.status().message()));
+  }
+  const PublishedTfheKeyset published{
+      {}, record->public_key_digest, record->server_key_digest, record->compressed_keyset_digest};
+  KMS_ASSIGN_OR_RETURN(Bytes pk_bytes,
+                       VerifyPublishedTfheKeyset(*vaults_.public_vault, id, published));
+  absl::StatusOr<Id32> key_id = ParseId("FheKeyInfo id", id);
+  if (!key_id.ok()) return absl::DataLossError(key_id.status().message());
+  auto key = std::make_shared<StoredKey>(
+      StoredKey{std::nullopt, std::move(record->share),
+                PublicKeyInfo{*key_id, std::move(pk_bytes), record->public_key_digest,
+                              record->server_key_digest, record->compressed_keyset_digest,
+                              record->params, record->insecure}});
+  std::lock_guard<std::mutex> lock(mu_);
+  keys_.emplace(id, std::move(key));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const ThresholdEngine::StoredKey>> ThresholdEngine::FindPhase1Key(
+    const Id32& key_id) const {
+  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  if (!key->share) return RefuseTfheDecryption(IdToHex(key_id), key->info.params);
+  return key;
+}
+
+absl::StatusOr<ParameterSet> ThresholdEngine::KeyParameters(const Id32& key_id) const {
   KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
   return key->info.params;
 }
@@ -295,6 +334,11 @@ absl::Status ThresholdEngine::CheckKeyGen(const KeyGenSpec& spec) const {
   }
   if (ledger_.Contains(storage::LedgerKind::kKeyGen, spec.request_id)) {
     return KeyGenUsedError(id);
+  }
+  if (spec.insecure && spec.params.tfhe != nullptr) {
+    return absl::FailedPreconditionError(
+        "InsecureKeyGen: threshold mode has no insecure dealer for tfhe-rs keysets; run "
+        "KeyGenPreproc and KeyGen (the DKG), or use a centralized server");
   }
   if (spec.insecure) return absl::OkStatus();
   if (spec.request_id == spec.preprocessing_id) {
@@ -321,7 +365,8 @@ absl::Status ThresholdEngine::CheckKeyGen(const KeyGenSpec& spec) const {
   if (it->second.params != spec.params) {
     return absl::InvalidArgumentError(
         absl::StrCat("preprocessing_id: ", pre, " was made for parameter set ",
-                     it->second.params->name, ", the request asks for ", spec.params->name));
+                     std::string(it->second.params.name()), ", the request asks for ",
+                     std::string(spec.params.name())));
   }
   return absl::OkStatus();
 }
@@ -451,12 +496,8 @@ absl::Status ThresholdEngine::DestroyEpoch(const Id32& epoch_id) {
 // ---------------------------------------------------------------------------------------------
 // Key generation
 
-mpc::DkgMaterialCounts ThresholdEngine::MaterialFor(const lwe::LweParameters& params) {
-  return {mpc::DkgBitsNeeded(params), 0, mpc::DkgRandomsNeeded(params)};
-}
-
 absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& request_id,
-                                                              const lwe::LweParameters& params,
+                                                              const ParameterSet& params,
                                                               const Id32& epoch_id) {
   KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
   const std::string id = IdToHex(request_id);
@@ -472,14 +513,15 @@ absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& reques
       return absl::AlreadyExistsError(absl::StrCat("preprocessing ", id, " already exists"));
     }
     if (it != preprocessing_.end()) {
-      if (it->second.params != &params) {
+      if (it->second.params != params) {
         return absl::InvalidArgumentError(
             absl::StrCat("fhe_parameter: the interrupted preprocessing ", id, " was made for ",
-                         it->second.params->name, ", the request asks for ", params.name));
+                         std::string(it->second.params.name()), ", the request asks for ",
+                         std::string(params.name())));
       }
       resume = true;
     }
-    preprocessing_[id] = PreprocEntry{&params, PreprocState::kRunning, progress};
+    preprocessing_[id] = PreprocEntry{params, PreprocState::kRunning, progress};
   }
   struct Failed {  // an unfinished run stays stored, to be resumed or aborted
     ThresholdEngine* self;
@@ -506,11 +548,16 @@ absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& reques
     // The layout is part of the session ids: a party configured with another number of lanes
     // never shares a session or a PRSS output with this run.
     record.id = request_id;
-    record.fhe_parameter = params.name;
+    record.fhe_parameter = std::string(params.name());
     record.epoch_id = epoch_id;
-    record.layout =
-        MakePreprocessingLayout(MaterialFor(params), preprocessing_sessions_, preprocessing_chunk_);
-    if (absl::Status begun = preproc_store_.Begin(record); !begun.ok()) {
+    absl::StatusOr<mpc::DkgMaterialCounts> counts = KeyGenMaterial(params);
+    absl::Status begun = counts.status();
+    if (begun.ok()) {
+      record.layout =
+          MakePreprocessingLayout(*counts, preprocessing_sessions_, preprocessing_chunk_);
+      begun = preproc_store_.Begin(record);
+    }
+    if (!begun.ok()) {
       failed.armed = false;  // nothing stored: nothing to resume
       std::lock_guard<std::mutex> lock(mu_);
       preprocessing_.erase(id);
@@ -596,8 +643,8 @@ absl::StatusOr<PreprocessingInfo> ThresholdEngine::Preprocess(const Id32& reques
   return PreprocessingInfo{totals.bits, totals.randoms};
 }
 
-absl::StatusOr<PreprocessingRecord> ThresholdEngine::AgreeOnResume(
-    PreprocessingRecord record, const lwe::LweParameters& params) {
+absl::StatusOr<PreprocessingRecord> ThresholdEngine::AgreeOnResume(PreprocessingRecord record,
+                                                                   const ParameterSet& params) {
   const std::string id = IdToHex(record.id);
   const uint32_t attempt = record.layout.attempt + 1;
   PreprocessingLayout next = record.layout;
@@ -739,12 +786,13 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
   if (!spec.insecure) {
     done.material_id = spec.preprocessing_id;
     KMS_ASSIGN_OR_RETURN(source, preproc_store_.Open(spec.preprocessing_id));
-    KMS_ASSIGN_OR_RETURN(material.bits, source->NextBits(mpc::DkgBitsNeeded(*spec.params)));
+    if (spec.params.tfhe != nullptr) return GenerateTfheKeyset(spec, *source);
+    KMS_ASSIGN_OR_RETURN(material.bits, source->NextBits(mpc::DkgBitsNeeded(*spec.params.lwe)));
     KMS_ASSIGN_OR_RETURN(material.randoms,
-                         source->NextRandoms(mpc::DkgRandomsNeeded(*spec.params)));
+                         source->NextRandoms(mpc::DkgRandomsNeeded(*spec.params.lwe)));
   }
 
-  const lwe::LweParameters& params = *spec.params;
+  const lwe::LweParameters& params = *spec.params.lwe;
   absl::StatusOr<mpc::KeyShare> share;
   if (spec.insecure) {
     LogWarn("keygen", "insecure dealer key generation: party 1 sees the whole key", id);
@@ -770,12 +818,63 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
   // Public first; FheKeyInfo is the commit point the boot check starts from.
   KMS_RETURN_IF_ERROR(vaults_.public_vault->Put(storage::kPublicKey, id, pk_bytes));
   KMS_RETURN_IF_ERROR(vaults_.private_vault->Put(storage::kFheKeyInfo, id, record.span()));
-  PublicKeyInfo info{spec.request_id, std::move(pk_bytes), digest, &params,
+  PublicKeyInfo info{spec.request_id,
+                     std::move(pk_bytes),
+                     digest,
+                     {},
+                     {},
+                     &params,
                      share->insecure_dealer || params.insecure};
   {
     std::lock_guard<std::mutex> lock(mu_);
-    keys_[id] = std::make_shared<const StoredKey>(StoredKey{std::move(*share), info});
+    keys_[id] = std::make_shared<const StoredKey>(StoredKey{std::move(*share), std::nullopt, info});
   }
+  return info;
+}
+
+absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateTfheKeyset(
+    const KeyGenSpec& spec, mpc::DkgMaterialSource& material) {
+  const std::string id = IdToHex(spec.request_id);
+  const tfhe::NamedKeysetParameters& params = *spec.params.tfhe;
+  LogInfo("keygen", absl::StrCat("tfhe-rs keyset DKG (parameters ", params.name, ")"), id);
+  absl::StatusOr<mpc::TfheDkgOutput> out = RunSession<mpc::TfheDkgOutput>(
+      crypto::DeriveSessionId(KeyGenDomain(spec), 0), net::NetworkMode::kAsync,
+      round_timeout_ * kTfheKeyGenSessionRounds, [&](mpc::Session& session) {
+        return mpc::TfheDistributedKeyGen(
+            session, params.keyset, material, [&id](std::string_view stage, int done, int total) {
+              LogInfo("keygen",
+                      absl::StrCat("DKG: ", done, " of ", total, " stages done",
+                                   done < total ? absl::StrCat(", now ", std::string(stage)) : ""),
+                      id);
+            });
+      });
+  KMS_RETURN_IF_ERROR(out.status());
+  // Public first; FheKeyInfo is the commit point the boot check starts from.
+  KMS_ASSIGN_OR_RETURN(PublishedTfheKeyset published,
+                       PublishTfheKeyset(*vaults_.public_vault, id, out->public_key,
+                                         out->server_key, &out->compressed_keyset));
+  TfheKeyRecord record{&params,
+                       params.insecure,
+                       published.public_key_digest,
+                       published.server_key_digest,
+                       published.compressed_keyset_digest,
+                       std::nullopt,
+                       std::move(out->key_share)};
+  KMS_ASSIGN_OR_RETURN(crypto::SecretBytes stored, SerializeTfheKeyRecord(record));
+  KMS_RETURN_IF_ERROR(vaults_.private_vault->Put(storage::kFheKeyInfo, id, stored.span()));
+  PublicKeyInfo info{spec.request_id,
+                     std::move(published.public_key),
+                     published.public_key_digest,
+                     published.server_key_digest,
+                     published.compressed_keyset_digest,
+                     &params,
+                     params.insecure};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    keys_[id] =
+        std::make_shared<const StoredKey>(StoredKey{std::nullopt, std::move(record.share), info});
+  }
+  LogInfo("keygen", absl::StrCat("generated tfhe-rs keyset (parameters ", params.name, ")"), id);
   return info;
 }
 
@@ -785,24 +884,24 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
 absl::StatusOr<std::vector<lwe::TypedPlaintext>> ThresholdEngine::PublicDecrypt(
     const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
     std::span<const lwe::TypedCiphertext> ciphertexts) {
-  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  KMS_ASSIGN_OR_RETURN(auto key, FindPhase1Key(key_id));
   KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
   return RunSession<std::vector<lwe::TypedPlaintext>>(
       crypto::DeriveSessionId(DecryptionDomain(crypto::SessionOperation::kPublicDecryption,
                                                request_id, key_id, epoch_id, ciphertexts),
                               0),
       net::NetworkMode::kAsync, decryption_timeout_, [&](mpc::Session& session) {
-        return mpc::PublicDecrypt(session, key->share, *prss, ciphertexts);
+        return mpc::PublicDecrypt(session, *key->share, *prss, ciphertexts);
       });
 }
 
 absl::StatusOr<UserDecryptionOutput> ThresholdEngine::UserDecrypt(
     const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
     std::span<const lwe::TypedCiphertext> ciphertexts) {
-  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  KMS_ASSIGN_OR_RETURN(auto key, FindPhase1Key(key_id));
   KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
   for (size_t i = 0; i < ciphertexts.size(); ++i) {
-    absl::Status valid = mpc::ValidateForKey(ciphertexts[i], key->share);
+    absl::Status valid = mpc::ValidateForKey(ciphertexts[i], *key->share);
     if (!valid.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("ciphertexts[", i, "]: ", valid.message()));
     }
@@ -815,7 +914,7 @@ absl::StatusOr<UserDecryptionOutput> ThresholdEngine::UserDecrypt(
   for (size_t i = 0; i < ciphertexts.size(); ++i)
     sids.push_back(crypto::DeriveSessionId(domain, i));
   KMS_ASSIGN_OR_RETURN(std::vector<std::vector<mpc::Share>> shares,
-                       mpc::UserDecryptionShares(key->share, *prss, sids, ciphertexts));
+                       mpc::UserDecryptionShares(*key->share, *prss, sids, ciphertexts));
   return UserDecryptionOutput{std::move(shares)};
 }
 

@@ -54,6 +54,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -62,6 +63,7 @@
 #include "mpc/dkg.h"
 #include "mpc/preprocessing.h"
 #include "mpc/prss.h"
+#include "mpc/tfhe_dkg.h"
 #include "net/grpc_network.h"
 #include "service/config.h"
 #include "service/engine.h"
@@ -74,6 +76,10 @@ namespace kms::service {
 // The DKG's asynchronous session waits up to this many round timeouts for the other parties
 // (they may start it later than this party and compute the body shares in between).
 inline constexpr int kKeyGenSessionRounds = 10;
+// The tfhe-rs keyset DKG is one asynchronous session of many rounds (14 at tfhe-test, 2,230 at
+// tfhe-default, mpc/tfhe_dkg.h), so its deadline is this many round timeouts: a DKG stalled by
+// more than t missing parties fails then.
+inline constexpr int kTfheKeyGenSessionRounds = 4096;
 // The DeriveSessionId index of a preprocessing's resume agreement (no chunk uses it).
 inline constexpr uint64_t kPreprocessingResumeIndex = uint64_t{1} << 63;
 // A running preprocessing logs its progress at most this often (and when it ends).
@@ -99,7 +105,7 @@ class ThresholdEngine final : public Engine {
   absl::Status Ready() const override;
 
   absl::Status CheckEpoch(const Id32& epoch_id) const override;
-  absl::StatusOr<const lwe::LweParameters*> KeyParameters(const Id32& key_id) const override;
+  absl::StatusOr<ParameterSet> KeyParameters(const Id32& key_id) const override;
   absl::Status CheckKeyGen(const KeyGenSpec& spec) const override;
   absl::Status CheckPreprocessing(const Id32& epoch_id) const override {
     return CheckEpoch(epoch_id);
@@ -111,8 +117,7 @@ class ThresholdEngine final : public Engine {
 
   absl::StatusOr<EpochInfo> NewEpoch(const Id32& epoch_id, bool force, const Id32& run_id) override;
   absl::Status DestroyEpoch(const Id32& epoch_id) override;
-  absl::StatusOr<PreprocessingInfo> Preprocess(const Id32& request_id,
-                                               const lwe::LweParameters& params,
+  absl::StatusOr<PreprocessingInfo> Preprocess(const Id32& request_id, const ParameterSet& params,
                                                const Id32& epoch_id) override;
   absl::StatusOr<PublicKeyInfo> GenerateKey(const KeyGenSpec& spec) override;
   absl::StatusOr<std::vector<lwe::TypedPlaintext>> PublicDecrypt(
@@ -135,7 +140,8 @@ class ThresholdEngine final : public Engine {
 
  private:
   struct StoredKey {
-    mpc::KeyShare share;
+    std::optional<mpc::KeyShare> share;           // phase-1 key
+    std::optional<mpc::TfheKeyShare> tfhe_share;  // tfhe-rs keyset
     PublicKeyInfo info;
   };
   enum class PreprocState { kRunning, kComplete, kInterrupted };
@@ -151,7 +157,7 @@ class ThresholdEngine final : public Engine {
     PreprocessingProgress Snapshot() const;
   };
   struct PreprocEntry {
-    const lwe::LweParameters* params = nullptr;
+    ParameterSet params;
     PreprocState state = PreprocState::kRunning;
     std::shared_ptr<PreprocProgress> progress;  // while running
   };
@@ -160,13 +166,17 @@ class ThresholdEngine final : public Engine {
                   const lwe::LweParameters& params);
   absl::Status LoadStoredState();
   absl::StatusOr<std::shared_ptr<const StoredKey>> FindKey(const Id32& key_id) const;
+  // FindKey for decryption: FAILED_PRECONDITION for a tfhe-rs keyset.
+  absl::StatusOr<std::shared_ptr<const StoredKey>> FindPhase1Key(const Id32& key_id) const;
+  absl::Status LoadTfheKey(const std::string& id, ByteSpan raw);
+  // GenerateKey of a tfhe-rs keyset: the DKG of mpc/tfhe_dkg.h over the stored material.
+  absl::StatusOr<PublicKeyInfo> GenerateTfheKeyset(const KeyGenSpec& spec,
+                                                   mpc::DkgMaterialSource& material);
   absl::StatusOr<std::shared_ptr<const mpc::PrssSetup>> FindPrss(const Id32& epoch_id) const;
-  // The material a key generation with `params` consumes.
-  static mpc::DkgMaterialCounts MaterialFor(const lwe::LweParameters& params);
   // The resume step of an interrupted preprocessing: agrees with the other parties on where
   // each lane resumes and records the new attempt.
   absl::StatusOr<PreprocessingRecord> AgreeOnResume(PreprocessingRecord record,
-                                                    const lwe::LweParameters& params);
+                                                    const ParameterSet& params);
   void ReportProgress(const std::string& id, PreprocProgress& progress);
 
   // Runs `body` on a fresh session `sid` with every party.

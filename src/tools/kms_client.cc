@@ -4,7 +4,8 @@
 //
 //   kms-client [--addresses A ... | --endpoint H:P [--signer-address 0x..] | --config client.toml]
 //              [--trust-on-first-use] <command>
-//     keygen [--insecure] [--params test|default]      preprocessing + DKG on all parties
+//     keygen [--insecure] [--params test|default|tfhe-test|tfhe-default]
+//                                                      preprocessing + DKG on all parties
 //     encrypt --key-id K --type euint64 --value 42 [--public-key-file F] [-o ct.bin]
 //     public-decrypt --key-id K (--type T --value V | --ciphertext-file F) [--attest-with P]
 //     user-decrypt   --key-id K (--type T --value V | --ciphertext-file F) [--attest-with P]
@@ -52,6 +53,8 @@
 #include "common/status_macros.h"
 #include "crypto/random.h"
 #include "crypto/secp256k1_signer.h"
+#include "tfhe/compact_public_key.h"
+#include "tfhe/named_keysets.h"
 #include "tools/tls_flags.h"
 
 namespace kms::tools {
@@ -383,8 +386,18 @@ int RunGetPublicKey(client::ClusterClient& cluster, const std::string& key_text,
   absl::StatusOr<client::AcceptedPublicKey> accepted = cluster.FetchPublicKey(*key_id);
   if (!accepted.ok()) return Fail(accepted.status());
   const v1::PublicKeyResponse& key = accepted->key;
-  absl::StatusOr<lwe::CompactPublicKey> parsed = client::ParsePublicKey(key.public_key());
-  if (!parsed.ok()) return Fail(parsed.status());
+  // A tfhe-rs keyset's PublicKey is a tfhe-rs CompactPublicKey; a phase-1 key's our own.
+  if (tfhe::KmsKeysetByName(key.fhe_parameter()) != nullptr) {
+    absl::StatusOr<tfhe::CompactPublicKey> parsed =
+        tfhe::ParseCompactPublicKey(AsBytes(key.public_key()));
+    if (!parsed.ok()) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("public key (tfhe-rs CompactPublicKey): ", parsed.status().message())));
+    }
+  } else {
+    absl::StatusOr<lwe::CompactPublicKey> parsed = client::ParsePublicKey(key.public_key());
+    if (!parsed.ok()) return Fail(parsed.status());
+  }
   absl::Status written = client::WriteFileBytes(out_file, key.public_key());
   if (!written.ok()) return Fail(written);
   std::cout << "key_id: " << key.key_id() << "\n";
@@ -459,8 +472,10 @@ int Run(int argc, char** argv) {
   std::string epoch_id;
   CLI::App* keygen = app.add_subcommand("keygen", "Generate a key on all parties");
   keygen->add_flag("--insecure", insecure, "Dealer key generation (needs insecure = true)");
-  keygen->add_option("--params", params, "test or default")
-      ->check(CLI::IsMember({"test", "default"}));
+  keygen
+      ->add_option("--params", params,
+                   "test or default (phase-1 key), tfhe-test or tfhe-default (tfhe-rs keyset)")
+      ->check(CLI::IsMember({"test", "default", "tfhe-test", "tfhe-default"}));
   keygen->add_option("--epoch-id", epoch_id, "Epoch whose PRSS to use");
 
   CiphertextSource enc_src;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The tools against a centralized kms-server (one server, no MPC): kms-gen-keys, kms-client
-# keygen / encrypt / public-decrypt / user-decrypt / call, kms-health-check live and config.
+# keygen (a phase-1 key and a tfhe-rs keyset) / encrypt / public-decrypt / user-decrypt / call,
+# kms-health-check live and config.
 #   tools_centralized.sh <folder of the kms binaries>
 source "$(dirname "$0")/guide_lib.sh" "$1" central 5000
 
@@ -68,11 +69,29 @@ expect_exit 2 "a malformed key id" "${C[@]}" get-public-key 1234 -o "$WORK/pk.bi
 expect_exit 0 "kms-client call GetKeyMaterialAvailability" "${C[@]}" call GetKeyMaterialAvailability
 expect_in "$KEY" "lists the key"
 
+step "tfhe-rs keyset (tfhe-test)"
+expect_exit 0 "kms-client keygen --params tfhe-test" "${C[@]}" keygen --params tfhe-test
+TKEY=$(field key_id)
+expect_in "fhe_parameter: tfhe-test" "names the tfhe-rs set"
+expect_in "insecure: true" "marked insecure (the test set)"
+for obj in PublicKey ServerKey; do
+  f=$(find "$WORK" -path "*/$obj/$TKEY" -type f | head -1)
+  [ -n "$f" ] && [ -s "$f" ] && pass "$obj/$TKEY published ($(stat -c %s "$f") bytes)" || fail "no $obj/$TKEY under $WORK"
+done
+f=$(find "$WORK" -path "*/FhePrivateKey/$TKEY" -type f | head -1)
+[ -n "$f" ] && [ "$(stat -c %a "$f")" = 600 ] && pass "FhePrivateKey/$TKEY is 0600" || fail "FhePrivateKey/$TKEY missing or not 0600"
+[ "$(head -c 8 "$f")" = KMSTKEY1 ] && pass "a KMSTKEY1 record" || fail "FhePrivateKey/$TKEY is not a KMSTKEY1 record"
+expect_exit 0 "get-public-key of the keyset" "${C[@]}" get-public-key "$TKEY" -o "$WORK/tfhe-pk.bin"
+cmp -s "$WORK/tfhe-pk.bin" "$(find "$WORK" -path "*/PublicKey/$TKEY" -type f | head -1)" && pass "the signed public key is the stored CompactPublicKey" || fail "get-public-key wrote other bytes"
+expect_exit 0 "the key listing names the keyset" "${C[@]}" call GetKeyMaterialAvailability
+expect_in "$TKEY" "lists the keyset"
+
 step "kms-health-check live (centralized)"
 expect_exit 0 "kms-health-check live" kms-health-check live --endpoint "127.0.0.1:$PORT"
 expect_in "Node Type: CENTRALIZED" "node type"
 expect_in "Overall Status: OPTIMAL" "OPTIMAL"
 expect_in "$KEY" "key listed"
+expect_in "$TKEY" "tfhe-rs keyset listed"
 
 step "graceful stop"
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; rc=$?; SERVER_PID=""

@@ -96,7 +96,7 @@ TEST(CentralEngineTest, LoadRefusesTamperedPublicKey) {
 TEST(CentralEngineTest, PreprocessingIsTrivialAndListed) {
   storage::VaultSet vaults = RamVaults();
   auto engine = CentralizedEngine::Load(vaults, lwe::TestParameters());
-  auto info = (*engine)->Preprocess(Id(7), lwe::TestParameters(), DefaultEpochId());
+  auto info = (*engine)->Preprocess(Id(7), &lwe::TestParameters(), DefaultEpochId());
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->bits, 0u);
   EXPECT_EQ((*engine)->PreprocessingIds(), std::vector<std::string>{IdToHex(Id(7))});

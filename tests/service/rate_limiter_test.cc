@@ -104,8 +104,9 @@ TEST(RateLimiterTest, PreprocessingUnitsRoundUp) {
   EXPECT_EQ(PreprocessingUnits(1), 1u);
   EXPECT_EQ(PreprocessingUnits(10000), 1u);
   EXPECT_EQ(PreprocessingUnits(10001), 2u);
-  EXPECT_EQ(PreprocessingUnits(135168), 14u);  // the "default" DKG's bits
-  EXPECT_EQ(PreprocessingUnits(11776), 2u);    // the "test" DKG's bits
+  EXPECT_EQ(PreprocessingUnits(135168), 14u);                      // the "default" DKG's bits
+  EXPECT_EQ(PreprocessingUnits(11776), 2u);                        // the "test" DKG's bits
+  EXPECT_EQ(PreprocessingUnits(795'153), kMaxPreprocessingUnits);  // "tfhe-test": capped
 }
 
 }  // namespace kms::service

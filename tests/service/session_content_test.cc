@@ -84,37 +84,38 @@ TEST(SessionContentTest, PreprocessingBindsParametersEpochLayoutAndAttempt) {
   const mpc::DkgMaterialCounts totals{mpc::DkgBitsNeeded(test), 0, mpc::DkgRandomsNeeded(test)};
   const PreprocessingLayout two = MakePreprocessingLayout(totals, 2, mpc::kTripleBatch);
   const Id32 id = Id(9), epoch = DefaultEpochId();
-  const auto base = PreprocessingDomain(id, test, epoch, two);
+  const auto base = PreprocessingDomain(id, &test, epoch, two);
   // The sessions of one request differ by index only.
   EXPECT_NE(DeriveSessionId(base, 0), DeriveSessionId(base, 1));
   // Another layout of the same request: other sessions, none shared with the first layout.
   const auto three =
-      PreprocessingDomain(id, test, epoch, MakePreprocessingLayout(totals, 3, mpc::kTripleBatch));
+      PreprocessingDomain(id, &test, epoch, MakePreprocessingLayout(totals, 3, mpc::kTripleBatch));
   for (uint64_t i = 0; i < 3; ++i) {
     EXPECT_NE(DeriveSessionId(three, i), DeriveSessionId(base, 0));
     EXPECT_NE(DeriveSessionId(three, i), DeriveSessionId(base, 1));
   }
+  EXPECT_NE(
+      DeriveSessionId(base, 0),
+      DeriveSessionId(
+          PreprocessingDomain(id, &test, epoch, MakePreprocessingLayout(totals, 2, 1000)), 0));
   EXPECT_NE(DeriveSessionId(base, 0),
-            DeriveSessionId(
-                PreprocessingDomain(id, test, epoch, MakePreprocessingLayout(totals, 2, 1000)), 0));
+            DeriveSessionId(PreprocessingDomain(id, &lwe::DefaultParameters(), epoch, two), 0));
   EXPECT_NE(DeriveSessionId(base, 0),
-            DeriveSessionId(PreprocessingDomain(id, lwe::DefaultParameters(), epoch, two), 0));
-  EXPECT_NE(DeriveSessionId(base, 0),
-            DeriveSessionId(PreprocessingDomain(id, test, Id(5), two), 0));
+            DeriveSessionId(PreprocessingDomain(id, &test, Id(5), two), 0));
   PreprocessingLayout moved = two;
   moved.lanes[0].bits -= 1;
   moved.lanes[1].bits += 1;
   EXPECT_NE(DeriveSessionId(base, 0),
-            DeriveSessionId(PreprocessingDomain(id, test, epoch, moved), 0));
+            DeriveSessionId(PreprocessingDomain(id, &test, epoch, moved), 0));
   PreprocessingLayout with_triples = two;
   with_triples.lanes[1].triples += 1;
   EXPECT_NE(DeriveSessionId(base, 0),
-            DeriveSessionId(PreprocessingDomain(id, test, epoch, with_triples), 0));
+            DeriveSessionId(PreprocessingDomain(id, &test, epoch, with_triples), 0));
   // A resumed run (next attempt) never repeats a session of the interrupted one.
   PreprocessingLayout resumed = two;
   resumed.attempt = 1;
   EXPECT_NE(DeriveSessionId(base, 0),
-            DeriveSessionId(PreprocessingDomain(id, test, epoch, resumed), 0));
+            DeriveSessionId(PreprocessingDomain(id, &test, epoch, resumed), 0));
 }
 
 TEST(SessionContentTest, KeyGenBindsParametersPreprocessingAndEpoch) {

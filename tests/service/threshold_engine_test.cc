@@ -25,8 +25,15 @@
 #include "lwe/typed_ciphertext.h"
 #include "mpc/decryption.h"
 #include "mpc/dkg.h"
+#include "mpc/tfhe_decryption.h"
+#include "service/tfhe_key_record.h"
 #include "storage/ram_storage.h"
 #include "testing/grpc_test_cluster.h"
+#include "testing/prss_fixture.h"
+#include "testing/seeded_rng.h"
+#include "tfhe/compact_encryption.h"
+#include "tfhe/expansion.h"
+#include "tfhe/server_key.h"
 
 namespace kms::service {
 namespace {
@@ -202,7 +209,7 @@ TEST(ThresholdEngineTest, PublicDecryptionReusingARunningPreprocessingRequestIdD
   auto preprocessing = std::async(std::launch::async, [&] {
     return cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<PreprocessingInfo> {
       KMS_RETURN_IF_ERROR(e.ReservePreprocessing(shared));
-      return e.Preprocess(shared, params, epoch);
+      return e.Preprocess(shared, &params, epoch);
     });
   });
   const Clock::time_point give_up = Clock::now() + std::chrono::seconds(30);
@@ -321,7 +328,7 @@ TEST(ThresholdEngineTest, PreprocessingResumesAfterEveryPartyRestarts) {
   auto first = std::async(std::launch::async, [&] {
     return cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<PreprocessingInfo> {
       KMS_RETURN_IF_ERROR(e.ReservePreprocessing(pre));
-      return e.Preprocess(pre, params, epoch);
+      return e.Preprocess(pre, &params, epoch);
     });
   });
   ASSERT_TRUE(WaitForProgress(cluster, 4, pre, 0.3)) << "no progress";
@@ -372,7 +379,7 @@ TEST(ThresholdEngineTest, PreprocessingResumesAfterEveryPartyRestarts) {
 
   for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<PreprocessingInfo> {
          KMS_RETURN_IF_ERROR(e.ReservePreprocessing(pre));  // the same request again: resumes
-         return e.Preprocess(pre, params, epoch);
+         return e.Preprocess(pre, &params, epoch);
        })) {
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->bits, mpc::DkgBitsNeeded(params));
@@ -416,7 +423,7 @@ TEST(ThresholdEngineTest, AbortingARunningPreprocessingStopsItAndDropsItsMateria
   auto run = std::async(std::launch::async, [&] {
     return cluster.OnAll([&](ThresholdEngine& e) -> absl::StatusOr<PreprocessingInfo> {
       KMS_RETURN_IF_ERROR(e.ReservePreprocessing(pre));
-      return e.Preprocess(pre, params, DefaultEpochId());
+      return e.Preprocess(pre, &params, DefaultEpochId());
     });
   });
   ASSERT_TRUE(WaitForProgress(cluster, 4, pre, 0.2)) << "no progress";
@@ -580,7 +587,7 @@ TEST(ThresholdEngineTest, SessionIdsAreRecordedForGoodAndSurviveARestart) {
   EXPECT_TRUE(e1.ReserveKeyGen(pre).ok());
 
   // Nothing starts without its record.
-  auto unrecorded = e1.Preprocess(Id(0x22), params, epoch);
+  auto unrecorded = e1.Preprocess(Id(0x22), &params, epoch);
   EXPECT_TRUE(absl::IsFailedPrecondition(unrecorded.status())) << unrecorded.status();
   KeyGenSpec spec;
   spec.request_id = Id(0x32);
@@ -614,6 +621,117 @@ TEST(ThresholdEngineTest, SessionIdsAreRecordedForGoodAndSurviveARestart) {
   // A fresh run id is accepted (the init itself is not run here: one party only).
   EXPECT_TRUE(r1.ReserveEpochRun(epoch, false, Id(0x99)).ok());
   EXPECT_TRUE(absl::IsAlreadyExists(r1.ReserveEpochRun(epoch, false, Id(0x99))));
+}
+
+}  // namespace
+}  // namespace kms::service
+
+namespace kms::service {
+namespace {
+
+// The tfhe-rs keyset DKG through the engines, with every party restarting in the middle of its
+// preprocessing: the run resumes, the DKG makes one keyset that every party publishes byte for
+// byte alike (PublicKey, ServerKey, CompressedXofKeySet), the keyset loads again after another
+// restart, and two values encrypted under its CPK, added with its server key, decrypt right
+// from the key shares the parties stored (user decryption of the SmallExpanded sum, as the client
+// reconstructs it).
+TEST(ThresholdEngineTfhe, KeysetFromAResumedPreprocessingDecryptsWithTheStoredShares) {
+  const ParameterSet params = &tfhe::KmsTestKeyset();
+  EngineCluster cluster(4, 1);
+  cluster.SetPreprocessingChunk(100'000);
+  ASSERT_TRUE(cluster.Start().ok());
+  InitEpoch(cluster);
+  ASSERT_FALSE(HasFailure());
+  const Id32 epoch = DefaultEpochId(), pre = Id(0x71);
+  auto preprocess = [&](ThresholdEngine& e) -> absl::StatusOr<PreprocessingInfo> {
+    KMS_RETURN_IF_ERROR(e.ReservePreprocessing(pre));
+    return e.Preprocess(pre, params, epoch);
+  };
+  auto first = std::async(std::launch::async, [&] { return cluster.OnAll(preprocess); });
+  ASSERT_TRUE(WaitForProgress(cluster, 4, pre, 0.2)) << "no progress";
+  for (int p = 1; p <= 4; ++p) cluster.engine(p).Shutdown();
+  for (const auto& r : first.get()) EXPECT_FALSE(r.ok());
+  ASSERT_TRUE(cluster.Restart().ok());
+  const mpc::DkgMaterialCounts needed = *KeyGenMaterial(params);
+  for (const auto& r : cluster.OnAll(preprocess)) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->bits, needed.bits);
+  }
+
+  KeyGenSpec dkg;
+  dkg.request_id = Id(0x72);
+  dkg.preprocessing_id = pre;
+  dkg.params = params;
+  dkg.epoch_id = epoch;
+  auto infos = cluster.OnAll([&](ThresholdEngine& e) { return ReserveAndGenerate(e, dkg); });
+  for (const auto& r : infos) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->public_key, infos[0]->public_key);
+    EXPECT_EQ(r->server_key_digest, infos[0]->server_key_digest);
+    EXPECT_EQ(r->compressed_keyset_digest, infos[0]->compressed_keyset_digest);
+    EXPECT_TRUE(r->insecure);  // the test set
+  }
+  EXPECT_NE(infos[0]->compressed_keyset_digest, crypto::Digest{});
+  const std::string id = IdToHex(dkg.request_id);
+
+  ASSERT_TRUE(cluster.Restart().ok());  // the boot check reads and verifies the keyset
+  std::vector<mpc::TfheKeyShare> shares;
+  for (int p = 1; p <= 4; ++p) {
+    auto reloaded = cluster.engine(p).GetPublicKey(dkg.request_id);
+    ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+    EXPECT_EQ(reloaded->public_key, infos[0]->public_key);
+    auto raw = cluster.vaults(p).private_vault->Get(storage::kFheKeyInfo, id);
+    ASSERT_TRUE(raw.ok());
+    auto record = ParseTfheKeyRecord(*raw);
+    ASSERT_TRUE(record.ok() && record->share.has_value()) << record.status();
+    EXPECT_FALSE(record->share->insecure_dealer);
+    shares.push_back(std::move(*record->share));
+  }
+  EXPECT_EQ(cluster.engine(1).PublicDecrypt(Id(0x73), dkg.request_id, epoch, {}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  Bytes sk_bytes;
+  ASSERT_TRUE(cluster.vaults(2)
+                  .public_vault
+                  ->GetStream(storage::kServerKey, id,
+                              [&](ByteSpan piece) {
+                                sk_bytes.insert(sk_bytes.end(), piece.begin(), piece.end());
+                                return absl::OkStatus();
+                              })
+                  .ok());
+  auto server_key = tfhe::ParsePublishedServerKey(sk_bytes);
+  ASSERT_TRUE(server_key.ok()) << server_key.status();
+  auto keys = tfhe::LoadPublishedServerKey(*server_key);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  auto cpk = tfhe::ParseCompactPublicKey(infos[0]->public_key);
+  ASSERT_TRUE(cpk.ok()) << cpk.status();
+  kms::testing::SeededRng rng(11);
+  tfhe::CompactListBuilder builder;
+  ASSERT_TRUE(builder.PushUint(0x5a, 8).ok());
+  ASSERT_TRUE(builder.PushUint(0xc3, 8).ok());
+  auto list = builder.Build(*cpk, rng);
+  ASSERT_TRUE(list.ok()) << list.status();
+  auto expanded = tfhe::ExpandCompactList(keys->server_key, *keys->casting_key, *list);
+  ASSERT_TRUE(expanded.ok()) << expanded.status();
+  auto sum =
+      tfhe::AddFheUint(keys->server_key, *expanded->GetFheUint(0, 4), *expanded->GetFheUint(1, 4));
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  auto input = mpc::TfheInputFromSmall(shares[0], lwe::FheType::kEuint8, *sum, keys->server_key,
+                                       *keys->noise_squashing_key);
+  ASSERT_TRUE(input.ok()) << input.status();
+  auto setups = kms::testing::DealtPrssSetups(4, 1);
+  const std::vector<mpc::SessionId> sids = {77};
+  std::vector<std::optional<std::vector<mpc::Share>>> got(4);
+  for (size_t p = 0; p < 4; ++p) {
+    auto s = mpc::TfheUserDecryptionShares(shares[p], setups[p], sids,
+                                           std::span<const mpc::TfheDecryptionInput>(&*input, 1));
+    ASSERT_TRUE(s.ok()) << s.status();
+    got[p] = (*s)[0];
+  }
+  auto value = mpc::ReconstructTfheUserDecryption(*input, 1, got);
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(*value, *lwe::TypedPlaintext::FromString(lwe::FheType::kEuint8,
+                                                     std::to_string((0x5a + 0xc3) & 0xff)));
 }
 
 }  // namespace

@@ -1,0 +1,89 @@
+#include "service/tfhe_keyset_store.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "service/key_material.h"
+#include "storage/vault.h"
+
+namespace kms::service {
+namespace {
+
+// Streams `bytes` to the vault, hashing what is stored.
+absl::StatusOr<crypto::Digest> PutHashed(storage::Storage& vault, std::string_view type,
+                                         std::string_view id, ByteSpan bytes) {
+  crypto::Shake256 h;
+  h.Update(crypto::kDsepPublicKeyData);
+  const storage::ObjectProducer produce = [bytes](const storage::ByteSink& write) -> absl::Status {
+    constexpr size_t kPiece = size_t{16} << 20;
+    for (size_t at = 0; at < bytes.size(); at += kPiece) {
+      KMS_RETURN_IF_ERROR(write(bytes.subspan(at, std::min(kPiece, bytes.size() - at))));
+    }
+    return absl::OkStatus();
+  };
+  KMS_RETURN_IF_ERROR(vault.PutStream(type, id, storage::HashingProducer(produce, h)));
+  return h.Finish32();
+}
+
+absl::Status CheckStreamed(storage::Storage& vault, std::string_view type, std::string_view id,
+                           const crypto::Digest& expected) {
+  crypto::Shake256 h;
+  h.Update(crypto::kDsepPublicKeyData);
+  absl::Status read =
+      vault.GetStream(type, id, storage::HashingSink([](ByteSpan) { return absl::OkStatus(); }, h));
+  if (!read.ok()) {
+    return absl::NotFoundError(absl::StrCat("missing or unreadable public material ",
+                                            std::string(type), " for id=", std::string(id), ": ",
+                                            read.message()));
+  }
+  if (h.Finish32() != expected) {
+    return absl::DataLossError(
+        absl::StrCat(std::string(type), " digest mismatch for id=", std::string(id), " (",
+                     vault.Describe(), "/", std::string(type), "/", std::string(id),
+                     " differs from the digest recorded with the key)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<PublishedTfheKeyset> PublishTfheKeyset(storage::Storage& public_vault,
+                                                      std::string_view key_id,
+                                                      const tfhe::CompactPublicKey& public_key,
+                                                      const tfhe::PublishedServerKey& server_key,
+                                                      const tfhe::CompressedXofKeySet* compressed) {
+  PublishedTfheKeyset out;
+  KMS_ASSIGN_OR_RETURN(out.public_key, tfhe::SerializeCompactPublicKey(public_key));
+  out.public_key_digest = PublicKeyBytesDigest(out.public_key);
+  if (compressed != nullptr) {
+    KMS_ASSIGN_OR_RETURN(Bytes bytes, tfhe::SerializeCompressedXofKeySet(*compressed));
+    KMS_ASSIGN_OR_RETURN(out.compressed_keyset_digest,
+                         PutHashed(public_vault, storage::kCompressedXofKeySet, key_id, bytes));
+  }
+  {
+    // The serialized server key is the one copy held at a time (1.6 GB at tfhe-default).
+    KMS_ASSIGN_OR_RETURN(Bytes bytes, tfhe::SerializePublishedServerKey(server_key));
+    KMS_ASSIGN_OR_RETURN(out.server_key_digest,
+                         PutHashed(public_vault, storage::kServerKey, key_id, bytes));
+  }
+  KMS_RETURN_IF_ERROR(public_vault.Put(storage::kPublicKey, key_id, out.public_key));
+  return out;
+}
+
+absl::StatusOr<Bytes> VerifyPublishedTfheKeyset(storage::Storage& public_vault,
+                                                std::string_view key_id,
+                                                const PublishedTfheKeyset& expected) {
+  KMS_ASSIGN_OR_RETURN(Bytes public_key,
+                       ReadVerifiedPublicKey(public_vault, key_id, expected.public_key_digest));
+  KMS_RETURN_IF_ERROR(
+      CheckStreamed(public_vault, storage::kServerKey, key_id, expected.server_key_digest));
+  if (expected.compressed_keyset_digest != crypto::Digest{}) {
+    KMS_RETURN_IF_ERROR(CheckStreamed(public_vault, storage::kCompressedXofKeySet, key_id,
+                                      expected.compressed_keyset_digest));
+  }
+  return public_key;
+}
+
+}  // namespace kms::service

@@ -1,0 +1,52 @@
+// File: service/tfhe_keyset_store.h
+//
+// The public half of a tfhe-rs keyset in the public vault, as kms v0.12.8 publishes it
+// (interop-tfhe-1.4.md §3.1), every object a tfhe-rs safe_serialize blob:
+//   PublicKey/<key_id>            the CompactPublicKey (tens of KB)
+//   ServerKey/<key_id>            the uncompressed ServerKey, Fourier-domain bootstrapping keys
+//                                 (about 1.6 GB at tfhe-default: written with PutStream)
+//   CompressedXofKeySet/<key_id>  the CompressedXofKeySet the two expand from (threshold DKG
+//                                 only; tens of MB), for clients that can use it
+// Each with the digest the reference signs, SHAKE256("PDAT_KEY" ‖ stored bytes), recorded in the
+// private key record (tfhe_key_record.h) and checked at boot.
+#ifndef KMS_SERVICE_TFHE_KEYSET_STORE_H_
+#define KMS_SERVICE_TFHE_KEYSET_STORE_H_
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/bytes.h"
+#include "crypto/hash.h"
+#include "storage/storage.h"
+#include "tfhe/compact_public_key.h"
+#include "tfhe/published_server_key.h"
+#include "tfhe/xof_key_set.h"
+
+namespace kms::service {
+
+struct PublishedTfheKeyset {
+  Bytes public_key;  // the stored PublicKey bytes
+  crypto::Digest public_key_digest{};
+  crypto::Digest server_key_digest{};
+  crypto::Digest compressed_keyset_digest{};  // zero when none was published
+};
+
+// Writes the objects above (CompressedXofKeySet only when `compressed` is not null), the server
+// key streamed.
+absl::StatusOr<PublishedTfheKeyset> PublishTfheKeyset(storage::Storage& public_vault,
+                                                      std::string_view key_id,
+                                                      const tfhe::CompactPublicKey& public_key,
+                                                      const tfhe::PublishedServerKey& server_key,
+                                                      const tfhe::CompressedXofKeySet* compressed);
+
+// Reads the published objects back and checks them against the digests recorded with the key
+// (the server key streamed, never whole in memory). NOT_FOUND "missing or unreadable public
+// material <type> for id=<id>"; DATA_LOSS "<type> digest mismatch for id=<id>". Returns the
+// PublicKey bytes.
+absl::StatusOr<Bytes> VerifyPublishedTfheKeyset(storage::Storage& public_vault,
+                                                std::string_view key_id,
+                                                const PublishedTfheKeyset& expected);
+
+}  // namespace kms::service
+
+#endif  // KMS_SERVICE_TFHE_KEYSET_STORE_H_

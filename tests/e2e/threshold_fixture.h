@@ -121,6 +121,53 @@ class ThresholdClusterTest : public ::testing::Test {
     }
   }
 
+  // How many preprocessing chunks of run `pre_id` party `p` holds in its private vault.
+  static size_t PreprocChunksOnDisk(int p, const std::string& pre_id) {
+    const std::filesystem::path dir = *dir_ / absl::StrCat("keys/PRIV-p", p, "/PreprocChunk");
+    std::error_code ec;
+    size_t n = 0;
+    for (auto it = std::filesystem::directory_iterator(dir, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      if (it->path().filename().string().rfind(pre_id, 0) == 0) ++n;
+    }
+    return n;
+  }
+
+  // Waits until every party has stored a chunk of `pre_id` (at most 60 s), then kills every
+  // party (SIGKILL) in the middle of the run; returns the chunks each kept.
+  static std::vector<size_t> KillEveryPartyDuringPreprocessing(const std::string& pre_id) {
+    const auto give_up = Clock::now() + std::chrono::seconds(60);
+    for (int p : All()) {
+      while (PreprocChunksOnDisk(p, pre_id) == 0 && Clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+    for (auto* s : servers_) s->Signal(SIGKILL);
+    std::vector<size_t> kept;
+    for (int p : All()) {
+      EXPECT_TRUE(servers_[p - 1]->Wait(std::chrono::seconds(10)).has_value());
+      kept.push_back(PreprocChunksOnDisk(p, pre_id));
+      EXPECT_GT(kept.back(), 0u) << "party " << p << " stored no chunk before it was killed";
+      const std::string manifest =
+          ReadFile(*dir_ / absl::StrCat("keys/PRIV-p", p, "/PreprocManifest/", pre_id));
+      EXPECT_FALSE(manifest.empty()) << "party " << p;
+      EXPECT_TRUE(!manifest.empty() && manifest.back() == '\0')
+          << "party " << p << " finished before it was killed";
+    }
+    std::printf("[ measure ] chunks on disk when every party was killed: %zu %zu %zu %zu\n",
+                kept[0], kept[1], kept[2], kept[3]);
+    return kept;
+  }
+
+  // Starts every party again and waits until each serves.
+  static void RestartEveryParty() {
+    for (int p : All()) ASSERT_TRUE(servers_[p - 1]->Start());
+    for (int p : All()) {
+      ASSERT_TRUE(WaitServing(Port(p), servers_[p - 1], std::chrono::seconds(60)).has_value())
+          << servers_[p - 1]->Log();
+    }
+  }
+
   // The signer addresses of the parties, from GetOperatorPublicKey.
   static std::map<uint32_t, crypto::EthAddress> Signers() {
     static std::map<uint32_t, crypto::EthAddress> out;

@@ -412,42 +412,9 @@ TEST_F(ThresholdTest, PreprocessingResumesAfterEveryPartyIsKilled) {
     });
   };
   ExpectAllOk(send_preproc());
-  auto chunks_on_disk = [&](int p) {
-    const std::filesystem::path dir = *dir_ / absl::StrCat("keys/PRIV-p", p, "/PreprocChunk");
-    std::error_code ec;
-    size_t n = 0;
-    for (auto it = std::filesystem::directory_iterator(dir, ec);
-         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-      if (it->path().filename().string().rfind(pre_id, 0) == 0) ++n;
-    }
-    return n;
-  };
-  const auto give_up = Clock::now() + std::chrono::seconds(60);
-  for (int p : All()) {
-    while (chunks_on_disk(p) == 0 && Clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  }
-  for (auto* s : servers_) s->Signal(SIGKILL);
-  for (auto* s : servers_) ASSERT_TRUE(s->Wait(std::chrono::seconds(10)).has_value());
-  std::vector<size_t> kept;
-  for (int p : All()) {
-    kept.push_back(chunks_on_disk(p));
-    EXPECT_GT(kept.back(), 0u) << "party " << p << " stored no chunk before it was killed";
-    const std::string manifest =
-        ReadFile(*dir_ / absl::StrCat("keys/PRIV-p", p, "/PreprocManifest/", pre_id));
-    ASSERT_FALSE(manifest.empty()) << "party " << p;
-    ASSERT_EQ(manifest.back(), '\0') << "party " << p << " finished before it was killed";
-  }
-  std::printf("[ measure ] chunks on disk when every party was killed: %zu %zu %zu %zu\n", kept[0],
-              kept[1], kept[2], kept[3]);
-  for (int p : All()) {
-    ASSERT_TRUE(servers_[p - 1]->Start());
-  }
-  for (int p : All()) {
-    ASSERT_TRUE(WaitServing(Port(p), servers_[p - 1], std::chrono::seconds(60)).has_value())
-        << servers_[p - 1]->Log();
-  }
+  KillEveryPartyDuringPreprocessing(pre_id);
+  ASSERT_FALSE(HasFailure());
+  RestartEveryParty();
   const auto resumed_at = Clock::now();
   ExpectAllOk(send_preproc());
   const std::vector<kms::v1::KeyGenPreprocResult> pre = PreprocResultsOnAll(pre_id);
@@ -463,7 +430,8 @@ TEST_F(ThresholdTest, PreprocessingResumesAfterEveryPartyIsKilled) {
   const auto values = ValuesOfEveryType();
   const auto cts = Encrypt(keys[1].public_key(), {values[0], values[5]});
   PublicDecryptOn(All(), key_id, cts, {values[0], values[5]});
-  for (int p : All()) EXPECT_EQ(chunks_on_disk(p), 0u) << "the KeyGen consumed the material";
+  for (int p : All())
+    EXPECT_EQ(PreprocChunksOnDisk(p, pre_id), 0u) << "the KeyGen consumed the material";
 }
 
 TEST_F(ThresholdTest, DecryptionWorksWithOnePartyKilled) {

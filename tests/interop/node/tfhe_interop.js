@@ -7,6 +7,8 @@
 //
 //   load-keys CK CPK             safe_deserialize both, the CPK also conformantly; re-serializes
 //                                them (prints `ck_same`, `cpk_same`: 1 when byte-identical)
+//   load-cpk CPK                 the CPK alone, as a wallet loads a KMS's key (`cpk_same`,
+//                                `cpk_conformant_same`)
 //   encrypt-list CPK OUT BOOL U8 U64
 //                                push_boolean, push_u8, push_u64 under our CPK; writes
 //                                OUT.build.bin and OUT.packed.bin
@@ -57,15 +59,20 @@ const read = (f) => new Uint8Array(fs.readFileSync(f));
 const same = (a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0 ? 1 : 0);
 const out = (name, value) => console.log(`${name} = ${value}`);
 
-function loadKeys(ckFile, cpkFile) {
-  const ckBytes = read(ckFile), cpkBytes = read(cpkFile);
-  const ck = tfhe.TfheClientKey.safe_deserialize(ckBytes, LIMIT);
+function loadCpk(cpkFile) {
+  const cpkBytes = read(cpkFile);
   const cpk = tfhe.TfheCompactPublicKey.safe_deserialize(cpkBytes, LIMIT);
   const conformant =
       tfhe.TfheCompactPublicKey.safe_deserialize_conformant(cpkBytes, LIMIT, parameters().pke());
-  out('ck_same', same(ck.safe_serialize(LIMIT), ckBytes));
   out('cpk_same', same(cpk.safe_serialize(LIMIT), cpkBytes));
   out('cpk_conformant_same', same(conformant.safe_serialize(LIMIT), cpkBytes));
+}
+
+function loadKeys(ckFile, cpkFile) {
+  const ckBytes = read(ckFile);
+  const ck = tfhe.TfheClientKey.safe_deserialize(ckBytes, LIMIT);
+  out('ck_same', same(ck.safe_serialize(LIMIT), ckBytes));
+  loadCpk(cpkFile);
 }
 
 function encryptList(cpkFile, outPrefix, b, u8, u64) {
@@ -126,6 +133,7 @@ function generate(outPrefix, u64, b) {
 
 const commands = {
   'load-keys': loadKeys,
+  'load-cpk': loadCpk,
   'encrypt-list': encryptList,
   'encrypt-u8-pair': encryptU8Pair,
   decrypt,

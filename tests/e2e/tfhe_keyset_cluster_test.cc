@@ -1,0 +1,302 @@
+// End to end: four kms-server processes in threshold mode (n = 4, t = 1) on loopback with mutual
+// TLS make the tfhe-rs test keyset (`tfhe-test`) as an operator does it: NewMpcEpoch, then
+// KeyGenPreproc with fhe_parameter = tfhe-test, during which every party is killed (SIGKILL),
+// started again and sent the same request, which resumes from the stored chunks, then KeyGen
+// (no dealer). Then, in order:
+//   1. every party answers the same signed KeyGenResult, publishes byte-identical PublicKey,
+//      ServerKey and CompressedXofKeySet objects whose PDAT_KEY digests its private record
+//      (KMSTKEY1, mode 0600) holds, and keeps only its decryption shares;
+//   2. the real node-tfhe, 1.4.0-alpha.3 and 1.7.0, loads the PublicKey that GetPublicKey
+//      returns, also with safe_deserialize_conformant;
+//   3. node-tfhe encrypts two u8 under it; our TFHE layer expands the list with the published
+//      ServerKey's casting key, adds, squashes the sum with its noise-squashing key and compresses
+//      it with its squashing compression key (BigCompressed), and the parties' key shares, read
+//      back from their private vaults, decrypt the sum (user-decryption shares reconstructed as
+//      the client does; the masks come from a dealt PRSS, since the servers do not decrypt
+//      tfhe-rs ciphertexts yet and refuse a decryption under this key, which is checked too).
+// Node-tfhe steps report themselves skipped where node or the packages are missing.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "e2e/threshold_fixture.h"
+#include "interop/node_runner.h"
+#include "mpc/tfhe_decryption.h"
+#include "service/tfhe_key_record.h"
+#include "storage/vault.h"
+#include "testing/prss_fixture.h"
+#include "tfhe/compact_ciphertext_list.h"
+#include "tfhe/compact_public_key.h"
+#include "tfhe/compressed_ciphertext_list.h"
+#include "tfhe/compression.h"
+#include "tfhe/expansion.h"
+#include "tfhe/keyset.h"
+#include "tfhe/noise_squashing.h"
+#include "tfhe/published_server_key.h"
+#include "tfhe/server_key.h"
+
+namespace kms::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct TfheClusterParameters {
+  // The configured set only matters for requests that name none; every request here names
+  // tfhe-test.
+  static constexpr const char* kFheParameter = "test";
+};
+
+class TfheKeysetClusterTest : public ThresholdClusterTest<TfheClusterParameters> {
+ protected:
+  static std::string PartyFile(const char* vault, int party, std::string_view type) {
+    return *dir_ / absl::StrCat("keys/", vault, "-p", party, "/", std::string(type), "/", key_id_);
+  }
+
+  // Calls `get` until it stops answering UNAVAILABLE (the result waits at most result_wait_secs
+  // per call; the preprocessing takes longer on a loaded machine), for at most 15 minutes.
+  static grpc::Status WaitResult(const std::function<grpc::Status()>& get) {
+    const auto deadline = Clock::now() + std::chrono::minutes(15);
+    grpc::Status s;
+    do {
+      s = get();
+    } while (s.error_code() == grpc::StatusCode::UNAVAILABLE && Clock::now() < deadline);
+    return s;
+  }
+
+  static ::kms::testing::NodeResult Node(const std::string& version, const std::string& args) {
+    return ::kms::testing::RunNodeTfhe(version, "kms-test", args);
+  }
+
+  void SkipWithoutNode() {
+    if (const std::string missing = ::kms::testing::NodeTfheMissing(); !missing.empty()) {
+      GTEST_SKIP() << "node-tfhe: " << missing;
+    }
+  }
+
+  inline static std::string cpk_file_;
+};
+
+TEST_F(TfheKeysetClusterTest, TheDkgMakesOneTfheKeysetOnEveryParty) {
+  kms::v1::Empty empty;
+  const std::string epoch_run = RandomId();
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::NewMpcEpochRequest req;
+    req.set_request_id(epoch_run);
+    auto ctx = Context();
+    return Stub(Port(p))->NewMpcEpoch(ctx.get(), req, &empty);
+  }));
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::RequestId id;
+    id.set_request_id(epoch_run);
+    kms::v1::EpochResult result;
+    return WaitResult([&] {
+      auto ctx = Context();
+      return Stub(Port(p))->GetEpochResult(ctx.get(), id, &result);
+    });
+  }));
+
+  // The preprocessing is interrupted: every party is killed once it has stored some of it, and
+  // the same request sent after the restart resumes from what is on disk.
+  const std::string pre_id = RandomId();
+  auto send_preproc = [&] {
+    return OnAll(All(), [&](int p) {
+      kms::v1::KeyGenPreprocRequest req;
+      req.set_request_id(pre_id);
+      req.set_fhe_parameter("tfhe-test");
+      auto ctx = Context();
+      return Stub(Port(p))->KeyGenPreproc(ctx.get(), req, &empty);
+    });
+  };
+  const auto first_start = Clock::now();
+  ExpectAllOk(send_preproc());
+  KillEveryPartyDuringPreprocessing(pre_id);
+  const auto killed = Clock::now();
+  ASSERT_FALSE(HasFailure());
+  RestartEveryParty();
+  const auto start = Clock::now();
+  ExpectAllOk(send_preproc());
+  std::vector<kms::v1::KeyGenPreprocResult> pre(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::RequestId id;
+    id.set_request_id(pre_id);
+    return WaitResult([&] {
+      auto ctx = Context();
+      return Stub(Port(p))->GetKeyGenPreprocResult(ctx.get(), id, &pre[p]);
+    });
+  }));
+  const auto preprocessed = Clock::now();
+
+  key_id_ = RandomId();
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::KeyGenRequest req;
+    req.set_request_id(key_id_);
+    req.set_preprocessing_id(pre_id);
+    req.set_fhe_parameter("tfhe-test");
+    auto ctx = Context();
+    return Stub(Port(p))->KeyGen(ctx.get(), req, &empty);
+  }));
+  std::vector<kms::v1::KeyGenResult> keys(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::RequestId id;
+    id.set_request_id(key_id_);
+    return WaitResult([&] {
+      auto ctx = Context();
+      return Stub(Port(p))->GetKeyGenResult(ctx.get(), id, &keys[p]);
+    });
+  }));
+  std::printf(
+      "[ measure ] tfhe-test keyset, 4 kms-server processes: preprocessing %.1f s before the "
+      "kill + %.1f s after the restart (%llu bits), DKG %.1f s; party 1 RSS %ld MB\n",
+      Millis(killed - first_start) / 1000, Millis(preprocessed - start) / 1000,
+      static_cast<unsigned long long>(pre[1].bits()), Millis(Clock::now() - preprocessed) / 1000,
+      RssKb(servers_[0]->pid()) / 1024);
+  ASSERT_FALSE(HasFailure());
+  for (int p : All()) {
+    EXPECT_THAT(servers_[p - 1]->Log(), HasSubstr("resuming preprocessing: ")) << "party " << p;
+    EXPECT_EQ(PreprocChunksOnDisk(p, pre_id), 0u) << "the KeyGen consumed the material";
+  }
+
+  ASSERT_TRUE(tfhe::ParseCompactPublicKey(AsBytes(keys[1].public_key())).ok());
+  const std::string server_key = ReadFile(PartyFile("PUB", 1, storage::kServerKey));
+  const std::string compressed = ReadFile(PartyFile("PUB", 1, storage::kCompressedXofKeySet));
+  ASSERT_TRUE(tfhe::ParsePublishedServerKey(AsBytes(server_key)).ok());
+  for (int p : All()) {
+    SCOPED_TRACE("party " + std::to_string(p));
+    EXPECT_EQ(keys[p].fhe_parameter(), "tfhe-test");
+    EXPECT_TRUE(keys[p].insecure());  // the test set is insecure, whoever makes it
+    EXPECT_EQ(keys[p].public_key(), keys[1].public_key());
+    EXPECT_EQ(ReadFile(PartyFile("PUB", p, storage::kPublicKey)), keys[1].public_key());
+    EXPECT_EQ(ReadFile(PartyFile("PUB", p, storage::kServerKey)), server_key);
+    EXPECT_EQ(ReadFile(PartyFile("PUB", p, storage::kCompressedXofKeySet)), compressed);
+    const crypto::Digest pk_digest = crypto::HashElement("PDAT_KEY", AsBytes(keys[p].public_key()));
+    EXPECT_EQ(keys[p].public_key_digest(), std::string(pk_digest.begin(), pk_digest.end()));
+
+    const std::string private_file = PartyFile("PRIV", p, storage::kFheKeyInfo);
+    struct stat st {};
+    ASSERT_EQ(::stat(private_file.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    auto record = service::ParseTfheKeyRecord(AsBytes(ReadFile(private_file)));
+    ASSERT_TRUE(record.ok()) << record.status();
+    EXPECT_EQ(record->params->name, "tfhe-test");
+    EXPECT_FALSE(record->client_key.has_value());  // no party holds the secret key
+    ASSERT_TRUE(record->share.has_value());
+    EXPECT_FALSE(record->share->insecure_dealer);
+    EXPECT_EQ(record->public_key_digest, pk_digest);
+    EXPECT_EQ(record->server_key_digest, crypto::HashElement("PDAT_KEY", AsBytes(server_key)));
+    EXPECT_EQ(record->compressed_keyset_digest,
+              crypto::HashElement("PDAT_KEY", AsBytes(compressed)));
+  }
+}
+
+TEST_F(TfheKeysetClusterTest, NodeTfheLoadsThePublishedCompactPublicKeyConformantly) {
+  ASSERT_FALSE(key_id_.empty()) << "needs the keyset of the previous test";
+  SkipWithoutNode();
+  kms::v1::PublicKeyRequest req;
+  req.set_key_id(key_id_);
+  kms::v1::PublicKeyResponse got;
+  auto ctx = Context();
+  ASSERT_TRUE(Stub(Port(3))->GetPublicKey(ctx.get(), req, &got).ok());
+  EXPECT_EQ(got.fhe_parameter(), "tfhe-test");
+  cpk_file_ = *dir_ / "cpk.bin";
+  WriteFile(cpk_file_, got.public_key());
+  for (const std::string version : {"14", "17"}) {
+    auto r = Node(version, "load-cpk '" + cpk_file_ + "'");
+    ASSERT_TRUE(r.ok) << "node-tfhe " << version << ": " << r.output;
+    EXPECT_EQ(r.values.count("cpk_conformant_same"), 1u) << r.output;
+    if (version == "14") {  // 1.7 re-serializes with its own version tags
+      EXPECT_EQ(r.values["cpk_same"], "1") << r.output;
+      EXPECT_EQ(r.values["cpk_conformant_same"], "1") << r.output;
+    }
+  }
+}
+
+TEST_F(TfheKeysetClusterTest, NodeEncryptsWeComputeAndThePartiesSharesDecryptTheSum) {
+  ASSERT_FALSE(cpk_file_.empty()) << "needs the public key of the previous test";
+  SkipWithoutNode();
+  crypto::AesCtrRng rng;
+  const uint64_t x = rng.Uniform<uint64_t>() & 0xff, y = rng.Uniform<uint64_t>() & 0xff;
+  SCOPED_TRACE("x = " + std::to_string(x) + ", y = " + std::to_string(y));
+  const std::string pair_file = *dir_ / "pair.bin";
+  auto r = Node("14", "encrypt-u8-pair '" + cpk_file_ + "' '" + pair_file + "' " +
+                          std::to_string(x) + " " + std::to_string(y));
+  ASSERT_TRUE(r.ok) << r.output;
+  auto list = tfhe::ParseCompactCiphertextList(AsBytes(ReadFile(pair_file)));
+  ASSERT_TRUE(list.ok()) << list.status();
+
+  auto published =
+      tfhe::ParsePublishedServerKey(AsBytes(ReadFile(PartyFile("PUB", 2, storage::kServerKey))));
+  ASSERT_TRUE(published.ok()) << published.status();
+  auto keys = tfhe::LoadPublishedServerKey(*published);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  auto expanded = tfhe::ExpandCompactList(keys->server_key, *keys->casting_key, *list);
+  ASSERT_TRUE(expanded.ok()) << expanded.status();
+  auto a = expanded->GetFheUint(0, 4);
+  auto b = expanded->GetFheUint(1, 4);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status() << " " << b.status();
+  auto sum = tfhe::AddFheUint(keys->server_key, *a, *b);
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  auto squashed = tfhe::SquashFheUint(keys->server_key, *keys->noise_squashing_key, *sum);
+  ASSERT_TRUE(squashed.ok()) << squashed.status();
+  const std::vector<tfhe::DataKind> info = {{tfhe::DataKind::Kind::kUnsigned, 4}};
+  auto compressed_list = tfhe::CompressSquashedNoiseCiphertexts(
+      *keys->noise_squashing_compression_key, squashed->packed_blocks, info);
+  ASSERT_TRUE(compressed_list.ok()) << compressed_list.status();
+  auto wire = tfhe::SerializeCompressedSquashedNoiseCiphertextList(*compressed_list);
+  ASSERT_TRUE(wire.ok()) << wire.status();
+  auto ciphertext = tfhe::ParseCompressedSquashedNoiseCiphertextList(*wire);
+  ASSERT_TRUE(ciphertext.ok()) << ciphertext.status();
+
+  // Each party's own shares, from its private vault, on the BigCompressed sum.
+  const std::vector<mpc::SessionId> sids = {4711};
+  const auto prss = ::kms::testing::DealtPrssSetups(kParties, kThreshold);
+  std::optional<mpc::TfheDecryptionInput> input;
+  std::vector<std::optional<std::vector<mpc::Share>>> shares(kParties);
+  for (int p : All()) {
+    auto record =
+        service::ParseTfheKeyRecord(AsBytes(ReadFile(PartyFile("PRIV", p, storage::kFheKeyInfo))));
+    ASSERT_TRUE(record.ok() && record->share.has_value()) << record.status();
+    auto in =
+        mpc::TfheInputFromCompressedSquashed(*record->share, lwe::FheType::kEuint8, *ciphertext, 0);
+    ASSERT_TRUE(in.ok()) << in.status();
+    auto s = mpc::TfheUserDecryptionShares(*record->share, prss[p - 1], sids,
+                                           std::span<const mpc::TfheDecryptionInput>(&*in, 1));
+    ASSERT_TRUE(s.ok()) << s.status();
+    shares[p - 1] = (*s)[0];
+    input = std::move(*in);
+  }
+  const auto expected =
+      *lwe::TypedPlaintext::FromString(lwe::FheType::kEuint8, std::to_string((x + y) & 0xff));
+  auto all = mpc::ReconstructTfheUserDecryption(*input, kThreshold, shares);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(*all, expected);
+  // One wrong share among the four is corrected; one missing is not needed.
+  auto wrong = shares;
+  wrong[2]->front() += mpc::Share::One();
+  auto corrected = mpc::ReconstructTfheUserDecryption(*input, kThreshold, wrong);
+  ASSERT_TRUE(corrected.ok()) << corrected.status();
+  EXPECT_EQ(*corrected, expected);
+  auto missing = shares;
+  missing[1].reset();
+  auto three = mpc::ReconstructTfheUserDecryption(*input, kThreshold, missing);
+  ASSERT_TRUE(three.ok()) << three.status();
+  EXPECT_EQ(*three, expected);
+
+  // The servers do not decrypt tfhe-rs ciphertexts yet, and say so (a well-formed request of
+  // today's ciphertext format, so that the refusal comes from the key).
+  crypto::AesCtrRng phase1_rng;
+  const lwe::SecretKey other = lwe::SecretKey::Generate(lwe::TestParameters(), phase1_rng);
+  auto other_pk =
+      lwe::SerializeCompactPublicKey(lwe::GenerateCompactPublicKey(other, 1, phase1_rng));
+  ASSERT_TRUE(other_pk.ok());
+  auto req = PublicDecryptionRequest(
+      key_id_, Encrypt(std::string(other_pk->begin(), other_pk->end()),
+                       {*lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint8, 7)}));
+  kms::v1::PublicDecryptionResponse response;
+  auto ctx = Context();
+  grpc::Status s = Stub(Port(1))->PublicDecryptSync(ctx.get(), req, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("is a tfhe-rs keyset (tfhe-test)"));
+}
+
+}  // namespace
+}  // namespace kms::e2e

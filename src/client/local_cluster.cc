@@ -343,6 +343,21 @@ absl::Status CheckPortFree(uint16_t port, std::string_view what) {
   return absl::OkStatus();
 }
 
+// A killed server's main thread turns zombie (ProcessAlive: false) before its other threads,
+// which share its file table, have closed its sockets; a start right after would find the ports
+// taken. Waits up to `wait` until the ports can be bound again.
+void WaitPortsReleased(const LocalParty& p, std::chrono::seconds wait) {
+  const auto deadline = Clock::now() + wait;
+  auto released = [&p] {
+    return CheckPortFree(p.client_port, "client port").ok() &&
+           CheckPortFree(p.peer_port, "peer port").ok() &&
+           CheckPortFree(p.metrics_port, "metrics port").ok();
+  };
+  while (!released() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 absl::StatusOr<LocalCluster> LocalCluster::Open(const std::string& dir) {
   const std::string file = StateFile(dir);
   absl::StatusOr<std::string> text = ReadFileBytes(file);
@@ -754,6 +769,7 @@ absl::Status LocalCluster::Stop(uint32_t id, bool hard, std::chrono::seconds wai
     kill(p.pid, SIGKILL);
     while (ProcessAlive(p.pid)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  WaitPortsReleased(p, std::chrono::seconds(10));
   p.pid = 0;
   return SavePid(p);
 }
@@ -801,6 +817,7 @@ absl::Status LocalCluster::Down(bool hard, std::chrono::seconds wait, std::ostre
       ::kill(p->pid, SIGKILL);
       while (ProcessAlive(p->pid)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    WaitPortsReleased(*p, std::chrono::seconds(10));
     p->pid = 0;
   }
   out << "kms-local: all parties stopped" << std::endl;

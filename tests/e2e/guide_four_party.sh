@@ -112,6 +112,28 @@ if [ -f "$D/keys/PUB-p1/PublicKey/$KEY" ]; then pass "keys/PUB-p1/PublicKey/<key
 OUT="$(find "$D/keys/PRIV-p1" -type f -perm /077)"
 if [ -z "$OUT" ]; then pass "private files are mode 0600 (ls -la keys/*/)"; else fail "private files readable by others: $OUT"; fi
 
+step "tfhe-rs keyset (tfhe-test): preprocessing + DKG, then the key inventory shows it"
+expect_exit 0 "kms-client keygen --params tfhe-test" "${CLIENT[@]}" keygen --params tfhe-test
+TKEY=$(field key_id)
+expect_in "fhe_parameter: tfhe-test" "names the tfhe-rs set"
+expect_in "parties_agreeing: 4 of 4" "all parties agree on the keyset's public key"
+OUT="$(kms-health-check live --endpoint "localhost:$P1" | grep -A 10 "KEY MATERIAL")"
+expect_in "$TKEY" "grep -A 10 \"KEY MATERIAL\" lists the keyset"
+OUT="$(cd "$D" && find keys/ -name "$TKEY")"
+for i in 1 2 3 4; do
+  for obj in PublicKey ServerKey CompressedXofKeySet; do
+    expect_in "keys/PUB-p$i/$obj/$TKEY" "party $i publishes $obj"
+  done
+  expect_in "keys/PRIV-p$i/FheKeyInfo/$TKEY" "party $i keeps its key shares"
+done
+for obj in PublicKey ServerKey CompressedXofKeySet; do
+  if cmp -s "$D/keys/PUB-p1/$obj/$TKEY" "$D/keys/PUB-p4/$obj/$TKEY"; then pass "$obj identical on parties 1 and 4 ($(stat -c %s "$D/keys/PUB-p1/$obj/$TKEY") bytes)"; else fail "$obj differs between parties 1 and 4"; fi
+done
+f="$D/keys/PRIV-p2/FheKeyInfo/$TKEY"
+if [ "$(stat -c %a "$f")" = 600 ] && [ "$(head -c 8 "$f")" = KMSTKEY1 ]; then pass "FheKeyInfo/<keyset id> is a 0600 KMSTKEY1 record"; else fail "$f is not a 0600 KMSTKEY1 record"; fi
+expect_exit 0 "get-public-key of the keyset" "${CLIENT[@]}" get-public-key "$TKEY" -o "$WORK/tfhe-pk.bin"
+if cmp -s "$WORK/tfhe-pk.bin" "$D/keys/PUB-p1/PublicKey/$TKEY"; then pass "the signed public key is the stored CompactPublicKey"; else fail "get-public-key wrote other bytes"; fi
+
 step "Cryptographic operations: GetOperatorPublicKey and ten concurrent GetHealthStatus"
 expect_exit 0 "kms-client call GetOperatorPublicKey" kms-client --endpoint "localhost:$P1" call GetOperatorPublicKey
 expect_in '"address": "0x' "operator address"

@@ -8,7 +8,7 @@ if(TARGET kms-local AND TARGET kms-server)
   set(_kms_tools_e2e_dir ${CMAKE_CURRENT_LIST_DIR})
   # name -> CTest timeout (s). Each script uses its own port offset; RUN_SERIAL keeps them from
   # competing for the two cores with other tests (13 servers are heavy).
-  foreach(spec "tools_centralized 120" "tools_pinned_keys 240" "guide_four_party 300"
+  foreach(spec "tools_centralized 120" "tools_pinned_keys 240" "guide_four_party 420"
                "guide_thirteen_party 420")
     separate_arguments(spec)
     list(GET spec 0 name)

@@ -77,23 +77,11 @@ absl::StatusOr<std::unique_ptr<CentralizedEngine>> CentralizedEngine::Load(
 }
 
 absl::Status CentralizedEngine::LoadTfheKey(const std::string& id, ByteSpan raw) {
-  absl::StatusOr<TfheKeyRecord> record = ParseTfheKeyRecord(raw);
-  if (!record.ok() || !record->client_key) {
-    return absl::DataLossError(absl::StrCat(
-        "FhePrivateKey/", id, " in ", vaults_.private_vault->Describe(), ": ",
-        record.ok() ? "a threshold key share, not a client key" : record.status().message()));
-  }
-  const PublishedTfheKeyset published{
-      {}, record->public_key_digest, record->server_key_digest, record->compressed_keyset_digest};
-  KMS_ASSIGN_OR_RETURN(Bytes pk_bytes,
-                       VerifyPublishedTfheKeyset(*vaults_.public_vault, id, published));
-  absl::StatusOr<Id32> key_id = ParseId("FhePrivateKey id", id);
-  if (!key_id.ok()) return absl::DataLossError(std::string(key_id.status().message()));
+  KMS_ASSIGN_OR_RETURN(LoadedTfheKey loaded,
+                       LoadTfheKeyRecord(*vaults_.private_vault, *vaults_.public_vault,
+                                         storage::kFhePrivateKey, id, raw, /*want_share=*/false));
   auto key = std::make_shared<Key>(
-      Key{std::nullopt, std::move(record->client_key),
-          PublicKeyInfo{*key_id, std::move(pk_bytes), record->public_key_digest,
-                        record->server_key_digest, record->compressed_keyset_digest, record->params,
-                        record->insecure}});
+      Key{std::nullopt, std::move(loaded.record.client_key), std::move(loaded.info)});
   std::lock_guard<std::mutex> lock(mu_);
   keys_.emplace(id, std::move(key));
   return absl::OkStatus();

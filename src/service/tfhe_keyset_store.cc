@@ -86,4 +86,34 @@ absl::StatusOr<Bytes> VerifyPublishedTfheKeyset(storage::Storage& public_vault,
   return public_key;
 }
 
+absl::StatusOr<LoadedTfheKey> LoadTfheKeyRecord(storage::Storage& private_vault,
+                                                storage::Storage& public_vault,
+                                                std::string_view type, std::string_view key_id,
+                                                ByteSpan raw, bool want_share) {
+  const std::string where =
+      absl::StrCat(std::string(type), "/", std::string(key_id), " in ", private_vault.Describe());
+  absl::StatusOr<TfheKeyRecord> record = ParseTfheKeyRecord(raw);
+  if (!record.ok())
+    return absl::DataLossError(absl::StrCat(where, ": ", record.status().message()));
+  if (want_share != record->share.has_value()) {
+    return absl::DataLossError(
+        absl::StrCat(where, want_share ? ": a centralized client key, not a key share"
+                                       : ": a threshold key share, not a client key"));
+  }
+  absl::StatusOr<Id32> id = ParseId(absl::StrCat(std::string(type), " id"), key_id);
+  if (!id.ok()) return absl::DataLossError(std::string(id.status().message()));
+  const PublishedTfheKeyset published{
+      {}, record->public_key_digest, record->server_key_digest, record->compressed_keyset_digest};
+  KMS_ASSIGN_OR_RETURN(Bytes public_key,
+                       VerifyPublishedTfheKeyset(public_vault, key_id, published));
+  PublicKeyInfo info{*id,
+                     std::move(public_key),
+                     record->public_key_digest,
+                     record->server_key_digest,
+                     record->compressed_keyset_digest,
+                     record->params,
+                     record->insecure};
+  return LoadedTfheKey{*std::move(record), std::move(info)};
+}
+
 }  // namespace kms::service

@@ -17,6 +17,8 @@
 #include "absl/status/statusor.h"
 #include "common/bytes.h"
 #include "crypto/hash.h"
+#include "service/engine.h"
+#include "service/tfhe_key_record.h"
 #include "storage/storage.h"
 #include "tfhe/compact_public_key.h"
 #include "tfhe/published_server_key.h"
@@ -46,6 +48,19 @@ absl::StatusOr<PublishedTfheKeyset> PublishTfheKeyset(storage::Storage& public_v
 absl::StatusOr<Bytes> VerifyPublishedTfheKeyset(storage::Storage& public_vault,
                                                 std::string_view key_id,
                                                 const PublishedTfheKeyset& expected);
+
+// A keyset's private record as an engine loads it at boot: parsed, of the kind the engine holds
+// (`want_share`: the threshold engine's key share, otherwise the centralized ClientKey), its
+// public objects checked against the digests it records, and the PublicKeyInfo it describes.
+// DATA_LOSS names `<type>/<id> in <private vault>` and the problem.
+struct LoadedTfheKey {
+  TfheKeyRecord record;
+  PublicKeyInfo info;
+};
+absl::StatusOr<LoadedTfheKey> LoadTfheKeyRecord(storage::Storage& private_vault,
+                                                storage::Storage& public_vault,
+                                                std::string_view type, std::string_view key_id,
+                                                ByteSpan raw, bool want_share);
 
 }  // namespace kms::service
 

@@ -285,23 +285,11 @@ absl::Status ThresholdEngine::CheckEpoch(const Id32& epoch_id) const {
 }
 
 absl::Status ThresholdEngine::LoadTfheKey(const std::string& id, ByteSpan raw) {
-  absl::StatusOr<TfheKeyRecord> record = ParseTfheKeyRecord(raw);
-  if (!record.ok() || !record->share) {
-    return absl::DataLossError(absl::StrCat(
-        "FheKeyInfo/", id, " in ", vaults_.private_vault->Describe(), ": ",
-        record.ok() ? "a centralized client key, not a key share" : record.status().message()));
-  }
-  const PublishedTfheKeyset published{
-      {}, record->public_key_digest, record->server_key_digest, record->compressed_keyset_digest};
-  KMS_ASSIGN_OR_RETURN(Bytes pk_bytes,
-                       VerifyPublishedTfheKeyset(*vaults_.public_vault, id, published));
-  absl::StatusOr<Id32> key_id = ParseId("FheKeyInfo id", id);
-  if (!key_id.ok()) return absl::DataLossError(key_id.status().message());
+  KMS_ASSIGN_OR_RETURN(LoadedTfheKey loaded,
+                       LoadTfheKeyRecord(*vaults_.private_vault, *vaults_.public_vault,
+                                         storage::kFheKeyInfo, id, raw, /*want_share=*/true));
   auto key = std::make_shared<StoredKey>(
-      StoredKey{std::nullopt, std::move(record->share),
-                PublicKeyInfo{*key_id, std::move(pk_bytes), record->public_key_digest,
-                              record->server_key_digest, record->compressed_keyset_digest,
-                              record->params, record->insecure}});
+      StoredKey{std::nullopt, std::move(loaded.record.share), std::move(loaded.info)});
   std::lock_guard<std::mutex> lock(mu_);
   keys_.emplace(id, std::move(key));
   return absl::OkStatus();

@@ -15,6 +15,7 @@
 #include "lwe/formats.h"
 #include "mpc/broadcast.h"
 #include "mpc/decryption.h"
+#include "mpc/tfhe_insecure_dealer.h"
 #include "net/round_channel.h"
 #include "service/authorization.h"
 #include "service/key_material.h"
@@ -322,11 +323,6 @@ absl::Status ThresholdEngine::CheckKeyGen(const KeyGenSpec& spec) const {
   }
   if (ledger_.Contains(storage::LedgerKind::kKeyGen, spec.request_id)) {
     return KeyGenUsedError(id);
-  }
-  if (spec.insecure && spec.params.tfhe != nullptr) {
-    return absl::FailedPreconditionError(
-        "InsecureKeyGen: threshold mode has no insecure dealer for tfhe-rs keysets; run "
-        "KeyGenPreproc and KeyGen (the DKG), or use a centralized server");
   }
   if (spec.insecure) return absl::OkStatus();
   if (spec.request_id == spec.preprocessing_id) {
@@ -780,6 +776,7 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateKey(const KeyGenSpec& spe
                          source->NextRandoms(mpc::DkgRandomsNeeded(*spec.params.lwe)));
   }
 
+  if (spec.params.tfhe != nullptr) return DealTfheKeyset(spec);  // insecure: no material
   const lwe::LweParameters& params = *spec.params.lwe;
   absl::StatusOr<mpc::KeyShare> share;
   if (spec.insecure) {
@@ -837,17 +834,44 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateTfheKeyset(
             });
       });
   KMS_RETURN_IF_ERROR(out.status());
+  return StoreTfheKeyset(spec, out->public_key, out->server_key, &out->compressed_keyset,
+                         std::move(out->key_share));
+}
+
+absl::StatusOr<PublicKeyInfo> ThresholdEngine::DealTfheKeyset(const KeyGenSpec& spec) {
+  const std::string id = IdToHex(spec.request_id);
+  const tfhe::NamedKeysetParameters& params = *spec.params.tfhe;
+  LogWarn("keygen",
+          absl::StrCat("insecure dealer keyset generation (parameters ", params.name,
+                       "): every party sees the whole key"),
+          id);
+  absl::StatusOr<mpc::TfheDealtKeyset> out = RunSession<mpc::TfheDealtKeyset>(
+      crypto::DeriveSessionId(KeyGenDomain(spec), 0), net::NetworkMode::kSync,
+      round_timeout_ * 1000,
+      [&](mpc::Session& session) { return mpc::InsecureDealerTfheKeyGen(session, params.keyset); });
+  KMS_RETURN_IF_ERROR(out.status());
+  return StoreTfheKeyset(spec, out->public_key, out->server_key, nullptr,
+                         std::move(out->key_share));
+}
+
+absl::StatusOr<PublicKeyInfo> ThresholdEngine::StoreTfheKeyset(
+    const KeyGenSpec& spec, const tfhe::CompactPublicKey& public_key,
+    const tfhe::PublishedServerKey& server_key, const tfhe::CompressedXofKeySet* compressed,
+    mpc::TfheKeyShare share) {
+  const std::string id = IdToHex(spec.request_id);
+  const tfhe::NamedKeysetParameters& params = *spec.params.tfhe;
+  const bool insecure = params.insecure || share.insecure_dealer;
   // Public first; FheKeyInfo is the commit point the boot check starts from.
-  KMS_ASSIGN_OR_RETURN(PublishedTfheKeyset published,
-                       PublishTfheKeyset(*vaults_.public_vault, id, out->public_key,
-                                         out->server_key, &out->compressed_keyset));
+  KMS_ASSIGN_OR_RETURN(
+      PublishedTfheKeyset published,
+      PublishTfheKeyset(*vaults_.public_vault, id, public_key, server_key, compressed));
   TfheKeyRecord record{&params,
-                       params.insecure,
+                       insecure,
                        published.public_key_digest,
                        published.server_key_digest,
                        published.compressed_keyset_digest,
                        std::nullopt,
-                       std::move(out->key_share)};
+                       std::move(share)};
   KMS_ASSIGN_OR_RETURN(crypto::SecretBytes stored, SerializeTfheKeyRecord(record));
   KMS_RETURN_IF_ERROR(vaults_.private_vault->Put(storage::kFheKeyInfo, id, stored.span()));
   PublicKeyInfo info{spec.request_id,
@@ -856,7 +880,7 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::GenerateTfheKeyset(
                      published.server_key_digest,
                      published.compressed_keyset_digest,
                      &params,
-                     params.insecure};
+                     insecure};
   {
     std::lock_guard<std::mutex> lock(mu_);
     keys_[id] =

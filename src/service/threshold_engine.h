@@ -172,6 +172,14 @@ class ThresholdEngine final : public Engine {
   // GenerateKey of a tfhe-rs keyset: the DKG of mpc/tfhe_dkg.h over the stored material.
   absl::StatusOr<PublicKeyInfo> GenerateTfheKeyset(const KeyGenSpec& spec,
                                                    mpc::DkgMaterialSource& material);
+  // InsecureKeyGen of a tfhe-rs keyset: mpc/tfhe_insecure_dealer.h (every party sees the key).
+  absl::StatusOr<PublicKeyInfo> DealTfheKeyset(const KeyGenSpec& spec);
+  // Publishes a keyset's public objects, then stores `share` (the commit point) and registers it.
+  absl::StatusOr<PublicKeyInfo> StoreTfheKeyset(const KeyGenSpec& spec,
+                                                const tfhe::CompactPublicKey& public_key,
+                                                const tfhe::PublishedServerKey& server_key,
+                                                const tfhe::CompressedXofKeySet* compressed,
+                                                mpc::TfheKeyShare share);
   absl::StatusOr<std::shared_ptr<const mpc::PrssSetup>> FindPrss(const Id32& epoch_id) const;
   // The resume step of an interrupted preprocessing: agrees with the other parties on where
   // each lane resumes and records the new attempt.

@@ -14,26 +14,19 @@
 //      back from their private vaults, decrypt the sum (user-decryption shares reconstructed as
 //      the client does; the masks come from a dealt PRSS, since the servers do not decrypt
 //      tfhe-rs ciphertexts yet and refuse a decryption under this key, which is checked too).
-// Node-tfhe steps report themselves skipped where node or the packages are missing.
+// Last, the insecure dealer makes a keyset too (marked insecure and the dealer's). Node-tfhe steps
+// report themselves skipped where node or the packages are missing.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include "e2e/threshold_fixture.h"
 #include "interop/node_runner.h"
-#include "mpc/tfhe_decryption.h"
 #include "service/tfhe_key_record.h"
 #include "storage/vault.h"
-#include "testing/prss_fixture.h"
-#include "tfhe/compact_ciphertext_list.h"
+#include "testing/tfhe_share_decryption.h"
 #include "tfhe/compact_public_key.h"
-#include "tfhe/compressed_ciphertext_list.h"
-#include "tfhe/compression.h"
-#include "tfhe/expansion.h"
-#include "tfhe/keyset.h"
-#include "tfhe/noise_squashing.h"
 #include "tfhe/published_server_key.h"
-#include "tfhe/server_key.h"
 
 namespace kms::e2e {
 namespace {
@@ -228,56 +221,32 @@ TEST_F(TfheKeysetClusterTest, NodeEncryptsWeComputeAndThePartiesSharesDecryptThe
   ASSERT_TRUE(published.ok()) << published.status();
   auto keys = tfhe::LoadPublishedServerKey(*published);
   ASSERT_TRUE(keys.ok()) << keys.status();
-  auto expanded = tfhe::ExpandCompactList(keys->server_key, *keys->casting_key, *list);
-  ASSERT_TRUE(expanded.ok()) << expanded.status();
-  auto a = expanded->GetFheUint(0, 4);
-  auto b = expanded->GetFheUint(1, 4);
-  ASSERT_TRUE(a.ok() && b.ok()) << a.status() << " " << b.status();
-  auto sum = tfhe::AddFheUint(keys->server_key, *a, *b);
-  ASSERT_TRUE(sum.ok()) << sum.status();
-  auto squashed = tfhe::SquashFheUint(keys->server_key, *keys->noise_squashing_key, *sum);
-  ASSERT_TRUE(squashed.ok()) << squashed.status();
-  const std::vector<tfhe::DataKind> info = {{tfhe::DataKind::Kind::kUnsigned, 4}};
-  auto compressed_list = tfhe::CompressSquashedNoiseCiphertexts(
-      *keys->noise_squashing_compression_key, squashed->packed_blocks, info);
-  ASSERT_TRUE(compressed_list.ok()) << compressed_list.status();
-  auto wire = tfhe::SerializeCompressedSquashedNoiseCiphertextList(*compressed_list);
-  ASSERT_TRUE(wire.ok()) << wire.status();
-  auto ciphertext = tfhe::ParseCompressedSquashedNoiseCiphertextList(*wire);
+  auto ciphertext = ::kms::testing::SquashedCompressedSum(*keys, *list);
   ASSERT_TRUE(ciphertext.ok()) << ciphertext.status();
 
   // Each party's own shares, from its private vault, on the BigCompressed sum.
-  const std::vector<mpc::SessionId> sids = {4711};
-  const auto prss = ::kms::testing::DealtPrssSetups(kParties, kThreshold);
-  std::optional<mpc::TfheDecryptionInput> input;
-  std::vector<std::optional<std::vector<mpc::Share>>> shares(kParties);
+  std::vector<mpc::TfheKeyShare> stored;
   for (int p : All()) {
     auto record =
         service::ParseTfheKeyRecord(AsBytes(ReadFile(PartyFile("PRIV", p, storage::kFheKeyInfo))));
     ASSERT_TRUE(record.ok() && record->share.has_value()) << record.status();
-    auto in =
-        mpc::TfheInputFromCompressedSquashed(*record->share, lwe::FheType::kEuint8, *ciphertext, 0);
-    ASSERT_TRUE(in.ok()) << in.status();
-    auto s = mpc::TfheUserDecryptionShares(*record->share, prss[p - 1], sids,
-                                           std::span<const mpc::TfheDecryptionInput>(&*in, 1));
-    ASSERT_TRUE(s.ok()) << s.status();
-    shares[p - 1] = (*s)[0];
-    input = std::move(*in);
+    stored.push_back(*record->share);
   }
   const auto expected =
       *lwe::TypedPlaintext::FromString(lwe::FheType::kEuint8, std::to_string((x + y) & 0xff));
-  auto all = mpc::ReconstructTfheUserDecryption(*input, kThreshold, shares);
+  auto decrypt = [&](const std::vector<const mpc::TfheKeyShare*>& shares) {
+    return ::kms::testing::DecryptWithShares(shares, kThreshold, *ciphertext);
+  };
+  auto all = decrypt({&stored[0], &stored[1], &stored[2], &stored[3]});
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_EQ(*all, expected);
-  // One wrong share among the four is corrected; one missing is not needed.
-  auto wrong = shares;
-  wrong[2]->front() += mpc::Share::One();
-  auto corrected = mpc::ReconstructTfheUserDecryption(*input, kThreshold, wrong);
+  // A party whose stored shares are corrupt is outvoted; one that does not answer is not needed.
+  mpc::TfheKeyShare corrupt = stored[2];
+  for (auto& s : corrupt.sns_compression_key) s += mpc::Share::One();
+  auto corrected = decrypt({&stored[0], &stored[1], &corrupt, &stored[3]});
   ASSERT_TRUE(corrected.ok()) << corrected.status();
   EXPECT_EQ(*corrected, expected);
-  auto missing = shares;
-  missing[1].reset();
-  auto three = mpc::ReconstructTfheUserDecryption(*input, kThreshold, missing);
+  auto three = decrypt({&stored[0], nullptr, &stored[2], &stored[3]});
   ASSERT_TRUE(three.ok()) << three.status();
   EXPECT_EQ(*three, expected);
 
@@ -296,6 +265,44 @@ TEST_F(TfheKeysetClusterTest, NodeEncryptsWeComputeAndThePartiesSharesDecryptThe
   grpc::Status s = Stub(Port(1))->PublicDecryptSync(ctx.get(), req, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   EXPECT_THAT(s.error_message(), HasSubstr("is a tfhe-rs keyset (tfhe-test)"));
+}
+
+// InsecureKeyGen (threshold.insecure = true in these configurations) makes a tfhe-rs keyset
+// without preprocessing: the dealer's, marked insecure, the same on every party, with no
+// CompressedXofKeySet.
+TEST_F(TfheKeysetClusterTest, TheInsecureDealerMakesAMarkedKeyset) {
+  const std::string dealt_id = RandomId();
+  kms::v1::Empty empty;
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::KeyGenRequest req;
+    req.set_request_id(dealt_id);
+    req.set_fhe_parameter("tfhe-test");
+    auto ctx = Context();
+    return Stub(Port(p))->InsecureKeyGen(ctx.get(), req, &empty);
+  }));
+  std::vector<kms::v1::KeyGenResult> keys(kParties + 1);
+  ExpectAllOk(OnAll(All(), [&](int p) {
+    kms::v1::RequestId id;
+    id.set_request_id(dealt_id);
+    return WaitResult([&] {
+      auto ctx = Context();
+      return Stub(Port(p))->GetKeyGenResult(ctx.get(), id, &keys[p]);
+    });
+  }));
+  for (int p : All()) {
+    SCOPED_TRACE("party " + std::to_string(p));
+    EXPECT_TRUE(keys[p].insecure());
+    EXPECT_EQ(keys[p].fhe_parameter(), "tfhe-test");
+    EXPECT_EQ(keys[p].public_key(), keys[1].public_key());
+    EXPECT_TRUE(tfhe::ParseCompactPublicKey(AsBytes(keys[p].public_key())).ok());
+    const std::string prefix = *dir_ / absl::StrCat("keys/PUB-p", p, "/");
+    EXPECT_TRUE(std::filesystem::exists(prefix + "ServerKey/" + dealt_id));
+    EXPECT_FALSE(std::filesystem::exists(prefix + "CompressedXofKeySet/" + dealt_id));
+    auto record = service::ParseTfheKeyRecord(
+        AsBytes(ReadFile(*dir_ / absl::StrCat("keys/PRIV-p", p, "/FheKeyInfo/", dealt_id))));
+    ASSERT_TRUE(record.ok() && record->share.has_value()) << record.status();
+    EXPECT_TRUE(record->share->insecure_dealer);
+  }
 }
 
 }  // namespace

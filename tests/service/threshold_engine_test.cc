@@ -31,6 +31,7 @@
 #include "testing/grpc_test_cluster.h"
 #include "testing/prss_fixture.h"
 #include "testing/seeded_rng.h"
+#include "testing/tfhe_share_decryption.h"
 #include "tfhe/compact_encryption.h"
 #include "tfhe/expansion.h"
 #include "tfhe/server_key.h"
@@ -629,6 +630,30 @@ TEST(ThresholdEngineTest, SessionIdsAreRecordedForGoodAndSurviveARestart) {
 namespace kms::service {
 namespace {
 
+// The computing keys of the ServerKey party `p` published for keyset `id` (read streamed).
+absl::StatusOr<tfhe::ComputeKeys> StoredComputeKeys(EngineCluster& cluster, int p,
+                                                    const std::string& id) {
+  Bytes bytes;
+  KMS_RETURN_IF_ERROR(
+      cluster.vaults(p).public_vault->GetStream(storage::kServerKey, id, [&](ByteSpan piece) {
+        bytes.insert(bytes.end(), piece.begin(), piece.end());
+        return absl::OkStatus();
+      }));
+  KMS_ASSIGN_OR_RETURN(tfhe::PublishedServerKey key, tfhe::ParsePublishedServerKey(bytes));
+  return tfhe::LoadPublishedServerKey(key);
+}
+
+// x and y (u8) in one compact list under the CompactPublicKey `cpk_bytes`.
+absl::StatusOr<tfhe::CompactCiphertextList> EncryptPair(const Bytes& cpk_bytes, uint64_t x,
+                                                        uint64_t y) {
+  KMS_ASSIGN_OR_RETURN(tfhe::CompactPublicKey cpk, tfhe::ParseCompactPublicKey(cpk_bytes));
+  kms::testing::SeededRng rng(x * 256 + y);
+  tfhe::CompactListBuilder builder;
+  KMS_RETURN_IF_ERROR(builder.PushUint(x, 8));
+  KMS_RETURN_IF_ERROR(builder.PushUint(y, 8));
+  return builder.Build(cpk, rng);
+}
+
 // The tfhe-rs keyset DKG through the engines, with every party restarting in the middle of its
 // preprocessing: the run resumes, the DKG makes one keyset that every party publishes byte for
 // byte alike (PublicKey, ServerKey, CompressedXofKeySet), the keyset loads again after another
@@ -690,26 +715,9 @@ TEST(ThresholdEngineTfhe, KeysetFromAResumedPreprocessingDecryptsWithTheStoredSh
   EXPECT_EQ(cluster.engine(1).PublicDecrypt(Id(0x73), dkg.request_id, epoch, {}).status().code(),
             absl::StatusCode::kFailedPrecondition);
 
-  Bytes sk_bytes;
-  ASSERT_TRUE(cluster.vaults(2)
-                  .public_vault
-                  ->GetStream(storage::kServerKey, id,
-                              [&](ByteSpan piece) {
-                                sk_bytes.insert(sk_bytes.end(), piece.begin(), piece.end());
-                                return absl::OkStatus();
-                              })
-                  .ok());
-  auto server_key = tfhe::ParsePublishedServerKey(sk_bytes);
-  ASSERT_TRUE(server_key.ok()) << server_key.status();
-  auto keys = tfhe::LoadPublishedServerKey(*server_key);
+  auto keys = StoredComputeKeys(cluster, 2, id);
   ASSERT_TRUE(keys.ok()) << keys.status();
-  auto cpk = tfhe::ParseCompactPublicKey(infos[0]->public_key);
-  ASSERT_TRUE(cpk.ok()) << cpk.status();
-  kms::testing::SeededRng rng(11);
-  tfhe::CompactListBuilder builder;
-  ASSERT_TRUE(builder.PushUint(0x5a, 8).ok());
-  ASSERT_TRUE(builder.PushUint(0xc3, 8).ok());
-  auto list = builder.Build(*cpk, rng);
+  auto list = EncryptPair(infos[0]->public_key, 0x5a, 0xc3);
   ASSERT_TRUE(list.ok()) << list.status();
   auto expanded = tfhe::ExpandCompactList(keys->server_key, *keys->casting_key, *list);
   ASSERT_TRUE(expanded.ok()) << expanded.status();
@@ -732,6 +740,54 @@ TEST(ThresholdEngineTfhe, KeysetFromAResumedPreprocessingDecryptsWithTheStoredSh
   ASSERT_TRUE(value.ok()) << value.status();
   EXPECT_EQ(*value, *lwe::TypedPlaintext::FromString(lwe::FheType::kEuint8,
                                                      std::to_string((0x5a + 0xc3) & 0xff)));
+}
+
+// InsecureKeyGen of a tfhe-rs keyset (mpc/tfhe_insecure_dealer.h): no preprocessing, every party
+// publishes the same PublicKey and ServerKey (no CompressedXofKeySet), the key and its stored
+// shares are marked as the dealer's and insecure, and they load again and decrypt after a restart.
+TEST(ThresholdEngineTfhe, InsecureDealerKeysetIsMarkedAndDecrypts) {
+  EngineCluster cluster(4, 1);
+  ASSERT_TRUE(cluster.Start().ok());
+  InitEpoch(cluster);
+  ASSERT_FALSE(HasFailure());
+  KeyGenSpec spec;
+  spec.request_id = Id(0x81);
+  spec.params = &tfhe::KmsTestKeyset();
+  spec.epoch_id = DefaultEpochId();
+  spec.insecure = true;
+  auto infos = cluster.OnAll([&](ThresholdEngine& e) { return ReserveAndGenerate(e, spec); });
+  for (const auto& r : infos) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->public_key, infos[0]->public_key);
+    EXPECT_EQ(r->server_key_digest, infos[0]->server_key_digest);
+    EXPECT_EQ(r->compressed_keyset_digest, crypto::Digest{});
+    EXPECT_TRUE(r->insecure);
+  }
+  const std::string id = IdToHex(spec.request_id);
+  ASSERT_TRUE(cluster.Restart().ok());
+  std::vector<mpc::TfheKeyShare> shares;
+  for (int p = 1; p <= 4; ++p) {
+    auto reloaded = cluster.engine(p).GetPublicKey(spec.request_id);
+    ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+    EXPECT_TRUE(reloaded->insecure);
+    auto raw = cluster.vaults(p).private_vault->Get(storage::kFheKeyInfo, id);
+    ASSERT_TRUE(raw.ok());
+    auto record = ParseTfheKeyRecord(*raw);
+    ASSERT_TRUE(record.ok() && record->share.has_value()) << record.status();
+    EXPECT_TRUE(record->share->insecure_dealer);
+    shares.push_back(std::move(*record->share));
+  }
+  auto keys = StoredComputeKeys(cluster, 3, id);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  auto list = EncryptPair(infos[0]->public_key, 0x77, 0x99);
+  ASSERT_TRUE(list.ok()) << list.status();
+  auto ct = kms::testing::SquashedCompressedSum(*keys, *list);
+  ASSERT_TRUE(ct.ok()) << ct.status();
+  auto value =
+      kms::testing::DecryptWithShares({&shares[0], &shares[1], &shares[2], &shares[3]}, 1, *ct);
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(*value, *lwe::TypedPlaintext::FromString(lwe::FheType::kEuint8,
+                                                     std::to_string((0x77 + 0x99) & 0xff)));
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 //    the whole protocol end to end;
 //  - tfhe-rs decryption (mpc/tfhe_decryption.h): one party's partial decryption + Mask.Next per
 //    128-bit LWE block at 4096 (k_s·N_s) and 6144 (k_sc·N_sc) dimensions, 4 and 13 parties;
-//  - triples per second per party (4 and 13 parties); DKG wall time (4 parties default, 13 test).
+//  - triples per second per party (4 and 13 parties); DKG wall time (4 parties default, 13 test);
+//  - the tfhe-rs keyset's DKG: end to end at the test set, and its online part alone (dealt
+//    material) at the test and default sets, with bytes sent and peak memory.
 // Multi-party figures run n threads on this machine's cores: "per party" CPU time is the
 // process CPU time divided by n, the figure that compares with one machine per party.
 #include <benchmark/benchmark.h>
@@ -27,6 +29,7 @@
 #include "mpc/tfhe_decryption.h"
 #include "mpc/tfhe_dkg.h"
 #include "testing/adversary.h"
+#include "testing/dealt_dkg_material.h"
 #include "testing/mpc_harness.h"
 #include "testing/prss_fixture.h"
 
@@ -49,7 +52,8 @@ double ProcessCpuSeconds() {
 template <typename T>
 void RunCluster(benchmark::State& state, int n, net::NetworkMode mode,
                 const std::function<absl::StatusOr<T>(Session&)>& body, double& cpu_per_party,
-                std::map<Role, net::Interceptor> adversaries = {}) {
+                std::map<Role, net::Interceptor> adversaries = {},
+                std::chrono::milliseconds session_timeout = std::chrono::minutes(2)) {
   net::InProcessHub hub(n);
   for (const auto& [r, interceptor] : adversaries) hub.SetInterceptor(r, interceptor);
   testing::RunOptions opt;
@@ -57,7 +61,7 @@ void RunCluster(benchmark::State& state, int n, net::NetworkMode mode,
   opt.t = (n - 1) / 3;
   opt.mode = mode;
   opt.round_timeout = std::chrono::milliseconds(20000);
-  opt.session_timeout = std::chrono::milliseconds(120000);
+  opt.session_timeout = session_timeout;
   const double cpu0 = ProcessCpuSeconds();
   const auto t0 = Clock::now();
   std::atomic<uint64_t> rounds{0};
@@ -425,6 +429,54 @@ void BM_TfheDkg(benchmark::State& state) {
   ReportCpu(state, cpu, 0, "");
 }
 BENCHMARK(BM_TfheDkg)->Arg(4)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The online DKG of a tfhe-rs keyset alone, on material dealt from a seed
+// (testing/dealt_dkg_material.h, standing in for a finished preprocessing), in one asynchronous
+// session as the service runs it: range(0) parties, range(1) 0 the test set, 1 the default set
+// (BC_PARAMS_SNS, a published ServerKey of 1.6 GB). Peak memory is the whole process's (all
+// parties). With the preprocessing rates of BM_Bits and BM_Triples it gives the whole DKG.
+void BM_TfheDkgOnline(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const tfhe::KeysetParameters params =
+      state.range(1) ? tfhe::KmsDefaultKeysetParameters() : tfhe::KmsTestKeysetParameters();
+  const absl::StatusOr<DkgMaterialCounts> counts = TfheDkgMaterialNeeded(params);
+  if (!counts.ok()) {
+    state.SkipWithError(std::string(counts.status().message()).c_str());
+    return;
+  }
+  const int t = (n - 1) / 3;
+  double cpu = 0;
+  for (auto _ : state)
+    RunCluster<TfheDkgOutput>(
+        state, n, net::NetworkMode::kAsync,
+        [&](Session& s) -> absl::StatusOr<TfheDkgOutput> {
+          testing::SeededDkgMaterial material(20261204, t, s.my_role(), *counts);
+          tfhe::KeysetProgress progress;
+          if (s.my_role() == 1) {
+            progress = [start = Clock::now()](std::string_view stage, int done, int total) {
+              std::fprintf(stderr, "  [%6.1f s] %.*s %d/%d\n",
+                           std::chrono::duration<double>(Clock::now() - start).count(),
+                           static_cast<int>(stage.size()), stage.data(), done, total);
+            };
+          }
+          return TfheDistributedKeyGen(s, params, material, progress, TfheDkgOptions{});
+        },
+        cpu, {}, std::chrono::hours(6));
+  ReportCpu(state, cpu, 0, "");
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  state.counters["peak_rss_mb_all_parties"] = static_cast<double>(u.ru_maxrss) / 1024;
+  state.counters["bits"] = static_cast<double>(counts->bits);
+  state.counters["triples"] = static_cast<double>(counts->triples);
+  state.SetLabel(state.range(1) ? "tfhe-default" : "tfhe-test");
+}
+BENCHMARK(BM_TfheDkgOnline)
+    ->Args({4, 0})
+    ->Args({13, 0})
+    ->Args({4, 1})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace kms::mpc

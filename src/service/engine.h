@@ -45,12 +45,12 @@ namespace kms::service {
 // A stored (or just generated) key's public half.
 // Phase-1 keys publish PublicKey only; a tfhe-rs keyset (service/parameter_set.h) publishes
 // PublicKey (the tfhe-rs CompactPublicKey, safe_serialize), ServerKey (kms v0.12.8's
-// uncompressed ServerKey) and CompressedKeySet (the CompressedXofKeySet it expands from).
+// uncompressed ServerKey) and CompressedXofKeySet (the compressed keyset it expands from).
 struct PublicKeyInfo {
   Id32 key_id{};
   Bytes public_key;         // phase-1: kms.lwe.v1.CompactPublicKey; tfhe: tfhe-rs CompactPublicKey
   crypto::Digest digest{};  // SHAKE256("PDAT_KEY" ‖ public_key)
-  // tfhe keysets: SHAKE256("PDAT_KEY" ‖ stored bytes) of ServerKey/<id> and CompressedKeySet/<id>.
+  // tfhe keysets: SHAKE256("PDAT_KEY" ‖ stored bytes) of ServerKey/<id>, CompressedXofKeySet/<id>.
   crypto::Digest server_key_digest{};
   crypto::Digest compressed_keyset_digest{};
   ParameterSet params;

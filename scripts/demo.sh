@@ -93,7 +93,7 @@ if [ "$TFHE_SET" = tfhe-test ] || [ "${DEMO_TFHE_DEFAULT:-0}" = 1 ]; then
   cat "$TFHE_OUT"
   TKEY=$(field key_id < "$TFHE_OUT")
   rm -f "$TFHE_OUT"
-  for obj in PublicKey ServerKey CompressedXofKeySet; do
+  for obj in PublicKey ServerKey CompressedXofKeySet PublicKeyMetadata; do
     printf '    %-20s %12s bytes  %s\n' "$obj" "$(stat -c %s "$DIR/keys/PUB-p1/$obj/$TKEY")" "$DIR/keys/PUB-p1/$obj/$TKEY"
   done
 else

@@ -7,6 +7,7 @@
 #include "common/status_macros.h"
 #include "service/key_material.h"
 #include "storage/vault.h"
+#include "tfhe/safe_serialize.h"
 
 namespace kms::service {
 namespace {
@@ -47,7 +48,22 @@ absl::Status CheckStreamed(storage::Storage& vault, std::string_view type, std::
   return absl::OkStatus();
 }
 
+// kms's `PublicKeyType` enum, versioned: V0, variant 0 = Compact (the only one).
+struct PublicKeyType {
+  uint32_t variant = 0;
+};
+void Convert(tfhe::Codec& c, PublicKeyType& v) {
+  c.VersionTag(0, "PublicKeyTypeVersions");
+  c.Variant(v.variant, 1, "PublicKeyType");
+}
+constexpr std::string_view kPublicKeyTypeName = "PublicKeyType";
+
 }  // namespace
+
+Bytes CompactPublicKeyMetadata() {
+  // Cannot fail: a fixed value far below the size limit.
+  return *tfhe::SafeSerialize(PublicKeyType{}, kPublicKeyTypeName);
+}
 
 absl::StatusOr<PublishedTfheKeyset> PublishTfheKeyset(storage::Storage& public_vault,
                                                       std::string_view key_id,
@@ -68,6 +84,8 @@ absl::StatusOr<PublishedTfheKeyset> PublishTfheKeyset(storage::Storage& public_v
     KMS_ASSIGN_OR_RETURN(out.server_key_digest,
                          PutHashed(public_vault, storage::kServerKey, key_id, bytes));
   }
+  KMS_RETURN_IF_ERROR(
+      public_vault.Put(storage::kPublicKeyMetadata, key_id, CompactPublicKeyMetadata()));
   KMS_RETURN_IF_ERROR(public_vault.Put(storage::kPublicKey, key_id, out.public_key));
   return out;
 }
@@ -82,6 +100,17 @@ absl::StatusOr<Bytes> VerifyPublishedTfheKeyset(storage::Storage& public_vault,
   if (expected.compressed_keyset_digest != crypto::Digest{}) {
     KMS_RETURN_IF_ERROR(CheckStreamed(public_vault, storage::kCompressedXofKeySet, key_id,
                                       expected.compressed_keyset_digest));
+  }
+  const std::string metadata_type(storage::kPublicKeyMetadata);
+  absl::StatusOr<Bytes> metadata = public_vault.Get(metadata_type, key_id);
+  if (!metadata.ok()) {
+    return absl::NotFoundError(absl::StrCat("missing or unreadable public material ", metadata_type,
+                                            " for id=", std::string(key_id), ": ",
+                                            metadata.status().message()));
+  }
+  if (*metadata != CompactPublicKeyMetadata()) {
+    return absl::DataLossError(absl::StrCat(metadata_type, " for id=", std::string(key_id),
+                                            " is not the PublicKeyType::Compact blob"));
   }
   return public_key;
 }

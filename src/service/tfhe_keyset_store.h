@@ -7,6 +7,8 @@
 //                                 (about 1.6 GB at tfhe-default: written with PutStream)
 //   CompressedXofKeySet/<key_id>  the CompressedXofKeySet the two expand from (threshold DKG
 //                                 only; tens of MB), for clients that can use it
+//   PublicKeyMetadata/<key_id>    kms's PublicKeyType::Compact, safe_serialize (55 bytes; the
+//                                 same for every key, checked at boot, not signed)
 // Each with the digest the reference signs, SHAKE256("PDAT_KEY" ‖ stored bytes), recorded in the
 // private key record (tfhe_key_record.h) and checked at boot.
 #ifndef KMS_SERVICE_TFHE_KEYSET_STORE_H_
@@ -33,6 +35,9 @@ struct PublishedTfheKeyset {
   crypto::Digest compressed_keyset_digest{};  // zero when none was published
 };
 
+// The PublicKeyMetadata blob: kms v0.12.8's PublicKeyType::Compact (interop-tfhe-1.4.md §1.1).
+Bytes CompactPublicKeyMetadata();
+
 // Writes the objects above (CompressedXofKeySet only when `compressed` is not null), the server
 // key streamed.
 absl::StatusOr<PublishedTfheKeyset> PublishTfheKeyset(storage::Storage& public_vault,
@@ -42,8 +47,9 @@ absl::StatusOr<PublishedTfheKeyset> PublishTfheKeyset(storage::Storage& public_v
                                                       const tfhe::CompressedXofKeySet* compressed);
 
 // Reads the published objects back and checks them against the digests recorded with the key
-// (the server key streamed, never whole in memory). NOT_FOUND "missing or unreadable public
-// material <type> for id=<id>"; DATA_LOSS "<type> digest mismatch for id=<id>". Returns the
+// (the server key streamed, never whole in memory) and the PublicKeyMetadata against its one
+// value. NOT_FOUND "missing or unreadable public material <type> for id=<id>"; DATA_LOSS
+// "<type> digest mismatch for id=<id>" or "PublicKeyMetadata for id=<id> is not …". Returns the
 // PublicKey bytes.
 absl::StatusOr<Bytes> VerifyPublishedTfheKeyset(storage::Storage& public_vault,
                                                 std::string_view key_id,

@@ -44,6 +44,7 @@ inline constexpr std::string_view kVerfAddress = "VerfAddress";
 inline constexpr std::string_view kCACert = "CACert";
 inline constexpr std::string_view kServerKey = "ServerKey";
 inline constexpr std::string_view kCompressedXofKeySet = "CompressedXofKeySet";
+inline constexpr std::string_view kPublicKeyMetadata = "PublicKeyMetadata";
 inline constexpr std::string_view kCRS = "CRS";
 // Private:
 inline constexpr std::string_view kSigningKey = "SigningKey";

@@ -121,12 +121,12 @@ OUT="$(kms-health-check live --endpoint "localhost:$P1" | grep -A 10 "KEY MATERI
 expect_in "$TKEY" "grep -A 10 \"KEY MATERIAL\" lists the keyset"
 OUT="$(cd "$D" && find keys/ -name "$TKEY")"
 for i in 1 2 3 4; do
-  for obj in PublicKey ServerKey CompressedXofKeySet; do
+  for obj in PublicKey ServerKey CompressedXofKeySet PublicKeyMetadata; do
     expect_in "keys/PUB-p$i/$obj/$TKEY" "party $i publishes $obj"
   done
   expect_in "keys/PRIV-p$i/FheKeyInfo/$TKEY" "party $i keeps its key shares"
 done
-for obj in PublicKey ServerKey CompressedXofKeySet; do
+for obj in PublicKey ServerKey CompressedXofKeySet PublicKeyMetadata; do
   if cmp -s "$D/keys/PUB-p1/$obj/$TKEY" "$D/keys/PUB-p4/$obj/$TKEY"; then pass "$obj identical on parties 1 and 4 ($(stat -c %s "$D/keys/PUB-p1/$obj/$TKEY") bytes)"; else fail "$obj differs between parties 1 and 4"; fi
 done
 f="$D/keys/PRIV-p2/FheKeyInfo/$TKEY"

@@ -4,7 +4,8 @@
 // started again and sent the same request, which resumes from the stored chunks, then KeyGen
 // (no dealer). Then, in order:
 //   1. every party answers the same signed KeyGenResult, publishes byte-identical PublicKey,
-//      ServerKey and CompressedXofKeySet objects whose PDAT_KEY digests its private record
+//      ServerKey and CompressedXofKeySet objects (and the PublicKeyMetadata blob) whose PDAT_KEY
+//      digests its private record
 //      (KMSTKEY1, mode 0600) holds, and keeps only its decryption shares;
 //   2. the real node-tfhe, 1.4.0-alpha.3 and 1.7.0, loads the PublicKey that GetPublicKey
 //      returns, also with safe_deserialize_conformant;
@@ -161,6 +162,7 @@ TEST_F(TfheKeysetClusterTest, TheDkgMakesOneTfheKeysetOnEveryParty) {
     EXPECT_EQ(ReadFile(PartyFile("PUB", p, storage::kPublicKey)), keys[1].public_key());
     EXPECT_EQ(ReadFile(PartyFile("PUB", p, storage::kServerKey)), server_key);
     EXPECT_EQ(ReadFile(PartyFile("PUB", p, storage::kCompressedXofKeySet)), compressed);
+    EXPECT_EQ(ReadFile(PartyFile("PUB", p, storage::kPublicKeyMetadata)).size(), 55u);
     const crypto::Digest pk_digest = crypto::HashElement("PDAT_KEY", AsBytes(keys[p].public_key()));
     EXPECT_EQ(keys[p].public_key_digest(), std::string(pk_digest.begin(), pk_digest.end()));
 

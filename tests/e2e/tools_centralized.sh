@@ -74,7 +74,7 @@ expect_exit 0 "kms-client keygen --params tfhe-test" "${C[@]}" keygen --params t
 TKEY=$(field key_id)
 expect_in "fhe_parameter: tfhe-test" "names the tfhe-rs set"
 expect_in "insecure: true" "marked insecure (the test set)"
-for obj in PublicKey ServerKey; do
+for obj in PublicKey ServerKey PublicKeyMetadata; do
   f=$(find "$WORK" -path "*/$obj/$TKEY" -type f | head -1)
   [ -n "$f" ] && [ -s "$f" ] && pass "$obj/$TKEY published ($(stat -c %s "$f") bytes)" || fail "no $obj/$TKEY under $WORK"
 done

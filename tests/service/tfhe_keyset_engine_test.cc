@@ -166,6 +166,13 @@ TEST(CentralEngineTfhe, KeysetIsPublishedWorksAndReloads) {
   auto keys = tfhe::LoadPublishedServerKey(*server_key);
   ASSERT_TRUE(keys.ok()) << keys.status();
   EXPECT_FALSE(vaults.public_vault->Exists(storage::kCompressedXofKeySet, id).value());
+  // PublicKeyMetadata: kms v0.12.8's 55-byte PublicKeyType::Compact (interop-tfhe-1.4.md §1.1).
+  auto metadata = vaults.public_vault->Get(storage::kPublicKeyMetadata, id);
+  ASSERT_TRUE(metadata.ok()) << metadata.status();
+  EXPECT_EQ(ToHex(*metadata),
+            "0300000000000000302e35000000000300000000000000302e310d00000000000000"
+            "5075626c69634b65795479706500000000"
+            "00000000");
 
   auto raw = vaults.private_vault->Get(storage::kFhePrivateKey, id);
   ASSERT_TRUE(raw.ok());
@@ -197,10 +204,21 @@ TEST(CentralEngineTfhe, KeysetIsPublishedWorksAndReloads) {
   EXPECT_EQ(reloaded->server_key_digest, info->server_key_digest);
   EXPECT_EQ(reloaded->params.tfhe, &tfhe::KmsTestKeyset());
 
+  // An altered PublicKeyMetadata is caught at boot.
+  Bytes bad_metadata = *metadata;
+  bad_metadata.back() = 1;
+  ASSERT_TRUE(vaults.public_vault->Put(storage::kPublicKeyMetadata, id, bad_metadata).ok());
+  again->reset();
+  auto bad = CentralizedEngine::Load(vaults, lwe::TestParameters());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("PublicKeyMetadata for id=" + id + " is not the PublicKeyType::Compact"));
+  ASSERT_TRUE(vaults.public_vault->Put(storage::kPublicKeyMetadata, id, *metadata).ok());
+
   // A server key changed in the public vault is caught at boot.
   sk_bytes[sk_bytes.size() / 2] ^= 1;
   ASSERT_TRUE(vaults.public_vault->Put(storage::kServerKey, id, sk_bytes).ok());
-  again->reset();
   auto tampered = CentralizedEngine::Load(vaults, lwe::TestParameters());
   ASSERT_FALSE(tampered.ok());
   EXPECT_EQ(tampered.status().code(), absl::StatusCode::kDataLoss);

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <string>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "crypto/random.h"
 #include "crypto/secure_zero.h"
+#include "tfhe/client_key.h"
 
 namespace kms::mpc {
 
@@ -20,25 +20,6 @@ crypto::AesKey StreamKey(const crypto::AesKey& seed, uint8_t stream) {
   crypto::AesKey key = seed;
   key[0] ^= stream;
   return key;
-}
-
-template <typename T>
-void Zero(std::vector<T>& v) {
-  crypto::SecureZero(v.data(), v.size() * sizeof(T));
-}
-
-// The secret keys of `ck`, zeroed once the dealing is made.
-void ZeroSecrets(tfhe::ClientKey& ck) {
-  Zero(ck.lwe_secret_key.data);
-  Zero(ck.glwe_secret_key.data);
-  if (ck.dedicated_compact_private_key) Zero(ck.dedicated_compact_private_key->key.data);
-  if (ck.compression_key) Zero(ck.compression_key->post_packing_ks_key.data);
-  if (ck.noise_squashing_private_key) {
-    Zero(ck.noise_squashing_private_key->post_noise_squashing_secret_key.data);
-  }
-  if (ck.noise_squashing_compression_private_key) {
-    Zero(ck.noise_squashing_compression_private_key->post_packing_ks_key.data);
-  }
 }
 
 }  // namespace
@@ -71,7 +52,7 @@ absl::StatusOr<TfheDealtKeyset> InsecureDealerTfheKeyGen(Session& session,
   KMS_ASSIGN_OR_RETURN(tfhe::Keyset keyset, tfhe::GenerateKeyset(params, keyset_rng, progress));
   absl::StatusOr<std::vector<TfheKeyShare>> shares =
       InsecureDealTfheKeyShares(keyset.client_key, session.n(), session.t(), dealing_rng);
-  ZeroSecrets(keyset.client_key);
+  tfhe::ZeroClientKeySecrets(keyset.client_key);
   KMS_RETURN_IF_ERROR(shares.status());
   TfheDealtKeyset out{std::move(keyset.public_key), std::move(keyset.server_key),
                       std::move((*shares)[session.my_role() - 1])};

@@ -91,8 +91,11 @@ class CentralizedEngine final : public Engine {
 
  private:
   struct Key {
+    ~Key() {
+      if (client_key) tfhe::ZeroClientKeySecrets(*client_key);
+    }
     std::optional<lwe::SecretKey> secret_key;   // phase-1 key
-    std::optional<tfhe::ClientKey> client_key;  // tfhe-rs keyset
+    std::optional<tfhe::ClientKey> client_key;  // tfhe-rs keyset, zeroed with the key
     PublicKeyInfo info;
   };
 

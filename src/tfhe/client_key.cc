@@ -211,4 +211,19 @@ absl::StatusOr<crypto::SecretBytes> SerializeClientKey(const ClientKey& key) {
   return out;
 }
 
+void ZeroClientKeySecrets(ClientKey& key) {
+  crypto::SecureZero(key.lwe_secret_key.data);
+  crypto::SecureZero(key.glwe_secret_key.data);
+  if (key.dedicated_compact_private_key) {
+    crypto::SecureZero(key.dedicated_compact_private_key->key.data);
+  }
+  if (key.compression_key) crypto::SecureZero(key.compression_key->post_packing_ks_key.data);
+  if (key.noise_squashing_private_key) {
+    crypto::SecureZero(key.noise_squashing_private_key->post_noise_squashing_secret_key.data);
+  }
+  if (key.noise_squashing_compression_private_key) {
+    crypto::SecureZero(key.noise_squashing_compression_private_key->post_packing_ks_key.data);
+  }
+}
+
 }  // namespace kms::tfhe

@@ -103,6 +103,8 @@ void Convert(Codec& c, ClientKey& v);
 
 absl::StatusOr<ClientKey> ParseClientKey(ByteSpan data, uint64_t size_limit = kDefaultSizeLimit);
 absl::StatusOr<crypto::SecretBytes> SerializeClientKey(const ClientKey& key);
+// Zeroes every secret key of `key` in place (before its memory is given back).
+void ZeroClientKeySecrets(ClientKey& key);
 
 // The same key in the tfhe-rs 1.4.0-alpha.3 form (IntegerClientKey V6): the OPRF secret is
 // dropped; InvalidArgument for DerivedCPKWithoutKeySwitch re-randomization, which 1.4 cannot

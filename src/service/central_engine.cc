@@ -160,22 +160,10 @@ absl::StatusOr<PublicKeyInfo> CentralizedEngine::GenerateTfheKeyset(const KeyGen
   KMS_ASSIGN_OR_RETURN(
       PublishedTfheKeyset published,
       PublishTfheKeyset(*vaults_.public_vault, id, keyset.public_key, keyset.server_key, nullptr));
-  TfheKeyRecord record{&params,
-                       insecure,
-                       published.public_key_digest,
-                       published.server_key_digest,
-                       published.compressed_keyset_digest,
-                       std::move(keyset.client_key),
-                       std::nullopt};
-  KMS_ASSIGN_OR_RETURN(crypto::SecretBytes stored, SerializeTfheKeyRecord(record));
-  KMS_RETURN_IF_ERROR(vaults_.private_vault->Put(storage::kFhePrivateKey, id, stored.span()));
-  PublicKeyInfo info{spec.request_id,
-                     std::move(published.public_key),
-                     published.public_key_digest,
-                     published.server_key_digest,
-                     published.compressed_keyset_digest,
-                     &params,
-                     insecure};
+  TfheKeyRecord record{&params, insecure, {}, {}, {}, std::move(keyset.client_key), std::nullopt};
+  KMS_ASSIGN_OR_RETURN(PublicKeyInfo info,
+                       StoreTfheKeyRecord(*vaults_.private_vault, storage::kFhePrivateKey,
+                                          spec.request_id, std::move(published), record));
   {
     std::lock_guard<std::mutex> lock(mu_);
     keys_.emplace(id, std::make_shared<Key>(Key{std::nullopt, std::move(record.client_key), info}));

@@ -115,6 +115,24 @@ absl::StatusOr<Bytes> VerifyPublishedTfheKeyset(storage::Storage& public_vault,
   return public_key;
 }
 
+absl::StatusOr<PublicKeyInfo> StoreTfheKeyRecord(storage::Storage& private_vault,
+                                                 std::string_view type, const Id32& key_id,
+                                                 PublishedTfheKeyset published,
+                                                 TfheKeyRecord& record) {
+  record.public_key_digest = published.public_key_digest;
+  record.server_key_digest = published.server_key_digest;
+  record.compressed_keyset_digest = published.compressed_keyset_digest;
+  KMS_ASSIGN_OR_RETURN(crypto::SecretBytes stored, SerializeTfheKeyRecord(record));
+  KMS_RETURN_IF_ERROR(private_vault.Put(type, IdToHex(key_id), stored.span()));
+  return PublicKeyInfo{key_id,
+                       std::move(published.public_key),
+                       published.public_key_digest,
+                       published.server_key_digest,
+                       published.compressed_keyset_digest,
+                       record.params,
+                       record.insecure};
+}
+
 absl::StatusOr<LoadedTfheKey> LoadTfheKeyRecord(storage::Storage& private_vault,
                                                 storage::Storage& public_vault,
                                                 std::string_view type, std::string_view key_id,

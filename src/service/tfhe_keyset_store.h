@@ -55,6 +55,14 @@ absl::StatusOr<Bytes> VerifyPublishedTfheKeyset(storage::Storage& public_vault,
                                                 std::string_view key_id,
                                                 const PublishedTfheKeyset& expected);
 
+// The commit of a new keyset, after PublishTfheKeyset: records `published`'s digests in `record`,
+// writes it to <type>/<key_id> in the private vault and returns the PublicKeyInfo it describes
+// (LoadTfheKeyRecord reads it back at boot). The caller moves the secret out of `record` after.
+absl::StatusOr<PublicKeyInfo> StoreTfheKeyRecord(storage::Storage& private_vault,
+                                                 std::string_view type, const Id32& key_id,
+                                                 PublishedTfheKeyset published,
+                                                 TfheKeyRecord& record);
+
 // A keyset's private record as an engine loads it at boot: parsed, of the kind the engine holds
 // (`want_share`: the threshold engine's key share, otherwise the centralized ClientKey), its
 // public objects checked against the digests it records, and the PublicKeyInfo it describes.

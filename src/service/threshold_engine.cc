@@ -865,22 +865,10 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::StoreTfheKeyset(
   KMS_ASSIGN_OR_RETURN(
       PublishedTfheKeyset published,
       PublishTfheKeyset(*vaults_.public_vault, id, public_key, server_key, compressed));
-  TfheKeyRecord record{&params,
-                       insecure,
-                       published.public_key_digest,
-                       published.server_key_digest,
-                       published.compressed_keyset_digest,
-                       std::nullopt,
-                       std::move(share)};
-  KMS_ASSIGN_OR_RETURN(crypto::SecretBytes stored, SerializeTfheKeyRecord(record));
-  KMS_RETURN_IF_ERROR(vaults_.private_vault->Put(storage::kFheKeyInfo, id, stored.span()));
-  PublicKeyInfo info{spec.request_id,
-                     std::move(published.public_key),
-                     published.public_key_digest,
-                     published.server_key_digest,
-                     published.compressed_keyset_digest,
-                     &params,
-                     insecure};
+  TfheKeyRecord record{&params, insecure, {}, {}, {}, std::nullopt, std::move(share)};
+  KMS_ASSIGN_OR_RETURN(PublicKeyInfo info,
+                       StoreTfheKeyRecord(*vaults_.private_vault, storage::kFheKeyInfo,
+                                          spec.request_id, std::move(published), record));
   {
     std::lock_guard<std::mutex> lock(mu_);
     keys_[id] =

@@ -111,4 +111,29 @@ absl::Status WriteCiphertextFile(const std::string& path, const v1::TypedCiphert
   return WriteFileBytes(path, bytes);
 }
 
+absl::StatusOr<int32_t> ParseCiphertextFormat(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"SmallCompressed", "SmallExpanded", "BigCompressed",
+                                                "BigExpanded"};
+  for (int32_t f = 0; f < 4; ++f) {
+    if (name == kNames[f] || name == std::to_string(f)) return f;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown ciphertext format \"", std::string(name.substr(0, 32)),
+                   "\" (0 SmallCompressed, 1 SmallExpanded, 2 BigCompressed, 3 BigExpanded)"));
+}
+
+absl::StatusOr<v1::TypedCiphertext> ReadTfheCiphertextFile(const std::string& path,
+                                                           std::string_view fhe_type,
+                                                           std::string_view format) {
+  KMS_ASSIGN_OR_RETURN(lwe::FheType type, lwe::FheTypeFromName(fhe_type));
+  KMS_ASSIGN_OR_RETURN(int32_t f, ParseCiphertextFormat(format));
+  KMS_ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(path));
+  if (bytes.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  v1::TypedCiphertext ct;
+  ct.set_ciphertext(std::move(bytes));
+  ct.set_fhe_type(lwe::FheTypeName(type));
+  ct.set_ciphertext_format(f);
+  return ct;
+}
+
 }  // namespace kms::client

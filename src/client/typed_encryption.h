@@ -6,12 +6,14 @@
 // so a client can match signed answers to its ciphertexts.
 //
 // Ciphertext files (`kms-client encrypt -o ct.bin`, `--ciphertext-file`) hold the serialized
-// kms.v1.TypedCiphertext message (ciphertext, type, handle, format); public key files
+// kms.v1.TypedCiphertext message (ciphertext, type, handle, format); tfhe-rs ciphertext files
+// (`--ciphertext F --format FMT`) the tfhe-rs bytes themselves; public key files
 // (`kms-client get-public-key K -o pk.bin`) hold the CompactPublicKey encoding, the bytes
 // GetPublicKey returns.
 #ifndef KMS_CLIENT_TYPED_ENCRYPTION_H_
 #define KMS_CLIENT_TYPED_ENCRYPTION_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -42,6 +44,17 @@ absl::StatusOr<std::string> ReadFileBytes(const std::string& path);
 absl::StatusOr<v1::TypedCiphertext> ReadCiphertextFile(const std::string& path);
 [[nodiscard]] absl::Status WriteCiphertextFile(const std::string& path,
                                                const v1::TypedCiphertext& ciphertext);
+
+// The ciphertext_format of `name`: 0-3 or the reference's name (SmallCompressed, SmallExpanded,
+// BigCompressed, BigExpanded). InvalidArgument listing them otherwise.
+absl::StatusOr<int32_t> ParseCiphertextFormat(std::string_view name);
+
+// A tfhe-rs ciphertext file (the safe_serialize bytes of one value of `fhe_type`, as node-tfhe or
+// a coprocessor writes them) as a request's ciphertext in `format` (ParseCiphertextFormat). The
+// bytes are sent as they are: the parties parse and check them against the key.
+absl::StatusOr<v1::TypedCiphertext> ReadTfheCiphertextFile(const std::string& path,
+                                                           std::string_view fhe_type,
+                                                           std::string_view format);
 
 }  // namespace kms::client
 

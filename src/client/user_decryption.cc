@@ -8,6 +8,9 @@
 #include "common/status_macros.h"
 #include "crypto/signcryption.h"
 #include "lwe/encryption.h"
+#include "lwe/parameters.h"
+#include "tfhe/block_decoding.h"
+#include "tfhe/named_keysets.h"
 
 namespace kms::client {
 namespace {
@@ -43,6 +46,66 @@ T Majority(const std::vector<T>& values) {
   return best;
 }
 
+// How the blocks of one parameter set's user decryption decode.
+class BlockCodec {
+ public:
+  static absl::StatusOr<BlockCodec> ByName(std::string_view name) {
+    BlockCodec codec;
+    codec.tfhe_ = tfhe::KmsKeysetByName(name);
+    if (codec.tfhe_ != nullptr) {
+      if (!codec.tfhe_->keyset.noise_squashing)
+        return absl::FailedPreconditionError(
+            absl::StrCat("parameter set ", std::string(name), " has no noise squashing"));
+      return codec;
+    }
+    absl::StatusOr<const lwe::LweParameters*> p = lwe::ParametersByName(name);
+    if (!p.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown parameter set \"", std::string(name.substr(0, 16)), "\""));
+    codec.lwe_ = *p;
+    return codec;
+  }
+
+  std::string_view name() const { return tfhe_ != nullptr ? tfhe_->name : lwe_->name; }
+
+  uint32_t Blocks(lwe::FheType type) const {
+    if (lwe_ != nullptr) return static_cast<uint32_t>(lwe::BlockCount(type, *lwe_));
+    absl::StatusOr<std::vector<uint32_t>> bits = BlockBits(type);
+    return bits.ok() ? static_cast<uint32_t>(bits->size()) : 0;
+  }
+
+  // The plaintext of `values` (Blocks(type) masked block values Δ·m + noise).
+  absl::StatusOr<lwe::TypedPlaintext> Decode(lwe::FheType type,
+                                             std::span<const algebra::Z128> values) const {
+    if (lwe_ != nullptr) {
+      std::vector<uint64_t> decoded;
+      for (algebra::Z128 v : values) decoded.push_back(lwe::DecodeBlock(v, *lwe_));
+      absl::StatusOr<lwe::TypedPlaintext> pt =
+          lwe::TypedPlaintext::FromBlocks(type, decoded, *lwe_);
+      crypto::SecureZero(decoded);
+      return pt;
+    }
+    KMS_ASSIGN_OR_RETURN(std::vector<uint32_t> bits, BlockBits(type));
+    const tfhe::NoiseSquashingParameters& sns = *tfhe_->keyset.noise_squashing;
+    absl::StatusOr<std::array<uint8_t, 32>> le =
+        tfhe::DecodePackedBlocks(values, bits, sns.message_modulus, sns.carry_modulus);
+    if (!le.ok()) return le.status();
+    absl::StatusOr<lwe::TypedPlaintext> pt = lwe::TypedPlaintext::FromLeBytes(type, *le);
+    crypto::SecureZero(le->data(), le->size());
+    return pt;
+  }
+
+ private:
+  absl::StatusOr<std::vector<uint32_t>> BlockBits(lwe::FheType type) const {
+    return tfhe::PackedBlockBits(static_cast<uint32_t>(lwe::FheTypeBits(type)),
+                                 type == lwe::FheType::kEbool,
+                                 tfhe_->keyset.noise_squashing->message_modulus);
+  }
+
+  const lwe::LweParameters* lwe_ = nullptr;
+  const tfhe::NamedKeysetParameters* tfhe_ = nullptr;
+};
+
 }  // namespace
 
 crypto::Digest UserDecryptionLink(const UserDecryptionRequestInfo& request) {
@@ -54,7 +117,8 @@ crypto::Digest UserDecryptionLink(const UserDecryptionRequestInfo& request) {
 absl::StatusOr<std::vector<crypto::SecretBytes>> OpenUserDecryptionResponse(
     const kms::v1::UserDecryptionResponse& response, const crypto::SecretBytes& user_private_key,
     const std::map<uint32_t, crypto::EthAddress>& signers, const UserDecryptionRequestInfo& request,
-    const lwe::LweParameters& params) {
+    std::string_view fhe_parameter) {
+  KMS_ASSIGN_OR_RETURN(BlockCodec codec, BlockCodec::ByName(fhe_parameter));
   const uint32_t party = response.party_id();
   auto signer = signers.find(party);
   if (signer == signers.end()) {
@@ -65,9 +129,9 @@ absl::StatusOr<std::vector<crypto::SecretBytes>> OpenUserDecryptionResponse(
     return Reject(absl::StrCat("num_parties is ", response.num_parties(), ", the deployment has ",
                                centralized ? 1u : signers.size()));
   }
-  if (response.fhe_parameter() != params.name) {
+  if (response.fhe_parameter() != codec.name()) {
     return Reject(absl::StrCat("fhe_parameter is \"", response.fhe_parameter().substr(0, 16),
-                               "\", expected \"", params.name, "\""));
+                               "\", expected \"", std::string(codec.name()), "\""));
   }
   if (!SameBytes(response.request_id(), AsBytes(ToHex(request.request_id)))) {
     return Reject("request_id differs from the request");
@@ -95,9 +159,9 @@ absl::StatusOr<std::vector<crypto::SecretBytes>> OpenUserDecryptionResponse(
     if (!SameBytes(s.external_handle(), request.handles[static_cast<size_t>(i)])) {
       return Reject(absl::StrCat("shares[", i, "].external_handle is not the requested handle"));
     }
-    if (s.block_count() != static_cast<uint32_t>(lwe::BlockCount(type, params))) {
+    if (s.block_count() != codec.Blocks(type)) {
       return Reject(absl::StrCat("shares[", i, "].block_count is ", s.block_count(), ", a ",
-                                 lwe::FheTypeName(type), " has ", lwe::BlockCount(type, params)));
+                                 lwe::FheTypeName(type), " has ", codec.Blocks(type)));
     }
     if (s.packing_factor() != static_cast<uint32_t>(kPacking)) {
       return Reject(absl::StrCat("shares[", i, "].packing_factor is ", s.packing_factor(),
@@ -180,18 +244,19 @@ absl::StatusOr<std::vector<lwe::TypedPlaintext>> ReconstructUserDecryption(
   rej.clear();
 
   // ---- the parameter set: the request's, or what most responses say ----
-  const lwe::LweParameters* params = request.params;
-  if (params == nullptr) {
+  std::string fhe_parameter = request.fhe_parameter;
+  if (fhe_parameter.empty()) {
     std::vector<std::string> names;
     for (const auto& r : responses) {
-      if (lwe::ParametersByName(r.fhe_parameter()).ok()) names.push_back(r.fhe_parameter());
+      if (BlockCodec::ByName(r.fhe_parameter()).ok()) names.push_back(r.fhe_parameter());
     }
     if (names.empty()) {
       return absl::FailedPreconditionError(
           "user decryption: no response names a known parameter set");
     }
-    params = *lwe::ParametersByName(Majority(names));
+    fhe_parameter = Majority(names);
   }
+  KMS_ASSIGN_OR_RETURN(BlockCodec codec, BlockCodec::ByName(fhe_parameter));
 
   // ---- open every response; a failure makes that party ⊥ ----
   std::map<uint32_t, std::vector<crypto::SecretBytes>> opened;
@@ -202,7 +267,7 @@ absl::StatusOr<std::vector<lwe::TypedPlaintext>> ReconstructUserDecryption(
       continue;
     }
     absl::StatusOr<std::vector<crypto::SecretBytes>> o =
-        OpenUserDecryptionResponse(r, user_private_key, signers, request, *params);
+        OpenUserDecryptionResponse(r, user_private_key, signers, request, fhe_parameter);
     if (!o.ok()) {
       rej.push_back({r.party_id(), std::string(o.status().message())});
       continue;
@@ -239,7 +304,7 @@ absl::StatusOr<std::vector<lwe::TypedPlaintext>> ReconstructUserDecryption(
   std::vector<lwe::TypedPlaintext> out;
   for (size_t i = 0; i < request.handles.size(); ++i) {
     const lwe::FheType type = request.types[i];
-    const size_t blocks = static_cast<size_t>(lwe::BlockCount(type, *params));
+    const size_t blocks = codec.Blocks(type);
     const size_t elements = ElementsFor(blocks);
     std::vector<Gr128> secrets;
     if (centralized) {
@@ -266,22 +331,26 @@ absl::StatusOr<std::vector<lwe::TypedPlaintext>> ReconstructUserDecryption(
       }
       secrets = std::move(rec).value();
     }
-    std::vector<uint64_t> decoded;
+    std::vector<algebra::Z128> values;
+    bool padding_clear = true;
     for (size_t k = 0; k < elements; ++k) {
       for (int l = 0; l < kPacking; ++l) {
         const size_t index = k * kPacking + static_cast<size_t>(l);
         if (index < blocks) {
-          decoded.push_back(lwe::DecodeBlock(secrets[k][l], *params));
+          values.push_back(secrets[k][l]);
         } else if (secrets[k][l] != 0) {
-          return absl::AbortedError(absl::StrCat("user decryption: ciphertext ", i,
-                                                 ": padding of the last ring element is not zero"));
+          padding_clear = false;
         }
       }
     }
     crypto::SecureZero(secrets);
-    absl::StatusOr<lwe::TypedPlaintext> pt =
-        lwe::TypedPlaintext::FromBlocks(type, decoded, *params);
-    crypto::SecureZero(decoded);
+    if (!padding_clear) {
+      crypto::SecureZero(values);
+      return absl::AbortedError(absl::StrCat("user decryption: ciphertext ", i,
+                                             ": padding of the last ring element is not zero"));
+    }
+    absl::StatusOr<lwe::TypedPlaintext> pt = codec.Decode(type, values);
+    crypto::SecureZero(values);
     if (!pt.ok()) {
       return absl::AbortedError(absl::StrCat("user decryption: ciphertext ", i,
                                              ": decoded value is invalid (", pt.status().message(),

@@ -20,9 +20,12 @@
 // algebra::ReconstructBatchSync (degree t, n = number of signers, the missing and rejected
 // parties counted as ⊥): up to t missing, rejected or lying parties in total are tolerated
 // (sync rule: D + 2t < n, heard > D + 2t, t - #⊥ errors corrected). Each reconstructed element's
-// four coefficients are four masked block values Δ·m + noise; each is decoded with
-// lwe::DecodeBlock, padding coefficients past block_count must be zero, and the blocks are
-// recomposed with lwe::TypedPlaintext::FromBlocks (a value beyond the type's width is refused).
+// four coefficients are four masked block values Δ·m + noise, padding coefficients past
+// block_count must be zero, and the blocks are decoded and recomposed by the key's parameter set:
+//   "test", "default"            lwe::DecodeBlock, lwe::TypedPlaintext::FromBlocks (phase-1)
+//   "tfhe-test", "tfhe-default"  tfhe/block_decoding.h (squashed radix blocks packed two per
+//                                LWE block), block_count = PackedBlockBits(type).size()
+// (a value beyond the type's width is refused).
 // Centralized mode is the same path with n = 1, t = 0 and the single response's elements taken
 // as they are (a degree-0 "sharing").
 //
@@ -38,6 +41,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -47,7 +51,6 @@
 #include "crypto/secp256k1_signer.h"
 #include "crypto/secure_zero.h"
 #include "lwe/fhe_type.h"
-#include "lwe/parameters.h"
 #include "lwe/typed_plaintext.h"
 #include "proto/kms_service.pb.h"
 
@@ -65,9 +68,8 @@ struct UserDecryptionRequestInfo {
   crypto::EthAddress client_address{};
   crypto::Eip712Domain domain;  // the request's domain (the server default is {"KMS", "1"})
   Bytes extra_data;
-  // The key's parameter set; nullptr: taken from the responses ("test" / "default"), which must
-  // agree.
-  const lwe::LweParameters* params = nullptr;
+  // The key's parameter set name; empty: what most responses name.
+  std::string fhe_parameter;
 };
 
 // Why one response was not used.
@@ -95,7 +97,7 @@ crypto::Digest UserDecryptionLink(const UserDecryptionRequestInfo& request);
 absl::StatusOr<std::vector<crypto::SecretBytes>> OpenUserDecryptionResponse(
     const kms::v1::UserDecryptionResponse& response, const crypto::SecretBytes& user_private_key,
     const std::map<uint32_t, crypto::EthAddress>& signers, const UserDecryptionRequestInfo& request,
-    const lwe::LweParameters& params);
+    std::string_view fhe_parameter);
 
 }  // namespace kms::client
 

@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "mpc/internal/partial_decryption.h"
 #include "mpc/robust_open.h"
+#include "tfhe/block_decoding.h"
 
 namespace kms::mpc {
 
@@ -99,7 +100,9 @@ absl::StatusOr<TfheDecryptionInput> FromSquashedUint(const TfheKeyShare& key, Tf
   in.message_modulus = shape.message_modulus;
   in.carry_modulus = shape.carry_modulus;
   in.packing_factor = 2;
-  const uint32_t bits = static_cast<uint32_t>(std::countr_zero(shape.message_modulus));
+  KMS_ASSIGN_OR_RETURN(in.block_bits,
+                       tfhe::PackedBlockBits(static_cast<uint32_t>(lwe::FheTypeBits(type)),
+                                             /*boolean=*/false, shape.message_modulus));
   for (size_t j = 0; j < ct.packed_blocks.size(); ++j) {
     const auto& b = ct.packed_blocks[j];
     const bool alone = 2 * j + 1 == radix;
@@ -117,7 +120,6 @@ absl::StatusOr<TfheDecryptionInput> FromSquashedUint(const TfheKeyShare& key, Tf
                                                      " exceeds ", max_degree, " (",
                                                      alone ? "a lone" : "a packed", " block)"));
     in.blocks.push_back(b.ct);
-    in.block_bits.push_back(alone ? bits : 2 * bits);
   }
   KMS_RETURN_IF_ERROR(ValidateTfheInput(in, key));
   return in;
@@ -200,22 +202,6 @@ absl::Status PrefixError(const absl::Status& s, const std::string& prefix) {
   return absl::Status(s.code(), prefix + std::string(s.message()));
 }
 
-// The §2.11 decode of one opened value c (w = log2(message·carry), s = 128 − (w + 1)):
-// c > 2^128 − 1 − 2^s is the negative-noise wrap of 0; otherwise ((c + 2^(s−1)) >> s) must stay
-// below 2^w (the padding bit clear) and is the block value.
-absl::StatusOr<uint64_t> DecodeOne(Z128 c, uint64_t message_modulus, uint64_t carry_modulus) {
-  const int w = std::countr_zero(message_modulus) + std::countr_zero(carry_modulus);
-  const int s = 128 - (w + 1);
-  const Z128 top = ~Z128{0} - (Z128{1} << s);
-  if (c > top) return 0;
-  const Z128 rounded = (c + (Z128{1} << (s - 1))) >> s;
-  if (rounded >> w != 0)
-    return absl::AbortedError(
-        "decryption: an opened block has its padding bit set; the ciphertext is malformed or "
-        "more than t parties misbehaved");
-  return static_cast<uint64_t>(rounded);
-}
-
 }  // namespace
 
 bool TfheFloodingBudgetHolds(int n, int t) {
@@ -253,6 +239,22 @@ absl::StatusOr<std::vector<TfheKeyShare>> InsecureDealTfheKeyShares(const tfhe::
     deal(comp, &TfheKeyShare::sns_compression_key);
     for (auto& o : out)
       o.sns_compression_params = key.noise_squashing_compression_private_key->params;
+  }
+  return out;
+}
+
+absl::StatusOr<TfheKeyShare> TfheWholeKey(const tfhe::ClientKey& key) {
+  KMS_ASSIGN_OR_RETURN(std::span<const tfhe::u128> sns, tfhe::NoiseSquashingLweKey(key));
+  TfheKeyShare out;
+  out.sns_key.reserve(sns.size());
+  for (tfhe::u128 bit : sns) out.sns_key.push_back(Share::FromScalar(bit));
+  out.sns_params = key.noise_squashing_private_key->params;
+  if (key.noise_squashing_compression_private_key) {
+    KMS_ASSIGN_OR_RETURN(std::span<const tfhe::u128> comp,
+                         tfhe::NoiseSquashingCompressionLweKey(key));
+    out.sns_compression_key.reserve(comp.size());
+    for (tfhe::u128 bit : comp) out.sns_compression_key.push_back(Share::FromScalar(bit));
+    out.sns_compression_params = key.noise_squashing_compression_private_key->params;
   }
   return out;
 }
@@ -440,30 +442,19 @@ absl::StatusOr<lwe::TypedPlaintext> DecodeTfheBlocks(lwe::FheType type,
                                                      std::span<const uint32_t> block_bits,
                                                      uint64_t message_modulus,
                                                      uint64_t carry_modulus) {
-  if (opened.size() != block_bits.size())
-    return absl::InvalidArgumentError("decode: one bit count per block needed");
-  std::array<uint8_t, 32> le{};
-  size_t bit = 0;
-  for (size_t k = 0; k < opened.size(); ++k) {
-    if (!opened[k].IsScalar())
+  std::vector<Z128> values;
+  values.reserve(opened.size());
+  for (const Share& v : opened) {
+    if (!v.IsScalar())
       return absl::AbortedError(
           "decryption: an opened block is not a scalar; more than t parties misbehaved");
-    KMS_ASSIGN_OR_RETURN(uint64_t v, DecodeOne(opened[k][0], message_modulus, carry_modulus));
-    if (block_bits[k] < 64 && (v >> block_bits[k]) != 0)
-      return absl::AbortedError(absl::StrCat("decryption: block ", k, " decodes to ", v,
-                                             ", above its ", block_bits[k],
-                                             " bits; the ciphertext is malformed or more than t "
-                                             "parties misbehaved"));
-    for (uint32_t b = 0; b < block_bits[k]; ++b, ++bit) {
-      if (((v >> b) & 1) == 0) continue;
-      if (bit >= 256)
-        return absl::AbortedError(
-            "decryption: value beyond 256 bits; the ciphertext is malformed or more than t "
-            "parties misbehaved");
-      le[bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
-    }
+    values.push_back(v[0]);
   }
-  auto pt = lwe::TypedPlaintext::FromLeBytes(type, le);
+  auto le = tfhe::DecodePackedBlocks(values, block_bits, message_modulus, carry_modulus);
+  crypto::SecureZero(values);
+  if (!le.ok()) return le.status();
+  auto pt = lwe::TypedPlaintext::FromLeBytes(type, *le);
+  crypto::SecureZero(le->data(), le->size());
   if (!pt.ok())
     return absl::AbortedError("decryption: decoded value is invalid (" +
                               std::string(pt.status().message()) +
@@ -471,12 +462,32 @@ absl::StatusOr<lwe::TypedPlaintext> DecodeTfheBlocks(lwe::FheType type,
   return pt;
 }
 
-absl::StatusOr<std::vector<lwe::TypedPlaintext>> TfhePublicDecrypt(
-    Session& session, const TfheKeyShare& key, const PrssSetup& prss_setup,
-    std::span<const TfheDecryptionInput> inputs) {
+namespace {
+
+// b − ⟨a, s⟩ of every block of `in` under the whole secret (degree-0 shares: scalars).
+std::vector<Share> WholePhases(const TfheKeyShare& whole, const TfheDecryptionInput& in) {
+  const std::vector<Share>& s = SecretOf(whole, in.key);
+  std::vector<Share> out;
+  out.reserve(in.blocks.size());
+  for (const auto& b : in.blocks)
+    out.push_back(Share::FromScalar(b.body()) -
+                  internal::InnerProduct(s.data(), b.data.data(), s.size()));
+  return out;
+}
+
+absl::Status ValidateAll(const TfheKeyShare& key, std::span<const TfheDecryptionInput> inputs) {
   for (size_t i = 0; i < inputs.size(); ++i)
     KMS_RETURN_IF_ERROR(
         PrefixError(ValidateTfheInput(inputs[i], key), "ciphertext " + std::to_string(i) + ": "));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<lwe::TypedPlaintext>> TfhePublicDecrypt(
+    Session& session, const TfheKeyShare& key, const PrssSetup& prss_setup,
+    std::span<const TfheDecryptionInput> inputs) {
+  KMS_RETURN_IF_ERROR(ValidateAll(key, inputs));
   if (!TfheFloodingBudgetHolds(session.n(), session.t()))
     return absl::FailedPreconditionError(absl::StrCat(
         "noise flooding budget exceeded for (n, t) = (", session.n(), ", ", session.t(), ")"));
@@ -506,15 +517,53 @@ absl::StatusOr<std::vector<std::vector<Share>>> TfheUserDecryptionShares(
     std::span<const TfheDecryptionInput> inputs) {
   if (session_ids.size() != inputs.size())
     return absl::InvalidArgumentError("user decryption: one session id per ciphertext needed");
-  for (size_t i = 0; i < inputs.size(); ++i)
-    KMS_RETURN_IF_ERROR(
-        PrefixError(ValidateTfheInput(inputs[i], key), "ciphertext " + std::to_string(i) + ": "));
+  KMS_RETURN_IF_ERROR(ValidateAll(key, inputs));
   std::vector<std::vector<Share>> out;
   for (size_t i = 0; i < inputs.size(); ++i) {
     PrssState<Share> prss(prss_setup, session_ids[i]);
     std::vector<Share> masked = TfheMaskedPartialDecryptions(key, prss, inputs.subspan(i, 1));
     out.push_back(internal::PackFourPerElement(masked));
     crypto::SecureZero(masked);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<lwe::TypedPlaintext>> TfheCentralDecrypt(
+    const TfheKeyShare& whole, std::span<const TfheDecryptionInput> inputs) {
+  KMS_RETURN_IF_ERROR(ValidateAll(whole, inputs));
+  std::vector<lwe::TypedPlaintext> out;
+  for (const auto& in : inputs) {
+    std::vector<Share> phases = WholePhases(whole, in);
+    auto pt =
+        DecodeTfheBlocks(in.type, phases, in.block_bits, in.message_modulus, in.carry_modulus);
+    crypto::SecureZero(phases);
+    KMS_ASSIGN_OR_RETURN(lwe::TypedPlaintext value, std::move(pt));
+    out.push_back(value);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::vector<Share>>> TfheCentralUserDecryption(
+    const TfheKeyShare& whole, std::span<const TfheDecryptionInput> inputs) {
+  KMS_RETURN_IF_ERROR(ValidateAll(whole, inputs));
+  std::vector<std::vector<Share>> out;
+  for (const auto& in : inputs) {
+    std::vector<Share> phases = WholePhases(whole, in);
+    // The whole value must decode (as a public decryption would) before any block is returned.
+    absl::Status decodes =
+        DecodeTfheBlocks(in.type, phases, in.block_bits, in.message_modulus, in.carry_modulus)
+            .status();
+    if (!decodes.ok()) {
+      crypto::SecureZero(phases);
+      return decodes;
+    }
+    for (Share& p : phases) {
+      KMS_ASSIGN_OR_RETURN(uint64_t v,
+                           tfhe::DecodePackedBlock(p[0], in.message_modulus, in.carry_modulus));
+      p = Share::FromScalar(tfhe::EncodePackedBlock(v, in.message_modulus, in.carry_modulus));
+    }
+    out.push_back(internal::PackFourPerElement(phases));
+    crypto::SecureZero(phases);
   }
   return out;
 }

@@ -143,6 +143,11 @@ absl::StatusOr<std::vector<TfheKeyShare>> InsecureDealTfheKeyShares(const tfhe::
                                                                     int n, int t,
                                                                     algebra::RandomSource& rng);
 
+// Centralized mode: the whole noise-squashing secret (and its compression secret when the key
+// has one) of `key` as a degree-0 "sharing", which the functions below take like a party's
+// shares. InvalidArgument without a noise-squashing secret.
+absl::StatusOr<TfheKeyShare> TfheWholeKey(const tfhe::ClientKey& key);
+
 // One ciphertext as 128-bit LWE blocks plus what decoding needs.
 struct TfheDecryptionInput {
   lwe::FheType type = lwe::FheType::kEbool;
@@ -215,6 +220,15 @@ absl::StatusOr<lwe::TypedPlaintext> DecodeTfheBlocks(lwe::FheType type,
                                                      std::span<const uint32_t> block_bits,
                                                      uint64_t message_modulus,
                                                      uint64_t carry_modulus);
+
+// Centralized mode, with `whole` from TfheWholeKey: the plaintexts of `inputs` (no flooding:
+// only the plaintext leaves), and for user decryption Δ·m of each block packed four per ring
+// element (never the phase, whose noise depends on the key). Errors as TfhePublicDecrypt, and
+// ABORTED when a block does not decode (a malformed ciphertext).
+absl::StatusOr<std::vector<lwe::TypedPlaintext>> TfheCentralDecrypt(
+    const TfheKeyShare& whole, std::span<const TfheDecryptionInput> inputs);
+absl::StatusOr<std::vector<std::vector<Share>>> TfheCentralUserDecryption(
+    const TfheKeyShare& whole, std::span<const TfheDecryptionInput> inputs);
 
 // Client side (tests, tools): party p's packed shares are shares[p] (std::nullopt for a party
 // that sent nothing), n = shares.size(), degree t; robust synchronous reconstruction (up to t

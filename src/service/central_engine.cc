@@ -80,8 +80,17 @@ absl::Status CentralizedEngine::LoadTfheKey(const std::string& id, ByteSpan raw)
   KMS_ASSIGN_OR_RETURN(LoadedTfheKey loaded,
                        LoadTfheKeyRecord(*vaults_.private_vault, *vaults_.public_vault,
                                          storage::kFhePrivateKey, id, raw, /*want_share=*/false));
-  auto key = std::make_shared<Key>(
-      Key{std::nullopt, std::move(loaded.record.client_key), std::move(loaded.info)});
+  return AddTfheKey(id, *loaded.record.client_key, std::move(loaded.info));
+}
+
+absl::Status CentralizedEngine::AddTfheKey(const std::string& id, tfhe::ClientKey& client_key,
+                                           PublicKeyInfo info) {
+  absl::StatusOr<mpc::TfheKeyShare> whole = mpc::TfheWholeKey(client_key);
+  tfhe::ZeroClientKeySecrets(client_key);
+  if (!whole.ok()) {
+    return absl::DataLossError(absl::StrCat("FhePrivateKey/", id, ": ", whole.status().message()));
+  }
+  auto key = std::make_shared<Key>(Key{std::nullopt, std::move(*whole), std::move(info)});
   std::lock_guard<std::mutex> lock(mu_);
   keys_.emplace(id, std::move(key));
   return absl::OkStatus();
@@ -100,7 +109,14 @@ absl::StatusOr<std::shared_ptr<const CentralizedEngine::Key>> CentralizedEngine:
 absl::StatusOr<std::shared_ptr<const CentralizedEngine::Key>> CentralizedEngine::FindPhase1Key(
     const Id32& key_id) const {
   KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
-  if (!key->secret_key) return RefuseTfheDecryption(IdToHex(key_id), key->info.params);
+  if (!key->secret_key) return RefuseCiphertextFamily(IdToHex(key_id), key->info.params);
+  return key;
+}
+
+absl::StatusOr<std::shared_ptr<const CentralizedEngine::Key>> CentralizedEngine::FindTfheKey(
+    const Id32& key_id) const {
+  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  if (!key->whole) return RefuseCiphertextFamily(IdToHex(key_id), key->info.params);
   return key;
 }
 
@@ -164,10 +180,7 @@ absl::StatusOr<PublicKeyInfo> CentralizedEngine::GenerateTfheKeyset(const KeyGen
   KMS_ASSIGN_OR_RETURN(PublicKeyInfo info,
                        StoreTfheKeyRecord(*vaults_.private_vault, storage::kFhePrivateKey,
                                           spec.request_id, std::move(published), record));
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    keys_.emplace(id, std::make_shared<Key>(Key{std::nullopt, std::move(record.client_key), info}));
-  }
+  KMS_RETURN_IF_ERROR(AddTfheKey(id, *record.client_key, info));
   LogInfo(kComponent,
           absl::StrCat("generated tfhe-rs keyset ", id, " (parameters ", params.name,
                        insecure ? ", insecure" : "", ")"),
@@ -249,7 +262,37 @@ absl::StatusOr<UserDecryptionOutput> CentralizedEngine::UserDecrypt(
                                                        << delta_log2;
     }
     out.packed.push_back(std::move(packed));
+    out.block_counts.push_back(static_cast<uint32_t>(ct.list.bodies.size()));
   }
+  return out;
+}
+
+absl::Status CentralizedEngine::CheckTfheCiphertexts(
+    const Id32& key_id, std::span<const TfheCiphertext* const> cts) const {
+  KMS_ASSIGN_OR_RETURN(auto key, FindTfheKey(key_id));
+  return service::CheckTfheCiphertexts(cts, *key->whole, key->info.params.tfhe->keyset);
+}
+
+absl::StatusOr<std::vector<lwe::TypedPlaintext>> CentralizedEngine::PublicDecryptTfhe(
+    const Id32&, const Id32& key_id, const Id32&, std::span<const TfheCiphertext> ciphertexts) {
+  KMS_ASSIGN_OR_RETURN(auto key, FindTfheKey(key_id));
+  KMS_ASSIGN_OR_RETURN(
+      std::vector<mpc::TfheDecryptionInput> inputs,
+      compute_keys_.DecryptionInputs(*vaults_.public_vault, key->info, *key->whole, ciphertexts));
+  return mpc::TfheCentralDecrypt(*key->whole, inputs);
+}
+
+absl::StatusOr<UserDecryptionOutput> CentralizedEngine::UserDecryptTfhe(
+    const Id32&, const Id32& key_id, const Id32&, std::span<const TfheCiphertext> ciphertexts) {
+  KMS_ASSIGN_OR_RETURN(auto key, FindTfheKey(key_id));
+  KMS_ASSIGN_OR_RETURN(
+      std::vector<mpc::TfheDecryptionInput> inputs,
+      compute_keys_.DecryptionInputs(*vaults_.public_vault, key->info, *key->whole, ciphertexts));
+  KMS_ASSIGN_OR_RETURN(std::vector<std::vector<algebra::Gr128>> packed,
+                       mpc::TfheCentralUserDecryption(*key->whole, inputs));
+  UserDecryptionOutput out{std::move(packed), {}};
+  for (const mpc::TfheDecryptionInput& in : inputs)
+    out.block_counts.push_back(static_cast<uint32_t>(in.blocks.size()));
   return out;
 }
 

@@ -6,8 +6,10 @@
 //  - a phase-1 LWE key (central_key_record.h) next to its compact public key
 //    (PublicKey/<key_id>), and decrypts with it;
 //  - a tfhe-rs keyset (tfhe_key_record.h: the ClientKey) with its public material published as
-//    tfhe_keyset_store.h describes (no CompressedXofKeySet: only the DKG makes one). Decryption
-//    under it is not served yet (FAILED_PRECONDITION).
+//    tfhe_keyset_store.h describes (no CompressedXofKeySet: only the DKG makes one), and
+//    decrypts the four tfhe-rs formats (tfhe_ciphertext.h) with its noise-squashing secret
+//    (the only part of the ClientKey kept in memory), squashing the Small formats with the
+//    published ServerKey as a threshold party does.
 //
 //  - KeyGen and InsecureKeyGen both sample the key here (InsecureKeyGen only marks it insecure).
 //  - KeyGenPreproc has nothing to precompute: it returns {0 bits, 0 randoms} at once and only
@@ -32,7 +34,9 @@
 #include "absl/base/thread_annotations.h"
 #include "lwe/compact_public_key.h"
 #include "lwe/secret_key.h"
+#include "mpc/tfhe_decryption.h"
 #include "service/engine.h"
+#include "service/tfhe_keyset_store.h"
 #include "storage/vault.h"
 #include "tfhe/client_key.h"
 
@@ -55,6 +59,8 @@ class CentralizedEngine final : public Engine {
   absl::StatusOr<ParameterSet> KeyParameters(const Id32& key_id) const override;
   absl::Status CheckKeyGen(const KeyGenSpec& spec) const override;
   absl::Status CheckPreprocessing(const Id32&) const override { return absl::OkStatus(); }
+  absl::Status CheckTfheCiphertexts(const Id32& key_id,
+                                    std::span<const TfheCiphertext* const> cts) const override;
 
   // No sessions here; key ids are the stored keys' (CheckKeyGen), so they stay taken across
   // restarts without a ledger.
@@ -72,6 +78,12 @@ class CentralizedEngine final : public Engine {
   absl::StatusOr<UserDecryptionOutput> UserDecrypt(
       const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
       std::span<const lwe::TypedCiphertext> ciphertexts) override;
+  absl::StatusOr<std::vector<lwe::TypedPlaintext>> PublicDecryptTfhe(
+      const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+      std::span<const TfheCiphertext> ciphertexts) override;
+  absl::StatusOr<UserDecryptionOutput> UserDecryptTfhe(
+      const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+      std::span<const TfheCiphertext> ciphertexts) override;
   absl::Status DropPreprocessing(const Id32& id) override;
   // Centralized preprocessing makes nothing, so it is never running.
   std::optional<PreprocessingProgress> RunningPreprocessing(const Id32&) const override {
@@ -91,19 +103,21 @@ class CentralizedEngine final : public Engine {
 
  private:
   struct Key {
-    ~Key() {
-      if (client_key) tfhe::ZeroClientKeySecrets(*client_key);
-    }
-    std::optional<lwe::SecretKey> secret_key;   // phase-1 key
-    std::optional<tfhe::ClientKey> client_key;  // tfhe-rs keyset, zeroed with the key
+    std::optional<lwe::SecretKey> secret_key;  // phase-1 key
+    // tfhe-rs keyset: mpc::TfheWholeKey of its ClientKey (zeroes itself when dropped).
+    std::optional<mpc::TfheKeyShare> whole;
     PublicKeyInfo info;
   };
 
   CentralizedEngine(storage::VaultSet& vaults, const lwe::LweParameters& default_params)
       : vaults_(vaults), default_params_(default_params) {}
   absl::StatusOr<std::shared_ptr<const Key>> FindKey(const Id32& key_id) const;
-  // FindKey for decryption: FAILED_PRECONDITION for a tfhe-rs keyset.
+  // FindKey for decryption: FAILED_PRECONDITION for a key of the other family.
   absl::StatusOr<std::shared_ptr<const Key>> FindPhase1Key(const Id32& key_id) const;
+  absl::StatusOr<std::shared_ptr<const Key>> FindTfheKey(const Id32& key_id) const;
+  // Registers a tfhe-rs keyset under `id`, keeping only the whole noise-squashing secret of
+  // `client_key` and zeroing the rest.
+  absl::Status AddTfheKey(const std::string& id, tfhe::ClientKey& client_key, PublicKeyInfo info);
   absl::Status LoadTfheKey(const std::string& id, ByteSpan raw);
   absl::StatusOr<PublicKeyInfo> GenerateTfheKeyset(const KeyGenSpec& spec);
 
@@ -112,6 +126,7 @@ class CentralizedEngine final : public Engine {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Key>> keys_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> preprocessing_ ABSL_GUARDED_BY(mu_);
+  ComputeKeyCache compute_keys_;  // over vaults_.public_vault
 };
 
 }  // namespace kms::service

@@ -176,10 +176,27 @@ absl::StatusOr<RateLimiter::Lease> CoreServiceImpl::Charge(const char* operation
 namespace {
 
 // LWE blocks of a decryption request: what its work is proportional to.
-uint64_t BlockCount(std::span<const ParsedCiphertext> cts) {
+uint64_t BlockCount(std::span<const ParsedCiphertext> cts, const ParameterSet& key_params) {
   uint64_t blocks = 0;
-  for (const ParsedCiphertext& c : cts) blocks += c.ciphertext.list.bodies.size();
+  for (const ParsedCiphertext& c : cts) {
+    if (const auto* ct = std::get_if<lwe::TypedCiphertext>(&c.value)) {
+      blocks += ct->list.bodies.size();
+    } else {
+      blocks += TfheLweBlockCount(c.type, key_params.tfhe->keyset.keys.compute.message_modulus);
+    }
+  }
   return blocks;
+}
+
+// The checks of a request's ciphertexts against the key that need the key itself.
+absl::Status CheckCiphertextsForKey(const Engine& engine, const Id32& key_id,
+                                    std::span<const ParsedCiphertext> cts,
+                                    const ParameterSet& key_params) {
+  if (key_params.tfhe == nullptr) return absl::OkStatus();  // ParseCiphertexts checked them
+  std::vector<const TfheCiphertext*> tfhe;
+  tfhe.reserve(cts.size());
+  for (const ParsedCiphertext& c : cts) tfhe.push_back(&std::get<TfheCiphertext>(c.value));
+  return engine.CheckTfheCiphertexts(key_id, tfhe);
 }
 
 }  // namespace
@@ -515,18 +532,18 @@ absl::Status CoreServiceImpl::StartPublicDecrypt(const kms::v1::PublicDecryption
   KMS_ASSIGN_OR_RETURN(Id32 request_id, ParseId("request_id", req.request_id()));
   KMS_ASSIGN_OR_RETURN(Id32 key_id, ParseId("key_id", req.key_id()));
   KMS_ASSIGN_OR_RETURN(Id32 epoch_id, ParseIdOr("epoch_id", req.epoch_id(), DefaultEpochId()));
-  KMS_ASSIGN_OR_RETURN(std::vector<ParsedCiphertext> cts, ParseCiphertexts(req.ciphertexts()));
   KMS_ASSIGN_OR_RETURN(crypto::Eip712Domain domain, ParseDomain(req.has_domain(), req.domain()));
   KMS_RETURN_IF_ERROR(engine_.CheckEpoch(epoch_id));
   KMS_ASSIGN_OR_RETURN(const ParameterSet key_params, engine_.KeyParameters(key_id));
-  KMS_ASSIGN_OR_RETURN(const lwe::LweParameters* params,
-                       DecryptionParameters(IdToHex(key_id), key_params));
-  KMS_RETURN_IF_ERROR(CheckCiphertextsForKey(cts, *params));
+  KMS_ASSIGN_OR_RETURN(std::vector<ParsedCiphertext> cts,
+                       ParseCiphertexts(req.ciphertexts(), key_params));
+  KMS_RETURN_IF_ERROR(CheckCiphertextsForKey(engine_, key_id, cts, key_params));
   // Before the id is reserved or a token taken: a refused ciphertext leaves no trace.
   KMS_RETURN_IF_ERROR(admission_.Admit(key_id, req.ciphertexts(), req.extra_data()));
   *id = IdToHex(request_id);
   KMS_RETURN_IF_ERROR(ReserveDecryptionId(*id, public_decryptions_));
-  auto lease = Charge("pub_decrypt", BlockCount(cts), options_.costs.pub_decrypt, "LWE blocks");
+  auto lease =
+      Charge("pub_decrypt", BlockCount(cts, key_params), options_.costs.pub_decrypt, "LWE blocks");
   if (!lease.ok()) {
     public_decryptions_.Abandon(*id);
     return lease.status();
@@ -535,16 +552,18 @@ absl::Status CoreServiceImpl::StartPublicDecrypt(const kms::v1::PublicDecryption
            *id);
   auto job = std::make_shared<std::vector<ParsedCiphertext>>(std::move(cts));
   const Bytes extra(req.extra_data().begin(), req.extra_data().end());
-  return Launch("public_decrypt", *id, public_decryptions_, std::move(*lease),
-                [this, request_id, key_id, epoch_id, job, extra,
-                 domain]() -> absl::StatusOr<kms::v1::PublicDecryptionResponse> {
-                  std::vector<lwe::TypedCiphertext> cts;
-                  cts.reserve(job->size());
-                  for (const auto& c : *job) cts.push_back(c.ciphertext);
-                  KMS_ASSIGN_OR_RETURN(std::vector<lwe::TypedPlaintext> pts,
-                                       engine_.PublicDecrypt(request_id, key_id, epoch_id, cts));
-                  return signer_.PublicDecryption(request_id, key_id, *job, pts, extra, domain);
-                });
+  return Launch(
+      "public_decrypt", *id, public_decryptions_, std::move(*lease),
+      [this, request_id, key_id, epoch_id, job, extra, domain,
+       tfhe = key_params.tfhe != nullptr]() -> absl::StatusOr<kms::v1::PublicDecryptionResponse> {
+        absl::StatusOr<std::vector<lwe::TypedPlaintext>> pts =
+            tfhe ? engine_.PublicDecryptTfhe(request_id, key_id, epoch_id,
+                                             TakeCiphertexts<TfheCiphertext>(*job))
+                 : engine_.PublicDecrypt(request_id, key_id, epoch_id,
+                                         TakeCiphertexts<lwe::TypedCiphertext>(*job));
+        if (!pts.ok()) return pts.status();
+        return signer_.PublicDecryption(request_id, key_id, *job, *pts, extra, domain);
+      });
 }
 
 grpc::Status CoreServiceImpl::PublicDecrypt(grpc::ServerContext* context,
@@ -582,7 +601,6 @@ absl::Status CoreServiceImpl::StartUserDecrypt(const kms::v1::UserDecryptionRequ
   KMS_ASSIGN_OR_RETURN(ctx.request_id, ParseId("request_id", req.request_id()));
   KMS_ASSIGN_OR_RETURN(ctx.key_id, ParseId("key_id", req.key_id()));
   KMS_ASSIGN_OR_RETURN(Id32 epoch_id, ParseIdOr("epoch_id", req.epoch_id(), DefaultEpochId()));
-  KMS_ASSIGN_OR_RETURN(std::vector<ParsedCiphertext> cts, ParseCiphertexts(req.ciphertexts()));
   KMS_RETURN_IF_ERROR(ValidateEncKey("enc_key", req.enc_key()));
   KMS_ASSIGN_OR_RETURN(ctx.client_address,
                        ParseClientAddress("client_address", req.client_address()));
@@ -591,30 +609,33 @@ absl::Status CoreServiceImpl::StartUserDecrypt(const kms::v1::UserDecryptionRequ
   ctx.extra_data.assign(req.extra_data().begin(), req.extra_data().end());
   KMS_RETURN_IF_ERROR(engine_.CheckEpoch(epoch_id));
   KMS_ASSIGN_OR_RETURN(const ParameterSet key_params, engine_.KeyParameters(ctx.key_id));
-  KMS_ASSIGN_OR_RETURN(const lwe::LweParameters* params,
-                       DecryptionParameters(IdToHex(ctx.key_id), key_params));
-  KMS_RETURN_IF_ERROR(CheckCiphertextsForKey(cts, *params));
+  KMS_ASSIGN_OR_RETURN(std::vector<ParsedCiphertext> cts,
+                       ParseCiphertexts(req.ciphertexts(), key_params));
+  KMS_RETURN_IF_ERROR(CheckCiphertextsForKey(engine_, ctx.key_id, cts, key_params));
   KMS_RETURN_IF_ERROR(admission_.Admit(ctx.key_id, req.ciphertexts(), req.extra_data()));
-  ctx.fhe_parameter = params->name;
+  ctx.fhe_parameter = std::string(key_params.name());
   *id = IdToHex(ctx.request_id);
   KMS_RETURN_IF_ERROR(ReserveDecryptionId(*id, user_decryptions_));
-  auto lease = Charge("user_decrypt", BlockCount(cts), options_.costs.user_decrypt, "LWE blocks");
+  auto lease = Charge("user_decrypt", BlockCount(cts, key_params), options_.costs.user_decrypt,
+                      "LWE blocks");
   if (!lease.ok()) {
     user_decryptions_.Abandon(*id);
     return lease.status();
   }
   LogDebug("decrypt", absl::StrCat("user decryption of ", cts.size(), " ciphertexts started"), *id);
   auto job = std::make_shared<std::vector<ParsedCiphertext>>(std::move(cts));
-  return Launch("user_decrypt", *id, user_decryptions_, std::move(*lease),
-                [this, ctx, epoch_id, job]() -> absl::StatusOr<kms::v1::UserDecryptionResponse> {
-                  std::vector<lwe::TypedCiphertext> cts;
-                  cts.reserve(job->size());
-                  for (const auto& c : *job) cts.push_back(c.ciphertext);
-                  KMS_ASSIGN_OR_RETURN(
-                      UserDecryptionOutput shares,
-                      engine_.UserDecrypt(ctx.request_id, ctx.key_id, epoch_id, cts));
-                  return signer_.UserDecryption(ctx, *job, shares);
-                });
+  return Launch(
+      "user_decrypt", *id, user_decryptions_, std::move(*lease),
+      [this, ctx, epoch_id, job,
+       tfhe = key_params.tfhe != nullptr]() -> absl::StatusOr<kms::v1::UserDecryptionResponse> {
+        absl::StatusOr<UserDecryptionOutput> shares =
+            tfhe ? engine_.UserDecryptTfhe(ctx.request_id, ctx.key_id, epoch_id,
+                                           TakeCiphertexts<TfheCiphertext>(*job))
+                 : engine_.UserDecrypt(ctx.request_id, ctx.key_id, epoch_id,
+                                       TakeCiphertexts<lwe::TypedCiphertext>(*job));
+        if (!shares.ok()) return shares.status();
+        return signer_.UserDecryption(ctx, *job, *shares);
+      });
 }
 
 grpc::Status CoreServiceImpl::UserDecrypt(grpc::ServerContext* context,

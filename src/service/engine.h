@@ -39,6 +39,7 @@
 #include "lwe/typed_plaintext.h"
 #include "service/parameter_set.h"
 #include "service/request_id.h"
+#include "service/tfhe_ciphertext.h"
 
 namespace kms::service {
 
@@ -94,6 +95,7 @@ struct EpochInfo {
 // degree 0), never the phase, whose noise would leak information about the key.
 struct UserDecryptionOutput {
   std::vector<std::vector<algebra::Gr128>> packed;
+  std::vector<uint32_t> block_counts;  // LWE blocks of each ciphertext (the response's field)
 };
 
 struct PeerProbe {
@@ -125,6 +127,10 @@ class Engine {
   virtual absl::StatusOr<ParameterSet> KeyParameters(const Id32& key_id) const = 0;
   virtual absl::Status CheckKeyGen(const KeyGenSpec& spec) const = 0;
   virtual absl::Status CheckPreprocessing(const Id32& epoch_id) const = 0;
+  // CheckTfheCiphertext (tfhe_ciphertext.h) of each ciphertext against the tfhe-rs keyset
+  // `key_id`, errors prefixed "ciphertexts[i].ciphertext: ".
+  virtual absl::Status CheckTfheCiphertexts(const Id32& key_id,
+                                            std::span<const TfheCiphertext* const> cts) const = 0;
 
   // ---- session ids (quick, on the RPC thread, right before the work is launched) ----
   // Threshold: records the id for good in the SessionLedger of the private vault
@@ -146,8 +152,9 @@ class Engine {
                                                        const ParameterSet& params,
                                                        const Id32& epoch_id) = 0;
   // Generates and stores a key (FheKeyInfo or FhePrivateKey; PublicKey, and for a tfhe-rs
-  // keyset ServerKey and CompressedKeySet). The decryption methods below take phase-1
-  // ciphertexts and refuse a tfhe-rs keyset with FAILED_PRECONDITION.
+  // keyset ServerKey and CompressedKeySet). PublicDecrypt and UserDecrypt take phase-1
+  // ciphertexts and refuse a tfhe-rs keyset with FAILED_PRECONDITION; the *Tfhe methods take
+  // tfhe-rs ciphertexts (tfhe_ciphertext.h) and refuse a phase-1 key the same way.
   virtual absl::StatusOr<PublicKeyInfo> GenerateKey(const KeyGenSpec& spec) = 0;
   virtual absl::StatusOr<std::vector<lwe::TypedPlaintext>> PublicDecrypt(
       const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
@@ -155,6 +162,12 @@ class Engine {
   virtual absl::StatusOr<UserDecryptionOutput> UserDecrypt(
       const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
       std::span<const lwe::TypedCiphertext> ciphertexts) = 0;
+  virtual absl::StatusOr<std::vector<lwe::TypedPlaintext>> PublicDecryptTfhe(
+      const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+      std::span<const TfheCiphertext> ciphertexts) = 0;
+  virtual absl::StatusOr<UserDecryptionOutput> UserDecryptTfhe(
+      const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+      std::span<const TfheCiphertext> ciphertexts) = 0;
   // Forgets preprocessed material (AbortKeyGen), stored or interrupted; a running preprocessing
   // stops after its current chunks and then forgets its material (its KeyGenPreproc ends with
   // CANCELLED). NOT_FOUND if there is none under `id`.

@@ -15,17 +15,10 @@ absl::StatusOr<mpc::DkgMaterialCounts> KeyGenMaterial(const ParameterSet& params
                                 mpc::DkgRandomsNeeded(*params.lwe)};
 }
 
-absl::StatusOr<const lwe::LweParameters*> DecryptionParameters(std::string_view key_id,
-                                                               const ParameterSet& params) {
-  if (params.lwe == nullptr) return RefuseTfheDecryption(key_id, params);
-  return params.lwe;
-}
-
-absl::Status RefuseTfheDecryption(std::string_view key_id, const ParameterSet& params) {
+absl::Status RefuseCiphertextFamily(std::string_view key_id, const ParameterSet& params) {
   return absl::FailedPreconditionError(absl::StrCat(
-      "key ", std::string(key_id), " is a tfhe-rs keyset (", std::string(params.name()),
-      "); this server does not decrypt tfhe-rs ciphertexts yet: use a key of parameter set "
-      "\"test\" or \"default\" for decryption"));
+      "key ", std::string(key_id), " (", std::string(params.name()), ") decrypts ",
+      params.tfhe != nullptr ? "tfhe-rs ciphertexts only" : "phase-1 LWE ciphertexts only"));
 }
 
 absl::StatusOr<ParameterSet> ParameterSetByName(std::string_view name) {

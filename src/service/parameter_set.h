@@ -5,9 +5,9 @@
 //   "tfhe-test", "tfhe-default"  the tfhe-rs keyset of kms v0.12.8's test and default sets
 //                                (tfhe/named_keysets.h),
 //                                published as tfhe-rs safe_serialize blobs
-// A tfhe-rs keyset is generated and published by both modes; the decryption of tfhe-rs
-// ciphertexts under it is not served yet (requests get FAILED_PRECONDITION saying so), and the
-// phase-1 family retires once it is.
+// A key decrypts the ciphertexts of its own family only: a phase-1 key its own LWE lists, a
+// tfhe-rs keyset the four tfhe-rs formats (service/tfhe_ciphertext.h). The phase-1 family
+// retires once the tools speak tfhe-rs.
 #ifndef KMS_SERVICE_PARAMETER_SET_H_
 #define KMS_SERVICE_PARAMETER_SET_H_
 
@@ -46,13 +46,8 @@ struct ParameterSet {
 // mpc/tfhe_dkg.h TfheDkgMaterialNeeded for a tfhe-rs keyset).
 absl::StatusOr<mpc::DkgMaterialCounts> KeyGenMaterial(const ParameterSet& params);
 
-// The phase-1 parameters of a key that decryption needs; FAILED_PRECONDITION for a tfhe-rs
-// keyset (RefuseTfheDecryption).
-absl::StatusOr<const lwe::LweParameters*> DecryptionParameters(std::string_view key_id,
-                                                               const ParameterSet& params);
-
-// FAILED_PRECONDITION for a decryption request under the tfhe-rs keyset `key_id` (hex).
-absl::Status RefuseTfheDecryption(std::string_view key_id, const ParameterSet& params);
+// FAILED_PRECONDITION for a decryption of the other family's ciphertexts under `key_id` (hex).
+absl::Status RefuseCiphertextFamily(std::string_view key_id, const ParameterSet& params);
 
 // "test", "default", "tfhe-test" or "tfhe-default"; InvalidArgument otherwise.
 absl::StatusOr<ParameterSet> ParameterSetByName(std::string_view name);

@@ -27,29 +27,27 @@ ByteSpan Span(const std::string& s) { return AsBytes(s); }
 }  // namespace
 
 absl::StatusOr<std::vector<ParsedCiphertext>> ParseCiphertexts(
-    const google::protobuf::RepeatedPtrField<kms::v1::TypedCiphertext>& ciphertexts) {
+    const google::protobuf::RepeatedPtrField<kms::v1::TypedCiphertext>& ciphertexts,
+    const ParameterSet& key_params) {
   if (ciphertexts.empty()) return Field("ciphertexts", "empty; at least one ciphertext is needed");
   if (static_cast<size_t>(ciphertexts.size()) > kMaxCiphertextsPerRequest) {
     return Field("ciphertexts", absl::StrCat(ciphertexts.size(), " ciphertexts; at most ",
                                              kMaxCiphertextsPerRequest, " per request"));
   }
+  const bool tfhe_key = key_params.tfhe != nullptr;
   std::vector<ParsedCiphertext> out;
   out.reserve(ciphertexts.size());
   for (int i = 0; i < ciphertexts.size(); ++i) {
     const kms::v1::TypedCiphertext& in = ciphertexts[i];
     const std::string base = absl::StrCat("ciphertexts[", i, "]");
-    if (in.ciphertext_format() != 0) {
+    if (!tfhe_key && in.ciphertext_format() != 0) {
       return Field(absl::StrCat(base, ".ciphertext_format"),
-                   absl::StrCat(in.ciphertext_format(),
-                                " is not supported (0: compact LWE list under the KMS key)"));
+                   absl::StrCat(in.ciphertext_format(), " is not supported under the ",
+                                std::string(key_params.name()),
+                                " key (0: compact LWE list under the KMS key)"));
     }
     if (in.ciphertext().empty()) return Field(absl::StrCat(base, ".ciphertext"), "empty");
-    absl::StatusOr<lwe::TypedCiphertext> ct = lwe::ParseTypedCiphertext(Span(in.ciphertext()));
-    if (!ct.ok()) return Field(absl::StrCat(base, ".ciphertext"), ct.status().message());
-    if (in.fhe_type().empty()) {
-      return Field(absl::StrCat(base, ".fhe_type"),
-                   absl::StrCat("missing; the ciphertext encodes ", lwe::FheTypeName(ct->type)));
-    }
+    if (in.fhe_type().empty()) return Field(absl::StrCat(base, ".fhe_type"), "missing");
     absl::StatusOr<lwe::FheType> type = lwe::FheTypeFromName(in.fhe_type());
     if (!type.ok()) {
       return Field(absl::StrCat(base, ".fhe_type"),
@@ -57,12 +55,34 @@ absl::StatusOr<std::vector<ParsedCiphertext>> ParseCiphertexts(
                                 "\" (ebool, euint4, euint8, euint16, euint32, euint64, euint128, "
                                 "euint160, euint256)"));
     }
-    if (*type != ct->type) {
-      return Field(absl::StrCat(base, ".fhe_type"),
-                   absl::StrCat("\"", in.fhe_type(), "\" does not match the encoded type ",
-                                lwe::FheTypeName(ct->type)));
+    ParsedCiphertext parsed;
+    parsed.type = *type;
+    if (tfhe_key) {
+      absl::StatusOr<TfheCiphertext> ct =
+          ParseTfheCiphertext(in.ciphertext_format(), *type, Span(in.ciphertext()));
+      if (!ct.ok()) {
+        const bool bad_format = in.ciphertext_format() < 0 || in.ciphertext_format() > 3;
+        return Field(absl::StrCat(base, bad_format ? ".ciphertext_format" : ".ciphertext"),
+                     ct.status().message());
+      }
+      parsed.value = std::move(*ct);
+    } else {
+      absl::StatusOr<lwe::TypedCiphertext> ct = lwe::ParseTypedCiphertext(Span(in.ciphertext()));
+      if (!ct.ok()) return Field(absl::StrCat(base, ".ciphertext"), ct.status().message());
+      if (*type != ct->type) {
+        return Field(absl::StrCat(base, ".fhe_type"),
+                     absl::StrCat("\"", in.fhe_type(), "\" does not match the encoded type ",
+                                  lwe::FheTypeName(ct->type)));
+      }
+      if (ct->list.params != key_params.lwe) {
+        return Field(
+            absl::StrCat(base, ".ciphertext"),
+            absl::StrCat("parameter set ",
+                         ct->list.params != nullptr ? ct->list.params->name : std::string("?"),
+                         " differs from the key's (", std::string(key_params.name()), ")"));
+      }
+      parsed.value = std::move(*ct);
     }
-    ParsedCiphertext parsed{std::move(*ct), {}};
     if (in.external_handle().empty()) {
       parsed.handle = crypto::HashElement(crypto::kDsepHandle, Span(in.ciphertext()));
     } else if (in.external_handle().size() == parsed.handle.size()) {
@@ -74,19 +94,6 @@ absl::StatusOr<std::vector<ParsedCiphertext>> ParseCiphertexts(
     out.push_back(std::move(parsed));
   }
   return out;
-}
-
-absl::Status CheckCiphertextsForKey(std::span<const ParsedCiphertext> ciphertexts,
-                                    const lwe::LweParameters& key_params) {
-  for (size_t i = 0; i < ciphertexts.size(); ++i) {
-    const lwe::LweParameters* p = ciphertexts[i].ciphertext.list.params;
-    if (p != &key_params) {
-      return Field(absl::StrCat("ciphertexts[", i, "].ciphertext"),
-                   absl::StrCat("parameter set ", p != nullptr ? p->name : std::string("?"),
-                                " differs from the key's (", key_params.name, ")"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 crypto::Eip712Domain DefaultDomain() {

@@ -61,7 +61,8 @@ kms::v1::PublicDecryptionResponse ResponseSigner::PublicDecryption(
 absl::StatusOr<kms::v1::UserDecryptionResponse> ResponseSigner::UserDecryption(
     const UserDecryptionContext& request, std::span<const ParsedCiphertext> ciphertexts,
     const UserDecryptionOutput& shares) const {
-  if (shares.packed.size() != ciphertexts.size()) {
+  if (shares.packed.size() != ciphertexts.size() ||
+      shares.block_counts.size() != ciphertexts.size()) {
     return absl::InternalError("user decryption: share count differs from ciphertext count");
   }
   std::vector<crypto::Digest> handles;
@@ -77,11 +78,10 @@ absl::StatusOr<kms::v1::UserDecryptionResponse> ResponseSigner::UserDecryption(
     for (size_t k = 0; k < packed.size(); ++k) packed[k].Encode(payload.data() + k * kElementSize);
     KMS_ASSIGN_OR_RETURN(Bytes envelope,
                          crypto::Signcrypt(key_, request.enc_key, payload.span(), link));
-    const lwe::TypedCiphertext& ct = ciphertexts[i].ciphertext;
     signcrypted.push_back(crypto::SigncryptedShare{
-        lwe::FheTypeName(ct.type), Bytes(handles[i].begin(), handles[i].end()),
-        static_cast<uint32_t>(ct.list.bodies.size()),
-        static_cast<uint32_t>(algebra::Gr128::kDegree), std::move(envelope)});
+        lwe::FheTypeName(ciphertexts[i].type), Bytes(handles[i].begin(), handles[i].end()),
+        shares.block_counts[i], static_cast<uint32_t>(algebra::Gr128::kDegree),
+        std::move(envelope)});
   }
   const crypto::UserDecryptedShareHeader header{party_id_, degree_, num_parties_,
                                                 request.fhe_parameter};

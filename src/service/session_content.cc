@@ -136,4 +136,19 @@ crypto::SessionDomain DecryptionDomain(SessionOperation operation, const Id32& r
   return {operation, request_id, key_id, ContentDigest(operation, std::move(elements))};
 }
 
+crypto::SessionDomain DecryptionDomain(SessionOperation operation, const Id32& request_id,
+                                       const Id32& key_id, const Id32& epoch_id,
+                                       std::span<const TfheCiphertext> ciphertexts) {
+  std::vector<Bytes> elements = {IdElement(epoch_id)};
+  elements.reserve(1 + ciphertexts.size());
+  for (const TfheCiphertext& ct : ciphertexts) {
+    Bytes element;
+    AppendName(element, lwe::FheTypeName(ct.type));
+    AppendU64Le(element, static_cast<uint64_t>(ct.format));
+    element.insert(element.end(), ct.content.begin(), ct.content.end());
+    elements.push_back(std::move(element));
+  }
+  return {operation, request_id, key_id, ContentDigest(operation, std::move(elements))};
+}
+
 }  // namespace kms::service

@@ -17,7 +17,8 @@
 //   kKeyGen /        key id            -        parameter set, preprocessing id (zero for the
 //   kInsecureKeyGen                             dealer), epoch id
 //   kPublicDecryption / request id     key id   epoch id, then each ciphertext in order:
-//   kUserDecryption                             type, parameter set, mask, bodies
+//   kUserDecryption                             type, parameter set, mask, bodies (phase-1
+//                                               key) or type, format, content digest (tfhe-rs)
 //
 // Encoding: ContentDigest = HashList("SESS_CNT", [u64le(operation), e_1, ..., e_L]) (crypto/hash.h)
 // where each element is self-delimiting:
@@ -27,6 +28,7 @@
 //   preprocessing lane i      u64le(bits_i) || u64le(triples_i) || u64le(randoms_i)
 //   ciphertext         name(type) || name(parameter set) || u64le(|mask|) || u128le(mask_j)... ||
 //                      u64le(|bodies|) || u128le(body_j)...
+//   tfhe-rs ciphertext name(type) || u64le(format) || SHAKE256("_HANDLE_" || bytes) (32 bytes)
 // The operation is hashed into the digest as well as into the session id, so a digest never
 // stands for two operations' contents. Nothing here is secret: ciphertexts, public layout data.
 // For key generation the key id is the request id itself and is not repeated as a field.
@@ -44,6 +46,7 @@
 #include "mpc/preprocessing.h"
 #include "service/engine.h"
 #include "service/request_id.h"
+#include "service/tfhe_ciphertext.h"
 
 namespace kms::service {
 
@@ -90,6 +93,9 @@ crypto::SessionDomain KeyGenDomain(const KeyGenSpec& spec);
 crypto::SessionDomain DecryptionDomain(crypto::SessionOperation operation, const Id32& request_id,
                                        const Id32& key_id, const Id32& epoch_id,
                                        std::span<const lwe::TypedCiphertext> ciphertexts);
+crypto::SessionDomain DecryptionDomain(crypto::SessionOperation operation, const Id32& request_id,
+                                       const Id32& key_id, const Id32& epoch_id,
+                                       std::span<const TfheCiphertext> ciphertexts);
 
 }  // namespace kms::service
 

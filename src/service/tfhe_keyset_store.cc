@@ -163,4 +163,53 @@ absl::StatusOr<LoadedTfheKey> LoadTfheKeyRecord(storage::Storage& private_vault,
   return LoadedTfheKey{*std::move(record), std::move(info)};
 }
 
+absl::StatusOr<std::shared_ptr<const tfhe::ComputeKeys>> ComputeKeyCache::Get(
+    storage::Storage& public_vault, const PublicKeyInfo& key) {
+  const std::string id = IdToHex(key.key_id);
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_ptr<Entry>& slot = entries_[id];
+    if (slot == nullptr) slot = std::make_shared<Entry>();
+    entry = slot;
+  }
+  std::lock_guard<std::mutex> lock(entry->mu);
+  if (entry->keys != nullptr) return entry->keys;
+  absl::StatusOr<Bytes> bytes = public_vault.Get(storage::kServerKey, id);
+  if (!bytes.ok()) {
+    return absl::NotFoundError(absl::StrCat("missing or unreadable public material ",
+                                            std::string(storage::kServerKey), " for id=", id, ": ",
+                                            bytes.status().message()));
+  }
+  if (PublicKeyBytesDigest(*bytes) != key.server_key_digest) {
+    return absl::DataLossError(
+        absl::StrCat(std::string(storage::kServerKey), " digest mismatch for id=", id, " (",
+                     public_vault.Describe(), " differs from the digest recorded with the key)"));
+  }
+  absl::StatusOr<tfhe::PublishedServerKey> published = tfhe::ParsePublishedServerKey(*bytes);
+  bytes->clear();
+  bytes->shrink_to_fit();
+  if (!published.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("ServerKey/", id, " does not parse: ", published.status().message()));
+  }
+  absl::StatusOr<tfhe::ComputeKeys> keys = tfhe::LoadPublishedServerKey(*published);
+  if (!keys.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("ServerKey/", id, " does not load: ", keys.status().message()));
+  }
+  entry->keys = std::make_shared<const tfhe::ComputeKeys>(std::move(*keys));
+  return entry->keys;
+}
+
+absl::StatusOr<std::vector<mpc::TfheDecryptionInput>> ComputeKeyCache::DecryptionInputs(
+    storage::Storage& public_vault, const PublicKeyInfo& key, const mpc::TfheKeyShare& share,
+    std::span<const TfheCiphertext> cts) {
+  std::shared_ptr<const tfhe::ComputeKeys> compute;
+  if (NeedsComputeKeys(cts)) {
+    KMS_ASSIGN_OR_RETURN(compute, Get(public_vault, key));
+  }
+  return TfheDecryptionInputs(cts, share, compute.get());
+}
+
 }  // namespace kms::service

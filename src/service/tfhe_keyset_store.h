@@ -14,15 +14,23 @@
 #ifndef KMS_SERVICE_TFHE_KEYSET_STORE_H_
 #define KMS_SERVICE_TFHE_KEYSET_STORE_H_
 
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/bytes.h"
 #include "crypto/hash.h"
 #include "service/engine.h"
+#include "service/tfhe_ciphertext.h"
 #include "service/tfhe_key_record.h"
 #include "storage/storage.h"
 #include "tfhe/compact_public_key.h"
+#include "tfhe/keyset.h"
 #include "tfhe/published_server_key.h"
 #include "tfhe/xof_key_set.h"
 
@@ -75,6 +83,31 @@ absl::StatusOr<LoadedTfheKey> LoadTfheKeyRecord(storage::Storage& private_vault,
                                                 storage::Storage& public_vault,
                                                 std::string_view type, std::string_view key_id,
                                                 ByteSpan raw, bool want_share);
+
+// The computing form of each keyset's published ServerKey (tfhe::LoadPublishedServerKey), which
+// the Small formats' decryption squashes with: read from the public vault on first use, checked
+// against the digest the key record holds (DATA_LOSS on a mismatch), kept for the life of the
+// engine (about the published size: 1.6 GB at tfhe-default, a few MB at tfhe-test). Concurrent
+// first uses of one key load it once.
+class ComputeKeyCache {
+ public:
+  // TfheDecryptionInputs of `cts` under the keyset `key` (`share`: the party's shares, or the
+  // whole key), loading the ComputeKeys first when a Small format needs them.
+  absl::StatusOr<std::vector<mpc::TfheDecryptionInput>> DecryptionInputs(
+      storage::Storage& public_vault, const PublicKeyInfo& key, const mpc::TfheKeyShare& share,
+      std::span<const TfheCiphertext> cts);
+
+ private:
+  absl::StatusOr<std::shared_ptr<const tfhe::ComputeKeys>> Get(storage::Storage& public_vault,
+                                                               const PublicKeyInfo& key);
+
+  struct Entry {
+    std::mutex mu;
+    std::shared_ptr<const tfhe::ComputeKeys> keys;  // null until loaded
+  };
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> entries_;
+};
 
 }  // namespace kms::service
 

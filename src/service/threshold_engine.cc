@@ -299,7 +299,14 @@ absl::Status ThresholdEngine::LoadTfheKey(const std::string& id, ByteSpan raw) {
 absl::StatusOr<std::shared_ptr<const ThresholdEngine::StoredKey>> ThresholdEngine::FindPhase1Key(
     const Id32& key_id) const {
   KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
-  if (!key->share) return RefuseTfheDecryption(IdToHex(key_id), key->info.params);
+  if (!key->share) return RefuseCiphertextFamily(IdToHex(key_id), key->info.params);
+  return key;
+}
+
+absl::StatusOr<std::shared_ptr<const ThresholdEngine::StoredKey>> ThresholdEngine::FindTfheKey(
+    const Id32& key_id) const {
+  KMS_ASSIGN_OR_RETURN(auto key, FindKey(key_id));
+  if (!key->tfhe_share) return RefuseCiphertextFamily(IdToHex(key_id), key->info.params);
   return key;
 }
 
@@ -881,6 +888,18 @@ absl::StatusOr<PublicKeyInfo> ThresholdEngine::StoreTfheKeyset(
 // ---------------------------------------------------------------------------------------------
 // Decryption
 
+namespace {
+
+// One PRSS mask stream per ciphertext of a user decryption, keyed by a session id bound to the
+// whole request: the same request id with other ciphertexts never gets the same masks.
+std::vector<net::SessionId> MaskSessionIds(const crypto::SessionDomain& domain, size_t count) {
+  std::vector<net::SessionId> sids;
+  for (size_t i = 0; i < count; ++i) sids.push_back(crypto::DeriveSessionId(domain, i));
+  return sids;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<lwe::TypedPlaintext>> ThresholdEngine::PublicDecrypt(
     const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
     std::span<const lwe::TypedCiphertext> ciphertexts) {
@@ -906,16 +925,60 @@ absl::StatusOr<UserDecryptionOutput> ThresholdEngine::UserDecrypt(
       return absl::InvalidArgumentError(absl::StrCat("ciphertexts[", i, "]: ", valid.message()));
     }
   }
-  // One PRSS mask stream per ciphertext, keyed by a session id bound to the whole request: the
-  // same request id with other ciphertexts never gets the same masks.
-  const crypto::SessionDomain domain = DecryptionDomain(crypto::SessionOperation::kUserDecryption,
-                                                        request_id, key_id, epoch_id, ciphertexts);
-  std::vector<net::SessionId> sids;
-  for (size_t i = 0; i < ciphertexts.size(); ++i)
-    sids.push_back(crypto::DeriveSessionId(domain, i));
+  const std::vector<net::SessionId> sids =
+      MaskSessionIds(DecryptionDomain(crypto::SessionOperation::kUserDecryption, request_id, key_id,
+                                      epoch_id, ciphertexts),
+                     ciphertexts.size());
   KMS_ASSIGN_OR_RETURN(std::vector<std::vector<mpc::Share>> shares,
                        mpc::UserDecryptionShares(*key->share, *prss, sids, ciphertexts));
-  return UserDecryptionOutput{std::move(shares)};
+  UserDecryptionOutput out{std::move(shares), {}};
+  for (const lwe::TypedCiphertext& ct : ciphertexts)
+    out.block_counts.push_back(static_cast<uint32_t>(ct.list.bodies.size()));
+  return out;
+}
+
+absl::Status ThresholdEngine::CheckTfheCiphertexts(
+    const Id32& key_id, std::span<const TfheCiphertext* const> cts) const {
+  KMS_ASSIGN_OR_RETURN(auto key, FindTfheKey(key_id));
+  return service::CheckTfheCiphertexts(cts, *key->tfhe_share, key->info.params.tfhe->keyset);
+}
+
+absl::StatusOr<std::vector<lwe::TypedPlaintext>> ThresholdEngine::PublicDecryptTfhe(
+    const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+    std::span<const TfheCiphertext> ciphertexts) {
+  KMS_ASSIGN_OR_RETURN(auto key, FindTfheKey(key_id));
+  KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
+  // The squash of the Small formats runs before the session: the other parties do the same.
+  KMS_ASSIGN_OR_RETURN(std::vector<mpc::TfheDecryptionInput> inputs,
+                       compute_keys_.DecryptionInputs(*vaults_.public_vault, key->info,
+                                                      *key->tfhe_share, ciphertexts));
+  return RunSession<std::vector<lwe::TypedPlaintext>>(
+      crypto::DeriveSessionId(DecryptionDomain(crypto::SessionOperation::kPublicDecryption,
+                                               request_id, key_id, epoch_id, ciphertexts),
+                              0),
+      net::NetworkMode::kAsync, decryption_timeout_, [&](mpc::Session& session) {
+        return mpc::TfhePublicDecrypt(session, *key->tfhe_share, *prss, inputs);
+      });
+}
+
+absl::StatusOr<UserDecryptionOutput> ThresholdEngine::UserDecryptTfhe(
+    const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+    std::span<const TfheCiphertext> ciphertexts) {
+  KMS_ASSIGN_OR_RETURN(auto key, FindTfheKey(key_id));
+  KMS_ASSIGN_OR_RETURN(auto prss, FindPrss(epoch_id));
+  KMS_ASSIGN_OR_RETURN(std::vector<mpc::TfheDecryptionInput> inputs,
+                       compute_keys_.DecryptionInputs(*vaults_.public_vault, key->info,
+                                                      *key->tfhe_share, ciphertexts));
+  const std::vector<net::SessionId> sids =
+      MaskSessionIds(DecryptionDomain(crypto::SessionOperation::kUserDecryption, request_id, key_id,
+                                      epoch_id, ciphertexts),
+                     ciphertexts.size());
+  KMS_ASSIGN_OR_RETURN(std::vector<std::vector<mpc::Share>> shares,
+                       mpc::TfheUserDecryptionShares(*key->tfhe_share, *prss, sids, inputs));
+  UserDecryptionOutput out{std::move(shares), {}};
+  for (const mpc::TfheDecryptionInput& in : inputs)
+    out.block_counts.push_back(static_cast<uint32_t>(in.blocks.size()));
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

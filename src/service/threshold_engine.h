@@ -19,9 +19,12 @@
 //   InsecureKeyGen    KeyGenDomain(spec) (kInsecureKeyGen), 0             sync   round_timeout_secs
 //                                                                               per round
 //   PublicDecrypt     DecryptionDomain(request id, key, epoch, cts), 0    async
-//   decryption_timeout_secs UserDecrypt       DecryptionDomain(request id, key, epoch, cts), i per
-//   ciphertext i; no
-//                     messages at all
+//                                                                       decryption_timeout_secs
+//   UserDecrypt       DecryptionDomain(request id, key, epoch, cts), i    no messages at all
+//                     per ciphertext i (the PRSS masks)
+// Both take phase-1 ciphertexts under a phase-1 key or tfhe-rs ciphertexts under a tfhe-rs
+// keyset (the *Tfhe methods); the Small formats are squashed before the session with the
+// keyset's published ServerKey (ComputeKeyCache), which every party computes alike.
 // (service/session_content.h; the run id of NewMpcEpoch is its request_id, or the epoch id when
 // none was given). The operation is part of every session id (crypto/session_id.h), so one
 // request id used by two operations at once (the request layer keeps one id table per
@@ -68,6 +71,7 @@
 #include "service/config.h"
 #include "service/engine.h"
 #include "service/preprocessing_store.h"
+#include "service/tfhe_keyset_store.h"
 #include "storage/session_ledger.h"
 #include "storage/vault.h"
 
@@ -110,6 +114,8 @@ class ThresholdEngine final : public Engine {
   absl::Status CheckPreprocessing(const Id32& epoch_id) const override {
     return CheckEpoch(epoch_id);
   }
+  absl::Status CheckTfheCiphertexts(const Id32& key_id,
+                                    std::span<const TfheCiphertext* const> cts) const override;
 
   absl::Status ReserveEpochRun(const Id32& epoch_id, bool force, const Id32& run_id) override;
   absl::Status ReservePreprocessing(const Id32& request_id) override;
@@ -126,6 +132,12 @@ class ThresholdEngine final : public Engine {
   absl::StatusOr<UserDecryptionOutput> UserDecrypt(
       const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
       std::span<const lwe::TypedCiphertext> ciphertexts) override;
+  absl::StatusOr<std::vector<lwe::TypedPlaintext>> PublicDecryptTfhe(
+      const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+      std::span<const TfheCiphertext> ciphertexts) override;
+  absl::StatusOr<UserDecryptionOutput> UserDecryptTfhe(
+      const Id32& request_id, const Id32& key_id, const Id32& epoch_id,
+      std::span<const TfheCiphertext> ciphertexts) override;
   absl::Status DropPreprocessing(const Id32& id) override;
   std::optional<PreprocessingProgress> RunningPreprocessing(const Id32& id) const override;
   PreprocessingProgress PreprocessingTotals() const override;
@@ -166,8 +178,9 @@ class ThresholdEngine final : public Engine {
                   const lwe::LweParameters& params);
   absl::Status LoadStoredState();
   absl::StatusOr<std::shared_ptr<const StoredKey>> FindKey(const Id32& key_id) const;
-  // FindKey for decryption: FAILED_PRECONDITION for a tfhe-rs keyset.
+  // FindKey for decryption: FAILED_PRECONDITION for a key of the other family.
   absl::StatusOr<std::shared_ptr<const StoredKey>> FindPhase1Key(const Id32& key_id) const;
+  absl::StatusOr<std::shared_ptr<const StoredKey>> FindTfheKey(const Id32& key_id) const;
   absl::Status LoadTfheKey(const std::string& id, ByteSpan raw);
   // GenerateKey of a tfhe-rs keyset: the DKG of mpc/tfhe_dkg.h over the stored material.
   absl::StatusOr<PublicKeyInfo> GenerateTfheKeyset(const KeyGenSpec& spec,
@@ -207,6 +220,7 @@ class ThresholdEngine final : public Engine {
   std::unique_ptr<net::GrpcNetwork> net_;
   storage::SessionLedger ledger_;     // over vaults_.private_vault
   PreprocessingStore preproc_store_;  // over vaults_.private_vault
+  ComputeKeyCache compute_keys_;      // over vaults_.public_vault
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const StoredKey>> keys_ ABSL_GUARDED_BY(mu_);

@@ -7,8 +7,9 @@
 //     keygen [--insecure] [--params test|default|tfhe-test|tfhe-default]
 //                                                      preprocessing + DKG on all parties
 //     encrypt --key-id K --type euint64 --value 42 [--public-key-file F] [-o ct.bin]
-//     public-decrypt --key-id K (--type T --value V | --ciphertext-file F) [--attest-with P]
-//     user-decrypt   --key-id K (--type T --value V | --ciphertext-file F) [--attest-with P]
+//     public-decrypt --key-id K (--type T --value V | --ciphertext-file F |
+//                    --type T --ciphertext F [--format FMT]) [--attest-with P]
+//     user-decrypt   --key-id K (same ciphertext options) [--attest-with P]
 //     producer-key new --out P                          a ciphertext producer's key (mode 0600)
 //     producer-key address --key P                      its address, for [admission] producers
 //     get-public-key K -o pk.bin
@@ -194,6 +195,8 @@ struct CiphertextSource {
   std::string type;
   std::string value;
   std::string ciphertext_file;
+  std::string tfhe_file;                 // --ciphertext: tfhe-rs bytes
+  std::string format = "BigCompressed";  // --format of tfhe_file
   std::string public_key_file;
   std::string attest_with;  // producer key file; empty: no attestation
   std::optional<uint64_t> attest_chain_id;
@@ -217,9 +220,19 @@ void AddCiphertextOptions(CLI::App* cmd, CiphertextSource& src, bool need_value)
   } else {
     CLI::Option* file =
         cmd->add_option("--ciphertext-file", src.ciphertext_file, "Ciphertext file (encrypt -o)");
+    CLI::Option* tfhe = cmd->add_option("--ciphertext", src.tfhe_file,
+                                        "tfhe-rs ciphertext file (safe_serialize bytes of one "
+                                        "value of --type) under a tfhe-rs key");
+    CLI::Option* format = cmd->add_option(
+        "--format", src.format,
+        "Format of --ciphertext: 0 SmallCompressed, 1 SmallExpanded, 2 BigCompressed (default), "
+        "3 BigExpanded");
     type->excludes(file);
     value->excludes(file);
-    type->needs(value);
+    value->excludes(tfhe);
+    file->excludes(tfhe);
+    format->needs(tfhe);
+    tfhe->needs(type);
     value->needs(type);
   }
 }
@@ -240,8 +253,11 @@ absl::StatusOr<lwe::CompactPublicKey> LoadPublicKey(client::ClusterClient& clust
 absl::StatusOr<v1::TypedCiphertext> MakeCiphertext(client::ClusterClient& cluster,
                                                    const CiphertextSource& src) {
   if (!src.ciphertext_file.empty()) return client::ReadCiphertextFile(src.ciphertext_file);
+  if (!src.tfhe_file.empty())
+    return client::ReadTfheCiphertextFile(src.tfhe_file, src.type, src.format);
   if (src.type.empty() || src.value.empty()) {
-    return absl::InvalidArgumentError("give --type and --value, or --ciphertext-file");
+    return absl::InvalidArgumentError(
+        "give --type and --value, --ciphertext-file, or --type and --ciphertext");
   }
   absl::StatusOr<lwe::CompactPublicKey> key =
       LoadPublicKey(cluster, src.key_id, src.public_key_file);

@@ -48,14 +48,18 @@ class UserDecryptionTest : public ::testing::Test {
       auto ct = lwe::EncryptTyped(pk, values_.back(), rng_);
       ASSERT_TRUE(ct.ok());
       auto bytes = lwe::SerializeTypedCiphertext(*ct);
-      service::ParsedCiphertext parsed{*ct, crypto::HashElement(crypto::kDsepHandle, *bytes)};
-      cts_.push_back(parsed);
+      const uint32_t blocks = static_cast<uint32_t>(ct->list.bodies.size());
+      cts_.push_back(
+          service::ParsedCiphertext{type, *ct, crypto::HashElement(crypto::kDsepHandle, *bytes)});
       // Phases, packed four per ring element, Shamir-shared with degree t.
       std::vector<Gr128> packed((ct->list.bodies.size() + 3) / 4);
       for (size_t j = 0; j < ct->list.bodies.size(); ++j) {
         packed[j / 4][static_cast<int>(j % 4)] = lwe::DecryptBlockPhase(sk, ct->list, j);
       }
-      for (int p = 0; p < kN; ++p) shares_[p].packed.emplace_back();
+      for (int p = 0; p < kN; ++p) {
+        shares_[p].packed.emplace_back();
+        shares_[p].block_counts.push_back(blocks);
+      }
       for (const Gr128& e : packed) {
         auto s = algebra::ShareSecret(e, kN, kT, rng_);
         for (int p = 0; p < kN; ++p) shares_[p].packed.back().push_back(s[p]);
@@ -83,7 +87,7 @@ class UserDecryptionTest : public ::testing::Test {
     info.key_id.fill(0x22);
     for (const auto& c : cts_) {
       info.handles.push_back(c.handle);
-      info.types.push_back(c.ciphertext.type);
+      info.types.push_back(c.type);
     }
     info.enc_key = user.keys.public_key;
     info.client_address = user.wallet.verification_key().EthereumAddress();
@@ -123,7 +127,7 @@ TEST_F(UserDecryptionTest, AllPartiesAnyOrder) {
   EXPECT_EQ(*pts, values_);
   // The parameter set may also be given.
   UserDecryptionRequestInfo info = Info(user);
-  info.params = &params();
+  info.fhe_parameter = params().name;
   EXPECT_TRUE(ReconstructUserDecryption(r, user.keys.private_key, signers_, info).ok());
 }
 
@@ -193,7 +197,8 @@ TEST_F(UserDecryptionTest, ShareReEncryptedToAnotherUserIsRejected) {
   User a, b;
   const kms::v1::UserDecryptionResponse for_a = Response(2, a);
   std::vector<RejectedResponse> rejected;
-  auto opened = OpenUserDecryptionResponse(for_a, b.keys.private_key, signers_, Info(b), params());
+  auto opened =
+      OpenUserDecryptionResponse(for_a, b.keys.private_key, signers_, Info(b), params().name);
   EXPECT_FALSE(opened.ok());
   EXPECT_THAT(opened.status().message(), HasSubstr("link"));
 
@@ -230,7 +235,7 @@ TEST_F(UserDecryptionTest, ShareReEncryptedToAnotherUserIsRejected) {
       crypto::UserDecryptResponseVerification(info_b.enc_key, info_b.handles, encoded, extra));
   const crypto::Signature65 sig = party_keys_[1].SignDigest(digest);
   for_b.set_signature(std::string(sig.begin(), sig.end()));
-  opened = OpenUserDecryptionResponse(for_b, b.keys.private_key, signers_, info_b, params());
+  opened = OpenUserDecryptionResponse(for_b, b.keys.private_key, signers_, info_b, params().name);
   EXPECT_FALSE(opened.ok());
   EXPECT_THAT(opened.status().message(), HasSubstr("bad signature"));
 }
@@ -240,7 +245,7 @@ TEST_F(UserDecryptionTest, ResponsesMustMatchTheRequest) {
   auto base = Response(1, user);
   auto check = [&](kms::v1::UserDecryptionResponse r, const std::string& text) {
     auto opened =
-        OpenUserDecryptionResponse(r, user.keys.private_key, signers_, Info(user), params());
+        OpenUserDecryptionResponse(r, user.keys.private_key, signers_, Info(user), params().name);
     EXPECT_FALSE(opened.ok());
     EXPECT_THAT(opened.status().message(), HasSubstr(text));
   };
@@ -266,7 +271,7 @@ TEST_F(UserDecryptionTest, ResponsesMustMatchTheRequest) {
   r = base;
   r.set_party_id(2);
   auto opened =
-      OpenUserDecryptionResponse(r, user.keys.private_key, signers_, Info(user), params());
+      OpenUserDecryptionResponse(r, user.keys.private_key, signers_, Info(user), params().name);
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kPermissionDenied);
 }
 
@@ -306,6 +311,7 @@ TEST_F(UserDecryptionTest, CentralizedResponseDegreeZero) {
                                                << lwe::DeltaLog2(params());
     }
     out.packed.push_back(packed);
+    out.block_counts.push_back(static_cast<uint32_t>(blocks.size()));
   }
   service::ResponseSigner signer(server, 0, 0, 1);
   auto r = signer.UserDecryption(Context(user), cts_, out);

@@ -12,15 +12,19 @@
 //   3. node-tfhe encrypts two u8 under it; our TFHE layer expands the list with the published
 //      ServerKey's casting key, adds, squashes the sum with its noise-squashing key and compresses
 //      it with its squashing compression key (BigCompressed), and the parties' key shares, read
-//      back from their private vaults, decrypt the sum (user-decryption shares reconstructed as
-//      the client does; the masks come from a dealt PRSS, since the servers do not decrypt
-//      tfhe-rs ciphertexts yet and refuse a decryption under this key, which is checked too).
+//      back from their private vaults, decrypt the sum (user-decryption shares from a dealt PRSS,
+//      reconstructed as the client does, with a corrupt and a missing party); then the servers
+//      decrypt the sum in all four request formats (SmallCompressed, SmallExpanded,
+//      BigCompressed, BigExpanded), publicly and per user (the client reconstructs, also with a
+//      party missing), and refuse malformed ciphertexts, a wrong type, an unknown format and a
+//      phase-1 ciphertext with INVALID_ARGUMENT naming the field.
 // Last, the insecure dealer makes a keyset too (marked insecure and the dealer's). Node-tfhe steps
 // report themselves skipped where node or the packages are missing.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "client/typed_encryption.h"
 #include "e2e/threshold_fixture.h"
 #include "interop/node_runner.h"
 #include "service/tfhe_key_record.h"
@@ -252,21 +256,82 @@ TEST_F(TfheKeysetClusterTest, NodeEncryptsWeComputeAndThePartiesSharesDecryptThe
   ASSERT_TRUE(three.ok()) << three.status();
   EXPECT_EQ(*three, expected);
 
-  // The servers do not decrypt tfhe-rs ciphertexts yet, and say so (a well-formed request of
-  // today's ciphertext format, so that the refusal comes from the key).
+  // The servers decrypt the sum in each of the four request formats (one request holding all
+  // four), publicly and per user, also with one party absent from the user decryption.
+  auto formats = ::kms::testing::SumInRequestFormats(*keys, *list);
+  ASSERT_TRUE(formats.ok()) << formats.status();
+  std::vector<kms::v1::TypedCiphertext> cts;
+  for (int f = 0; f < 4; ++f) {
+    kms::v1::TypedCiphertext c;
+    c.set_ciphertext(std::string(formats->bytes[f].begin(), formats->bytes[f].end()));
+    c.set_fhe_type("euint8");
+    c.set_ciphertext_format(f);
+    cts.push_back(std::move(c));
+  }
+  const std::vector<lwe::TypedPlaintext> four(4, expected);
+  const double public_ms = Millis(PublicDecryptOn(All(), key_id_, cts, four));
+  Clock::duration user_took{};
+  UserDecryptOn(All(), key_id_, cts, four, &user_took);
+  UserDecryptOn({1, 3, 4}, key_id_, cts, four);
+  std::printf(
+      "[ measure ] tfhe-test euint8 in the four formats, 4 kms-server processes: public "
+      "decryption %.0f ms, user decryption %.0f ms\n",
+      public_ms, Millis(user_took));
+
+  // kms-client decrypts tfhe-rs ciphertext files (--ciphertext, --format) through all parties.
+  std::string toml = "threshold = 1\n";
+  for (const auto& [party, address] : Signers()) {
+    absl::StrAppend(&toml, "[[parties]]\nparty_id = ", party,
+                    "\naddress = \"http://127.0.0.1:", Port(static_cast<int>(party)),
+                    "\"\nsigner_address = \"", crypto::ChecksumAddress(address), "\"\n");
+  }
+  const std::string client_toml = *dir_ / "client.toml";
+  WriteFile(client_toml, toml);
+  const std::string plain = std::to_string((x + y) & 0xff);
+  for (const auto& [command, format] :
+       {std::pair{"public-decrypt", "BigCompressed"}, std::pair{"user-decrypt", "SmallExpanded"}}) {
+    const int f = *client::ParseCiphertextFormat(format);
+    const std::string file = *dir_ / absl::StrCat("sum.", format, ".bin");
+    WriteFile(file, std::string(formats->bytes[f].begin(), formats->bytes[f].end()));
+    std::string out;
+    EXPECT_EQ(RunProgram({KMS_CLIENT_BIN, "--config", client_toml, "--quiet", command, "--key-id",
+                          key_id_, "--type", "euint8", "--ciphertext", file, "--format", format},
+                         &out),
+              0)
+        << out;
+    EXPECT_THAT(out, HasSubstr("plaintext: " + plain)) << command;
+  }
+
+  // Malformed ciphertexts and formats are refused with the field and the reason.
+  auto refused = [&](kms::v1::TypedCiphertext c, const std::string& why) {
+    auto req = PublicDecryptionRequest(key_id_, {std::move(c)});
+    kms::v1::PublicDecryptionResponse response;
+    auto ctx = Context();
+    grpc::Status s = Stub(Port(1))->PublicDecryptSync(ctx.get(), req, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(why));
+  };
+  kms::v1::TypedCiphertext bad = cts[2];
+  bad.mutable_ciphertext()->resize(bad.ciphertext().size() / 2);
+  refused(bad,
+          "ciphertexts[0].ciphertext: not a tfhe-rs CompressedSquashedNoiseCiphertextList "
+          "(BigCompressed)");
+  bad = cts[1];
+  bad.set_fhe_type("euint16");
+  refused(bad, "ciphertexts[0].ciphertext: ");
+  bad = cts[3];
+  bad.set_ciphertext_format(7);
+  refused(bad, "ciphertexts[0].ciphertext_format: 7 is not one of 0 (SmallCompressed)");
+
+  // A phase-1 ciphertext under the keyset is refused as what it is.
   crypto::AesCtrRng phase1_rng;
   const lwe::SecretKey other = lwe::SecretKey::Generate(lwe::TestParameters(), phase1_rng);
   auto other_pk =
       lwe::SerializeCompactPublicKey(lwe::GenerateCompactPublicKey(other, 1, phase1_rng));
   ASSERT_TRUE(other_pk.ok());
-  auto req = PublicDecryptionRequest(
-      key_id_, Encrypt(std::string(other_pk->begin(), other_pk->end()),
-                       {*lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint8, 7)}));
-  kms::v1::PublicDecryptionResponse response;
-  auto ctx = Context();
-  grpc::Status s = Stub(Port(1))->PublicDecryptSync(ctx.get(), req, &response);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
-  EXPECT_THAT(s.error_message(), HasSubstr("is a tfhe-rs keyset (tfhe-test)"));
+  refused(Encrypt(std::string(other_pk->begin(), other_pk->end()),
+                  {*lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint8, 7)})[0],
+          "ciphertexts[0].ciphertext: not a tfhe-rs CompressedCiphertextList (SmallCompressed)");
 }
 
 // InsecureKeyGen (threshold.insecure = true in these configurations) makes a tfhe-rs keyset

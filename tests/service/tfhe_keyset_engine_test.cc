@@ -1,16 +1,19 @@
 // The tfhe-rs keyset in the service: the private record (tfhe_key_record.h), the published
-// objects (tfhe_keyset_store.h) and the centralized engine's keyset generation, boot check and
-// refusal to decrypt phase-1 requests under it. The threshold engine's DKG is in
-// threshold_engine_test.cc.
+// objects (tfhe_keyset_store.h) and the centralized engine's keyset generation, boot check,
+// decryption of the four tfhe-rs request formats and refusal of phase-1 requests under it. The
+// threshold engine's DKG is in threshold_engine_test.cc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "service/central_engine.h"
 #include "service/key_material.h"
+#include "service/tfhe_ciphertext.h"
 #include "service/tfhe_key_record.h"
 #include "service/tfhe_keyset_store.h"
 #include "storage/ram_storage.h"
 #include "testing/seeded_rng.h"
+#include "testing/tfhe_share_decryption.h"
+#include "tfhe/block_decoding.h"
 #include "tfhe/compact_encryption.h"
 #include "tfhe/keyset_fixture.h"
 
@@ -187,10 +190,59 @@ TEST(CentralEngineTfhe, KeysetIsPublishedWorksAndReloads) {
   ASSERT_TRUE(list.ok()) << list.status();
   tfhe::testing::CheckSumPath(*record->client_key, *keys, *list, 8, (200 + 100) & 0xff);
 
+  // The engine decrypts the sum and a boolean in each of the four request formats, publicly
+  // and per user (Δ·m of each block, which the client decodes).
+  tfhe::CompactListBuilder with_bool;
+  with_bool.PushBool(true);
+  auto bool_list = with_bool.Build(*cpk, rng);
+  ASSERT_TRUE(bool_list.ok()) << bool_list.status();
+  auto sums = kms::testing::SumInRequestFormats(*keys, *list);
+  ASSERT_TRUE(sums.ok()) << sums.status();
+  auto bools = kms::testing::BoolInRequestFormats(*keys, *bool_list, 0);
+  ASSERT_TRUE(bools.ok()) << bools.status();
+  const lwe::TypedPlaintext sum = *lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint8, 44);
+  const lwe::TypedPlaintext yes = *lwe::TypedPlaintext::FromU64(lwe::FheType::kEbool, 1);
+  const tfhe::NoiseSquashingParameters& sns = *tfhe::KmsTestKeyset().keyset.noise_squashing;
+  for (int f = 0; f < 4; ++f) {
+    const std::string format(CiphertextFormatName(static_cast<CiphertextFormat>(f)));
+    std::vector<TfheCiphertext> cts;
+    for (const auto* in : {&*sums, &*bools}) {
+      auto parsed = ParseTfheCiphertext(f, in->type, in->bytes[f]);
+      ASSERT_TRUE(parsed.ok()) << format << ": " << parsed.status();
+      cts.push_back(*parsed);
+    }
+    const std::vector<const TfheCiphertext*> view = {&cts[0], &cts[1]};
+    EXPECT_TRUE((*engine)->CheckTfheCiphertexts(Id(7), view).ok()) << format;
+    auto pts = (*engine)->PublicDecryptTfhe(Id(9), Id(7), DefaultEpochId(), cts);
+    ASSERT_TRUE(pts.ok()) << format << ": " << pts.status();
+    EXPECT_EQ(*pts, (std::vector<lwe::TypedPlaintext>{sum, yes})) << format;
+    auto user = (*engine)->UserDecryptTfhe(Id(9), Id(7), DefaultEpochId(), cts);
+    ASSERT_TRUE(user.ok()) << format << ": " << user.status();
+    EXPECT_EQ(user->block_counts, (std::vector<uint32_t>{2, 1})) << format;
+    for (size_t i = 0; i < cts.size(); ++i) {
+      std::vector<tfhe::u128> values;
+      for (uint32_t k = 0; k < user->block_counts[i]; ++k)
+        values.push_back(user->packed[i][k / 4][static_cast<int>(k % 4)]);
+      auto bits = tfhe::PackedBlockBits(static_cast<uint32_t>(lwe::FheTypeBits(cts[i].type)),
+                                        cts[i].type == lwe::FheType::kEbool, sns.message_modulus);
+      ASSERT_TRUE(bits.ok());
+      auto le = tfhe::DecodePackedBlocks(values, *bits, sns.message_modulus, sns.carry_modulus);
+      ASSERT_TRUE(le.ok()) << le.status();
+      EXPECT_EQ(*lwe::TypedPlaintext::FromLeBytes(cts[i].type, *le), i == 0 ? sum : yes);
+    }
+  }
+  // The type a request names must be the value's.
+  auto as_u16 = ParseTfheCiphertext(3, lwe::FheType::kEuint16, sums->bytes[3]);
+  ASSERT_TRUE(as_u16.ok());
+  const TfheCiphertext* wrong = &*as_u16;
+  auto refused = (*engine)->CheckTfheCiphertexts(Id(7), std::span(&wrong, 1));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.message(), HasSubstr("ciphertexts[0].ciphertext: "));
+
   // Phase-1 decryption requests under the keyset are refused, with the reason.
   auto pts = (*engine)->PublicDecrypt(Id(9), Id(7), DefaultEpochId(), {});
   EXPECT_EQ(pts.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(pts.status().message(), HasSubstr("is a tfhe-rs keyset (tfhe-test)"));
+  EXPECT_THAT(pts.status().message(), HasSubstr("(tfhe-test) decrypts tfhe-rs ciphertexts only"));
   EXPECT_EQ((*engine)->UserDecrypt(Id(9), Id(7), DefaultEpochId(), {}).status().code(),
             absl::StatusCode::kFailedPrecondition);
 

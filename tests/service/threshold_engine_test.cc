@@ -26,6 +26,7 @@
 #include "mpc/decryption.h"
 #include "mpc/dkg.h"
 #include "mpc/tfhe_decryption.h"
+#include "service/tfhe_ciphertext.h"
 #include "service/tfhe_key_record.h"
 #include "storage/ram_storage.h"
 #include "testing/grpc_test_cluster.h"
@@ -786,8 +787,52 @@ TEST(ThresholdEngineTfhe, InsecureDealerKeysetIsMarkedAndDecrypts) {
   auto value =
       kms::testing::DecryptWithShares({&shares[0], &shares[1], &shares[2], &shares[3]}, 1, *ct);
   ASSERT_TRUE(value.ok()) << value.status();
-  EXPECT_EQ(*value, *lwe::TypedPlaintext::FromString(lwe::FheType::kEuint8,
-                                                     std::to_string((0x77 + 0x99) & 0xff)));
+  const lwe::TypedPlaintext sum =
+      *lwe::TypedPlaintext::FromString(lwe::FheType::kEuint8, std::to_string((0x77 + 0x99) & 0xff));
+  EXPECT_EQ(*value, sum);
+
+  // The engines decrypt the sum in each of the four request formats, publicly and per user.
+  auto formats = kms::testing::SumInRequestFormats(*keys, *list);
+  ASSERT_TRUE(formats.ok()) << formats.status();
+  for (int f = 0; f < 4; ++f) {
+    const std::string format(CiphertextFormatName(static_cast<CiphertextFormat>(f)));
+    auto parsed = ParseTfheCiphertext(f, lwe::FheType::kEuint8, formats->bytes[f]);
+    ASSERT_TRUE(parsed.ok()) << format << ": " << parsed.status();
+    const std::vector<TfheCiphertext> cts = {*parsed};
+    const TfheCiphertext* one = &cts[0];
+    EXPECT_TRUE(cluster.engine(1).CheckTfheCiphertexts(spec.request_id, std::span(&one, 1)).ok());
+    const Id32 request = Id(static_cast<uint8_t>(0x90 + f));
+    for (const auto& r : cluster.OnAll([&](ThresholdEngine& e) {
+           return e.PublicDecryptTfhe(request, spec.request_id, DefaultEpochId(), cts);
+         })) {
+      ASSERT_TRUE(r.ok()) << format << ": " << r.status();
+      EXPECT_EQ(*r, std::vector<lwe::TypedPlaintext>{sum}) << format;
+    }
+    auto users = cluster.OnAll([&](ThresholdEngine& e) {
+      return e.UserDecryptTfhe(request, spec.request_id, DefaultEpochId(), cts);
+    });
+    auto input = TfheDecryptionInputs(cts, shares[0], &*keys);
+    ASSERT_TRUE(input.ok()) << input.status();
+    std::vector<std::optional<std::vector<mpc::Share>>> got(4);
+    for (size_t p = 0; p < 4; ++p) {
+      ASSERT_TRUE(users[p].ok()) << format << ": " << users[p].status();
+      EXPECT_EQ(users[p]->block_counts, std::vector<uint32_t>{2}) << format;
+      got[p] = users[p]->packed[0];
+    }
+    got[2]->at(0) = got[2]->at(0) + mpc::Share::FromScalar(1);  // one lying party is corrected
+    auto user_value = mpc::ReconstructTfheUserDecryption((*input)[0], 1, got);
+    ASSERT_TRUE(user_value.ok()) << format << ": " << user_value.status();
+    EXPECT_EQ(*user_value, sum) << format;
+  }
+  // A phase-1 request under the keyset and a tfhe-rs one under no such key are refused.
+  EXPECT_EQ(cluster.engine(1)
+                .PublicDecrypt(Id(0x98), spec.request_id, DefaultEpochId(), {})
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      cluster.engine(1).PublicDecryptTfhe(Id(0x99), Id(0x55), DefaultEpochId(), {}).status().code(),
+      absl::StatusCode::kNotFound);
 }
 
 }  // namespace

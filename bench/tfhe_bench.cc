@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <random>
 
+#include "common/parallel.h"
 #include "crypto/random.h"
 #include "testing/seeded_rng.h"
 #include "tfhe/bootstrap.h"
@@ -296,8 +297,8 @@ void BM_CompactEncryptU64Default(benchmark::State& state) {
 }
 BENCHMARK(BM_CompactEncryptU64Default)->Unit(benchmark::kMillisecond);
 
-void BM_SquashBootstrapDefault(benchmark::State& state) {
-  // n 918 → k 2, N 2048, 24/3, random key contents.
+// n 918 → k 2, N 2048, 24/3, random key contents.
+const NttBootstrapKey128* DefaultSquashKey() {
   static NttBootstrapKey128* key = [] {
     LweBootstrapKey<u128> bsk;
     bsk.glwe_size = 3;
@@ -310,6 +311,11 @@ void BM_SquashBootstrapDefault(benchmark::State& state) {
     auto k = NttBootstrapKey128::Create(bsk);
     return k.ok() ? new NttBootstrapKey128(std::move(*k)) : nullptr;
   }();
+  return key;
+}
+
+void BM_SquashBootstrapDefault(benchmark::State& state) {
+  const NttBootstrapKey128* key = DefaultSquashKey();
   if (key == nullptr) {
     state.SkipWithError("key conversion failed");
     return;
@@ -329,6 +335,40 @@ void BM_SquashBootstrapDefault(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SquashBootstrapDefault)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// The squash bootstraps of one euint8 … euint64 request (2 … 16 packed blocks) on the shared
+// pool (common/parallel.h), as a Small-format decryption runs them: wall time per block.
+void BM_SquashBootstrapsParallelDefault(benchmark::State& state) {
+  const NttBootstrapKey128* key = DefaultSquashKey();
+  if (key == nullptr) {
+    state.SkipWithError("key conversion failed");
+    return;
+  }
+  const size_t blocks = static_cast<size_t>(state.range(0));
+  std::mt19937_64 g(5);
+  std::vector<std::vector<uint64_t>> lwes(blocks, std::vector<uint64_t>(919));
+  for (auto& lwe : lwes)
+    for (auto& x : lwe) x = g();
+  const auto lut =
+      GenerateLookupTable128(2048, 16, static_cast<u128>(1) << 123, [](uint64_t x) { return x; });
+  std::vector<std::vector<u128>> out(blocks, std::vector<u128>(4097));
+  for (auto _ : state) {
+    absl::Status s = ParallelFor(blocks, [&](size_t i) {
+      return ProgrammableBootstrap128(*key, ModulusSwitchType::Kind::kCenteredMean, lwes[i], lut,
+                                      out[i]);
+    });
+    if (!s.ok()) state.SkipWithError("bootstrap failed");
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(blocks) * state.iterations());
+  state.counters["threads"] = static_cast<double>(ParallelThreads());
+}
+BENCHMARK(BM_SquashBootstrapsParallelDefault)
+    ->Arg(2)
+    ->Arg(4)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
 
 // Our keys at BC_PARAMS_SNS's shape: compute secrets, compression secret, packing key,
 // decompression key; a list of 256 blocks (8 FheUint64) and the 256 LWEs it packs.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "algebra/robust_reconstruction.h"
 #include "algebra/shamir.h"
+#include "common/parallel.h"
 #include "common/status_macros.h"
 #include "mpc/internal/partial_decryption.h"
 #include "mpc/robust_open.h"
@@ -427,13 +428,22 @@ std::vector<Share> TfheMaskedPartialDecryptions(const TfheKeyShare& key, PrssSta
   size_t total = 0;
   for (const auto& in : inputs) total += in.blocks.size();
   std::vector<Share> out = prss.NextMask(total, kSwitchSquashNoiseBound);
-  size_t next = 0;
-  for (const auto& in : inputs) {
-    const std::vector<Share>& s = SecretOf(key, in.key);
-    for (const auto& b : in.blocks)
-      out[next++] +=
+  // The inner products in parallel, kChunk blocks per task.
+  constexpr size_t kChunk = 32;
+  std::vector<std::pair<const TfheDecryptionInput*, size_t>> blocks;  // input, block index
+  blocks.reserve(total);
+  for (const auto& in : inputs)
+    for (size_t j = 0; j < in.blocks.size(); ++j) blocks.emplace_back(&in, j);
+  (void)ParallelFor((total + kChunk - 1) / kChunk, [&](size_t c) {  // never fails
+    for (size_t k = c * kChunk; k < std::min(total, (c + 1) * kChunk); ++k) {
+      const auto& [in, j] = blocks[k];
+      const std::vector<Share>& s = SecretOf(key, in->key);
+      const auto& b = in->blocks[j];
+      out[k] +=
           Share::FromScalar(b.body()) - internal::InnerProduct(s.data(), b.data.data(), s.size());
-  }
+    }
+    return absl::OkStatus();
+  });
   return out;
 }
 

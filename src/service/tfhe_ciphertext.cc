@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
+#include "common/parallel.h"
 #include "common/status_macros.h"
 #include "tfhe/conformance.h"
 
@@ -208,15 +209,16 @@ bool NeedsComputeKeys(std::span<const TfheCiphertext> cts) {
 absl::StatusOr<std::vector<mpc::TfheDecryptionInput>> TfheDecryptionInputs(
     std::span<const TfheCiphertext> cts, const mpc::TfheKeyShare& key,
     const tfhe::ComputeKeys* compute) {
-  std::vector<mpc::TfheDecryptionInput> out;
-  out.reserve(cts.size());
-  for (size_t i = 0; i < cts.size(); ++i) {
+  // Ciphertexts in parallel (and, inside a Small format's squash, its blocks).
+  std::vector<mpc::TfheDecryptionInput> out(cts.size());
+  KMS_RETURN_IF_ERROR(ParallelFor(cts.size(), [&](size_t i) -> absl::Status {
     absl::StatusOr<mpc::TfheDecryptionInput> in = InputOf(cts[i], key, compute);
     if (!in.ok())
       return absl::Status(in.status().code(),
                           absl::StrCat("ciphertexts[", i, "]: ", in.status().message()));
-    out.push_back(std::move(*in));
-  }
+    out[i] = std::move(*in);
+    return absl::OkStatus();
+  }));
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "common/parallel.h"
 #include "common/status_macros.h"
 #include "crypto/secure_zero.h"
 #include "tfhe/bootstrap_key_generation.h"
@@ -189,11 +190,12 @@ absl::StatusOr<FheUint> UnpackFheUint(const CompressedCiphertextList& list, uint
         internal::Cat("CompressedCiphertextList: no re-randomization metadata for value ", index));
   }
   FheUint out;
-  out.blocks.reserve(count);
-  for (uint64_t b = 0; b < count; ++b) {
-    KMS_ASSIGN_OR_RETURN(ShortintCiphertext block, UnpackBlock(list, first + b, key));
-    out.blocks.push_back(std::move(block));
-  }
+  out.blocks.resize(count);
+  // One bootstrap per block, in parallel.
+  KMS_RETURN_IF_ERROR(ParallelFor(count, [&](size_t b) -> absl::Status {
+    KMS_ASSIGN_OR_RETURN(out.blocks[b], UnpackBlock(list, first + b, key));
+    return absl::OkStatus();
+  }));
   out.tag = key.tag;
   out.re_randomization_metadata = list.re_randomization_metadata[index];
   return out;

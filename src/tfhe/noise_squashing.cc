@@ -2,6 +2,7 @@
 
 #include <bit>
 
+#include "common/parallel.h"
 #include "common/status_macros.h"
 #include "tfhe/bootstrap_key_generation.h"
 #include "tfhe/client_key_encryption.h"
@@ -150,16 +151,18 @@ absl::StatusOr<SquashedNoiseFheUint> SquashFheUint(const ServerKey& server_key,
                                                    const FheUint& ct) {
   SquashedNoiseFheUint out;
   out.original_block_count = ct.blocks.size();
-  for (size_t i = 0; i < ct.blocks.size(); i += 2) {
+  out.packed_blocks.resize((ct.blocks.size() + 1) / 2);
+  // One bootstrap per packed block, in parallel.
+  KMS_RETURN_IF_ERROR(ParallelFor(out.packed_blocks.size(), [&](size_t p) -> absl::Status {
+    const size_t i = 2 * p;
     if (i + 1 < ct.blocks.size()) {
       KMS_ASSIGN_OR_RETURN(ShortintCiphertext packed, PackBlocks(ct.blocks[i], ct.blocks[i + 1]));
-      KMS_ASSIGN_OR_RETURN(SquashedNoiseCiphertext sq, SquashNoise(server_key, key, packed));
-      out.packed_blocks.push_back(std::move(sq));
+      KMS_ASSIGN_OR_RETURN(out.packed_blocks[p], SquashNoise(server_key, key, packed));
     } else {
-      KMS_ASSIGN_OR_RETURN(SquashedNoiseCiphertext sq, SquashNoise(server_key, key, ct.blocks[i]));
-      out.packed_blocks.push_back(std::move(sq));
+      KMS_ASSIGN_OR_RETURN(out.packed_blocks[p], SquashNoise(server_key, key, ct.blocks[i]));
     }
-  }
+    return absl::OkStatus();
+  }));
   return out;
 }
 

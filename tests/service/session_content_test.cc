@@ -190,5 +190,39 @@ TEST(SessionContentTest, DecryptionsUnderOneRequestIdWithOtherCiphertextsGetOthe
                 DecryptionDomain(SessionOperation::kUserDecryption, request, key, epoch, c1), 0));
 }
 
+// The same property for tfhe-rs requests: the id binds each ciphertext's type, format and bytes
+// (SHAKE256("_HANDLE_" ‖ bytes), the content digest ParseTfheCiphertext computes), in order.
+TEST(SessionContentTest, TfheDecryptionsBindTypeFormatAndBytes) {
+  const Id32 request = Id(0x78), key = Id(0x4d), epoch = DefaultEpochId();
+  auto ct = [](CiphertextFormat format, lwe::FheType type, uint8_t byte) {
+    TfheCiphertext c;
+    c.format = format;
+    c.type = type;
+    const Bytes bytes(40, byte);
+    c.content = crypto::HashElement(crypto::kDsepHandle, bytes);
+    return c;
+  };
+  const std::vector<TfheCiphertext> base = {
+      ct(CiphertextFormat::kBigCompressed, lwe::FheType::kEuint8, 1)};
+  const SessionOperation op = SessionOperation::kPublicDecryption;
+  const crypto::SessionId a = DeriveSessionId(DecryptionDomain(op, request, key, epoch, base), 0);
+  EXPECT_EQ(a, DeriveSessionId(DecryptionDomain(op, request, key, epoch, base), 0));
+  for (const TfheCiphertext& other :
+       {ct(CiphertextFormat::kBigExpanded, lwe::FheType::kEuint8, 1),
+        ct(CiphertextFormat::kBigCompressed, lwe::FheType::kEuint16, 1),
+        ct(CiphertextFormat::kBigCompressed, lwe::FheType::kEuint8, 2)}) {
+    const std::vector<TfheCiphertext> changed = {other};
+    EXPECT_NE(a, DeriveSessionId(DecryptionDomain(op, request, key, epoch, changed), 0));
+  }
+  const std::vector<TfheCiphertext> two = {
+      base[0], ct(CiphertextFormat::kSmallExpanded, lwe::FheType::kEbool, 3)};
+  const std::vector<TfheCiphertext> swapped = {two[1], two[0]};
+  EXPECT_NE(DeriveSessionId(DecryptionDomain(op, request, key, epoch, two), 0),
+            DeriveSessionId(DecryptionDomain(op, request, key, epoch, swapped), 0));
+  EXPECT_NE(a,
+            DeriveSessionId(
+                DecryptionDomain(SessionOperation::kUserDecryption, request, key, epoch, base), 0));
+}
+
 }  // namespace
 }  // namespace kms::service

@@ -137,10 +137,18 @@ class EngineCluster {
   // the service's worker pools do) and returns the results in party order.
   template <typename F>
   auto OnAll(F f) -> std::vector<decltype(f(std::declval<ThresholdEngine&>()))> {
+    std::vector<int> all;
+    for (int p = 1; p <= n_; ++p) all.push_back(p);
+    return On(all, std::move(f));
+  }
+  // The same on `parties` only (the others do not take part), results in that order.
+  template <typename F>
+  auto On(const std::vector<int>& parties, F f)
+      -> std::vector<decltype(f(std::declval<ThresholdEngine&>()))> {
     using R = decltype(f(std::declval<ThresholdEngine&>()));
     std::vector<std::future<R>> pending;
-    for (auto& e : engines_) {
-      ThresholdEngine* engine = e.get();
+    for (int p : parties) {
+      ThresholdEngine* engine = &this->engine(p);
       pending.push_back(std::async(std::launch::async, [engine, &f] { return f(*engine); }));
     }
     std::vector<R> out;
@@ -833,6 +841,75 @@ TEST(ThresholdEngineTfhe, InsecureDealerKeysetIsMarkedAndDecrypts) {
   EXPECT_EQ(
       cluster.engine(1).PublicDecryptTfhe(Id(0x99), Id(0x55), DefaultEpochId(), {}).status().code(),
       absl::StatusCode::kNotFound);
+}
+
+// Thirteen parties (t = 4) in-process, the dealer's tfhe-test keyset: the sum in each request
+// format decrypts publicly with four parties silent (they never join the session), and per user
+// with four parties' shares missing or four of them lying; five liars give ABORTED.
+TEST(ThresholdEngineTfhe, ThirteenPartiesDecryptEveryFormatDespiteFourBadParties) {
+  constexpr int kN = 13, kT = 4;
+  EngineCluster cluster(kN, kT);
+  ASSERT_TRUE(cluster.Start().ok());
+  InitEpoch(cluster);
+  ASSERT_FALSE(HasFailure());
+  KeyGenSpec spec;
+  spec.request_id = Id(0xa1);
+  spec.params = &tfhe::KmsTestKeyset();
+  spec.epoch_id = DefaultEpochId();
+  spec.insecure = true;
+  auto infos = cluster.OnAll([&](ThresholdEngine& e) { return ReserveAndGenerate(e, spec); });
+  for (const auto& r : infos) ASSERT_TRUE(r.ok()) << r.status();
+  auto keys = StoredComputeKeys(cluster, 5, IdToHex(spec.request_id));
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  auto list = EncryptPair(infos[0]->public_key, 0x3c, 0x55);
+  ASSERT_TRUE(list.ok()) << list.status();
+  auto formats = kms::testing::SumInRequestFormats(*keys, *list);
+  ASSERT_TRUE(formats.ok()) << formats.status();
+  std::vector<TfheCiphertext> cts;
+  for (int f = 0; f < 4; ++f) {
+    auto parsed = ParseTfheCiphertext(f, lwe::FheType::kEuint8, formats->bytes[f]);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    cts.push_back(std::move(*parsed));
+  }
+  const lwe::TypedPlaintext sum = *lwe::TypedPlaintext::FromU64(lwe::FheType::kEuint8, 0x91);
+  const std::vector<lwe::TypedPlaintext> four(4, sum);
+
+  const std::vector<int> honest = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  for (const auto& r : cluster.On(honest, [&](ThresholdEngine& e) {
+         return e.PublicDecryptTfhe(Id(0xa2), spec.request_id, DefaultEpochId(), cts);
+       })) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(*r, four);
+  }
+
+  auto users = cluster.OnAll([&](ThresholdEngine& e) {
+    return e.UserDecryptTfhe(Id(0xa3), spec.request_id, DefaultEpochId(), cts);
+  });
+  auto record = ParseTfheKeyRecord(
+      *cluster.vaults(1).private_vault->Get(storage::kFheKeyInfo, IdToHex(spec.request_id)));
+  ASSERT_TRUE(record.ok() && record->share.has_value()) << record.status();
+  auto inputs = TfheDecryptionInputs(cts, *record->share, &*keys);
+  ASSERT_TRUE(inputs.ok()) << inputs.status();
+  for (size_t i = 0; i < cts.size(); ++i) {
+    std::vector<std::optional<std::vector<mpc::Share>>> missing(kN), lying(kN);
+    for (int p = 0; p < kN; ++p) {
+      ASSERT_TRUE(users[p].ok()) << users[p].status();
+      lying[p] = users[p]->packed[i];
+      if (p < kN - kT) missing[p] = users[p]->packed[i];
+    }
+    for (int p = 0; p < kT; ++p) lying[p]->at(0) = lying[p]->at(0) + mpc::Share::FromScalar(p + 1);
+    auto without = mpc::ReconstructTfheUserDecryption((*inputs)[i], kT, missing);
+    ASSERT_TRUE(without.ok()) << without.status();
+    EXPECT_EQ(*without, sum) << "format " << i;
+    auto despite = mpc::ReconstructTfheUserDecryption((*inputs)[i], kT, lying);
+    ASSERT_TRUE(despite.ok()) << despite.status();
+    EXPECT_EQ(*despite, sum) << "format " << i;
+    // A fifth liar is one too many: the shares no longer reconstruct.
+    lying[kT]->at(0) = lying[kT]->at(0) + mpc::Share::FromScalar(0x1234567);
+    EXPECT_EQ(mpc::ReconstructTfheUserDecryption((*inputs)[i], kT, lying).status().code(),
+              absl::StatusCode::kAborted)
+        << "format " << i;
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/parallel.h"
 #include "common/status_macros.h"
+#include "tfhe/block_decoding.h"
 #include "tfhe/conformance.h"
 
 namespace kms::service {
@@ -223,8 +224,9 @@ absl::StatusOr<std::vector<mpc::TfheDecryptionInput>> TfheDecryptionInputs(
 }
 
 uint64_t TfheLweBlockCount(lwe::FheType type, uint64_t message_modulus) {
-  if (type == lwe::FheType::kEbool) return 1;
-  return (RadixBlocks(type, message_modulus) + 1) / 2;
+  absl::StatusOr<std::vector<uint32_t>> bits = tfhe::PackedBlockBits(
+      static_cast<uint32_t>(lwe::FheTypeBits(type)), type == lwe::FheType::kEbool, message_modulus);
+  return bits.ok() ? bits->size() : 0;
 }
 
 }  // namespace kms::service

@@ -88,8 +88,9 @@ absl::StatusOr<std::vector<mpc::TfheDecryptionInput>> TfheDecryptionInputs(
     std::span<const TfheCiphertext> cts, const mpc::TfheKeyShare& key,
     const tfhe::ComputeKeys* compute);
 
-// The 128-bit LWE blocks a value of `type` becomes (2 radix blocks each; 1 for ebool) under a
-// keyset whose blocks hold log2(message_modulus) bits: what a request's work is proportional to.
+// The 128-bit LWE blocks a value of `type` becomes (tfhe::PackedBlockBits: 2 radix blocks each,
+// 1 for ebool) under a keyset whose blocks hold log2(message_modulus) bits: what a request's
+// work is proportional to.
 uint64_t TfheLweBlockCount(lwe::FheType type, uint64_t message_modulus);
 
 }  // namespace kms::service
